@@ -1,0 +1,43 @@
+// Lint rules, including the folder boundaries of the house style:
+// only executor/local spawns, only watch/ imports chokidar, only platform/ reads the clock.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const clockGlobals = ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'].map(
+  (name) => ({ name, message: 'Use the Clock from src/platform/clock.ts.' }),
+);
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'bin/', 'test/fixtures/', 'eslint.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-restricted-exports': ['error', { restrictDefaultExports: { direct: true, named: true } }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/executor/local/**', 'src/platform/**', 'src/watch/**', 'src/cli/**', 'src/api/**', 'src/manifest/load.ts', 'src/controller/state-file.ts', 'src/controller/lock.ts', 'src/controller/event-log.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          { name: 'node:child_process', message: 'Only src/executor/local spawns processes.' },
+          { name: 'chokidar', message: 'Only src/watch imports chokidar.' },
+          { name: 'node:fs', message: 'File I/O lives in load.ts, the executor, the watcher and the CLI.' },
+          { name: 'node:fs/promises', message: 'File I/O lives in load.ts, the executor, the watcher and the CLI.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/model/**/*.ts', 'src/planner/**/*.ts', 'src/manifest/**/*.ts', 'src/controller/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', ...clockGlobals],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Use the Clock from src/platform/clock.ts.' }],
+    },
+  },
+);

@@ -1,0 +1,35 @@
+/**
+ * The executor contract: how the controller observes and changes the world. The local executor
+ * runs OS processes; a Kubernetes executor can implement the same interface. Implementations
+ * live in their own folders; the core imports only this file.
+ */
+import type { Action, ActionResult } from '../model/action.ts';
+import type { ObjectKey } from '../model/object.ts';
+import type { Observed, ObservedInstance } from '../model/instance.ts';
+
+/** What adoption found: instances taken over, and records whose process was gone or reused. */
+export interface AdoptReport {
+  readonly adopted: readonly ObservedInstance[];
+  /** Records whose pid was gone or belonged to another process (start time differs). */
+  readonly lost: readonly ObservedInstance[];
+  /** Processes carrying this state dir's marker that no record named, now adopted too. */
+  readonly found: readonly ObservedInstance[];
+}
+
+export interface Executor {
+  /** Current instances per object. Local: resolves at once, from memory. */
+  observe(): Promise<Observed>;
+  /** Carries out one action. OS failures come back as `ok: false`, never as a throw. */
+  apply(action: Action): Promise<ActionResult>;
+  /** Called with an object key whenever one of its instances changes state on its own (exit). */
+  subscribe(listener: (object: ObjectKey) => void): () => void;
+  /**
+   * Takes over instances recorded by an earlier controller (pid and start time must both match),
+   * plus any process carrying this state dir's marker that no record names.
+   */
+  adopt(records: readonly ObservedInstance[]): Promise<AdoptReport>;
+  /** Every instance, for the state file. */
+  snapshot(): readonly ObservedInstance[];
+  /** Releases timers and watchers; leaves processes running. */
+  close(): Promise<void>;
+}

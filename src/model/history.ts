@@ -1,0 +1,35 @@
+/**
+ * What the controller remembers between passes, per object: the parts of the past that the
+ * planner needs and that cannot be read off the running processes. Persisted in the state file.
+ */
+import type { ObjectKey } from './object.ts';
+
+/** Per replica slot. */
+export interface SlotHistory {
+  /** Restarts after unrequested exits since the object's generation last changed. */
+  readonly restarts: number;
+  /** Backoff attempt of the current instance: 0 for a first start or after a reset. */
+  readonly backoffAttempt: number;
+}
+
+/** An imperative override from `tend stop` / `tend start`; kept until the manifest changes or `start`. */
+export interface Override {
+  readonly type: 'stopped';
+  /** ms since the epoch. */
+  readonly at: number;
+  /** The generation it was given at; a newer generation clears it (except for UnlessStopped). */
+  readonly generation: number;
+}
+
+export interface ObjectHistory {
+  /** The manifest revision of the object: bumps whenever its content hash changes. */
+  readonly generation: number;
+  readonly contentHash: string;
+  readonly override?: Override;
+  /** `tend restart` at this time: instances started before it are restarted. */
+  readonly restartRequestedAt?: number;
+  /** Keyed by replica index. */
+  readonly slots: Readonly<Record<number, SlotHistory>>;
+}
+
+export type History = ReadonlyMap<ObjectKey, ObjectHistory>;

@@ -1,0 +1,56 @@
+/**
+ * Observed state: the instances an executor really runs (or ran), as plain readonly data.
+ *
+ * Instance lifecycle, as the executor reports it:
+ *
+ *     start ──> running ──(exit on its own)──────────────> exited
+ *                  └──(stop action: signal, grace, KILL)─> stopping ──> exited (requested)
+ *
+ * `exited` instances stay observed until the planner starts a new instance in their slot or
+ * forgets them, so restart decisions can be made from the exit (code, signal, time).
+ */
+import type { ObjectKey } from './object.ts';
+
+export type InstanceState = 'running' | 'stopping' | 'exited';
+
+/** How an instance ended. */
+export type ExitReason =
+  /** The process exited or was killed and tend saw it (code or signal known). */
+  | 'Exited'
+  /** The process was found gone (adopted after a controller restart; no exit status). */
+  | 'Lost'
+  /** The program could not be started at all. */
+  | 'SpawnError';
+
+export interface ExitInfo {
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** ms since the epoch. */
+  readonly at: number;
+  readonly reason: ExitReason;
+  /** True when tend asked it to stop (stop action); such exits are not failures. */
+  readonly requested: boolean;
+  readonly message?: string;
+}
+
+export interface ObservedInstance {
+  /** Instance name, unique per object: `web-0`. */
+  readonly id: string;
+  readonly object: ObjectKey;
+  readonly replica: number;
+  /** 0 when no process was ever started (spawn error). */
+  readonly pid: number;
+  /** Process start time in clock ticks since boot (`/proc/PID/stat` field 22); guards against pid reuse. */
+  readonly startTicks: number;
+  readonly specHash: string;
+  readonly generation: number;
+  /** ms since the epoch. */
+  readonly startedAt: number;
+  readonly state: InstanceState;
+  /** Why a stop was requested (an action reason code), while stopping or after a requested exit. */
+  readonly stopReason?: string;
+  readonly exit?: ExitInfo;
+}
+
+/** Instances per object. Objects with no instance are absent. */
+export type Observed = ReadonlyMap<ObjectKey, readonly ObservedInstance[]>;

@@ -1,0 +1,139 @@
+/**
+ * The desired state as the rest of tend sees it: manifest objects after parsing, validation
+ * and normalisation. Everything here is plain readonly data; no I/O, no clock.
+ */
+
+/** Manifest kinds. Only `Process` is run today; the others validate and are reported unsupported. */
+export const KINDS = ['Process', 'ProcessPool', 'Job', 'Node'] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** The short prefix of an object key per kind: `process/web`, `pool/render`, `job/backup`, `node/local`. */
+export const KIND_PREFIX: Readonly<Record<Kind, string>> = {
+  Process: 'process',
+  ProcessPool: 'pool',
+  Job: 'job',
+  Node: 'node',
+};
+
+/** `kind/name` with the lower-case kind prefix, e.g. `process/web`. */
+export type ObjectKey = string;
+
+/** Builds the key of an object. */
+export function objectKey(kind: Kind, name: string): ObjectKey {
+  return `${KIND_PREFIX[kind]}/${name}`;
+}
+
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never' | 'UnlessStopped';
+export type BackoffStrategy = 'fixed' | 'linear' | 'exponential';
+export type DependencyCondition = 'started' | 'ready' | 'completed';
+
+/** Delay before each restart; all durations in milliseconds. */
+export interface BackoffPolicy {
+  readonly strategy: BackoffStrategy;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly multiplier: number;
+  /** Fraction, e.g. 0.1 for +-10 %. */
+  readonly jitter: number;
+  /** A run at least this long resets the delay and the failure count. */
+  readonly resetAfterMs: number;
+}
+
+export interface StopPolicy {
+  /** Signal name, e.g. `SIGTERM`. */
+  readonly signal: string;
+  readonly gracePeriodMs: number;
+}
+
+export interface LogPolicy {
+  readonly maxSizeBytes: number;
+  readonly maxFiles: number;
+}
+
+export interface UpdateStrategy {
+  readonly type: 'RollingUpdate' | 'Recreate';
+  readonly maxUnavailable: number;
+  readonly maxSurge: number;
+}
+
+export interface Dependency {
+  /** Key of the object depended on, e.g. `process/db`. */
+  readonly key: ObjectKey;
+  readonly condition: DependencyCondition;
+}
+
+/** What a program is: everything that, when changed, means a different running program. */
+export interface ProgramSpec {
+  /** argv; with `shell: true` a single element holding the shell command line. */
+  readonly command: readonly string[];
+  readonly shell: boolean;
+  /** Absolute path. */
+  readonly workingDir: string;
+  /** `envFrom` files merged under `env` (env wins). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Names in `env` whose values are never shown (all envFrom names and those marked secret). */
+  readonly secretEnv: readonly string[];
+  readonly user?: string;
+}
+
+/** A normalised `Process` spec: every default filled in, durations in ms, sizes in bytes. */
+export interface ProcessSpec extends ProgramSpec {
+  readonly replicas: number;
+  readonly restartPolicy: RestartPolicy;
+  readonly backoff: BackoffPolicy;
+  /** 0 = unlimited. */
+  readonly maxRestarts: number;
+  readonly stop: StopPolicy;
+  readonly logs: LogPolicy;
+  readonly startupTimeoutMs: number;
+  readonly updateStrategy: UpdateStrategy;
+  readonly dependsOn: readonly Dependency[];
+  /** Numeric priority (critical 1000, high 100, normal 0, low -100, background -1000, or the integer). */
+  readonly priority: number;
+  /** The validated spec as written, for fields not yet normalised (probes, lifecycle, resources, ...). */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+/** Where an object was defined. */
+export interface SourceRef {
+  /** Path as the user named it (relative to the working directory when possible). */
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** Owner of the manifest file: programs run as this user when tend runs as root and `user` is unset. */
+  readonly uid: number;
+  readonly gid: number;
+}
+
+/** One manifest document after validation. */
+export interface ManifestObject {
+  readonly kind: Kind;
+  readonly name: string;
+  readonly key: ObjectKey;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly source: SourceRef;
+  /** Normalised spec for `Process`; the raw validated spec for kinds not run yet. */
+  readonly spec: ProcessSpec | Readonly<Record<string, unknown>>;
+  /** Hash of what affects the running program; a change restarts instances. */
+  readonly specHash: string;
+  /** Hash of the whole document; a change bumps the object's generation. */
+  readonly contentHash: string;
+}
+
+/** A `Process` object, the kind the planner runs. */
+export interface ProcessObject extends ManifestObject {
+  readonly kind: 'Process';
+  readonly spec: ProcessSpec;
+}
+
+/** Narrows a manifest object to a runnable Process. */
+export function isProcessObject(object: ManifestObject): object is ProcessObject {
+  return object.kind === 'Process';
+}
+
+/** The desired state: every valid object, by key, and the revision it was read at. */
+export interface DesiredState {
+  readonly objects: ReadonlyMap<ObjectKey, ManifestObject>;
+  /** Git commit of the manifest directory when it is a checkout, else a content hash. */
+  readonly revision: string;
+}
