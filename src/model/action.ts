@@ -27,6 +27,8 @@ export const ACTION_REASONS = [
   'UserRestart',
   /** A recorded exit is no longer needed (the object went away or the slot is gone). */
   'Forget',
+  /** The controller is shutting down (SIGINT/SIGTERM to `tend up`). */
+  'Shutdown',
 ] as const;
 export type ActionReason = (typeof ACTION_REASONS)[number];
 

@@ -1,0 +1,148 @@
+/**
+ * The control API: HTTP on the Unix socket `<state-dir>/tend.sock` (mode 0600), optionally also on
+ * a TCP address where every path but `/healthz` needs the bearer token from `<state-dir>/token`.
+ * Routes only; what they answer comes from `ApiHandlers`.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import type { TendEvent } from '../model/event.ts';
+
+export interface ApiHandlers {
+  objects(filter: { kind?: string; selector?: string }): unknown;
+  describe(key: string): unknown;
+  recentEvents(forKey?: string): readonly TendEvent[];
+  subscribeEvents(listener: (event: TendEvent) => void): () => void;
+  reconcile(): Promise<unknown>;
+  operate(key: string, verb: 'start' | 'stop' | 'restart'): boolean;
+  metrics(): string;
+}
+
+export interface ApiServer {
+  close(): Promise<void>;
+}
+
+/** Path of the control socket in `stateDir`. */
+export function socketPath(stateDir: string): string {
+  return join(stateDir, 'tend.sock');
+}
+
+/** Starts the API on the state dir's socket, and on `listen` (`host:port`) when given. */
+export async function startApiServer(stateDir: string, handlers: ApiHandlers, listen?: string): Promise<ApiServer> {
+  const servers: Server[] = [];
+  const path = socketPath(stateDir);
+  removeStale(path);
+  const local = createServer((req, res) => void route(handlers, req, res));
+  const oldMask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => local.once('error', reject).listen(path, resolve));
+  } finally {
+    process.umask(oldMask);
+  }
+  chmodSync(path, 0o600);
+  servers.push(local);
+  if (listen) servers.push(await listenTcp(listen, readOrCreateToken(stateDir), handlers));
+  return {
+    async close() {
+      await Promise.all(servers.map((s) => new Promise((resolve) => { s.closeAllConnections(); s.close(resolve); })));
+      removeStale(path);
+    },
+  };
+}
+
+async function listenTcp(address: string, token: string, handlers: ApiHandlers): Promise<Server> {
+  const at = address.lastIndexOf(':');
+  const host = at > 0 ? address.slice(0, at) : '127.0.0.1';
+  const port = Number(address.slice(at + 1));
+  const expected = Buffer.from(`Bearer ${token}`);
+  const server = createServer((req, res) => {
+    const given = Buffer.from(req.headers.authorization ?? '');
+    const allowed = req.url === '/healthz' || (given.length === expected.length && timingSafeEqual(given, expected));
+    if (!allowed) return send(res, 401, { error: 'missing or wrong bearer token (see <state-dir>/token)' });
+    void route(handlers, req, res);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  return server;
+}
+
+/** Reads `<state-dir>/token`, creating a random one (mode 0600) when absent. */
+export function readOrCreateToken(stateDir: string): string {
+  const path = join(stateDir, 'token');
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    const token = randomBytes(24).toString('hex');
+    writeFileSync(path, `${token}\n`, { mode: 0o600 });
+    return token;
+  }
+}
+
+async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://tend');
+  const parts = url.pathname.split('/').filter(Boolean);
+  try {
+    if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, { ok: true });
+    if (req.method === 'GET' && url.pathname === '/metrics') return sendText(res, handlers.metrics());
+    if (parts[0] !== 'v1') return send(res, 404, { error: `no route ${url.pathname}` });
+    if (req.method === 'GET' && parts[1] === 'objects' && parts.length === 2) {
+      return send(res, 200, handlers.objects(filterOf(url)));
+    }
+    if (req.method === 'GET' && parts[1] === 'objects' && parts.length === 4) {
+      const item = handlers.describe(`${parts[2]}/${parts[3]}`);
+      return item === undefined ? send(res, 404, { error: `unknown object ${parts[2]}/${parts[3]}` }) : send(res, 200, item);
+    }
+    if (req.method === 'POST' && parts[1] === 'objects' && parts.length === 5) return operate(handlers, parts, res);
+    if (req.method === 'POST' && parts[1] === 'reconcile') return send(res, 200, await handlers.reconcile());
+    if (req.method === 'GET' && parts[1] === 'events') return events(handlers, url, req, res);
+    send(res, 404, { error: `no route ${req.method ?? ''} ${url.pathname}` });
+  } catch (error) {
+    send(res, 500, { error: (error as Error).message });
+  }
+}
+
+function filterOf(url: URL): { kind?: string; selector?: string } {
+  const kind = url.searchParams.get('kind');
+  const selector = url.searchParams.get('selector');
+  return { ...(kind ? { kind } : {}), ...(selector ? { selector } : {}) };
+}
+
+function operate(handlers: ApiHandlers, parts: string[], res: ServerResponse): void {
+  const verb = parts[4];
+  if (verb !== 'start' && verb !== 'stop' && verb !== 'restart') return send(res, 404, { error: `unknown action ${verb ?? ''}` });
+  const key = `${parts[2]}/${parts[3]}`;
+  if (!handlers.operate(key, verb)) return send(res, 404, { error: `unknown object ${key}` });
+  send(res, 200, { ok: true, object: key, action: verb });
+}
+
+// Recent events as JSON, or with ?follow=1 a server-sent event stream.
+function events(handlers: ApiHandlers, url: URL, req: IncomingMessage, res: ServerResponse): void {
+  const forKey = url.searchParams.get('for') ?? undefined;
+  const recent = handlers.recentEvents(forKey);
+  if (url.searchParams.get('follow') !== '1') return send(res, 200, { items: recent });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  for (const event of recent) res.write(`data: ${JSON.stringify(event)}\n\n`);
+  const unsubscribe = handlers.subscribeEvents((event) => {
+    if (!forKey || event.object === forKey) res.write(`data: ${JSON.stringify(event)}\n\n`);
+  });
+  req.on('close', unsubscribe);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, text: string): void {
+  res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+  res.end(text);
+}
+
+function removeStale(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Not there.
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The controller: owns the desired state, the history store and the work queue, and drains the
+ * queue through `reconcileKey`. Events (manifest load, instance exit, timer, operator command)
+ * only enqueue keys. It does no I/O of its own: loading, watching and persistence are wired in by
+ * the caller (`cli/commands/up.ts`, `reconcile.ts`).
+ */
+import type { Action } from '../model/action.ts';
+import type { EventSink } from '../model/event.ts';
+import type { History } from '../model/history.ts';
+import type { ObservedInstance } from '../model/instance.ts';
+import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type StopPolicy } from '../model/object.ts';
+import type { Executor } from '../executor/executor.ts';
+import type { Clock } from '../platform/clock.ts';
+import { plan } from '../planner/plan.ts';
+import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
+import { createWorkQueue } from './queue.ts';
+import { createReconcileMemory, reconcileKey } from './reconcile.ts';
+import { createHistoryStore } from './store.ts';
+
+export interface ControllerOptions {
+  readonly executor: Executor;
+  readonly clock: Clock;
+  readonly events: EventSink;
+  readonly history?: History;
+  /** Last valid objects per file, restored from the state file. */
+  readonly book?: FileBook;
+  readonly revision?: string;
+  /** How long a vanished or emptied manifest file keeps its objects. */
+  readonly pruneGraceMs: number;
+  /** Asked to load the manifests again (a missing file's grace ended). */
+  readonly requestReload?: () => void;
+  /** Something worth persisting changed. */
+  readonly onChange?: () => void;
+  /** A reconcile threw (a bug); logged by the caller. */
+  readonly onError?: (key: ObjectKey, error: unknown) => void;
+}
+
+export type OperatorVerb = 'start' | 'stop' | 'restart';
+
+export interface Controller {
+  /** Merges one manifest load; enqueues every object whose definition changed. */
+  applyLoad(files: readonly FileOutcome[], revision: string): void;
+  /** Enqueues every known object (desired or observed). */
+  enqueueAll(): Promise<void>;
+  /** Resolves once the queue is drained and no reconcile runs. */
+  idle(): Promise<void>;
+  /** `tend start|stop|restart`; false for an unknown object. */
+  operate(key: ObjectKey, verb: OperatorVerb): boolean;
+  desired(): DesiredState;
+  history(): History;
+  book(): FileBook;
+  /** The full plan for the current state, without applying it (`tend diff`). */
+  plan(): Promise<readonly Action[]>;
+  /** Stops every instance (SIGINT/SIGTERM to `tend up`) and resolves when all have exited. */
+  shutdown(): Promise<void>;
+  close(): void;
+}
+
+const DEFAULT_STOP: StopPolicy = { signal: 'SIGTERM', gracePeriodMs: 10_000 };
+
+/** Creates a controller and subscribes it to its executor's exits. */
+export function createController(options: ControllerOptions): Controller {
+  const { executor, clock, events } = options;
+  const store = createHistoryStore(options.history);
+  const queue = createWorkQueue(clock);
+  let book: FileBook = options.book ?? new Map();
+  let desired: DesiredState = { objects: mergeLoad(book, [], clock.now(), Infinity).objects, revision: options.revision ?? '' };
+  let draining = false;
+  let closed = false;
+  let idleWaiters: (() => void)[] = [];
+  let cancelReload: (() => void) | undefined;
+  const deps = { executor, history: store, clock, events, desired: () => desired.objects, memory: createReconcileMemory() };
+
+  const drain = async (): Promise<void> => {
+    if (draining) return;
+    draining = true;
+    for (let key = queue.take(); key !== undefined && !closed; key = queue.take()) {
+      await reconcileOne(key);
+    }
+    draining = false;
+    options.onChange?.();
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
+
+  const reconcileOne = async (key: ObjectKey): Promise<void> => {
+    try {
+      const result = await reconcileKey(deps, key);
+      queue.forget(key);
+      if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
+    } catch (error) {
+      options.onError?.(key, error);
+      queue.addFailed(key);
+    } finally {
+      queue.done(key);
+    }
+  };
+
+  queue.onReady(() => void drain());
+  const unsubscribe = executor.subscribe((key) => queue.add(key));
+
+  return {
+    applyLoad(files, revision) {
+      const merged = mergeLoad(book, files, clock.now(), options.pruneGraceMs);
+      const previous = desired.objects;
+      book = merged.book;
+      desired = { objects: merged.objects, revision };
+      for (const key of changedKeys(previous, merged.objects)) {
+        const object = merged.objects.get(key);
+        if (object) store.syncGeneration(key, object.contentHash, keepsOverride(object));
+        queue.add(key);
+      }
+      cancelReload?.();
+      cancelReload = merged.wakeAt === undefined ? undefined : clock.after(merged.wakeAt - clock.now(), () => options.requestReload?.());
+      options.onChange?.();
+    },
+    async enqueueAll() {
+      for (const key of desired.objects.keys()) queue.add(key);
+      for (const key of (await executor.observe()).keys()) queue.add(key);
+    },
+    idle() {
+      if (!draining && queue.length === 0) return Promise.resolve();
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    operate(key, verb) {
+      const known = desired.objects.has(key) || store.get().has(key);
+      if (!known) return false;
+      const generation = store.get().get(key)?.generation ?? 1;
+      if (verb === 'stop') store.setOverride(key, { type: 'stopped', at: clock.now(), generation });
+      else store.setOverride(key, undefined);
+      if (verb === 'restart') store.requestRestart(key, clock.now());
+      events.record({ object: key, type: 'Normal', reason: operatorReason(verb), message: `operator ${verb} of ${key}` });
+      queue.add(key);
+      return true;
+    },
+    desired: () => desired,
+    history: () => store.get(),
+    book: () => book,
+    async plan() {
+      return plan({ desired, observed: await executor.observe(), history: store.get(), now: clock.now() });
+    },
+    shutdown: () => shutdownAll(executor, desired, () => closeQueue()),
+    close: () => closeQueue(),
+  };
+
+  function closeQueue(): void {
+    closed = true;
+    queue.close();
+    cancelReload?.();
+    unsubscribe();
+  }
+}
+
+function operatorReason(verb: OperatorVerb): string {
+  return verb === 'stop' ? 'OperatorStop' : verb === 'start' ? 'OperatorStart' : 'OperatorRestart';
+}
+
+// An UnlessStopped stop outlives manifest edits until `tend start`.
+function keepsOverride(object: ManifestObject): boolean {
+  return isProcessObject(object) && object.spec.restartPolicy === 'UnlessStopped';
+}
+
+function changedKeys(before: ReadonlyMap<ObjectKey, ManifestObject>, after: ReadonlyMap<ObjectKey, ManifestObject>): ObjectKey[] {
+  const keys: ObjectKey[] = [];
+  for (const [key, object] of after) if (before.get(key)?.contentHash !== object.contentHash) keys.push(key);
+  for (const key of before.keys()) if (!after.has(key)) keys.push(key);
+  return keys;
+}
+
+// Stops every live instance at once and waits until the executor reports them all exited.
+async function shutdownAll(executor: Executor, desired: DesiredState, closeQueue: () => void): Promise<void> {
+  closeQueue();
+  const live = (observed: Awaited<ReturnType<Executor['observe']>>): ObservedInstance[] =>
+    [...observed.values()].flat().filter((i) => i.state !== 'exited');
+  const allExited = new Promise<void>((resolve) => {
+    const check = async (): Promise<void> => {
+      if (live(await executor.observe()).length > 0) return;
+      stop();
+      resolve();
+    };
+    const stop = executor.subscribe(() => void check());
+    void check();
+  });
+  for (const instance of live(await executor.observe())) {
+    if (instance.state === 'stopping') continue;
+    const object = desired.objects.get(instance.object);
+    const stopPolicy = object && isProcessObject(object) ? object.spec.stop : DEFAULT_STOP;
+    await executor.apply({
+      type: 'stop',
+      object: instance.object,
+      instance: instance.id,
+      reason: 'Shutdown',
+      message: 'controller shutting down',
+      stop: stopPolicy,
+      forget: false,
+    });
+  }
+  await allExited;
+}

@@ -1,0 +1,98 @@
+/**
+ * The work queue: object keys waiting for a reconcile. Owns deduplication (a key is queued at most
+ * once; a key being worked on and queued again is worked on once more afterwards), delayed requeue
+ * (only the earliest time per key is kept) and per-key failure backoff. It never looks at what a
+ * key means.
+ */
+import type { Cancel, Clock } from '../platform/clock.ts';
+
+export interface WorkQueue {
+  /** Queues a key now. */
+  add(key: string): void;
+  /** Queues a key at `at` (ms since the epoch), unless an earlier requeue is pending. */
+  addAt(key: string, at: number): void;
+  /** Queues a key after its failure backoff (5 ms doubling to 30 s). */
+  addFailed(key: string): void;
+  /** A key succeeded: forget its failure backoff. */
+  forget(key: string): void;
+  /** Next key to work on, or undefined when idle. The caller must call `done(key)` after. */
+  take(): string | undefined;
+  done(key: string): void;
+  /** Number of keys ready now. */
+  readonly length: number;
+  /** Called whenever a key becomes ready. */
+  onReady(listener: () => void): void;
+  /** Drops every timer. */
+  close(): void;
+}
+
+const FAILURE_BASE_MS = 5;
+const FAILURE_MAX_MS = 30_000;
+
+/** Creates a queue driven by `clock`. */
+export function createWorkQueue(clock: Clock): WorkQueue {
+  const ready = new Set<string>();
+  const processing = new Set<string>();
+  const dirty = new Set<string>();
+  const delayed = new Map<string, { at: number; cancel: Cancel }>();
+  const failures = new Map<string, number>();
+  let listener: () => void = () => {};
+
+  const add = (key: string): void => {
+    const timer = delayed.get(key);
+    if (timer) {
+      timer.cancel();
+      delayed.delete(key);
+    }
+    if (processing.has(key)) {
+      dirty.add(key);
+      return;
+    }
+    if (ready.has(key)) return;
+    ready.add(key);
+    listener();
+  };
+
+  const addAt = (key: string, at: number): void => {
+    const existing = delayed.get(key);
+    if (existing && existing.at <= at) return;
+    existing?.cancel();
+    const cancel = clock.after(at - clock.now(), () => {
+      delayed.delete(key);
+      add(key);
+    });
+    delayed.set(key, { at, cancel });
+  };
+
+  return {
+    add,
+    addAt,
+    addFailed(key) {
+      const n = failures.get(key) ?? 0;
+      failures.set(key, n + 1);
+      addAt(key, clock.now() + Math.min(FAILURE_MAX_MS, FAILURE_BASE_MS * 2 ** n));
+    },
+    forget: (key) => void failures.delete(key),
+    take() {
+      const next = ready.values().next();
+      if (next.done) return undefined;
+      ready.delete(next.value);
+      processing.add(next.value);
+      return next.value;
+    },
+    done(key) {
+      processing.delete(key);
+      if (dirty.delete(key)) add(key);
+    },
+    get length() {
+      return ready.size;
+    },
+    onReady(fn) {
+      listener = fn;
+    },
+    close() {
+      for (const { cancel } of delayed.values()) cancel();
+      delayed.clear();
+    },
+  };
+}

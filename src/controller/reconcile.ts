@@ -1,0 +1,149 @@
+/**
+ * One reconcile of one object: observe, plan, apply, record. Level-triggered: it never asks why
+ * it was called; it reads the whole desired and observed state of the key and converges it.
+ * Must not: read the clock other than through `deps.clock`, or keep state beyond `ReconcileMemory`.
+ */
+import type { Action, ActionResult } from '../model/action.ts';
+import type { EventSink } from '../model/event.ts';
+import type { ObservedInstance } from '../model/instance.ts';
+import { isProcessObject, type ManifestObject, type ObjectKey } from '../model/object.ts';
+import type { Executor } from '../executor/executor.ts';
+import type { Clock } from '../platform/clock.ts';
+import { planObject } from '../planner/plan.ts';
+import type { HistoryStore } from './store.ts';
+
+export interface ReconcileDeps {
+  readonly executor: Executor;
+  readonly history: HistoryStore;
+  readonly clock: Clock;
+  readonly events: EventSink;
+  readonly desired: () => ReadonlyMap<ObjectKey, ManifestObject>;
+  readonly memory: ReconcileMemory;
+}
+
+/** What was already reported, so each exit and back-off is told once. */
+export interface ReconcileMemory {
+  /** instance id -> `${startTicks}:${state}` last seen. */
+  readonly seen: Map<string, string>;
+  /** instance id -> back-off deadline already announced. */
+  readonly backoff: Map<string, number>;
+}
+
+export interface ReconcileResult {
+  readonly requeueAt?: number;
+  readonly actions: readonly Action[];
+  readonly results: readonly ActionResult[];
+}
+
+/** Creates empty reconcile memory. */
+export function createReconcileMemory(): ReconcileMemory {
+  return { seen: new Map(), backoff: new Map() };
+}
+
+/** Reconciles one object key once. */
+export async function reconcileKey(deps: ReconcileDeps, key: ObjectKey): Promise<ReconcileResult> {
+  const object = deps.desired().get(key);
+  const process = object && isProcessObject(object) ? object : undefined;
+  const instances = (await deps.executor.observe()).get(key) ?? [];
+  reportTransitions(deps, key, instances);
+  const actions = planObject(key, process, instances, deps.history.get().get(key), deps.clock.now());
+  const results: ActionResult[] = [];
+  let requeueAt: number | undefined;
+  for (const action of actions) {
+    if (action.type === 'wait') {
+      requeueAt = Math.min(requeueAt ?? Infinity, action.until);
+      announceBackoff(deps, action.object, action.instance, action.until, action.message);
+      continue;
+    }
+    const result = await deps.executor.apply(action);
+    recordResult(deps, result);
+    results.push(result);
+  }
+  if (!object && actions.length === 0 && instances.length === 0) deps.history.drop(key);
+  if (process) deps.history.trimSlots(key, process.spec.replicas);
+  return requeueAt === undefined ? { actions, results } : { requeueAt, actions, results };
+}
+
+// Tells each exit of an instance once, as an event.
+function reportTransitions(deps: ReconcileDeps, key: ObjectKey, instances: readonly ObservedInstance[]): void {
+  for (const instance of instances) {
+    const signature = `${instance.startTicks}:${instance.state}`;
+    if (deps.memory.seen.get(instance.id) === signature) continue;
+    deps.memory.seen.set(instance.id, signature);
+    if (instance.state === 'exited' && instance.exit && instance.exit.reason !== 'SpawnError') {
+      const failed = !instance.exit.requested && (instance.exit.code !== 0 || instance.exit.signal !== null);
+      deps.events.record({
+        object: key,
+        instance: instance.id,
+        type: failed ? 'Warning' : 'Normal',
+        reason: instance.exit.reason === 'Lost' ? 'Lost' : 'Exited',
+        message: `${instance.id} (pid ${instance.pid}) ${describeExit(instance)}`,
+      });
+    }
+  }
+}
+
+/** "exited with code 1", "was killed by SIGKILL", "is gone (exit status unknown)". */
+export function describeExit(instance: ObservedInstance): string {
+  const exit = instance.exit;
+  if (!exit) return 'is running';
+  if (exit.reason === 'Lost') return 'is gone (exit status unknown)';
+  if (exit.reason === 'SpawnError') return `could not start: ${exit.message ?? 'spawn error'}`;
+  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? '?'}`;
+}
+
+function announceBackoff(deps: ReconcileDeps, key: ObjectKey, instance: string, until: number, message: string): void {
+  if (deps.memory.backoff.get(instance) === until) return;
+  deps.memory.backoff.set(instance, until);
+  deps.events.record({ object: key, instance, type: 'Warning', reason: 'BackOff', message });
+}
+
+// Records what an action did: history for starts, an event for everything.
+function recordResult(deps: ReconcileDeps, result: ActionResult): void {
+  const { action } = result;
+  if (!result.ok) {
+    deps.events.record({
+      object: action.object,
+      instance: action.instance,
+      type: 'Warning',
+      reason: result.reason,
+      message: `${action.instance}: ${result.message}`,
+    });
+    if (action.type === 'start') {
+      deps.history.recordStart(action.object, action.replica, action.backoffAttempt, action.countsAsRestart);
+    }
+    return;
+  }
+  if (action.type === 'start' || action.type === 'restart') {
+    const attempt = action.type === 'start' ? action.backoffAttempt : 0;
+    const counts = action.type === 'start' && action.countsAsRestart;
+    deps.history.recordStart(action.object, action.replica, attempt, counts);
+    deps.memory.backoff.delete(action.instance);
+  }
+  deps.events.record({
+    object: action.object,
+    instance: action.instance,
+    type: 'Normal',
+    reason: eventReason(result),
+    message: `${action.instance} ${result.outcome}${pidOf(result)}: ${action.message}`,
+  });
+}
+
+function eventReason(result: ActionResult & { ok: true }): string {
+  switch (result.outcome) {
+    case 'started':
+      return result.action.type === 'start' && result.action.countsAsRestart ? 'Restarted' : 'Started';
+    case 'restarted':
+      return 'Restarted';
+    case 'stopping':
+      return 'Stopping';
+    case 'stopped':
+      return 'Stopped';
+    case 'unchanged':
+      return 'Unchanged';
+  }
+}
+
+function pidOf(result: ActionResult & { ok: true }): string {
+  return result.instance && result.instance.pid > 0 ? ` (pid ${result.instance.pid})` : '';
+}

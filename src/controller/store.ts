@@ -1,0 +1,79 @@
+/**
+ * The controller's memory between passes (the planner's `History`), kept immutable with immer.
+ * Every change goes through one of the named updates below; nothing else mutates history.
+ */
+import { enableMapSet, produce, type Draft } from 'immer';
+import type { History, ObjectHistory, Override } from '../model/history.ts';
+import type { ObjectKey } from '../model/object.ts';
+
+enableMapSet();
+
+export interface HistoryStore {
+  get(): History;
+  /** A manifest object was (re)read: bump its generation when its content changed. Returns it. */
+  syncGeneration(key: ObjectKey, contentHash: string, keepOverride: boolean): number;
+  /** A start was applied in `replica`; a start that is not a restart resets the slot's restart count. */
+  recordStart(key: ObjectKey, replica: number, backoffAttempt: number, countsAsRestart: boolean): void;
+  setOverride(key: ObjectKey, override: Override | undefined): void;
+  requestRestart(key: ObjectKey, at: number): void;
+  /** The object and all its instances are gone. */
+  drop(key: ObjectKey): void;
+  /** Drops the records of replica slots at or above `replicas`. */
+  trimSlots(key: ObjectKey, replicas: number): void;
+}
+
+const EMPTY: ObjectHistory = { generation: 0, contentHash: '', slots: {} };
+
+/** Creates a store, optionally from a persisted history. */
+export function createHistoryStore(initial: History = new Map()): HistoryStore {
+  let state: History = initial;
+  const update = (key: ObjectKey, recipe: (draft: Draft<ObjectHistory>) => void): void => {
+    state = produce(state, (draft) => {
+      const entry = draft.get(key) ?? (structuredClone(EMPTY) as Draft<ObjectHistory>);
+      recipe(entry);
+      draft.set(key, entry);
+    });
+  };
+  return {
+    get: () => state,
+    syncGeneration(key, contentHash, keepOverride) {
+      const current = state.get(key);
+      if (current?.contentHash === contentHash) return current.generation;
+      update(key, (h) => {
+        h.generation += 1;
+        h.contentHash = contentHash;
+        if (!keepOverride) delete h.override;
+      });
+      return state.get(key)?.generation ?? 1;
+    },
+    recordStart(key, replica, backoffAttempt, countsAsRestart) {
+      update(key, (h) => {
+        const slot = h.slots[replica] ?? { restarts: 0, backoffAttempt: 0 };
+        // A start that is not a restart (first start, spec change, operator restart) begins a new count, like a new pod.
+        h.slots[replica] = { restarts: countsAsRestart ? slot.restarts + 1 : 0, backoffAttempt };
+      });
+    },
+    setOverride(key, override) {
+      update(key, (h) => {
+        if (override) h.override = override;
+        else delete h.override;
+      });
+    },
+    requestRestart(key, at) {
+      update(key, (h) => {
+        h.restartRequestedAt = at;
+      });
+    },
+    drop(key) {
+      if (!state.has(key)) return;
+      state = produce(state, (draft) => void draft.delete(key));
+    },
+    trimSlots(key, replicas) {
+      const slots = state.get(key)?.slots;
+      if (!slots || !Object.keys(slots).some((i) => Number(i) >= replicas)) return;
+      update(key, (h) => {
+        for (const i of Object.keys(h.slots)) if (Number(i) >= replicas) delete h.slots[Number(i)];
+      });
+    },
+  };
+}

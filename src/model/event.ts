@@ -1,0 +1,20 @@
+/** Events: what happened to which object, for `tend events`, `describe` and the API. */
+
+export interface TendEvent {
+  /** ISO 8601. */
+  readonly time: string;
+  /** `process/web`, or `manifests` for events about the manifest directory. */
+  readonly object: string;
+  readonly instance?: string;
+  readonly type: 'Normal' | 'Warning';
+  /** Alerts only. */
+  readonly severity?: 'warning' | 'critical';
+  /** PascalCase and stable: `Started`, `Exited`, `BackOff`, `ManifestInvalid`, ... */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Where events go; the controller never cares how they are stored. */
+export interface EventSink {
+  record(event: Omit<TendEvent, 'time'>): void;
+}
