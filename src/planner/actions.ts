@@ -1,0 +1,123 @@
+/**
+ * Builders for the actions the planner emits, with their human messages.
+ *
+ * Owns: the shape of each action (which fields a start, stop, restart or wait carries) and
+ * the wording of messages. Reason codes are chosen by the caller.
+ * Must not: decide anything (plan.ts does), read the clock or format times from it.
+ */
+import type { ActionReason, RestartAction, StartAction, StopAction, WaitAction } from '../model/action.ts';
+import type { ObjectHistory } from '../model/history.ts';
+import type { ObservedInstance } from '../model/instance.ts';
+import type { ObjectKey, ProcessObject, StopPolicy } from '../model/object.ts';
+
+/** A desired Process object with what every action for it needs. */
+export interface DesiredObject {
+  readonly key: ObjectKey;
+  readonly object: ProcessObject;
+  readonly history: ObjectHistory | undefined;
+  /** `history.generation`, or 1 before the controller has recorded the object. */
+  readonly generation: number;
+  readonly now: number;
+}
+
+/** How a start counts for backoff: a fresh start, or a restart after an unrequested exit. */
+export interface StartCount {
+  readonly backoffAttempt: number;
+  readonly countsAsRestart: boolean;
+}
+
+/** A first start, or a start after a requested exit: backoff begins again at attempt 0. */
+export const FRESH_START: StartCount = { backoffAttempt: 0, countsAsRestart: false };
+
+/**
+ * Stop policy for instances whose object is gone from the manifests (its own policy went with
+ * it): SIGTERM, then SIGKILL after Kubernetes' default 30 s grace period.
+ */
+export const PRUNE_STOP: StopPolicy = { signal: 'SIGTERM', gracePeriodMs: 30_000 };
+
+/** The instance id of a replica slot: `web-0`. */
+export function instanceId(object: ProcessObject, replica: number): string {
+  return `${object.name}-${replica}`;
+}
+
+/** Starts the desired spec in slot `replica`. */
+export function startAction(
+  d: DesiredObject,
+  replica: number,
+  reason: ActionReason,
+  count: StartCount,
+  message: string,
+): StartAction {
+  const { object } = d;
+  return {
+    type: 'start',
+    object: d.key,
+    instance: instanceId(object, replica),
+    reason,
+    message,
+    replica,
+    spec: object.spec,
+    specHash: object.specHash,
+    generation: d.generation,
+    backoffAttempt: count.backoffAttempt,
+    countsAsRestart: count.countsAsRestart,
+  };
+}
+
+/** Stops `instance` and starts the desired spec in its slot. */
+export function restartAction(d: DesiredObject, instance: ObservedInstance, reason: ActionReason, message: string): RestartAction {
+  const { object } = d;
+  return {
+    type: 'restart',
+    object: d.key,
+    instance: instance.id,
+    reason,
+    message,
+    replica: instance.replica,
+    spec: object.spec,
+    specHash: object.specHash,
+    generation: d.generation,
+    stop: object.spec.stop,
+  };
+}
+
+/** Stops `instance` (or, once exited, forgets it when `forget`). */
+export function stopAction(
+  key: ObjectKey,
+  instance: ObservedInstance,
+  stop: StopPolicy,
+  reason: ActionReason,
+  forget: boolean,
+): StopAction {
+  return { type: 'stop', object: key, instance: instance.id, reason, message: stopMessage(instance, reason), stop, forget };
+}
+
+/** Nothing to do for `instance` before `until`. */
+export function waitAction(key: ObjectKey, instance: ObservedInstance, until: number, attempt: number): WaitAction {
+  const message = `${instance.id} ${describeExit(instance)}; back-off ${until - (instance.exit?.at ?? until)}ms before restart attempt ${attempt + 1}`;
+  return { type: 'wait', object: key, instance: instance.id, reason: 'CrashLoopBackOff', message, until };
+}
+
+/** How an instance ended, for messages: `exited with code 1`, `was killed by SIGKILL`, ... */
+export function describeExit(instance: ObservedInstance): string {
+  const exit = instance.exit;
+  if (exit === undefined) return 'is gone';
+  if (exit.reason === 'Lost') return 'was found gone';
+  if (exit.reason === 'SpawnError') return `could not start${exit.message === undefined ? '' : `: ${exit.message}`}`;
+  if (exit.signal !== null) return `was killed by ${exit.signal}`;
+  return `exited with code ${exit.code ?? 'unknown'}`;
+}
+
+const STOP_WORDING: Partial<Record<ActionReason, string>> = {
+  ScaleDown: 'is beyond the desired replicas',
+  Pruned: 'belongs to an object gone from the manifests',
+  UserStopped: 'was stopped with tend stop',
+  UserRestart: 'started before tend restart',
+  SpecChanged: 'runs an outdated spec',
+};
+
+// A stop of an exited instance only forgets its record; say so.
+function stopMessage(instance: ObservedInstance, reason: ActionReason): string {
+  const why = STOP_WORDING[reason] ?? reason;
+  return instance.state === 'exited' ? `${instance.id} ${why}; forgetting its exit` : `${instance.id} ${why}; stopping`;
+}

@@ -1,0 +1,137 @@
+/**
+ * The planner: from desired state, observed state, history and the time, the actions that
+ * bring the world closer to the manifests. Level-triggered: every pass looks at everything and
+ * never asks which event woke it.
+ *
+ * Owns: slot bookkeeping (replicas 0..n-1 with ids `name-i`), scale up/down, prune, spec
+ * updates (Recreate, RollingUpdate), `tend stop` / `tend restart`, and when exited instances
+ * start again.
+ * Must not: do I/O, read the clock (`now` is an input), use randomness, hash specs (it compares
+ * the recorded `specHash`es) or keep module state. A no-change pass over 10,000 objects must
+ * stay within a few ms, so the steady case allocates nothing.
+ *
+ * Slot timeline, as the planner drives it:
+ *
+ *     missing ──start──> running ──exit──> exited ──wait (CrashLoopBackOff)──> start
+ *                           │                 └──policy says no / maxRestarts──> (stays)
+ *                           └──stop / restart──> stopping ──exit (requested)──> exited ──start
+ *
+ * Update strategies live in update-strategy.ts, start and restart decisions for empty slots in
+ * start-decision.ts.
+ */
+import type { Action, Plan } from '../model/action.ts';
+import type { History, ObjectHistory } from '../model/history.ts';
+import type { Observed, ObservedInstance } from '../model/instance.ts';
+import type { DesiredState, ObjectKey, ProcessObject } from '../model/object.ts';
+import { isProcessObject } from '../model/object.ts';
+import type { DesiredObject } from './actions.ts';
+import { PRUNE_STOP, stopAction } from './actions.ts';
+import { isUserStopped } from './override.ts';
+import type { SlotTable } from './update-strategy.ts';
+import { planRecreate, planRollingUpdate } from './update-strategy.ts';
+
+/** Everything one planning pass reads. */
+export interface PlanInput {
+  readonly desired: DesiredState;
+  readonly observed: Observed;
+  readonly history: History;
+  /** ms since the epoch. */
+  readonly now: number;
+}
+
+const NO_ACTIONS: Plan = Object.freeze([]);
+const NO_INSTANCES: readonly ObservedInstance[] = Object.freeze([]);
+
+/**
+ * Plans one pass: {@link planObject} for every desired `Process` object and for every observed
+ * object gone from the manifests, concatenated. Other kinds are ignored for now.
+ * At most one action names any instance id.
+ */
+export function plan(input: PlanInput): Plan {
+  const { desired, observed, history, now } = input;
+  const actions: Action[] = [];
+  desired.objects.forEach((object, key) => {
+    if (!isProcessObject(object)) return;
+    append(actions, planObject(key, object, observed.get(key) ?? NO_INSTANCES, history.get(key), now));
+  });
+  observed.forEach((instances, key) => {
+    if (desired.objects.has(key)) return;
+    append(actions, planObject(key, undefined, instances, history.get(key), now));
+  });
+  return actions;
+}
+
+/**
+ * Plans one object. `object` undefined means it is gone from the manifests: every instance that
+ * is not already stopping is stopped and forgotten (reason `Pruned`), highest replica first.
+ * Otherwise the order is: extra slots stopped (highest first), then slot actions by index.
+ * Assumes at most one observed instance per replica (the executor keys instances by id);
+ * a second one for the same replica is ignored.
+ */
+export function planObject(
+  key: ObjectKey,
+  object: ProcessObject | undefined,
+  instances: readonly ObservedInstance[],
+  history: ObjectHistory | undefined,
+  now: number,
+): Plan {
+  if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances);
+  if (isSteady(object, instances, history)) return NO_ACTIONS;
+  const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now };
+  const slots = slotTable(instances, object.spec.replicas);
+  const actions = scaleDown(d, instances);
+  if (isUserStopped(object, history)) stopAllForUser(actions, d, slots);
+  else if (object.spec.updateStrategy.type === 'Recreate') planRecreate(actions, d, slots, instances);
+  else planRollingUpdate(actions, d, slots, instances.length > 0);
+  return actions;
+}
+
+// The common case, checked without allocating: every slot runs the current spec, in order.
+function isSteady(object: ProcessObject, instances: readonly ObservedInstance[], history: ObjectHistory | undefined): boolean {
+  if (instances.length !== object.spec.replicas) return false;
+  if (history?.override !== undefined && isUserStopped(object, history)) return false;
+  const restartAt = history?.restartRequestedAt;
+  let replica = 0;
+  for (const instance of instances) {
+    if (instance.replica !== replica++ || instance.state !== 'running') return false;
+    if (instance.specHash !== object.specHash) return false;
+    if (restartAt !== undefined && instance.startedAt < restartAt) return false;
+  }
+  return true;
+}
+
+// Desired slots 0..replicas-1 and the instance observed in each (first one wins).
+function slotTable(instances: readonly ObservedInstance[], replicas: number): SlotTable {
+  const slots = new Array<ObservedInstance | undefined>(replicas).fill(undefined);
+  for (const instance of instances) {
+    if (instance.replica >= 0 && instance.replica < replicas) slots[instance.replica] ??= instance;
+  }
+  return slots;
+}
+
+function prune(key: ObjectKey, instances: readonly ObservedInstance[]): Action[] {
+  return byReplicaDescending(instances.filter((i) => i.state !== 'stopping')).map((i) =>
+    stopAction(key, i, PRUNE_STOP, 'Pruned', true),
+  );
+}
+
+function scaleDown(d: DesiredObject, instances: readonly ObservedInstance[]): Action[] {
+  const replicas = d.object.spec.replicas;
+  const extra = instances.filter((i) => i.replica >= replicas && i.state !== 'stopping');
+  return byReplicaDescending(extra).map((i) => stopAction(d.key, i, d.object.spec.stop, 'ScaleDown', true));
+}
+
+function byReplicaDescending(instances: ObservedInstance[]): ObservedInstance[] {
+  return instances.sort((a, b) => b.replica - a.replica);
+}
+
+// `tend stop`: stop what runs, start nothing, keep exited records for `tend start`.
+function stopAllForUser(actions: Action[], d: DesiredObject, slots: SlotTable): void {
+  for (const instance of slots) {
+    if (instance?.state === 'running') actions.push(stopAction(d.key, instance, d.object.spec.stop, 'UserStopped', false));
+  }
+}
+
+function append(actions: Action[], more: Plan): void {
+  for (const action of more) actions.push(action);
+}

@@ -1,0 +1,61 @@
+/**
+ * Start decisions for one slot without a live instance: missing, or exited on its own or at
+ * tend's request.
+ *
+ * Owns: the choice between a fresh start, a counted restart after backoff, a `wait`, and
+ * leaving the instance as it is (Succeeded / Failed).
+ * Must not: replace live instances (update-strategy.ts does), apply `tend stop` (plan.ts does
+ * before calling here), read the clock (`now` comes in with the object), do I/O.
+ */
+import type { Action } from '../model/action.ts';
+import type { ExitInfo, ObservedInstance } from '../model/instance.ts';
+import type { DesiredObject } from './actions.ts';
+import { FRESH_START, describeExit, startAction, waitAction } from './actions.ts';
+import { isRestartRequested } from './override.ts';
+import { restartVerdict } from './restart-policy.ts';
+
+/**
+ * What to do with a desired slot that has no running or stopping instance: start a missing
+ * slot (`Create`, or `ScaleUp` when the object has instances already); start an exited one at
+ * once when it ran an outdated spec (`SpecChanged`), started before `tend restart`
+ * (`UserRestart`) or was stopped by tend (`RestartPolicy`), all as fresh starts; otherwise
+ * follow the restart policy: `wait` (`CrashLoopBackOff`) until the backoff delay has passed,
+ * then `start` (`RestartPolicy`) counting a restart, or nothing when the policy or
+ * `maxRestarts` says so.
+ */
+export function startDecision(
+  d: DesiredObject,
+  replica: number,
+  instance: ObservedInstance | undefined,
+  hasInstances: boolean,
+): Action | undefined {
+  if (instance !== undefined) return exitedDecision(d, instance, exitInfoOf(instance));
+  const reason = hasInstances ? 'ScaleUp' : 'Create';
+  const message = `starting replica ${replica} of ${d.object.spec.replicas}`;
+  return startAction(d, replica, reason, FRESH_START, message);
+}
+
+// An exited instance: a fresh start when it is outdated or we stopped it, else the restart policy.
+function exitedDecision(d: DesiredObject, instance: ObservedInstance, exit: ExitInfo): Action | undefined {
+  const fresh = freshStartReason(d, instance, exit);
+  if (fresh !== undefined) {
+    return startAction(d, instance.replica, fresh, FRESH_START, `${instance.id} ${describeExit(instance)}; starting again`);
+  }
+  const verdict = restartVerdict(d.object.spec, instance, exit, d.history?.slots[instance.replica]);
+  if (verdict.kind !== 'restart') return undefined;
+  if (d.now < verdict.at) return waitAction(d.key, instance, verdict.at, verdict.attempt);
+  const count = { backoffAttempt: verdict.attempt + 1, countsAsRestart: true };
+  const message = `${instance.id} ${describeExit(instance)}; restarting (attempt ${verdict.attempt + 1})`;
+  return startAction(d, instance.replica, 'RestartPolicy', count, message);
+}
+
+function freshStartReason(d: DesiredObject, instance: ObservedInstance, exit: ExitInfo): 'SpecChanged' | 'UserRestart' | 'RestartPolicy' | undefined {
+  if (instance.specHash !== d.object.specHash) return 'SpecChanged';
+  if (isRestartRequested(instance, d.history)) return 'UserRestart';
+  return exit.requested ? 'RestartPolicy' : undefined;
+}
+
+/** The exit of an exited instance; one without details counts as found gone at its start time. */
+export function exitInfoOf(instance: ObservedInstance): ExitInfo {
+  return instance.exit ?? { code: null, signal: null, at: instance.startedAt, reason: 'Lost', requested: false };
+}

@@ -1,0 +1,94 @@
+/**
+ * Update strategies: how instances that run a stale program (an outdated spec, or one started
+ * before `tend restart`) are replaced, and how that interleaves with starting empty slots.
+ *
+ * Owns: Recreate (stop all, then start all) and RollingUpdate (a bounded number of slots down
+ * at a time, lowest index first).
+ * Must not: decide restarts after crashes (start-decision.ts does), read the clock, do I/O.
+ *
+ * Until readiness probes exist, a running instance counts as available and `maxSurge` simply
+ * adds to `maxUnavailable`: each replacement is a stop-then-start `restart`, never a surge
+ * instance started first.
+ */
+import type { Action } from '../model/action.ts';
+import type { ObservedInstance } from '../model/instance.ts';
+import type { DesiredObject } from './actions.ts';
+import { restartAction, stopAction } from './actions.ts';
+import { isRestartRequested } from './override.ts';
+import { isFailedExit, shouldRestart } from './restart-policy.ts';
+import { exitInfoOf, startDecision } from './start-decision.ts';
+
+/** Desired slots 0..replicas-1 and the instance observed in each, if any. */
+export type SlotTable = readonly (ObservedInstance | undefined)[];
+
+/**
+ * Recreate: stops every stale instance (reason `SpecChanged`, or `UserRestart` for `tend
+ * restart`) and starts nothing, not even new slots, until none of them runs or stops.
+ */
+export function planRecreate(
+  actions: Action[],
+  d: DesiredObject,
+  slots: SlotTable,
+  instances: readonly ObservedInstance[],
+): void {
+  const hold = instances.some((i) => i.state !== 'exited' && isStale(d, i));
+  slots.forEach((instance, replica) => {
+    if (instance?.state === 'running') {
+      if (isStale(d, instance)) actions.push(stopAction(d.key, instance, d.object.spec.stop, staleReason(d, instance), false));
+    } else if (!hold && instance?.state !== 'stopping') {
+      const action = startDecision(d, replica, instance, instances.length > 0);
+      if (action !== undefined) actions.push(action);
+    }
+  });
+}
+
+/**
+ * RollingUpdate: restarts stale instances lowest index first while fewer than
+ * `max(1, maxUnavailable + maxSurge)` slots are down (see {@link isDown}); missing and exited
+ * slots get their start decision meanwhile.
+ */
+export function planRollingUpdate(
+  actions: Action[],
+  d: DesiredObject,
+  slots: SlotTable,
+  hasInstances: boolean,
+): void {
+  const { maxUnavailable, maxSurge } = d.object.spec.updateStrategy;
+  let budget = Math.max(1, maxUnavailable + maxSurge) - slots.filter((i) => isDown(d, i)).length;
+  slots.forEach((instance, replica) => {
+    if (instance?.state === 'running') {
+      if (budget <= 0 || !isStale(d, instance)) return;
+      budget--;
+      actions.push(restartAction(d, instance, staleReason(d, instance), staleMessage(d, instance)));
+    } else if (instance?.state !== 'stopping') {
+      const action = startDecision(d, replica, instance, hasInstances);
+      if (action !== undefined) actions.push(action);
+    }
+  });
+}
+
+// Slots that use the update budget: missing, stopping, or exited and not completed for good.
+// A completed instance (clean exit the policy does not restart) is done, not down; a failed one
+// of the current spec is down, so a revision that fails halts the rollout.
+function isDown(d: DesiredObject, instance: ObservedInstance | undefined): boolean {
+  if (instance === undefined || instance.state === 'stopping') return true;
+  if (instance.state === 'running') return false;
+  const exit = exitInfoOf(instance);
+  const completed = !exit.requested && !isFailedExit(exit) && !shouldRestart(d.object.spec.restartPolicy, exit);
+  return !completed || isStale(d, instance);
+}
+
+// Stale: runs an outdated spec, or started before `tend restart`.
+function isStale(d: DesiredObject, instance: ObservedInstance): boolean {
+  return instance.specHash !== d.object.specHash || isRestartRequested(instance, d.history);
+}
+
+function staleReason(d: DesiredObject, instance: ObservedInstance): 'SpecChanged' | 'UserRestart' {
+  return instance.specHash !== d.object.specHash ? 'SpecChanged' : 'UserRestart';
+}
+
+function staleMessage(d: DesiredObject, instance: ObservedInstance): string {
+  return staleReason(d, instance) === 'SpecChanged'
+    ? `${instance.id} runs spec ${instance.specHash}, the manifest wants ${d.object.specHash}; restarting`
+    : `${instance.id} started before tend restart; restarting`;
+}
