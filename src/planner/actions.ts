@@ -31,9 +31,9 @@ export const FRESH_START: StartCount = { backoffAttempt: 0, countsAsRestart: fal
 
 /**
  * Stop policy for instances whose object is gone from the manifests (its own policy went with
- * it): SIGTERM, then SIGKILL after Kubernetes' default 30 s grace period.
+ * it): the schema's default, SIGTERM then SIGKILL after 10 s.
  */
-export const PRUNE_STOP: StopPolicy = { signal: 'SIGTERM', gracePeriodMs: 30_000 };
+export const PRUNE_STOP: StopPolicy = { signal: 'SIGTERM', gracePeriodMs: 10_000 };
 
 /** The instance id of a replica slot: `web-0`. */
 export function instanceId(object: ProcessObject, replica: number): string {

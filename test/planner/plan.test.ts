@@ -49,7 +49,7 @@ const EXITS: Readonly<Record<string, Partial<ExitInfo>>> = {
   SpawnError: { code: null, reason: 'SpawnError' },
 };
 
-const PRUNE = { signal: 'SIGTERM', gracePeriodMs: 30_000 };
+const PRUNE = { signal: 'SIGTERM', gracePeriodMs: 10_000 };
 
 // Whether each policy restarts after each kind of exit.
 const RESTARTS: Readonly<Record<RestartPolicy, readonly string[]>> = {
