@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import type { TendEvent } from '../model/event.ts';
 
 export interface ApiHandlers {
-  objects(filter: { kind?: string; selector?: string }): unknown;
-  describe(key: string): unknown;
+  objects(filter: { kind?: string; selector?: string }): Promise<unknown>;
+  /** Undefined for an unknown object. */
+  describe(key: string): Promise<unknown>;
   recentEvents(forKey?: string): readonly TendEvent[];
   subscribeEvents(listener: (event: TendEvent) => void): () => void;
   reconcile(): Promise<unknown>;
   operate(key: string, verb: 'start' | 'stop' | 'restart'): boolean;
-  metrics(): string;
+  metrics(): Promise<string>;
 }
 
 export interface ApiServer {
@@ -83,13 +84,13 @@ async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerRes
   const parts = url.pathname.split('/').filter(Boolean);
   try {
     if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, { ok: true });
-    if (req.method === 'GET' && url.pathname === '/metrics') return sendText(res, handlers.metrics());
+    if (req.method === 'GET' && url.pathname === '/metrics') return sendText(res, await handlers.metrics());
     if (parts[0] !== 'v1') return send(res, 404, { error: `no route ${url.pathname}` });
     if (req.method === 'GET' && parts[1] === 'objects' && parts.length === 2) {
-      return send(res, 200, handlers.objects(filterOf(url)));
+      return send(res, 200, await handlers.objects(filterOf(url)));
     }
     if (req.method === 'GET' && parts[1] === 'objects' && parts.length === 4) {
-      const item = handlers.describe(`${parts[2]}/${parts[3]}`);
+      const item = await handlers.describe(`${parts[2]}/${parts[3]}`);
       return item === undefined ? send(res, 404, { error: `unknown object ${parts[2]}/${parts[3]}` }) : send(res, 200, item);
     }
     if (req.method === 'POST' && parts[1] === 'objects' && parts.length === 5) return operate(handlers, parts, res);

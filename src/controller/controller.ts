@@ -14,8 +14,8 @@ import type { Clock } from '../platform/clock.ts';
 import { plan } from '../planner/plan.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
 import { createWorkQueue } from './queue.ts';
-import { createReconcileMemory, reconcileKey } from './reconcile.ts';
-import { createHistoryStore } from './store.ts';
+import { applyPlanned, createReconcileMemory, planKey, type ReconcileResult } from './reconcile.ts';
+import { createHistoryStore, type GenerationChange } from './store.ts';
 
 export interface ControllerOptions {
   readonly executor: Executor;
@@ -56,6 +56,7 @@ export interface Controller {
   close(): void;
 }
 
+const NO_INSTANCES: readonly ObservedInstance[] = Object.freeze([]);
 const DEFAULT_STOP: StopPolicy = { signal: 'SIGTERM', gracePeriodMs: 10_000 };
 
 /** Creates a controller and subscribes it to its executor's exits. */
@@ -71,11 +72,19 @@ export function createController(options: ControllerOptions): Controller {
   let cancelReload: (() => void) | undefined;
   const deps = { executor, history: store, clock, events, desired: () => desired.objects, memory: createReconcileMemory() };
 
+  // Works through the queue in batches: one observation per batch, and keys with nothing to do
+  // are planned synchronously, so a no-change pass costs no await per key.
   const drain = async (): Promise<void> => {
     if (draining) return;
     draining = true;
-    for (let key = queue.take(); key !== undefined && !closed; key = queue.take()) {
-      await reconcileOne(key);
+    while (!closed && queue.length > 0) {
+      const batch = queue.takeAll();
+      const observed = await executor.observe();
+      for (const key of batch) {
+        const pending = closed ? undefined : reconcileOne(key, observed.get(key) ?? NO_INSTANCES);
+        if (pending) await pending;
+        else queue.done(key);
+      }
     }
     draining = false;
     options.onChange?.();
@@ -84,17 +93,32 @@ export function createController(options: ControllerOptions): Controller {
     for (const resolve of waiters) resolve();
   };
 
-  const reconcileOne = async (key: ObjectKey): Promise<void> => {
+  // Plans one key; returns a promise only when there are actions to apply.
+  const reconcileOne = (key: ObjectKey, instances: readonly ObservedInstance[]): Promise<void> | undefined => {
     try {
-      const result = await reconcileKey(deps, key);
-      queue.forget(key);
-      if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
+      const planned = planKey(deps, key, instances);
+      if (!planned.actions.some((a) => a.type !== 'wait')) {
+        finish(key, planned);
+        return undefined;
+      }
+      return applyPlanned(deps, key, planned).then(
+        (result) => finish(key, result),
+        (error: unknown) => fail(key, error),
+      ).finally(() => queue.done(key));
     } catch (error) {
-      options.onError?.(key, error);
-      queue.addFailed(key);
-    } finally {
-      queue.done(key);
+      fail(key, error);
+      return undefined;
     }
+  };
+
+  const finish = (key: ObjectKey, result: ReconcileResult): void => {
+    queue.forget(key);
+    if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
+  };
+
+  const fail = (key: ObjectKey, error: unknown): void => {
+    options.onError?.(key, error);
+    queue.addFailed(key);
   };
 
   queue.onReady(() => void drain());
@@ -106,11 +130,9 @@ export function createController(options: ControllerOptions): Controller {
       const previous = desired.objects;
       book = merged.book;
       desired = { objects: merged.objects, revision };
-      for (const key of changedKeys(previous, merged.objects)) {
-        const object = merged.objects.get(key);
-        if (object) store.syncGeneration(key, object.contentHash, keepsOverride(object));
-        queue.add(key);
-      }
+      const changed = changedKeys(previous, merged.objects);
+      store.syncGenerations(generationChanges(changed, merged.objects));
+      for (const key of changed) queue.add(key);
       cancelReload?.();
       cancelReload = merged.wakeAt === undefined ? undefined : clock.after(merged.wakeAt - clock.now(), () => options.requestReload?.());
       options.onChange?.();
@@ -156,9 +178,19 @@ function operatorReason(verb: OperatorVerb): string {
   return verb === 'stop' ? 'OperatorStop' : verb === 'start' ? 'OperatorStart' : 'OperatorRestart';
 }
 
-// An UnlessStopped stop outlives manifest edits until `tend start`.
-function keepsOverride(object: ManifestObject): boolean {
+/** An UnlessStopped stop outlives manifest edits until `tend start`. */
+export function keepsOverride(object: ManifestObject): boolean {
   return isProcessObject(object) && object.spec.restartPolicy === 'UnlessStopped';
+}
+
+/** The generation changes for `keys` that are still desired. */
+export function generationChanges(keys: Iterable<ObjectKey>, objects: ReadonlyMap<ObjectKey, ManifestObject>): GenerationChange[] {
+  const changes: GenerationChange[] = [];
+  for (const key of keys) {
+    const object = objects.get(key);
+    if (object) changes.push({ key, contentHash: object.contentHash, keepOverride: keepsOverride(object) });
+  }
+  return changes;
 }
 
 function changedKeys(before: ReadonlyMap<ObjectKey, ManifestObject>, after: ReadonlyMap<ObjectKey, ManifestObject>): ObjectKey[] {

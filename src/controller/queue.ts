@@ -17,10 +17,12 @@ export interface WorkQueue {
   forget(key: string): void;
   /** Next key to work on, or undefined when idle. The caller must call `done(key)` after. */
   take(): string | undefined;
+  /** Every ready key at once; the caller must call `done(key)` for each. */
+  takeAll(): string[];
   done(key: string): void;
   /** Number of keys ready now. */
   readonly length: number;
-  /** Called whenever a key becomes ready. */
+  /** Called when the queue goes from no ready key to one; the worker then drains it all. */
   onReady(listener: () => void): void;
   /** Drops every timer. */
   close(): void;
@@ -31,8 +33,8 @@ const FAILURE_MAX_MS = 30_000;
 
 /** Creates a queue driven by `clock`. */
 export function createWorkQueue(clock: Clock): WorkQueue {
-  const ready = new Set<string>();
-  const processing = new Set<string>();
+  let ready = new Set<string>();
+  let processing = new Set<string>();
   const dirty = new Set<string>();
   const delayed = new Map<string, { at: number; cancel: Cancel }>();
   const failures = new Map<string, number>();
@@ -50,7 +52,8 @@ export function createWorkQueue(clock: Clock): WorkQueue {
     }
     if (ready.has(key)) return;
     ready.add(key);
-    listener();
+    // Only the first ready key wakes the worker; it drains everything that follows.
+    if (ready.size === 1) listener();
   };
 
   const addAt = (key: string, at: number): void => {
@@ -79,6 +82,17 @@ export function createWorkQueue(clock: Clock): WorkQueue {
       ready.delete(next.value);
       processing.add(next.value);
       return next.value;
+    },
+    takeAll() {
+      const keys = [...ready];
+      if (processing.size === 0) {
+        processing = ready;
+        ready = new Set();
+      } else {
+        for (const key of keys) processing.add(key);
+        ready.clear();
+      }
+      return keys;
     },
     done(key) {
       processing.delete(key);

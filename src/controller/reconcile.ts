@@ -23,8 +23,8 @@ export interface ReconcileDeps {
 
 /** What was already reported, so each exit and back-off is told once. */
 export interface ReconcileMemory {
-  /** instance id -> `${startTicks}:${state}` last seen. */
-  readonly seen: Map<string, string>;
+  /** Exited instances already reported (executors replace an instance object on every change). */
+  readonly reported: WeakSet<ObservedInstance>;
   /** instance id -> back-off deadline already announced. */
   readonly backoff: Map<string, number>;
 }
@@ -37,40 +37,54 @@ export interface ReconcileResult {
 
 /** Creates empty reconcile memory. */
 export function createReconcileMemory(): ReconcileMemory {
-  return { seen: new Map(), backoff: new Map() };
+  return { reported: new WeakSet(), backoff: new Map() };
 }
 
-/** Reconciles one object key once. */
-export async function reconcileKey(deps: ReconcileDeps, key: ObjectKey): Promise<ReconcileResult> {
+/**
+ * Reconciles one object key once: plans from `instances` (the key's observed instances) and
+ * applies the plan. Resolves at once, without waiting on anything, when there is nothing to do.
+ */
+export async function reconcileKey(deps: ReconcileDeps, key: ObjectKey, instances?: readonly ObservedInstance[]): Promise<ReconcileResult> {
+  const observed = instances ?? (await deps.executor.observe()).get(key) ?? [];
+  const planned = planKey(deps, key, observed);
+  return planned.actions.some((a) => a.type !== 'wait') ? applyPlanned(deps, key, planned) : planned;
+}
+
+/** The synchronous half of a reconcile: report exits, plan, announce back-offs. */
+export function planKey(deps: ReconcileDeps, key: ObjectKey, instances: readonly ObservedInstance[]): ReconcileResult {
   const object = deps.desired().get(key);
-  const process = object && isProcessObject(object) ? object : undefined;
-  const instances = (await deps.executor.observe()).get(key) ?? [];
+  if (object && !isProcessObject(object)) return { actions: [], results: [] };
   reportTransitions(deps, key, instances);
-  const actions = planObject(key, process, instances, deps.history.get().get(key), deps.clock.now());
-  const results: ActionResult[] = [];
+  const actions = planObject(key, object, instances, deps.history.get().get(key), deps.clock.now());
   let requeueAt: number | undefined;
   for (const action of actions) {
-    if (action.type === 'wait') {
-      requeueAt = Math.min(requeueAt ?? Infinity, action.until);
-      announceBackoff(deps, action.object, action.instance, action.until, action.message);
-      continue;
-    }
+    if (action.type !== 'wait') continue;
+    requeueAt = Math.min(requeueAt ?? Infinity, action.until);
+    announceBackoff(deps, action.object, action.instance, action.until, action.message);
+  }
+  if (!object && instances.length === 0) deps.history.drop(key);
+  else if (object && actions.some((a) => a.reason === 'ScaleDown')) deps.history.trimSlots(key, object.spec.replicas);
+  return requeueAt === undefined ? { actions, results: [] } : { requeueAt, actions, results: [] };
+}
+
+/** The asynchronous half: applies every non-wait action of `planned` in order. */
+export async function applyPlanned(deps: ReconcileDeps, key: ObjectKey, planned: ReconcileResult): Promise<ReconcileResult> {
+  const results: ActionResult[] = [];
+  for (const action of planned.actions) {
+    if (action.type === 'wait' || action.object !== key) continue;
     const result = await deps.executor.apply(action);
     recordResult(deps, result);
     results.push(result);
   }
-  if (!object && actions.length === 0 && instances.length === 0) deps.history.drop(key);
-  if (process) deps.history.trimSlots(key, process.spec.replicas);
-  return requeueAt === undefined ? { actions, results } : { requeueAt, actions, results };
+  return { ...planned, results };
 }
 
 // Tells each exit of an instance once, as an event.
 function reportTransitions(deps: ReconcileDeps, key: ObjectKey, instances: readonly ObservedInstance[]): void {
   for (const instance of instances) {
-    const signature = `${instance.startTicks}:${instance.state}`;
-    if (deps.memory.seen.get(instance.id) === signature) continue;
-    deps.memory.seen.set(instance.id, signature);
-    if (instance.state === 'exited' && instance.exit && instance.exit.reason !== 'SpawnError') {
+    if (instance.state !== 'exited' || deps.memory.reported.has(instance)) continue;
+    deps.memory.reported.add(instance);
+    if (instance.exit && instance.exit.reason !== 'SpawnError') {
       const failed = !instance.exit.requested && (instance.exit.code !== 0 || instance.exit.signal !== null);
       deps.events.record({
         object: key,

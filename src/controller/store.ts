@@ -8,10 +8,17 @@ import type { ObjectKey } from '../model/object.ts';
 
 enableMapSet();
 
+/** One object's content as just read; `keepOverride` keeps a `tend stop` across the change. */
+export interface GenerationChange {
+  readonly key: ObjectKey;
+  readonly contentHash: string;
+  readonly keepOverride: boolean;
+}
+
 export interface HistoryStore {
   get(): History;
-  /** A manifest object was (re)read: bump its generation when its content changed. Returns it. */
-  syncGeneration(key: ObjectKey, contentHash: string, keepOverride: boolean): number;
+  /** Manifest objects were (re)read: bump the generation of each whose content changed. */
+  syncGenerations(changes: readonly GenerationChange[]): void;
   /** A start was applied in `replica`; a start that is not a restart resets the slot's restart count. */
   recordStart(key: ObjectKey, replica: number, backoffAttempt: number, countsAsRestart: boolean): void;
   setOverride(key: ObjectKey, override: Override | undefined): void;
@@ -29,22 +36,26 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
   let state: History = initial;
   const update = (key: ObjectKey, recipe: (draft: Draft<ObjectHistory>) => void): void => {
     state = produce(state, (draft) => {
-      const entry = draft.get(key) ?? (structuredClone(EMPTY) as Draft<ObjectHistory>);
+      const entry: Draft<ObjectHistory> = draft.get(key) ?? structuredClone(EMPTY);
       recipe(entry);
       draft.set(key, entry);
     });
   };
   return {
     get: () => state,
-    syncGeneration(key, contentHash, keepOverride) {
-      const current = state.get(key);
-      if (current?.contentHash === contentHash) return current.generation;
-      update(key, (h) => {
-        h.generation += 1;
-        h.contentHash = contentHash;
-        if (!keepOverride) delete h.override;
+    syncGenerations(changes) {
+      const stale = changes.filter((c) => state.get(c.key)?.contentHash !== c.contentHash);
+      if (stale.length === 0) return;
+      // One produce for the whole batch: a load of many objects copies the map once.
+      state = produce(state, (draft) => {
+        for (const { key, contentHash, keepOverride } of stale) {
+          const entry: Draft<ObjectHistory> = draft.get(key) ?? structuredClone(EMPTY);
+          entry.generation += 1;
+          entry.contentHash = contentHash;
+          if (!keepOverride) delete entry.override;
+          draft.set(key, entry);
+        }
       });
-      return state.get(key)?.generation ?? 1;
     },
     recordStart(key, replica, backoffAttempt, countsAsRestart) {
       update(key, (h) => {

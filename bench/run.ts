@@ -1,0 +1,134 @@
+/**
+ * `npm run bench`: the performance rows of the spec (§7) that tend can reach today, each printed
+ * next to its target. Real processes, a real `tend up`, real files; nothing here is a test.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, cpuNs, percentile, processYaml, rssBytes, sleep, startController, tempWorld } from './harness.ts';
+import { noChangePass } from './no-change-pass.ts';
+
+interface Row {
+  readonly measure: string;
+  readonly value: string;
+  readonly target: string;
+  readonly ok: boolean;
+}
+
+const rows: Row[] = [];
+const row = (measure: string, value: string, target: string, ok: boolean): void => {
+  rows.push({ measure, value, target, ok });
+  process.stdout.write(`${ok ? 'ok  ' : 'MISS'}  ${measure}: ${value}  (target ${target})\n`);
+};
+const ms = (n: number): string => `${n.toFixed(2)} ms`;
+
+async function saveToRunning(): Promise<void> {
+  const world = tempWorld();
+  const c = await startController(world.dir, world.stateDir);
+  const samples: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const name = `p${i}`;
+    const started = c.next((e) => e.object === `process/${name}` && e.reason === 'Started');
+    const t0 = performance.now();
+    writeFileSync(join(world.dir, `${name}.yaml`), processYaml(name));
+    await started;
+    samples.push(performance.now() - t0);
+  }
+  const p50 = percentile(samples, 50);
+  const p99 = percentile(samples, 99);
+  row('manifest saved -> new process running', `p50 ${ms(p50)}, p99 ${ms(p99)}`, 'p50 <= 25 ms, p99 <= 50 ms', p50 <= 25 && p99 <= 50);
+  await c.stop();
+  world.cleanup();
+}
+
+async function killToReplacement(): Promise<void> {
+  const world = tempWorld();
+  writeFileSync(join(world.dir, 'victim.yaml'), processYaml('victim', { backoff: '{initialDelay: 0s, jitter: 0}' }));
+  const c = await startController(world.dir, world.stateDir);
+  let pid = await firstPid(c.stateDir, 'process/victim');
+  const samples: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const restarted = c.next((e) => e.object === 'process/victim' && (e.reason === 'Restarted' || e.reason === 'Started'));
+    const t0 = performance.now();
+    process.kill(pid, 'SIGKILL');
+    const event = await restarted;
+    samples.push(performance.now() - t0);
+    pid = Number(/pid (\d+)/.exec(event.message)?.[1]);
+  }
+  const [p50, p90, p99] = [50, 90, 99].map((p) => percentile(samples, p)) as [number, number, number];
+  row('process killed -> replacement running (zero backoff)', `p50 ${ms(p50)}, p90 ${ms(p90)}, p99 ${ms(p99)}`, 'p50 <= 3 ms, p90 <= 8 ms, p99 <= 15 ms', p50 <= 3 && p90 <= 8 && p99 <= 15);
+  await c.stop();
+  world.cleanup();
+}
+
+async function firstPid(stateDir: string, key: string): Promise<number> {
+  const { callApi } = await import('../src/api/client.ts');
+  for (;;) {
+    const { body } = await callApi(stateDir, 'GET', '/v1/objects');
+    const item = (body as { items: { key: string; instances: { pid: number | null }[] }[] }).items.find((i) => i.key === key);
+    const pid = item?.instances[0]?.pid;
+    if (pid) return pid;
+    await sleep(10);
+  }
+}
+
+// Bring-up of n instances from one file, then idle CPU and RSS, then the stop of everything.
+async function scale(n: number, target: { upMs: number; rssMb: number; cpuPct?: number; stopMs?: number }): Promise<void> {
+  const world = tempWorld();
+  const c = await startController(world.dir, world.stateDir);
+  const all = c.count((e) => e.object === 'process/many' && e.reason === 'Started', n);
+  const t0 = performance.now();
+  writeFileSync(join(world.dir, 'many.yaml'), processYaml('many', { replicas: n }));
+  await all;
+  const upMs = performance.now() - t0;
+  row(`bring-up of ${n} instances from one apply`, ms(upMs), `<= ${target.upMs / 1000} s`, upMs <= target.upMs);
+  await sleep(2000);
+  const pid = c.child.pid ?? 0;
+  const rss = rssBytes(pid) / 1024 / 1024;
+  row(`controller RSS with ${n} instances`, `${rss.toFixed(1)} MB`, `<= ${target.rssMb} MB`, rss <= target.rssMb);
+  const windowMs = 10_000;
+  const cpu0 = cpuNs(pid);
+  await sleep(windowMs);
+  const pct = ((cpuNs(pid) - cpu0) / 1e6 / windowMs) * 100;
+  const cpuTarget = target.cpuPct ?? 3;
+  row(`controller CPU with ${n} idle instances, monitoring off`, `${pct.toFixed(3)} % of one core`, `<= ${cpuTarget} %`, pct <= cpuTarget);
+  const s0 = performance.now();
+  const code = await c.stop();
+  const stopMs = performance.now() - s0;
+  if (target.stopMs !== undefined) {
+    row(`stop of ${n} instances that exit on SIGTERM, plus controller exit`, `${ms(stopMs)} (exit code ${code})`, `<= ${target.stopMs / 1000} s`, stopMs <= target.stopMs && code === 0);
+  }
+  world.cleanup();
+}
+
+function validate100(): void {
+  const world = tempWorld();
+  for (let i = 0; i < 100; i++) writeFileSync(join(world.dir, `p${i}.yaml`), processYaml(`p${i}`, { replicas: 2 }));
+  const samples: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    const result = spawnSync(process.execPath, [BIN, 'validate', '-d', world.dir], { encoding: 'utf8' });
+    samples.push(performance.now() - t0);
+    if (result.status !== 0) throw new Error(`validate failed: ${result.stderr}`);
+  }
+  const p50 = percentile(samples, 50);
+  row('tend validate of 100 manifest files, whole process', `median ${ms(p50)}`, '<= 300 ms', p50 <= 300);
+  rmSync(world.root, { recursive: true, force: true });
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);
+  const pass = await noChangePass(10_000);
+  row('no-change reconcile pass over 10,000 objects', `median ${ms(pass)}`, '<= 20 ms', pass <= 20);
+  validate100();
+  await saveToRunning();
+  await killToReplacement();
+  await scale(200, { upMs: 1000, rssMb: 45, cpuPct: 0.1, stopMs: 300 });
+  await scale(500, { upMs: 1000, rssMb: 120 });
+  await scale(1000, { upMs: 2000, rssMb: 120, cpuPct: 3 });
+  const missed = rows.filter((r) => !r.ok).length;
+  process.stdout.write(`\n${rows.length - missed}/${rows.length} rows meet their target\n`);
+}
+
+await main();

@@ -1,0 +1,24 @@
+/** The control API's answers, computed from a runtime. */
+import type { ApiHandlers } from '../api/server.ts';
+import { renderMetrics } from '../api/metrics.ts';
+import { describeItem, filterViews } from './views.ts';
+import type { Runtime } from './runtime.ts';
+
+/** Binds the API routes to `rt`. */
+export function handlersOf(rt: Runtime): ApiHandlers {
+  return {
+    objects: async (filter) => ({ items: filterViews(await rt.status(), filter.kind, filter.selector) }),
+    describe: async (key) => describeItem(await rt.status(), rt.events.recent(), key),
+    recentEvents: (forKey) => (forKey ? rt.events.recent().filter((e) => e.object === forKey) : rt.events.recent()),
+    subscribeEvents: (listener) => rt.events.subscribe(listener),
+    async reconcile() {
+      const ok = await rt.reload();
+      const actions = await rt.controller.plan();
+      await rt.controller.enqueueAll();
+      await rt.controller.idle();
+      return { ok, actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
+    },
+    operate: (key, verb) => rt.controller.operate(key, verb),
+    metrics: async () => renderMetrics(await rt.status()),
+  };
+}

@@ -1,0 +1,67 @@
+/** `tend describe KIND/NAME`: spec summary, instances, last exits and recent events of one object. */
+import type { TendEvent } from '../../model/event.ts';
+import type { ObjectView } from '../../controller/status.ts';
+import { callApi, controllerRunning } from '../../api/client.ts';
+import { printData } from '../render/output.ts';
+import { formatAge, renderTable } from '../render/table.ts';
+import type { CliContext } from '../context.ts';
+import { offlineStatus, readOffline } from '../offline.ts';
+import { describeItem, keyOf } from '../views.ts';
+import { formatEvent, readEventLog } from './events.ts';
+
+type Item = ObjectView & { events: TendEvent[] };
+
+/** Runs `tend describe`. */
+export async function run(ctx: CliContext, _values: Record<string, unknown>, positionals: string[]): Promise<number> {
+  const key = keyOf(positionals[0]);
+  const item = await fetchItem(ctx, key);
+  if (!item) {
+    process.stderr.write(`tend: unknown object ${key}\n`);
+    return 1;
+  }
+  if (ctx.output !== 'table') printData(ctx.output, item);
+  else process.stdout.write(renderItem(item, Date.now()));
+  return 0;
+}
+
+async function fetchItem(ctx: CliContext, key: string): Promise<Item | undefined> {
+  if (await controllerRunning(ctx.stateDir)) {
+    const { status, body } = await callApi(ctx.stateDir, 'GET', `/v1/objects/${key}`);
+    return status === 200 ? (body as Item) : undefined;
+  }
+  return describeItem(offlineStatus(await readOffline(ctx)), readEventLog(ctx.stateDir), key) as Item | undefined;
+}
+
+function renderItem(item: Item, now: number): string {
+  const spec = item.spec ?? {};
+  const lines = [
+    `Name:         ${item.name}`,
+    `Kind:         ${item.kind}`,
+    `Labels:       ${Object.entries(item.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '<none>'}`,
+    `Source:       ${item.source ?? '<gone from the manifests>'}`,
+    `Generation:   ${item.generation}`,
+    `Revision:     ${item.revision || '-'}`,
+    `Status:       ${item.status.phase} (${item.status.reason}), ${item.status.readyReplicas}/${item.status.replicas} ready, ${item.status.restarts} restarts`,
+    ...(item.status.override ? [`Override:     ${item.status.override.type} at ${item.status.override.at}`] : []),
+    `Spec:`,
+    ...Object.entries(spec).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
+    `Instances:`,
+  ];
+  const rows = item.instances.map((i) => [
+    i.id,
+    i.phase,
+    i.reason,
+    i.pid === null ? '-' : String(i.pid),
+    String(i.restarts),
+    i.startedAt ? formatAge(Date.parse(i.startedAt), now) : '-',
+    i.lastExit ? `${i.lastExit.signal ?? `code ${i.lastExit.code ?? '?'}`} (${i.lastExit.reason}) at ${i.lastExit.at}` : '-',
+  ]);
+  const table = rows.length ? renderTable(['ID', 'PHASE', 'REASON', 'PID', 'RESTARTS', 'AGE', 'LAST EXIT'], rows) : '<none>\n';
+  const events = item.events.length ? item.events.map((e) => formatEvent(e)).join('\n') + '\n' : '<none>\n';
+  return `${lines.join('\n')}\n${indent(table)}Events:\n${indent(events)}`;
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((l) => (l ? `  ${l}` : l)).join('\n');
+}
+

@@ -1,0 +1,34 @@
+/**
+ * `tend diff`: what a reconcile would do now (create / update / delete, with reasons). Exit 0 no
+ * drift, 1 drift, 2 invalid manifests.
+ */
+import type { Action } from '../../model/action.ts';
+import { formatDiagnostic } from '../../model/diagnostic.ts';
+import type { CliContext } from '../context.ts';
+import { printData } from '../render/output.ts';
+import { readOffline } from '../offline.ts';
+
+/** The part of an action a plan listing shows. */
+export type PlanLine = Pick<Action, 'type' | 'object' | 'instance' | 'reason' | 'message'>;
+
+/** Runs `tend diff`. */
+export async function run(ctx: CliContext): Promise<number> {
+  const view = await readOffline(ctx);
+  for (const d of view.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (view.dirError) {
+    process.stderr.write(`tend: ${view.dirError}\n`);
+    return 2;
+  }
+  const drift = view.plan.filter((a) => a.type !== 'wait');
+  if (ctx.output === 'table') process.stdout.write(drift.length === 0 ? 'No drift.\n' : renderPlan(view.plan));
+  else printData(ctx.output, { drift: drift.length > 0, actions: drift.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) });
+  if (view.diagnostics.some((d) => d.severity === 'error')) return 2;
+  return drift.length > 0 ? 1 : 0;
+}
+
+const MARK: Readonly<Record<Action['type'], string>> = { start: '+', stop: '-', restart: '~', wait: '…' };
+
+/** One line per action: `+ start process/web web-0 (Create): message`. */
+export function renderPlan(actions: readonly PlanLine[]): string {
+  return actions.map((a) => `${MARK[a.type]} ${a.type} ${a.object} ${a.instance} (${a.reason}): ${a.message}\n`).join('');
+}

@@ -1,0 +1,60 @@
+/**
+ * `tend get [KIND[/NAME]] [-l k=v] [-w]`: objects and their instances, from the running controller
+ * or, when none runs, from the state dir and /proc.
+ */
+import type { ObjectView } from '../../controller/status.ts';
+import { callApi, controllerRunning } from '../../api/client.ts';
+import { printData } from '../render/output.ts';
+import { formatAge, formatBytes, renderTable } from '../render/table.ts';
+import type { CliContext } from '../context.ts';
+import { offlineStatus, readOffline } from '../offline.ts';
+import { filterViews, parseTarget } from '../views.ts';
+
+/** Runs `tend get`. */
+export async function run(ctx: CliContext, values: Record<string, unknown>, positionals: string[]): Promise<number> {
+  const [target] = positionals;
+  parseTarget(target);
+  const selector = values.selector as string | undefined;
+  const show = async (): Promise<void> => {
+    const views = filterViews(await fetchViews(ctx), target === 'all' ? undefined : target, selector);
+    if (ctx.output !== 'table') return printData(ctx.output, { items: views });
+    if (values.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
+    process.stdout.write(views.length === 0 ? 'No objects found.\n' : renderViews(views, Date.now()));
+  };
+  await show();
+  while (values.watch) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await show();
+  }
+  return 0;
+}
+
+/** Status views from the controller when one runs, else read offline. */
+export async function fetchViews(ctx: CliContext): Promise<ObjectView[]> {
+  if (await controllerRunning(ctx.stateDir)) {
+    const { body } = await callApi(ctx.stateDir, 'GET', '/v1/objects');
+    return (body as { items: ObjectView[] }).items;
+  }
+  return offlineStatus(await readOffline(ctx));
+}
+
+/** The `get` table. */
+export function renderViews(views: readonly ObjectView[], now: number): string {
+  const rows = views.map((v) => {
+    const live = v.instances.filter((i) => i.pid !== null);
+    const oldest = Math.min(...live.map((i) => Date.parse(i.startedAt ?? '')).filter(Number.isFinite));
+    const usage = live.map((i) => (i as { usage?: { cpu?: number; memory?: number } }).usage).filter((u) => u !== undefined);
+    return [
+      `${v.key}`,
+      `${v.status.readyReplicas}/${v.status.replicas}`,
+      v.status.phase === v.status.reason || v.status.reason === 'Ready' ? v.status.phase : `${v.status.phase} (${v.status.reason})`,
+      String(v.status.restarts),
+      Number.isFinite(oldest) ? formatAge(oldest, now) : '-',
+      live.length === 0 ? '-' : live.map((i) => i.pid).join(','),
+      usage.length === 0 ? '-' : `${usage.reduce((n, u) => n + (u.cpu ?? 0), 0).toFixed(1)}%`,
+      usage.length === 0 ? '-' : formatBytes(usage.reduce((n, u) => n + (u.memory ?? 0), 0)),
+      v.revision ? v.revision.slice(0, 8) : '-',
+    ];
+  });
+  return renderTable(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'PID', 'CPU', 'MEM', 'REVISION'], rows);
+}

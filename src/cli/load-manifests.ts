@@ -1,0 +1,27 @@
+/**
+ * Reads the manifest directory for a command or the controller, and names the revision it was
+ * read at: the Git commit when the directory is a checkout, else a hash of the objects.
+ */
+import type { Diagnostic } from '../model/diagnostic.ts';
+import { specHash } from '../model/spec-hash.ts';
+import type { FileOutcome } from '../controller/desired.ts';
+import { readManifestDir } from '../manifest/load.ts';
+import { readGitRevision } from '../watch/revision.ts';
+import type { CliContext } from './context.ts';
+
+export type LoadOutcome =
+  | {
+      readonly ok: true;
+      readonly files: readonly FileOutcome[];
+      readonly diagnostics: readonly Diagnostic[];
+      readonly revision: string;
+    }
+  | { readonly ok: false; readonly message: string };
+
+/** Loads `ctx.dir`; an unreadable directory is `ok: false`, never an empty state. */
+export async function loadManifestDir(ctx: CliContext): Promise<LoadOutcome> {
+  const result = await readManifestDir(ctx.dir, { asRoot: ctx.asRoot });
+  if (!result.ok) return { ok: false, message: result.error.message };
+  const revision = readGitRevision(result.realDir) ?? `sha-${specHash(result.objects.map((o) => [o.key, o.contentHash]))}`;
+  return { ok: true, files: result.files, diagnostics: result.diagnostics, revision };
+}

@@ -1,0 +1,195 @@
+/**
+ * A controller with its state dir around it: lock, state file, event log, local executor,
+ * adoption of what an earlier controller left running, and manifest loading. `tend up`,
+ * `reconcile --once` and the imperative verbs (when no controller runs) all open one.
+ */
+import { readFileSync } from 'node:fs';
+import type { ObjectHistory } from '../model/history.ts';
+import type { ObservedInstance } from '../model/instance.ts';
+import type { ManifestObject, ObjectKey } from '../model/object.ts';
+import { formatDiagnostic } from '../model/diagnostic.ts';
+import type { Executor } from '../executor/executor.ts';
+import { createLocalExecutor } from '../executor/local/local-executor.ts';
+import { createController, type Controller } from '../controller/controller.ts';
+import { bookFromObjects } from '../controller/desired.ts';
+import { buildStatus, type ObjectView } from '../controller/status.ts';
+import { systemClock, type Clock } from '../platform/clock.ts';
+import { openEventLog, type EventLog } from '../platform/event-log.ts';
+import { acquireLock } from '../platform/lock.ts';
+import { ensureStateDir, stateIdOf } from '../platform/state-dir.ts';
+import { readStateFile, writeStateFile } from '../platform/state-file.ts';
+import type { CliContext } from './context.ts';
+import { loadManifestDir } from './load-manifests.ts';
+
+/** What the state file holds. */
+export interface PersistedState {
+  readonly version: 1;
+  readonly bootId: string;
+  readonly revision: string;
+  readonly instances: readonly ObservedInstance[];
+  readonly history: readonly (readonly [ObjectKey, ObjectHistory])[];
+  /** The last valid objects, so a file that is broken while no controller runs keeps them. */
+  readonly objects: readonly ManifestObject[];
+}
+
+export interface Runtime {
+  readonly controller: Controller;
+  readonly executor: Executor;
+  readonly events: EventLog;
+  readonly clock: Clock;
+  /** Loads the manifests and hands them to the controller; false when the directory is unreadable. */
+  reload(): Promise<boolean>;
+  status(): Promise<ObjectView[]>;
+  /** Writes the state file now. */
+  save(): void;
+  /** Saves, flushes events, releases the lock; processes keep running. */
+  close(): Promise<void>;
+}
+
+export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { readonly ok: false; readonly holderPid: number };
+
+const SAVE_DELAY_MS = 20;
+const PRUNE_GRACE_MS = 300;
+
+/** Opens the state dir of `ctx` as its one controller. */
+export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): Promise<OpenResult> {
+  ensureStateDir(ctx.stateDir);
+  const lock = acquireLock(ctx.stateDir);
+  if (!lock.ok) return lock;
+  const events = openEventLog(ctx.stateDir, clock);
+  const persisted = readPersisted(ctx.stateDir, clock, events);
+  const executor = createLocalExecutor({
+    stateDir: ctx.stateDir,
+    stateId: stateIdOf(ctx.stateDir),
+    clock,
+    asRoot: ctx.asRoot,
+    onWarning: (reason, message, object) => events.record({ object, type: 'Warning', reason, message }),
+  });
+  await adoptRecorded(executor, persisted, events);
+  let cancelSave: (() => void) | undefined;
+  let closed = false;
+  const save = (): void => {
+    cancelSave?.();
+    cancelSave = undefined;
+    writeStateFile(ctx.stateDir, persistedOf(controller, executor));
+  };
+  const printed = new Set<string>();
+  const reload = async (): Promise<boolean> => {
+    const loaded = await loadManifestDir(ctx);
+    if (!loaded.ok) {
+      reportOnce(printed, events, 'ManifestDirUnreadable', loaded.message);
+      return false;
+    }
+    const current = new Set(loaded.diagnostics.map(formatDiagnostic));
+    for (const d of loaded.diagnostics) reportOnce(printed, events, d.code, formatDiagnostic(d), d.severity);
+    for (const line of printed) if (!current.has(line)) printed.delete(line);
+    controller.applyLoad(loaded.files, loaded.revision);
+    return true;
+  };
+  const controller: Controller = createController({
+    executor,
+    clock,
+    events,
+    history: new Map(persisted?.history ?? []),
+    book: bookFromObjects(persisted?.objects ?? []),
+    revision: persisted?.revision ?? '',
+    pruneGraceMs: PRUNE_GRACE_MS,
+    requestReload: () => void reload(),
+    onChange: () => {
+      if (!closed) cancelSave ??= clock.after(SAVE_DELAY_MS, save);
+    },
+    onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
+  });
+  return {
+    ok: true,
+    runtime: {
+      controller,
+      executor,
+      events,
+      clock,
+      reload,
+      status: async () => buildStatus({ desired: controller.desired(), observed: await executor.observe(), history: controller.history(), plan: await controller.plan() }),
+      save,
+      async close() {
+        closed = true;
+        controller.close();
+        save();
+        await executor.close();
+        await events.close();
+        lock.release();
+      },
+    },
+  };
+}
+
+// A problem is told once (stderr and a Warning event) until it goes away and comes back.
+function reportOnce(printed: Set<string>, events: EventLog, reason: string, line: string, severity: 'error' | 'warning' = 'error'): void {
+  if (printed.has(line)) return;
+  printed.add(line);
+  process.stderr.write(`${line}\n`);
+  events.record({ object: 'manifests', type: severity === 'error' ? 'Warning' : 'Normal', reason, message: line });
+}
+
+function readPersisted(stateDir: string, clock: Clock, events: EventLog): PersistedState | undefined {
+  const read = readStateFile(stateDir, isPersistedState, clock.now());
+  if (read.kind === 'ok') return read.state;
+  if (read.kind === 'corrupt') {
+    const message = `state file was corrupt (${read.error}); set aside as ${read.movedTo}, rebuilding from running processes`;
+    process.stderr.write(`tend: ${message}\n`);
+    events.record({ object: 'controller', type: 'Warning', reason: 'StateCorrupt', message });
+  }
+  return undefined;
+}
+
+function isPersistedState(value: unknown): value is PersistedState {
+  const v = value as Partial<PersistedState> | null;
+  return typeof v === 'object' && v !== null && v.version === 1 && Array.isArray(v.instances) && Array.isArray(v.history) && Array.isArray(v.objects);
+}
+
+// Records from another boot name pids of a machine that no longer runs them.
+async function adoptRecorded(executor: Executor, persisted: PersistedState | undefined, events: EventLog): Promise<void> {
+  const sameBoot = persisted?.bootId === readBootId();
+  const report = await executor.adopt(sameBoot ? (persisted?.instances ?? []) : []);
+  for (const i of [...report.adopted, ...report.found]) {
+    events.record({ object: i.object, instance: i.id, type: 'Normal', reason: 'Adopted', message: `${i.id} (pid ${i.pid}) adopted` });
+  }
+  for (const i of report.lost) {
+    events.record({ object: i.object, instance: i.id, type: 'Warning', reason: 'Lost', message: `${i.id} (pid ${i.pid}) is gone; it will be started again as its policy says` });
+  }
+}
+
+function persistedOf(controller: Controller, executor: Executor): PersistedState {
+  const objects = [...controller.book().values()].flatMap((entry) => entry.objects);
+  return {
+    version: 1,
+    bootId: readBootId(),
+    revision: controller.desired().revision,
+    instances: executor.snapshot(),
+    history: [...controller.history()],
+    objects,
+  };
+}
+
+let bootId: string | undefined;
+function readBootId(): string {
+  bootId ??= readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  return bootId;
+}
+
+/**
+ * Waits until the controller is idle and no instance is still stopping, so a one-off pass does
+ * not exit before its stops (grace period, SIGKILL) and the starts that follow them are done.
+ */
+export async function settle(rt: Runtime): Promise<void> {
+  for (;;) {
+    await rt.controller.idle();
+    const stopping = [...(await rt.executor.observe()).values()].flat().some((i) => i.state === 'stopping');
+    if (!stopping) return;
+    await new Promise<void>((resolve) => {
+      const unsubscribe = rt.executor.subscribe(() => {
+        unsubscribe();
+        resolve();
+      });
+    });
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The status view of objects and instances (`tend get -o json`, `describe`, the API), derived
+ * from the same desired state, observations, history and plan the controller works from. Pure.
+ * Field names here are a contract (SPEC §2): add freely, rename none.
+ */
+import type { Plan } from '../model/action.ts';
+import type { History } from '../model/history.ts';
+import type { Observed, ObservedInstance } from '../model/instance.ts';
+import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type ProcessSpec } from '../model/object.ts';
+import { instancePhase, objectPhase } from '../planner/phase.ts';
+
+export interface InstanceView {
+  readonly id: string;
+  readonly pid: number | null;
+  readonly phase: string;
+  readonly ready: boolean;
+  readonly restarts: number;
+  readonly startedAt: string | null;
+  readonly lastExit: { code: number | null; signal: string | null; reason: string; at: string } | null;
+  readonly reason: string;
+  readonly generation: number;
+  readonly specHash: string;
+}
+
+export interface ObjectView {
+  readonly kind: string;
+  readonly name: string;
+  readonly key: ObjectKey;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly generation: number;
+  readonly revision: string;
+  readonly source: string | null;
+  /** The spec as the controller runs it, secrets redacted; absent for objects gone from the manifests. */
+  readonly spec?: Readonly<Record<string, unknown>>;
+  readonly status: {
+    readonly phase: string;
+    readonly reason: string;
+    readonly replicas: number;
+    readonly readyReplicas: number;
+    readonly restarts: number;
+    readonly override?: { readonly type: string; readonly at: string };
+  };
+  readonly instances: readonly InstanceView[];
+}
+
+export interface StatusInput {
+  readonly desired: DesiredState;
+  readonly observed: Observed;
+  readonly history: History;
+  readonly plan: Plan;
+}
+
+/** One view per desired object, then per object that only still has instances, sorted by key. */
+export function buildStatus(input: StatusInput): ObjectView[] {
+  const keys = new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
+  return [...keys].sort().map((key) => viewOf(input, key));
+}
+
+function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
+  const object = input.desired.objects.get(key);
+  const instances = input.observed.get(key) ?? [];
+  const history = input.history.get(key);
+  const process = object && isProcessObject(object) ? object : undefined;
+  const actions = input.plan.filter((a) => a.object === key);
+  const summary = object && !process
+    ? { phase: 'Unsupported', reason: `kind ${object.kind} is validated but not run yet`, readyReplicas: 0 }
+    : objectPhase(process, instances, history, actions);
+  const views = instances.map((i) => instanceView(i, instancePhase(i, process, history, actions), history?.slots[i.replica]?.restarts ?? 0, process?.specHash));
+  const override = history?.override;
+  return {
+    kind: object?.kind ?? kindOf(key),
+    name: key.slice(key.indexOf('/') + 1),
+    key,
+    labels: object?.labels ?? {},
+    generation: history?.generation ?? 0,
+    revision: input.desired.revision,
+    source: object ? `${object.source.file}:${object.source.line}` : null,
+    ...(object ? { spec: process ? specView(process.spec) : (object.spec as Readonly<Record<string, unknown>>) } : {}),
+    status: {
+      phase: summary.phase,
+      reason: summary.reason,
+      replicas: process?.spec.replicas ?? 0,
+      readyReplicas: summary.readyReplicas,
+      restarts: views.reduce((n, v) => n + v.restarts, 0),
+      ...(override ? { override: { type: override.type, at: new Date(override.at).toISOString() } } : {}),
+    },
+    instances: views,
+  };
+}
+
+function instanceView(i: ObservedInstance, status: { phase: string; reason: string }, restarts: number, specHash: string | undefined): InstanceView {
+  const exit = i.exit;
+  return {
+    id: i.id,
+    pid: i.pid > 0 && i.state !== 'exited' ? i.pid : null,
+    phase: status.phase,
+    ready: i.state === 'running' && i.specHash === specHash,
+    restarts,
+    startedAt: i.pid > 0 ? new Date(i.startedAt).toISOString() : null,
+    lastExit: exit ? { code: exit.code, signal: exit.signal, reason: exit.reason, at: new Date(exit.at).toISOString() } : null,
+    reason: status.reason,
+    generation: i.generation,
+    specHash: i.specHash,
+  };
+}
+
+// The normalised spec with secret env values replaced and the raw copy left out.
+function specView(spec: ProcessSpec): Record<string, unknown> {
+  const { raw: _raw, env, secretEnv, ...rest } = spec;
+  const secret = new Set(secretEnv);
+  const shown = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, secret.has(k) ? REDACTED : v]));
+  return { ...rest, env: shown };
+}
+
+/** What a secret value is shown as. */
+export const REDACTED = '(redacted)';
+
+function kindOf(key: ObjectKey): ManifestObject['kind'] {
+  const prefix = key.slice(0, key.indexOf('/'));
+  return prefix === 'pool' ? 'ProcessPool' : prefix === 'job' ? 'Job' : prefix === 'node' ? 'Node' : 'Process';
+}
+
+/** True when every object has converged: each Process Running or Succeeded. */
+export function isConverged(views: readonly ObjectView[]): boolean {
+  return views.every((v) => v.kind !== 'Process' || v.status.phase === 'Running' || v.status.phase === 'Succeeded' || v.status.phase === 'Stopped');
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createHistoryStore } from '../../src/controller/store.ts';
+
+const sync = (store: ReturnType<typeof createHistoryStore>, contentHash: string, keepOverride = false): number => {
+  store.syncGenerations([{ key: 'process/web', contentHash, keepOverride }]);
+  return store.get().get('process/web')?.generation ?? 0;
+};
+
+test('generation bumps only when the content hash changes', () => {
+  const store = createHistoryStore();
+  assert.equal(sync(store, 'h1'), 1);
+  assert.equal(sync(store, 'h1'), 1);
+  assert.equal(sync(store, 'h2'), 2);
+});
+
+test('a content change clears a stop override unless told to keep it', () => {
+  const store = createHistoryStore();
+  sync(store, 'h1');
+  store.setOverride('process/web', { type: 'stopped', at: 1, generation: 1 });
+  sync(store, 'h2', true);
+  assert.ok(store.get().get('process/web')?.override);
+  sync(store, 'h3');
+  assert.equal(store.get().get('process/web')?.override, undefined);
+});
+
+test('restarts count up on restarts and start over on a fresh start', () => {
+  const store = createHistoryStore();
+  store.recordStart('process/web', 0, 0, false);
+  store.recordStart('process/web', 0, 1, true);
+  store.recordStart('process/web', 0, 2, true);
+  assert.deepEqual(store.get().get('process/web')?.slots[0], { restarts: 2, backoffAttempt: 2 });
+  store.recordStart('process/web', 0, 0, false);
+  assert.deepEqual(store.get().get('process/web')?.slots[0], { restarts: 0, backoffAttempt: 0 });
+});
+
+test('history is immutable: an old snapshot does not change', () => {
+  const store = createHistoryStore();
+  store.recordStart('process/web', 0, 0, false);
+  const before = store.get();
+  store.recordStart('process/web', 0, 1, true);
+  assert.equal(before.get('process/web')?.slots[0]?.restarts, 0);
+  assert.throws(() => {
+    (before.get('process/web')?.slots as Record<number, unknown>)[0] = {};
+  });
+});
+
+test('trimSlots drops removed replicas and drop forgets the object', () => {
+  const store = createHistoryStore();
+  store.recordStart('process/web', 0, 0, false);
+  store.recordStart('process/web', 1, 0, false);
+  store.trimSlots('process/web', 1);
+  assert.deepEqual(Object.keys(store.get().get('process/web')?.slots ?? {}), ['0']);
+  store.drop('process/web');
+  assert.equal(store.get().has('process/web'), false);
+});
