@@ -1,0 +1,132 @@
+/**
+ * Checks across all manifest files: duplicate `kind/name` (the first file in path order wins),
+ * `dependsOn` targets that no file defines, dependency cycles, and at most one Node. Pure: it
+ * works on the per-file results and marks a file not ok when it receives an error here.
+ */
+import type { Diagnostic } from '../model/diagnostic.ts';
+import type { ManifestObject, ObjectKey } from '../model/object.ts';
+import { compareDiagnostics, didYouMean, hasErrors, makeDiagnostic } from './diagnostics.ts';
+import type { DependencyRef, ManifestFileResult } from './validate.ts';
+
+/** The desired state as read from a set of files, with every problem found. */
+export interface ManifestSetResult {
+  /** In path order; `ok` and `diagnostics` include the cross-file checks. */
+  readonly files: readonly ManifestFileResult[];
+  /** Objects of the ok files only, in path order. */
+  readonly objects: readonly ManifestObject[];
+  /** All diagnostics, file by file in path order, each file's sorted by place. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** No error anywhere (warnings allowed): what `tend validate` exits 0 on. */
+  readonly valid: boolean;
+}
+
+/**
+ * Runs the cross-file checks over per-file results given in path order.
+ *
+ * When some file has errors of its own, an unknown `dependsOn` target may be defined in it, so
+ * `UnknownDependency` is then only a warning and does not mark the depending file not ok (a
+ * broken file must not take down the files that depend on it).
+ */
+export function checkManifestSet(files: readonly ManifestFileResult[]): ManifestSetResult {
+  const added = new Map<string, Diagnostic[]>();
+  const add = (d: Diagnostic): void => {
+    added.set(d.file, [...(added.get(d.file) ?? []), d]);
+  };
+  const defined = new Map<ObjectKey, ManifestObject>();
+  let node: ManifestObject | undefined;
+  for (const object of files.flatMap((f) => f.objects)) {
+    const first = defined.get(object.key);
+    if (first) add(atObject(object, 'DuplicateObject', `${object.key} is already defined at ${where(first)}; the first definition in path order wins`));
+    else defined.set(object.key, object);
+    if (object.kind === 'Node' && !first) {
+      if (node) add(atObject(object, 'MultipleNodes', `only one Node is allowed; ${node.key} is already defined at ${where(node)}`));
+      else node = object;
+    }
+  }
+  const someFileBroken = files.some((f) => !f.ok);
+  const dependencies = files.flatMap((f) => f.dependencies);
+  for (const dep of dependencies) {
+    if (defined.has(dep.to)) continue;
+    const severity = someFileBroken ? 'warning' : 'error';
+    const [prefix = '', name = ''] = dep.to.split('/');
+    const names = [...defined.keys()].filter((k) => k.startsWith(`${prefix}/`)).map((k) => k.slice(prefix.length + 1));
+    const guess = didYouMean(name, names);
+    const suffix = guess ? ` (did you mean "${guess}"?)` : someFileBroken ? ' (it may be in a file that has errors)' : '';
+    add(atDependency(dep, 'UnknownDependency', `${dep.to} is not defined in any manifest${suffix}`, severity));
+  }
+  // Edges of a losing duplicate definition would only confuse the cycle messages.
+  const live = dependencies.filter((d) => defined.has(d.to) && defined.get(d.from)?.source.file === d.file);
+  for (const cycle of findCycles(live)) {
+    const files = new Set<string>();
+    for (const edge of cycle) {
+      if (files.has(edge.file)) continue;
+      files.add(edge.file);
+      add(atDependency(edge, 'DependencyCycle', `dependency cycle ${describeCycle(cycle, edge)}`));
+    }
+  }
+  return assemble(files, added);
+}
+
+function assemble(files: readonly ManifestFileResult[], added: ReadonlyMap<string, Diagnostic[]>): ManifestSetResult {
+  const checked = files.map((file): ManifestFileResult => {
+    const extra = added.get(file.file);
+    if (!extra) return file;
+    const diagnostics = [...file.diagnostics, ...extra].sort(compareDiagnostics);
+    return { ...file, diagnostics, ok: !hasErrors(diagnostics) };
+  });
+  const diagnostics = checked.flatMap((f) => f.diagnostics);
+  return {
+    files: checked,
+    objects: checked.filter((f) => f.ok).flatMap((f) => f.objects),
+    diagnostics,
+    valid: !hasErrors(diagnostics),
+  };
+}
+
+function where(object: ManifestObject): string {
+  return `${object.source.file}:${object.source.line}:${object.source.col}`;
+}
+
+function atObject(object: ManifestObject, code: 'DuplicateObject' | 'MultipleNodes', message: string): Diagnostic {
+  return makeDiagnostic({ code, file: object.source.file, at: object.source, path: ['metadata', 'name'], message });
+}
+
+function atDependency(dep: DependencyRef, code: 'UnknownDependency' | 'DependencyCycle', message: string, severity: 'error' | 'warning' = 'error'): Diagnostic {
+  return { code, severity, message, file: dep.file, line: dep.line, col: dep.col, path: dep.path };
+}
+
+// `process/b -> process/c -> process/a -> process/b`, starting at the given edge.
+function describeCycle(cycle: readonly DependencyRef[], start: DependencyRef): string {
+  const at = cycle.indexOf(start);
+  const rotated = [...cycle.slice(at), ...cycle.slice(0, at)];
+  return [...rotated.map((e) => e.from), start.from].join(' -> ');
+}
+
+/**
+ * Each elementary cycle reachable by depth-first search, once, as its edges in order. A cycle
+ * is reported from its first object in input order; a self-dependency is a cycle of one.
+ */
+function findCycles(edges: readonly DependencyRef[]): DependencyRef[][] {
+  const out = new Map<ObjectKey, DependencyRef[]>();
+  for (const edge of edges) out.set(edge.from, [...(out.get(edge.from) ?? []), edge]);
+  const state = new Map<ObjectKey, 'active' | 'done'>();
+  const stack: DependencyRef[] = [];
+  const cycles: DependencyRef[][] = [];
+  const visit = (key: ObjectKey): void => {
+    state.set(key, 'active');
+    for (const edge of out.get(key) ?? []) {
+      const target = state.get(edge.to);
+      if (target === 'active') {
+        const from = stack.findIndex((e) => e.from === edge.to);
+        cycles.push([...(from === -1 ? [] : stack.slice(from)), edge]);
+      } else if (target === undefined) {
+        stack.push(edge);
+        visit(edge.to);
+        stack.pop();
+      }
+    }
+    state.set(key, 'done');
+  };
+  for (const key of out.keys()) if (!state.has(key)) visit(key);
+  return cycles;
+}

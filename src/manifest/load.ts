@@ -1,0 +1,264 @@
+/**
+ * Reading manifests from disk: the only file of the manifest subsystem that does I/O. Finds
+ * the `.yaml`/`.yml` files (hidden files and folders skipped), enforces the per-file size limit
+ * and, when running as root, sshd-style permission checks; then hands each file's text to the
+ * pure pipeline (validate.ts) and the set to the cross-file checks (check-set.ts).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { TendError } from '../model/errors.ts';
+import { checkManifestSet } from './check-set.ts';
+import type { ManifestSetResult } from './check-set.ts';
+import { FILE_START, makeDiagnostic } from './diagnostics.ts';
+import type { DiagnosticCode } from './diagnostics.ts';
+import type { ReadEnvFile } from './normalize.ts';
+import { validateManifestText } from './validate.ts';
+import type { ManifestFileResult } from './validate.ts';
+
+/** Per-file size limit (SPEC §5), also applied to envFrom files. */
+export const MAX_MANIFEST_FILE_SIZE = 1024 * 1024;
+
+/** How manifests are read. */
+export interface ReadManifestOptions {
+  /**
+   * Refuse manifest files and folders (and envFrom files) writable by group or others, like
+   * sshd's StrictModes, and envFrom files not owned by the manifest file's owner.
+   * Default: true when this process runs as root.
+   */
+  readonly asRoot?: boolean;
+  /** Paths inside this folder are shown relative to it. Default: `process.cwd()`. */
+  readonly cwd?: string;
+  /** Default: {@link MAX_MANIFEST_FILE_SIZE}. */
+  readonly maxFileSize?: number;
+}
+
+/**
+ * What reading a manifest directory gave. `ok: false` means the directory (or a folder in it)
+ * could not be listed: an error state, never an empty desired state, so nothing is pruned
+ * because a mount vanished. `ok: true` says nothing about validity: see `valid` and
+ * `diagnostics`.
+ */
+export type ReadManifestDirResult =
+  | (ManifestSetResult & {
+      readonly ok: true;
+      /** Absolute path of the directory as named (a symlink stays a symlink). */
+      readonly dir: string;
+      /** Where it pointed when it was read (differs from `dir` behind a symlink swap). */
+      readonly realDir: string;
+    })
+  | { readonly ok: false; readonly error: TendError };
+
+interface Settings {
+  readonly asRoot: boolean;
+  readonly cwd: string;
+  readonly maxFileSize: number;
+}
+
+/** A manifest file to read: its path as named (logical) and where to read it (real). */
+interface Entry {
+  readonly logical: string;
+  readonly real: string;
+  /** Running as root: a folder above the file that group or others can write. */
+  readonly insecureFolder?: string;
+}
+
+/**
+ * Reads every `.yaml`/`.yml` file under `dir`, recursively, in sorted path order, skipping
+ * hidden files and folders. A symlinked `dir` is resolved once, so an atomic symlink swap
+ * mid-read cannot mix two revisions; relative paths in manifests still resolve through `dir`
+ * itself, so a swap alone changes no program. Never throws for OS errors: an unreadable
+ * directory comes back as `{ ok: false, error }` with `error.code === 'ManifestDirUnreadable'`.
+ */
+export async function readManifestDir(dir: string, options: ReadManifestOptions = {}): Promise<ReadManifestDirResult> {
+  const settings = settingsOf(options);
+  const logical = resolve(settings.cwd, dir);
+  let realDir: string;
+  const entries: Entry[] = [];
+  try {
+    realDir = await realpath(logical);
+    await walk({ logical, real: realDir }, settings, entries, new Set());
+  } catch (cause) {
+    const message = `cannot read manifest directory ${displayPath(logical, settings)}: ${errorText(cause)}`;
+    return { ok: false, error: new TendError('ManifestDirUnreadable', message, { cause }) };
+  }
+  const files = await loadEntries(entries, settings, (path) => realPathIn(path, logical, realDir));
+  return { ok: true, dir: logical, realDir, ...checkManifestSet(files) };
+}
+
+/**
+ * Reads the named files (`tend validate FILES`); a folder among them is read like
+ * {@link readManifestDir}. A path that cannot be read becomes a `FileUnreadable` diagnostic.
+ */
+export async function readManifestFiles(paths: readonly string[], options: ReadManifestOptions = {}): Promise<ManifestSetResult> {
+  const settings = settingsOf(options);
+  const entries: (Entry | ManifestFileResult)[] = [];
+  for (const path of paths) {
+    const logical = resolve(settings.cwd, path);
+    try {
+      const info = await stat(logical);
+      if (info.isDirectory()) {
+        const found: Entry[] = [];
+        await walk({ logical, real: await realpath(logical) }, settings, found, new Set());
+        entries.push(...found);
+      } else {
+        const parent = dirname(logical);
+        const insecure = settings.asRoot && isWritableByOthers(await stat(parent)) ? parent : undefined;
+        entries.push({ logical, real: logical, ...(insecure ? { insecureFolder: insecure } : {}) });
+      }
+    } catch (cause) {
+      entries.push(fileProblem(displayPath(logical, settings), 'FileUnreadable', `cannot read: ${errorText(cause)}`));
+    }
+  }
+  const files = await mapLimit(entries, 32, (e) => ('real' in e ? loadFile(e, settings, (p) => p) : Promise.resolve(e)));
+  return checkManifestSet(files.filter((f): f is ManifestFileResult => f !== undefined));
+}
+
+function settingsOf(options: ReadManifestOptions): Settings {
+  return {
+    asRoot: options.asRoot ?? process.getuid?.() === 0,
+    cwd: options.cwd ?? process.cwd(),
+    maxFileSize: options.maxFileSize ?? MAX_MANIFEST_FILE_SIZE,
+  };
+}
+
+// Depth first, sorted; throws when a folder cannot be listed (except one that vanished).
+async function walk(folder: { logical: string; real: string; insecure?: string }, settings: Settings, out: Entry[], seen: Set<string>): Promise<void> {
+  seen.add(folder.real);
+  let insecure = folder.insecure;
+  if (settings.asRoot && !insecure && isWritableByOthers(await stat(folder.real))) insecure = folder.logical;
+  const names = (await readdir(folder.real, { withFileTypes: true }))
+    .filter((d) => !d.name.startsWith('.'))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const dirent of names) {
+    const logical = join(folder.logical, dirent.name);
+    const real = join(folder.real, dirent.name);
+    const kind = dirent.isSymbolicLink() ? await linkKind(real) : dirent.isDirectory() ? 'dir' : dirent.isFile() ? 'file' : 'other';
+    if (kind === 'dir') {
+      const target = dirent.isSymbolicLink() ? await realpath(real) : real;
+      if (seen.has(target)) continue;
+      await walk({ logical, real: target, ...(insecure ? { insecure } : {}) }, settings, out, seen).catch((error: unknown) => {
+        if (!isErrorCode(error, 'ENOENT')) throw error; // a folder removed while listing is simply gone
+      });
+    } else if (kind === 'file' && /\.ya?ml$/.test(dirent.name)) {
+      out.push({ logical, real, ...(insecure ? { insecureFolder: insecure } : {}) });
+    }
+  }
+}
+
+async function linkKind(path: string): Promise<'dir' | 'file' | 'other'> {
+  try {
+    const info = await stat(path);
+    return info.isDirectory() ? 'dir' : info.isFile() ? 'file' : 'other';
+  } catch {
+    return 'other'; // a dangling link is no manifest
+  }
+}
+
+async function loadEntries(entries: readonly Entry[], settings: Settings, toReal: (path: string) => string): Promise<ManifestFileResult[]> {
+  const files = await mapLimit(entries, 32, (entry) => loadFile(entry, settings, toReal));
+  return files.filter((f): f is ManifestFileResult => f !== undefined);
+}
+
+// One file's result; undefined when the file vanished since it was listed.
+async function loadFile(entry: Entry, settings: Settings, toReal: (path: string) => string): Promise<ManifestFileResult | undefined> {
+  const file = displayPath(entry.logical, settings);
+  let info: Stats;
+  let text: string;
+  try {
+    info = await stat(entry.real);
+    const refusal = refuse(entry, info, settings);
+    if (refusal) return fileProblem(file, refusal.code, refusal.message);
+    text = await readFile(entry.real, 'utf8');
+  } catch (cause) {
+    if (isErrorCode(cause, 'ENOENT')) return undefined;
+    return fileProblem(file, 'FileUnreadable', `cannot read: ${errorText(cause)}`);
+  }
+  if (Buffer.byteLength(text) > settings.maxFileSize) return fileProblem(file, 'FileTooLarge', tooLarge(Buffer.byteLength(text), settings));
+  const readEnvFile = envFileReader(settings, info.uid, toReal);
+  return validateManifestText(text, { file, dir: dirname(entry.logical), uid: info.uid, gid: info.gid, readEnvFile });
+}
+
+function refuse(entry: Entry, info: Stats, settings: Settings): { code: DiagnosticCode; message: string } | undefined {
+  if (settings.asRoot && entry.insecureFolder) {
+    const folder = displayPath(entry.insecureFolder, settings);
+    return { code: 'InsecurePermissions', message: `refusing this file: folder ${folder} is writable by group or others (run chmod go-w ${folder})` };
+  }
+  if (settings.asRoot && isWritableByOthers(info)) {
+    return { code: 'InsecurePermissions', message: `refusing this file: it is writable by group or others (mode ${modeText(info)}; run chmod go-w on it)` };
+  }
+  if (info.size > settings.maxFileSize) return { code: 'FileTooLarge', message: tooLarge(info.size, settings) };
+  return undefined;
+}
+
+// Synchronous because normalisation is; envFrom files are few and small.
+function envFileReader(settings: Settings, ownerUid: number, toReal: (path: string) => string): ReadEnvFile {
+  return (path) => {
+    try {
+      const real = toReal(path);
+      const info = statSync(real);
+      if (!info.isFile()) return { ok: false, reason: 'unreadable', message: 'not a regular file' };
+      if (settings.asRoot && isWritableByOthers(info)) {
+        return { ok: false, reason: 'insecure', message: `it is writable by group or others (mode ${modeText(info)})` };
+      }
+      if (settings.asRoot && info.uid !== ownerUid) {
+        return { ok: false, reason: 'insecure', message: `it is owned by uid ${info.uid}, not by the manifest file's owner (uid ${ownerUid})` };
+      }
+      if (info.size > settings.maxFileSize) return { ok: false, reason: 'unreadable', message: tooLarge(info.size, settings) };
+      return { ok: true, text: readFileSync(real, 'utf8') };
+    } catch (cause) {
+      return { ok: false, reason: isErrorCode(cause, 'ENOENT') ? 'missing' : 'unreadable', message: errorText(cause) };
+    }
+  };
+}
+
+// A path under the directory as named, mapped into the revision that is being read.
+function realPathIn(path: string, logicalDir: string, realDir: string): string {
+  return path.startsWith(logicalDir + sep) ? realDir + path.slice(logicalDir.length) : path;
+}
+
+function fileProblem(file: string, code: DiagnosticCode, message: string): ManifestFileResult {
+  const diagnostic = makeDiagnostic({ code, file, at: FILE_START, message });
+  return { file, ok: false, empty: false, objects: [], diagnostics: [diagnostic], dependencies: [] };
+}
+
+function displayPath(path: string, settings: Settings): string {
+  const rel = relative(settings.cwd, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+function isWritableByOthers(info: Stats): boolean {
+  return (info.mode & 0o022) !== 0;
+}
+
+function modeText(info: Stats): string {
+  return `0${(info.mode & 0o777).toString(8)}`;
+}
+
+function tooLarge(size: number, settings: Settings): string {
+  const mib = (n: number): string => (n < 1024 * 1024 ? `${n} bytes` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
+  return `file is ${mib(size)}; the limit is ${mib(settings.maxFileSize)}`;
+}
+
+function isErrorCode(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// Bounded parallelism: enough to overlap I/O, few enough to stay clear of EMFILE.
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

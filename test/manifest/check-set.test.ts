@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkManifestSet } from '../../src/manifest/check-set.ts';
+import { check, lines, processDoc } from './fixtures.ts';
+
+const file = (name: string, text: string) => check(text, { file: `manifests/${name}` });
+const dependsOn = (...targets: string[]): string[] => [
+  'command: [x]',
+  'dependsOn:',
+  ...targets.map((t) => (t.includes('/') ? `  - {name: ${t.split('/')[1] ?? ''}, kind: Job}` : `  - {name: ${t}}`)),
+];
+const node = (name: string): string => ['apiVersion: tend/v1', 'kind: Node', `metadata: {name: ${name}}`, 'spec: {}', ''].join('\n');
+
+void describe('checkManifestSet', () => {
+  void it('keeps the first definition in path order and flags the later one at its name', () => {
+    const set = checkManifestSet([file('a.yaml', processDoc('web')), file('b.yaml', `${processDoc('db')}---\n${processDoc('web')}`)]);
+    assert.deepEqual(lines(set), [
+      'manifests/b.yaml:11:5: metadata.name: process/web is already defined at manifests/a.yaml:4:5; the first definition in path order wins',
+    ]);
+    assert.equal(set.diagnostics[0]?.code, 'DuplicateObject');
+    assert.deepEqual(set.files.map((f) => f.ok), [true, false]);
+    assert.deepEqual(set.objects.map((o) => `${o.key}@${o.source.file}`), ['process/web@manifests/a.yaml']);
+    assert.equal(set.valid, false);
+  });
+
+  void it('allows the same name in different kinds', () => {
+    const job = ['apiVersion: tend/v1', 'kind: Job', 'metadata: {name: web}', 'spec: {command: [x]}', ''].join('\n');
+    const set = checkManifestSet([file('a.yaml', processDoc('web')), file('b.yaml', job)]);
+    assert.deepEqual(set.objects.map((o) => o.key), ['process/web', 'job/web']);
+    assert.equal(set.valid, true);
+  });
+
+  void it('reports dependsOn targets that no manifest defines', () => {
+    const set = checkManifestSet([file('web.yaml', processDoc('web', dependsOn('db', 'job/migrate'))), file('db.yaml', processDoc('db'))]);
+    assert.deepEqual(lines(set), ['manifests/web.yaml:9:10: spec.dependsOn[1].name: job/migrate is not defined in any manifest']);
+    assert.equal(set.diagnostics[0]?.code, 'UnknownDependency');
+    assert.deepEqual(set.objects.map((o) => o.key), ['process/db']);
+  });
+
+  it('suggests a defined object of the same kind for a misspelt target', () => {
+    const set = checkManifestSet([file('web.yaml', processDoc('web', dependsOn('dbb'))), file('db.yaml', processDoc('db'))]);
+    assert.deepEqual(lines(set), ['manifests/web.yaml:8:10: spec.dependsOn[0].name: process/dbb is not defined in any manifest (did you mean "db"?)']);
+  });
+
+  void it('only warns about an unknown target while another file is broken', () => {
+    const set = checkManifestSet([file('broken.yaml', 'spec: [\n'), file('web.yaml', processDoc('web', dependsOn('db')))]);
+    const unknown = set.diagnostics.find((d) => d.code === 'UnknownDependency');
+    assert.equal(unknown?.severity, 'warning');
+    assert.deepEqual(set.files.map((f) => f.ok), [false, true]);
+    assert.deepEqual(set.objects.map((o) => o.key), ['process/web']);
+  });
+
+  void it('names dependency cycles, once per file involved', () => {
+    const set = checkManifestSet([
+      file('a.yaml', processDoc('a', dependsOn('b'))),
+      file('b.yaml', processDoc('b', dependsOn('c'))),
+      file('c.yaml', processDoc('c', dependsOn('a'))),
+      file('d.yaml', processDoc('d', dependsOn('a'))),
+    ]);
+    assert.deepEqual(lines(set), [
+      'manifests/a.yaml:8:10: spec.dependsOn[0].name: dependency cycle process/a -> process/b -> process/c -> process/a',
+      'manifests/b.yaml:8:10: spec.dependsOn[0].name: dependency cycle process/b -> process/c -> process/a -> process/b',
+      'manifests/c.yaml:8:10: spec.dependsOn[0].name: dependency cycle process/c -> process/a -> process/b -> process/c',
+    ]);
+    assert.ok(set.diagnostics.every((d) => d.code === 'DependencyCycle'));
+    assert.deepEqual(set.objects.map((o) => o.key), ['process/d']);
+  });
+
+  void it('reports a cycle inside one file once, and a self-dependency', () => {
+    const set = checkManifestSet([file('ab.yaml', `${processDoc('a', dependsOn('b'))}---\n${processDoc('b', dependsOn('a'))}`), file('s.yaml', processDoc('s', dependsOn('s')))]);
+    assert.deepEqual(lines(set), [
+      'manifests/ab.yaml:8:10: spec.dependsOn[0].name: dependency cycle process/a -> process/b -> process/a',
+      'manifests/s.yaml:8:10: spec.dependsOn[0].name: dependency cycle process/s -> process/s',
+    ]);
+  });
+
+  void it('allows at most one Node', () => {
+    const set = checkManifestSet([file('node.yaml', node('local')), file('z.yaml', node('other'))]);
+    assert.deepEqual(
+      set.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.file, d.line, d.col, d.message]),
+      [['MultipleNodes', 'manifests/z.yaml', 3, 12, 'only one Node is allowed; node/local is already defined at manifests/node.yaml:3:12']],
+    );
+    assert.deepEqual(set.objects.map((o) => o.key), ['node/local']);
+  });
+});

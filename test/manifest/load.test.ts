@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { readManifestDir, readManifestFiles } from '../../src/manifest/load.ts';
+import type { ReadManifestDirResult } from '../../src/manifest/load.ts';
+import type { ProcessSpec } from '../../src/model/object.ts';
+import { lines, processDoc } from './fixtures.ts';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const isRoot = process.getuid?.() === 0;
+
+let tmp = '';
+before(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'tend-manifest-'));
+});
+after(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+// A fresh folder under the temp dir with the given files (path -> content).
+async function tree(name: string, files: Readonly<Record<string, string>>): Promise<string> {
+  const root = join(tmp, name);
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await writeFile(join(root, path), content);
+  }
+  await mkdir(root, { recursive: true });
+  return root;
+}
+
+function okResult(result: ReadManifestDirResult): Extract<ReadManifestDirResult, { ok: true }> {
+  assert.ok(result.ok, result.ok ? '' : result.error.message);
+  return result;
+}
+
+void describe('readManifestDir', () => {
+  void it('reads .yaml and .yml files recursively in sorted order, skipping hidden ones', async () => {
+    const root = await tree('walk', {
+      'b.yaml': processDoc('b'),
+      'a.yml': processDoc('a'),
+      'sub/c.yaml': processDoc('c'),
+      'sub/deeper/d.yaml': processDoc('d'),
+      '.hidden.yaml': processDoc('hidden'),
+      '.git/e.yaml': processDoc('e'),
+      'sub/.cache/f.yaml': processDoc('f'),
+      'notes.txt': 'not yaml',
+      'web.yaml~': processDoc('backup'),
+    });
+    const result = okResult(await readManifestDir(root, { cwd: tmp, asRoot: false }));
+    assert.deepEqual(result.files.map((f) => f.file), ['walk/a.yml', 'walk/b.yaml', 'walk/sub/c.yaml', 'walk/sub/deeper/d.yaml']);
+    assert.deepEqual(result.objects.map((o) => o.name), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(result.diagnostics, []);
+    assert.equal(result.valid, true);
+  });
+
+  void it('shows absolute paths for files outside the working directory', async () => {
+    const root = await tree('outside', { 'a.yaml': processDoc('a') });
+    const result = okResult(await readManifestDir(root, { cwd: '/nonexistent/elsewhere', asRoot: false }));
+    assert.equal(result.files[0]?.file, join(root, 'a.yaml'));
+  });
+
+  void it('records the owner of each file and resolves paths through the directory as named', async () => {
+    const root = await tree('owner', { 'apps/web.yaml': processDoc('web', ['command: [x]', 'workingDir: ./srv']) });
+    const result = okResult(await readManifestDir(root, { cwd: tmp, asRoot: false }));
+    const [web] = result.objects;
+    assert.equal(web?.source.uid, process.getuid?.());
+    assert.equal(web?.source.gid, process.getgid?.());
+    assert.deepEqual([web?.source.file, web?.source.line, web?.source.col], ['owner/apps/web.yaml', 4, 5]);
+    assert.equal((web?.spec as ProcessSpec).workingDir, join(root, 'apps', 'srv'));
+  });
+
+  void it('follows a symlinked directory (atomic swap) and keeps paths through the link', async () => {
+    const revision = await tree('rev-1', { 'web.yaml': processDoc('web', ['command: [x]', 'envFrom: [{file: .env}]']), '.env': 'SECRET=1\n' });
+    const link = join(tmp, 'current');
+    await symlink(revision, link);
+    const result = okResult(await readManifestDir(link, { cwd: tmp, asRoot: false }));
+    assert.equal(result.realDir, revision);
+    assert.equal(result.dir, link);
+    assert.equal(result.files[0]?.file, 'current/web.yaml');
+    const spec = result.objects[0]?.spec as ProcessSpec;
+    assert.equal(spec.workingDir, link);
+    assert.deepEqual([spec.env, spec.secretEnv], [{ SECRET: '1' }, ['SECRET']]);
+  });
+
+  void it('returns a distinguishable error for a missing or unreadable directory, never an empty result', async () => {
+    const missing = await readManifestDir(join(tmp, 'no-such-dir'), { cwd: tmp });
+    assert.equal(missing.ok, false);
+    assert.equal(!missing.ok && missing.error.code, 'ManifestDirUnreadable');
+    assert.match(!missing.ok ? missing.error.message : '', /^cannot read manifest directory no-such-dir: ENOENT/);
+    const root = await tree('not-a-dir', { 'file.yaml': processDoc('a') });
+    const notDir = await readManifestDir(join(root, 'file.yaml'), { cwd: tmp });
+    assert.equal(!notDir.ok && notDir.error.code, 'ManifestDirUnreadable');
+  });
+
+  void it('reports an empty directory as ok with no objects', async () => {
+    const root = await tree('empty', {});
+    const result = okResult(await readManifestDir(root, { cwd: tmp }));
+    assert.deepEqual([result.files.length, result.objects.length, result.valid], [0, 0, true]);
+  });
+
+  void it('refuses files over the size limit', async () => {
+    const root = await tree('large', { 'big.yaml': `${processDoc('big')}# ${'x'.repeat(2048)}\n`, 'small.yaml': processDoc('small') });
+    const result = okResult(await readManifestDir(root, { cwd: tmp, maxFileSize: 1024, asRoot: false }));
+    assert.deepEqual(lines(result), [`large/big.yaml:1:1: file is ${Buffer.byteLength(processDoc('big')) + 2051} bytes; the limit is 1024 bytes`]);
+    assert.equal(result.diagnostics[0]?.code, 'FileTooLarge');
+    assert.deepEqual(result.objects.map((o) => o.name), ['small']);
+  });
+
+  void it('applies the other files when one is broken, and marks only that one not ok', async () => {
+    const root = await tree('partial', { 'a.yaml': 'spec: [\n', 'b.yaml': processDoc('b') });
+    const result = okResult(await readManifestDir(root, { cwd: tmp, asRoot: false }));
+    assert.deepEqual(result.files.map((f) => [f.file, f.ok]), [['partial/a.yaml', false], ['partial/b.yaml', true]]);
+    assert.deepEqual(result.objects.map((o) => o.name), ['b']);
+    assert.equal(result.diagnostics[0]?.code, 'YamlSyntax');
+  });
+
+  void describe('as root (StrictModes)', () => {
+    void it('refuses files writable by group or others', async () => {
+      const root = await tree('perm-file', { 'open.yaml': processDoc('open'), 'closed.yaml': processDoc('closed') });
+      await chmod(join(root, 'open.yaml'), 0o666);
+      const result = okResult(await readManifestDir(root, { cwd: tmp, asRoot: true }));
+      assert.deepEqual(lines(result), ['perm-file/open.yaml:1:1: refusing this file: it is writable by group or others (mode 0666; run chmod go-w on it)']);
+      assert.equal(result.diagnostics[0]?.code, 'InsecurePermissions');
+      assert.deepEqual(result.objects.map((o) => o.name), ['closed']);
+      const relaxed = okResult(await readManifestDir(root, { cwd: tmp, asRoot: false }));
+      assert.equal(relaxed.valid, true);
+    });
+
+    void it('refuses every file below a folder writable by group or others', async () => {
+      const root = await tree('perm-dir', { 'top.yaml': processDoc('top'), 'shared/a.yaml': processDoc('a'), 'shared/deep/b.yaml': processDoc('b') });
+      await chmod(join(root, 'shared'), 0o777);
+      const result = okResult(await readManifestDir(root, { cwd: tmp, asRoot: true }));
+      assert.deepEqual(result.diagnostics.map((d) => [d.code, d.file]), [
+        ['InsecurePermissions', 'perm-dir/shared/a.yaml'],
+        ['InsecurePermissions', 'perm-dir/shared/deep/b.yaml'],
+      ]);
+      assert.match(result.diagnostics[0]?.message ?? '', /folder perm-dir\/shared is writable by group or others/);
+      assert.deepEqual(result.objects.map((o) => o.name), ['top']);
+    });
+
+    void it('refuses envFrom files writable by others or owned by someone else', { skip: isRoot ? false : 'chown needs root' }, async () => {
+      const root = await tree('perm-env', {
+        'a.yaml': processDoc('a', ['command: [x]', 'envFrom: [{file: open.env}]']),
+        'b.yaml': processDoc('b', ['command: [x]', 'envFrom: [{file: foreign.env}]']),
+        'open.env': 'A=1\n',
+        'foreign.env': 'B=1\n',
+      });
+      await chmod(join(root, 'open.env'), 0o646);
+      await chown(join(root, 'foreign.env'), 4242, 4242);
+      const result = okResult(await readManifestDir(root, { cwd: tmp, asRoot: true }));
+      assert.deepEqual(lines(result), [
+        'perm-env/a.yaml:7:16: spec.envFrom[0].file: refusing open.env: it is writable by group or others (mode 0646)',
+        "perm-env/b.yaml:7:16: spec.envFrom[0].file: refusing foreign.env: it is owned by uid 4242, not by the manifest file's owner (uid 0)",
+      ]);
+      assert.ok(result.diagnostics.every((d) => d.code === 'InsecurePermissions'));
+    });
+  });
+});
+
+void describe('readManifestFiles', () => {
+  void it('reads the named files and folders in the order given, reporting unreadable paths', async () => {
+    const root = await tree('files', { 'z.yaml': processDoc('z'), 'dir/a.yaml': processDoc('a'), 'dir/.hidden.yaml': processDoc('h') });
+    const result = await readManifestFiles([join(root, 'z.yaml'), join(root, 'dir'), join(root, 'missing.yaml')], { cwd: tmp, asRoot: false });
+    assert.deepEqual(result.files.map((f) => [f.file, f.ok]), [['files/z.yaml', true], ['files/dir/a.yaml', true], ['files/missing.yaml', false]]);
+    assert.deepEqual(result.diagnostics.map((d) => [d.code, d.file, d.line, d.col]), [['FileUnreadable', 'files/missing.yaml', 1, 1]]);
+    assert.deepEqual(result.objects.map((o) => o.name), ['z', 'a']);
+  });
+
+  void it('runs the cross-file checks over the named files', async () => {
+    const root = await tree('files-dup', { 'a.yaml': processDoc('web'), 'b.yaml': processDoc('web') });
+    const result = await readManifestFiles([join(root, 'b.yaml'), join(root, 'a.yaml')], { cwd: tmp, asRoot: false });
+    assert.deepEqual(result.diagnostics.map((d) => [d.code, d.file]), [['DuplicateObject', 'files-dup/a.yaml']]);
+  });
+});
+
+void describe('the example manifests', () => {
+  void it('validate with no errors and no warnings', async () => {
+    const result = okResult(await readManifestDir(join(repoRoot, 'manifests'), { cwd: repoRoot, asRoot: false }));
+    assert.deepEqual(lines(result), []);
+    assert.deepEqual(result.objects.map((o) => o.key), ['process/web', 'process/worker']);
+    const worker = result.objects[1]?.spec as ProcessSpec;
+    assert.equal(worker.replicas, 2);
+    assert.equal(worker.workingDir, join(repoRoot, 'manifests', 'apps', 'worker'));
+  });
+});
