@@ -84,6 +84,7 @@ function reportTransitions(deps: ReconcileDeps, key: ObjectKey, instances: reado
   for (const instance of instances) {
     if (instance.state !== 'exited' || deps.memory.reported.has(instance)) continue;
     deps.memory.reported.add(instance);
+    if (instance.exit) deps.history.recordExit(key, instance.replica, instance.exit);
     if (instance.exit && instance.exit.reason !== 'SpawnError') {
       const failed = !instance.exit.requested && (instance.exit.code !== 0 || instance.exit.signal !== null);
       deps.events.record({

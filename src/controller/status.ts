@@ -4,7 +4,7 @@
  * Field names here are a contract (SPEC §2): add freely, rename none.
  */
 import type { Plan } from '../model/action.ts';
-import type { History } from '../model/history.ts';
+import type { History, SlotHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type ProcessSpec } from '../model/object.ts';
 import { instancePhase, objectPhase } from '../planner/phase.ts';
@@ -65,7 +65,7 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
   const summary = object && !process
     ? { phase: 'Unsupported', reason: `kind ${object.kind} is validated but not run yet`, readyReplicas: 0 }
     : objectPhase(process, instances, history, actions);
-  const views = instances.map((i) => instanceView(i, instancePhase(i, process, history, actions), history?.slots[i.replica]?.restarts ?? 0, process?.specHash));
+  const views = instances.map((i) => instanceView(i, instancePhase(i, process, history, actions), history?.slots[i.replica], process?.specHash));
   const override = history?.override;
   return {
     kind: object?.kind ?? kindOf(key),
@@ -88,8 +88,9 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
   };
 }
 
-function instanceView(i: ObservedInstance, status: { phase: string; reason: string }, restarts: number, specHash: string | undefined): InstanceView {
-  const exit = i.exit;
+function instanceView(i: ObservedInstance, status: { phase: string; reason: string }, slot: SlotHistory | undefined, specHash: string | undefined): InstanceView {
+  const exit = i.exit ?? slot?.lastExit;
+  const restarts = slot?.restarts ?? 0;
   return {
     id: i.id,
     pid: i.pid > 0 && i.state !== 'exited' ? i.pid : null,

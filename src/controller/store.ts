@@ -4,6 +4,7 @@
  */
 import { enableMapSet, produce, type Draft } from 'immer';
 import type { History, ObjectHistory, Override } from '../model/history.ts';
+import type { ExitInfo } from '../model/instance.ts';
 import type { ObjectKey } from '../model/object.ts';
 
 enableMapSet();
@@ -21,6 +22,8 @@ export interface HistoryStore {
   syncGenerations(changes: readonly GenerationChange[]): void;
   /** A start was applied in `replica`; a start that is not a restart resets the slot's restart count. */
   recordStart(key: ObjectKey, replica: number, backoffAttempt: number, countsAsRestart: boolean): void;
+  /** An instance in `replica` ended. */
+  recordExit(key: ObjectKey, replica: number, exit: ExitInfo): void;
   setOverride(key: ObjectKey, override: Override | undefined): void;
   requestRestart(key: ObjectKey, at: number): void;
   /** The object and all its instances are gone. */
@@ -61,7 +64,12 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
       update(key, (h) => {
         const slot = h.slots[replica] ?? { restarts: 0, backoffAttempt: 0 };
         // A start that is not a restart (first start, spec change, operator restart) begins a new count, like a new pod.
-        h.slots[replica] = { restarts: countsAsRestart ? slot.restarts + 1 : 0, backoffAttempt };
+        h.slots[replica] = { ...slot, restarts: countsAsRestart ? slot.restarts + 1 : 0, backoffAttempt };
+      });
+    },
+    recordExit(key, replica, exit) {
+      update(key, (h) => {
+        h.slots[replica] = { ...(h.slots[replica] ?? { restarts: 0, backoffAttempt: 0 }), lastExit: exit };
       });
     },
     setOverride(key, override) {

@@ -2,6 +2,7 @@
  * What the controller remembers between passes, per object: the parts of the past that the
  * planner needs and that cannot be read off the running processes. Persisted in the state file.
  */
+import type { ExitInfo } from './instance.ts';
 import type { ObjectKey } from './object.ts';
 
 /** Per replica slot. */
@@ -10,6 +11,8 @@ export interface SlotHistory {
   readonly restarts: number;
   /** Backoff attempt of the current instance: 0 for a first start or after a reset. */
   readonly backoffAttempt: number;
+  /** How the slot's previous instance ended; kept after a new one starts (`lastExit` in `get`). */
+  readonly lastExit?: ExitInfo;
 }
 
 /** An imperative override from `tend stop` / `tend start`; kept until the manifest changes or `start`. */

@@ -16,6 +16,8 @@ import { openRuntime, settle, type Runtime } from '../runtime.ts';
 import { renderPlan, type PlanLine } from './diff.ts';
 
 const POLL_MS = 100;
+/** Without readiness probes, converged must hold this long, so a program that dies at once fails the wait. */
+const STABLE_MS = 1000;
 
 /** Runs `tend reconcile`. */
 export async function run(ctx: CliContext, values: Record<string, unknown>): Promise<number> {
@@ -78,15 +80,17 @@ function printActions(ctx: CliContext, actions: readonly PlanLine[]): void {
   else printData(ctx.output, { actions: actions.filter((a) => a.type !== 'wait').map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) });
 }
 
-// Polls the status until converged, failed for good, or the deadline; prints changes as it goes.
+// Polls the status until converged (and stable), failed for good, or the deadline; prints changes.
 async function waitConverged(read: () => Promise<ObjectView[]>, deadline: number): Promise<number> {
   let last = '';
+  let stableSince: number | undefined;
   for (;;) {
     const views = await read();
     const progress = views.map((v) => `${v.key} ${v.status.readyReplicas}/${v.status.replicas} ${v.status.phase}`).join(', ');
     if (progress !== last) process.stderr.write(`waiting: ${progress || 'no objects'}\n`);
     last = progress;
-    if (isConverged(views)) return 0;
+    if (!isConverged(views)) stableSince = undefined;
+    else if (Date.now() - (stableSince ??= Date.now()) >= STABLE_MS) return 0;
     const failed = views.filter((v) => v.status.phase === 'Failed');
     if (failed.length > 0) {
       process.stderr.write(`tend: failed: ${failed.map((v) => `${v.key} (${v.status.reason})`).join(', ')}\n`);
