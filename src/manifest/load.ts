@@ -3,10 +3,13 @@
  * the `.yaml`/`.yml` files (hidden files and folders skipped), enforces the per-file size limit
  * and, when running as root, sshd-style permission checks; then hands each file's text to the
  * pure pipeline (validate.ts) and the set to the cross-file checks (check-set.ts).
+ *
+ * The file system calls are synchronous: for many small files they cost a fraction of what
+ * fs/promises does (one promise and thread-pool hop per call), and parsing dominates anyway.
+ * The exported functions still return promises so callers need not change if that changes.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { TendError } from '../model/errors.ts';
 import { checkManifestSet } from './check-set.ts';
@@ -71,19 +74,23 @@ interface Entry {
  * itself, so a swap alone changes no program. Never throws for OS errors: an unreadable
  * directory comes back as `{ ok: false, error }` with `error.code === 'ManifestDirUnreadable'`.
  */
-export async function readManifestDir(dir: string, options: ReadManifestOptions = {}): Promise<ReadManifestDirResult> {
-  const settings = settingsOf(options);
+export function readManifestDir(dir: string, options: ReadManifestOptions = {}): Promise<ReadManifestDirResult> {
+  return new Promise((done) => done(readDirNow(dir, settingsOf(options))));
+}
+
+function readDirNow(dir: string, settings: Settings): ReadManifestDirResult {
   const logical = resolve(settings.cwd, dir);
   let realDir: string;
   const entries: Entry[] = [];
   try {
-    realDir = await realpath(logical);
-    await walk({ logical, real: realDir }, settings, entries, new Set());
+    realDir = realpathSync(logical);
+    walk({ logical, real: realDir }, settings, entries, new Set());
   } catch (cause) {
     const message = `cannot read manifest directory ${displayPath(logical, settings)}: ${errorText(cause)}`;
     return { ok: false, error: new TendError('ManifestDirUnreadable', message, { cause }) };
   }
-  const files = await loadEntries(entries, settings, (path) => realPathIn(path, logical, realDir));
+  const toReal = (path: string): string => realPathIn(path, logical, realDir);
+  const files = entries.map((entry) => loadFile(entry, settings, toReal)).filter((f) => f !== undefined);
   return { ok: true, dir: logical, realDir, ...checkManifestSet(files) };
 }
 
@@ -91,28 +98,31 @@ export async function readManifestDir(dir: string, options: ReadManifestOptions 
  * Reads the named files (`tend validate FILES`); a folder among them is read like
  * {@link readManifestDir}. A path that cannot be read becomes a `FileUnreadable` diagnostic.
  */
-export async function readManifestFiles(paths: readonly string[], options: ReadManifestOptions = {}): Promise<ManifestSetResult> {
-  const settings = settingsOf(options);
+export function readManifestFiles(paths: readonly string[], options: ReadManifestOptions = {}): Promise<ManifestSetResult> {
+  return new Promise((done) => done(readFilesNow(paths, settingsOf(options))));
+}
+
+function readFilesNow(paths: readonly string[], settings: Settings): ManifestSetResult {
   const entries: (Entry | ManifestFileResult)[] = [];
   for (const path of paths) {
     const logical = resolve(settings.cwd, path);
     try {
-      const info = await stat(logical);
+      const info = statSync(logical);
       if (info.isDirectory()) {
         const found: Entry[] = [];
-        await walk({ logical, real: await realpath(logical) }, settings, found, new Set());
+        walk({ logical, real: realpathSync(logical) }, settings, found, new Set());
         entries.push(...found);
       } else {
         const parent = dirname(logical);
-        const insecure = settings.asRoot && isWritableByOthers(await stat(parent)) ? parent : undefined;
+        const insecure = settings.asRoot && isWritableByOthers(statSync(parent)) ? parent : undefined;
         entries.push({ logical, real: logical, ...(insecure ? { insecureFolder: insecure } : {}) });
       }
     } catch (cause) {
       entries.push(fileProblem(displayPath(logical, settings), 'FileUnreadable', `cannot read: ${errorText(cause)}`));
     }
   }
-  const files = await mapLimit(entries, 32, (e) => ('real' in e ? loadFile(e, settings, (p) => p) : Promise.resolve(e)));
-  return checkManifestSet(files.filter((f): f is ManifestFileResult => f !== undefined));
+  const files = entries.map((e) => ('real' in e ? loadFile(e, settings, (p) => p) : e)).filter((f) => f !== undefined);
+  return checkManifestSet(files);
 }
 
 function settingsOf(options: ReadManifestOptions): Settings {
@@ -124,53 +134,49 @@ function settingsOf(options: ReadManifestOptions): Settings {
 }
 
 // Depth first, sorted; throws when a folder cannot be listed (except one that vanished).
-async function walk(folder: { logical: string; real: string; insecure?: string }, settings: Settings, out: Entry[], seen: Set<string>): Promise<void> {
+function walk(folder: { logical: string; real: string; insecure?: string }, settings: Settings, out: Entry[], seen: Set<string>): void {
   seen.add(folder.real);
   let insecure = folder.insecure;
-  if (settings.asRoot && !insecure && isWritableByOthers(await stat(folder.real))) insecure = folder.logical;
-  const names = (await readdir(folder.real, { withFileTypes: true }))
+  if (settings.asRoot && !insecure && isWritableByOthers(statSync(folder.real))) insecure = folder.logical;
+  const names = readdirSync(folder.real, { withFileTypes: true })
     .filter((d) => !d.name.startsWith('.'))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const dirent of names) {
     const logical = join(folder.logical, dirent.name);
     const real = join(folder.real, dirent.name);
-    const kind = dirent.isSymbolicLink() ? await linkKind(real) : dirent.isDirectory() ? 'dir' : dirent.isFile() ? 'file' : 'other';
+    const kind = dirent.isSymbolicLink() ? linkKind(real) : dirent.isDirectory() ? 'dir' : dirent.isFile() ? 'file' : 'other';
     if (kind === 'dir') {
-      const target = dirent.isSymbolicLink() ? await realpath(real) : real;
-      if (seen.has(target)) continue;
-      await walk({ logical, real: target, ...(insecure ? { insecure } : {}) }, settings, out, seen).catch((error: unknown) => {
+      try {
+        const target = dirent.isSymbolicLink() ? realpathSync(real) : real;
+        if (!seen.has(target)) walk({ logical, real: target, ...(insecure ? { insecure } : {}) }, settings, out, seen);
+      } catch (error) {
         if (!isErrorCode(error, 'ENOENT')) throw error; // a folder removed while listing is simply gone
-      });
+      }
     } else if (kind === 'file' && /\.ya?ml$/.test(dirent.name)) {
       out.push({ logical, real, ...(insecure ? { insecureFolder: insecure } : {}) });
     }
   }
 }
 
-async function linkKind(path: string): Promise<'dir' | 'file' | 'other'> {
+function linkKind(path: string): 'dir' | 'file' | 'other' {
   try {
-    const info = await stat(path);
+    const info = statSync(path);
     return info.isDirectory() ? 'dir' : info.isFile() ? 'file' : 'other';
   } catch {
     return 'other'; // a dangling link is no manifest
   }
 }
 
-async function loadEntries(entries: readonly Entry[], settings: Settings, toReal: (path: string) => string): Promise<ManifestFileResult[]> {
-  const files = await mapLimit(entries, 32, (entry) => loadFile(entry, settings, toReal));
-  return files.filter((f): f is ManifestFileResult => f !== undefined);
-}
-
 // One file's result; undefined when the file vanished since it was listed.
-async function loadFile(entry: Entry, settings: Settings, toReal: (path: string) => string): Promise<ManifestFileResult | undefined> {
+function loadFile(entry: Entry, settings: Settings, toReal: (path: string) => string): ManifestFileResult | undefined {
   const file = displayPath(entry.logical, settings);
   let info: Stats;
   let text: string;
   try {
-    info = await stat(entry.real);
+    info = statSync(entry.real);
     const refusal = refuse(entry, info, settings);
     if (refusal) return fileProblem(file, refusal.code, refusal.message);
-    text = await readFile(entry.real, 'utf8');
+    text = readFileSync(entry.real, 'utf8');
   } catch (cause) {
     if (isErrorCode(cause, 'ENOENT')) return undefined;
     return fileProblem(file, 'FileUnreadable', `cannot read: ${errorText(cause)}`);
@@ -247,18 +253,4 @@ function isErrorCode(error: unknown, code: string): boolean {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-// Bounded parallelism: enough to overlap I/O, few enough to stay clear of EMFILE.
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
