@@ -8,7 +8,7 @@ const clockGlobals = ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout
 );
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bin/', 'test/fixtures/', 'eslint.config.js'] },
+  { ignores: ['dist/', 'node_modules/', 'bin/', 'test/fixtures/', 'manifests/', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

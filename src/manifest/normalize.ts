@@ -136,12 +136,17 @@ export function toManifestObject(
   const { kind } = manifest;
   const { name } = manifest.metadata;
   const labels = Object.fromEntries(Object.entries(manifest.metadata.labels ?? {}).map(([k, v]) => [k, String(v)]));
-  const contentHash = specHash({ labels, spec: manifest.spec });
-  const base = { kind, name, key: objectKey(kind, name), labels, source: context.source, contentHash };
-  if (kind !== 'Process') return { object: { ...base, spec: manifest.spec, specHash: specHash(manifest.spec) }, problems: [] };
+  const base = { kind, name, key: objectKey(kind, name), labels, source: context.source };
+  if (kind !== 'Process') {
+    const hash = specHash(manifest.spec);
+    return { object: { ...base, spec: manifest.spec, specHash: hash, contentHash: specHash({ labels, hash }) }, problems: [] };
+  }
   const result = normalizeProcessSpec(manifest.spec, context);
   if (!result.spec) return { problems: result.problems };
-  return { object: { ...base, spec: result.spec, specHash: processSpecHash(result.spec) }, problems: result.problems };
+  // The program hash is part of the content, so a changed envFrom file is a new generation too.
+  const program = processSpecHash(result.spec);
+  const contentHash = specHash({ labels, spec: manifest.spec, program });
+  return { object: { ...base, spec: result.spec, specHash: program, contentHash }, problems: result.problems };
 }
 
 // What affects the running program; a change restarts instances.

@@ -88,9 +88,12 @@ export interface ProcessSpec extends ProgramSpec {
   readonly startupTimeoutMs: number;
   readonly updateStrategy: UpdateStrategy;
   readonly dependsOn: readonly Dependency[];
-  /** Numeric priority (critical 1000, high 100, normal 0, low -100, background -1000, or the integer). */
+  /** Numeric priority (critical 40, high 30, normal 20, low 10, background 0, or the integer as written). */
   readonly priority: number;
-  /** The validated spec as written, for fields not yet normalised (probes, lifecycle, resources, ...). */
+  /**
+   * The validated spec as written, for fields not yet normalised (probes, lifecycle, resources, ...).
+   * It holds secret env values as written: never print it.
+   */
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
