@@ -1,0 +1,84 @@
+/**
+ * Adoption after a controller restart: a record is taken over only if its pid still runs the
+ * same process (same start time), so a recycled pid is never adopted; processes carrying this
+ * state dir's marker that no record names are found by scanning `/proc`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { ObservedInstance } from '../../model/instance.ts';
+import { parseMarker } from './instance-env.ts';
+import { isDead, readProcStat, ticksToEpochMs } from './proc-stat.ts';
+
+/** True when `record`'s pid is alive and still the process it names (start times equal). */
+export function isSameProcess(record: ObservedInstance): boolean {
+  if (record.pid <= 1) return false;
+  const stat = readProcStat(record.pid);
+  return stat !== undefined && !isDead(stat) && stat.startTicks === record.startTicks;
+}
+
+/** `record` as an instance found gone: exited with reason `Lost`, requested if it was stopping. */
+export function lostInstance(record: ObservedInstance, now: number): ObservedInstance {
+  const requested = record.state === 'stopping';
+  return { ...record, state: 'exited', exit: { code: null, signal: null, at: now, reason: 'Lost', requested } };
+}
+
+/** What {@link scanMarkedProcesses} must skip and how it dates what it finds. */
+export interface MarkerScan {
+  readonly stateId: string;
+  /** Pids already managed. */
+  readonly knownPids: ReadonlySet<number>;
+  /** `object\0id` of instances already managed: a process claiming one of them is a stray descendant. */
+  readonly knownInstances: ReadonlySet<string>;
+  readonly bootTimeMs: number;
+}
+
+/**
+ * Group leaders in `/proc` whose environ carries `TEND_STATE_ID=<stateId>`, rebuilt as running
+ * instances. A descendant that made itself a group leader inherits the marker too, so for each
+ * instance only the earliest started process counts.
+ */
+export function scanMarkedProcesses(scan: MarkerScan): readonly ObservedInstance[] {
+  const byInstance = new Map<string, ObservedInstance>();
+  for (const pid of listPids()) {
+    if (scan.knownPids.has(pid)) continue;
+    const instance = readMarkedInstance(pid, scan);
+    if (!instance) continue;
+    const key = `${instance.object}\0${instance.id}`;
+    const earlier = byInstance.get(key);
+    if (scan.knownInstances.has(key) || (earlier && earlier.startTicks <= instance.startTicks)) continue;
+    byInstance.set(key, instance);
+  }
+  return [...byInstance.values()];
+}
+
+function listPids(): readonly number[] {
+  try {
+    return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+// Only live group leaders are instances; their environ holds the marker.
+function readMarkedInstance(pid: number, scan: MarkerScan): ObservedInstance | undefined {
+  const stat = readProcStat(pid);
+  if (!stat || stat.pgid !== pid || isDead(stat)) return undefined;
+  let environ: Buffer;
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return undefined;
+  }
+  const marker = parseMarker(environ, scan.stateId);
+  if (!marker) return undefined;
+  return {
+    id: marker.instance,
+    object: marker.object,
+    replica: marker.replica,
+    pid,
+    startTicks: stat.startTicks,
+    specHash: marker.specHash,
+    generation: marker.generation,
+    startedAt: ticksToEpochMs(stat.startTicks, scan.bootTimeMs),
+    state: 'running',
+  };
+}

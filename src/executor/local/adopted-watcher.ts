@@ -1,0 +1,85 @@
+/**
+ * Watches adopted processes, which are not our children, so no exit event tells us when they
+ * die. One timer for all of them (none while nothing is adopted), every 250 ms:
+ * `kill(pid, 0)` per process (a microsecond each), and a start-time re-check of a few per tick in
+ * rotation, plus of any the kill left in doubt (EPERM: the pid may now be another user's).
+ * The re-check also catches zombies that an init which does not reap leaves behind.
+ */
+import type { Cancel, Clock } from '../../platform/clock.ts';
+import { isDead, readProcStat } from './proc-stat.ts';
+
+/** Poll period in ms. */
+export const ADOPTED_POLL_MS = 250;
+// Start-time re-checks per tick, so the cost stays flat however many processes are adopted.
+const RECHECKS_PER_TICK = 4;
+
+interface Watched {
+  readonly pid: number;
+  readonly startTicks: number;
+}
+
+/** Tracks adopted processes by key and reports each death once. */
+export class AdoptedWatcher {
+  readonly #clock: Clock;
+  readonly #onDeath: (key: string) => void;
+  readonly #watched = new Map<string, Watched>();
+  #cancel: Cancel | undefined;
+  #cursor = 0;
+
+  constructor(clock: Clock, onDeath: (key: string) => void) {
+    this.#clock = clock;
+    this.#onDeath = onDeath;
+  }
+
+  /** Starts watching the process `pid` (started at `startTicks`) under `key`. */
+  add(key: string, pid: number, startTicks: number): void {
+    this.#watched.set(key, { pid, startTicks });
+    this.#schedule();
+  }
+
+  /** Stops watching `key`. */
+  remove(key: string): void {
+    this.#watched.delete(key);
+    if (this.#watched.size === 0) this.close();
+  }
+
+  /** Cancels the timer; processes still tracked are no longer polled. */
+  close(): void {
+    this.#cancel?.();
+    this.#cancel = undefined;
+  }
+
+  #schedule(): void {
+    this.#cancel ??= this.#clock.after(ADOPTED_POLL_MS, () => this.#tick());
+  }
+
+  // Iterates the map itself (deleting the current entry is safe): no per-tick allocation.
+  #tick(): void {
+    this.#cancel = undefined;
+    const size = this.#watched.size;
+    const from = size === 0 ? 0 : this.#cursor % size;
+    this.#cursor = from + RECHECKS_PER_TICK;
+    let index = 0;
+    for (const [key, watched] of this.#watched) {
+      const inRotation = (index - from + size) % size < RECHECKS_PER_TICK;
+      index += 1;
+      if (!isGone(watched, inRotation)) continue;
+      this.#watched.delete(key);
+      this.#onDeath(key);
+    }
+    if (this.#watched.size > 0) this.#schedule();
+  }
+}
+
+// kill(pid, 0) says whether the pid exists; the stat read says whether it is still ours and alive.
+function isGone(watched: Watched, recheck: boolean): boolean {
+  try {
+    process.kill(watched.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return true;
+    recheck = true;
+  }
+  if (!recheck) return false;
+  const stat = readProcStat(watched.pid);
+  return !stat || stat.startTicks !== watched.startTicks || isDead(stat);
+}

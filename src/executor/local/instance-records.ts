@@ -1,0 +1,31 @@
+/**
+ * Builds the observed records of instances the local executor starts: pure data, no I/O.
+ */
+import type { StartAction } from '../../model/action.ts';
+import type { ObservedInstance } from '../../model/instance.ts';
+
+/** The parts of a start or restart action that name and describe the instance to start. */
+export type Launch = Pick<StartAction, 'object' | 'instance' | 'replica' | 'spec' | 'specHash' | 'generation'>;
+
+/** The record of an instance that just started as `pid`. */
+export function runningInstance(launch: Launch, pid: number, startTicks: number, now: number): ObservedInstance {
+  return { ...identity(launch), pid, startTicks, startedAt: now, state: 'running' };
+}
+
+/** The record of an instance that could not start: exited at once with reason `SpawnError`. */
+export function spawnErrorInstance(launch: Launch, now: number, message?: string): ObservedInstance {
+  const exit = { code: null, signal: null, at: now, reason: 'SpawnError', requested: false } as const;
+  return {
+    ...identity(launch),
+    pid: 0,
+    startTicks: 0,
+    startedAt: now,
+    state: 'exited',
+    exit: message === undefined ? exit : { ...exit, message },
+  };
+}
+
+function identity(launch: Launch): Pick<ObservedInstance, 'id' | 'object' | 'replica' | 'specHash' | 'generation'> {
+  const { object, replica, specHash, generation } = launch;
+  return { id: launch.instance, object, replica, specHash, generation };
+}

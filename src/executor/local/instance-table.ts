@@ -1,0 +1,57 @@
+/**
+ * The executor's memory of its instances, per object. Each object's array is replaced, never
+ * mutated, and `observed()` hands out a cached map that is rebuilt only after a change, so a
+ * snapshot the controller holds stays consistent and observing costs nothing when idle.
+ */
+import type { ObjectKey } from '../../model/object.ts';
+import type { Observed, ObservedInstance } from '../../model/instance.ts';
+
+/** Instances by object, with copy-on-write arrays. */
+export class InstanceTable {
+  readonly #byObject = new Map<ObjectKey, readonly ObservedInstance[]>();
+  #cache: Observed | undefined;
+
+  /** The instance `id` of `object`, if recorded. */
+  get(object: ObjectKey, id: string): ObservedInstance | undefined {
+    return this.#byObject.get(object)?.find((instance) => instance.id === id);
+  }
+
+  /** Records `instance`, replacing the one with the same id. */
+  put(instance: ObservedInstance): void {
+    const list = this.#byObject.get(instance.object) ?? [];
+    const index = list.findIndex((other) => other.id === instance.id);
+    this.#set(instance.object, index < 0 ? [...list, instance] : list.with(index, instance));
+  }
+
+  /** Forgets the instance `id` of `object`. */
+  remove(object: ObjectKey, id: string): void {
+    const list = this.#byObject.get(object);
+    if (list?.some((instance) => instance.id === id)) {
+      this.#set(object, list.filter((instance) => instance.id !== id));
+    }
+  }
+
+  /** Forgets exited instances of `object` in `replica` (a new start takes their slot). */
+  removeExited(object: ObjectKey, replica: number): void {
+    const list = this.#byObject.get(object);
+    const stale = (instance: ObservedInstance): boolean => instance.state === 'exited' && instance.replica === replica;
+    if (list?.some(stale)) this.#set(object, list.filter((instance) => !stale(instance)));
+  }
+
+  /** Instances per object; the same map until something changes. */
+  observed(): Observed {
+    this.#cache ??= new Map(this.#byObject);
+    return this.#cache;
+  }
+
+  /** Every instance. */
+  all(): readonly ObservedInstance[] {
+    return [...this.#byObject.values()].flat();
+  }
+
+  #set(object: ObjectKey, list: readonly ObservedInstance[]): void {
+    if (list.length === 0) this.#byObject.delete(object);
+    else this.#byObject.set(object, list);
+    this.#cache = undefined;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * One timer, every 5 s while any instance runs, that rotates the log files of running instances
+ * which outgrew their `logs.maxSize`. Sizes are read with a synchronous stat (a few microseconds,
+ * far cheaper than a thread-pool round trip), in batches so a thousand instances never block the
+ * loop for long; only the rare rotation itself is asynchronous. Never throws: a failed rotation
+ * (a full disk) becomes a warning and supervision goes on.
+ */
+import { statSync } from 'node:fs';
+import type { LogPolicy, ObjectKey } from '../../model/object.ts';
+import type { Cancel, Clock } from '../../platform/clock.ts';
+import { logPaths, rotateLogFile } from './log-files.ts';
+
+/** Check period in ms. */
+export const LOG_ROTATE_INTERVAL_MS = 5000;
+// Instances whose files are checked per step (two stats each).
+const BATCH = 128;
+
+/** An instance whose logs are rotated. */
+export interface RotatedInstance {
+  readonly object: ObjectKey;
+  readonly id: string;
+  readonly logs: LogPolicy;
+}
+
+/** Options of {@link LogRotator}. */
+export interface LogRotatorOptions {
+  readonly clock: Clock;
+  readonly stateDir: string;
+  /** The instances to check now (running ones). */
+  readonly list: () => Iterable<RotatedInstance>;
+  readonly onWarning: (reason: string, message: string, object: ObjectKey) => void;
+}
+
+/** Periodic copytruncate rotation. */
+export class LogRotator {
+  readonly #options: LogRotatorOptions;
+  readonly #rotating = new Set<string>();
+  #pending: RotatedInstance[] = [];
+  #cancel: Cancel | undefined;
+  #closed = false;
+
+  constructor(options: LogRotatorOptions) {
+    this.#options = options;
+  }
+
+  /** Makes sure the timer runs (call after starting or adopting an instance). */
+  ensure(): void {
+    if (this.#closed || this.#cancel) return;
+    this.#cancel = this.#options.clock.after(LOG_ROTATE_INTERVAL_MS, () => {
+      this.#pending = [...this.#options.list()];
+      this.#step();
+    });
+  }
+
+  /** Stops the timer for good. */
+  close(): void {
+    this.#closed = true;
+    this.#cancel?.();
+    this.#cancel = undefined;
+  }
+
+  /** Checks every listed instance at once; resolves when the rotations it started are done. */
+  async rotateNow(): Promise<void> {
+    await Promise.all([...this.#options.list()].flatMap((instance) => this.#check(instance)));
+  }
+
+  // One batch, then the next on a fresh turn of the loop; re-arms the timer at the end.
+  #step(): void {
+    for (const instance of this.#pending.splice(0, BATCH)) void this.#check(instance);
+    this.#cancel = undefined;
+    if (this.#closed) return;
+    if (this.#pending.length > 0) this.#cancel = this.#options.clock.after(0, () => this.#step());
+    else if (!this.#options.list()[Symbol.iterator]().next().done) this.ensure();
+  }
+
+  #check(instance: RotatedInstance): Promise<void>[] {
+    const paths = logPaths(this.#options.stateDir, instance.id);
+    return [paths.out, paths.err]
+      .filter((path) => !this.#rotating.has(path) && sizeOf(path) > instance.logs.maxSizeBytes)
+      .map((path) => this.#rotate(path, instance));
+  }
+
+  async #rotate(path: string, instance: RotatedInstance): Promise<void> {
+    this.#rotating.add(path);
+    try {
+      await rotateLogFile(path, instance.logs);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOSPC' ? 'LogDiskFull' : 'LogRotationFailed';
+      this.#options.onWarning(reason, `rotating ${path}: ${(error as Error).message}`, instance.object);
+    } finally {
+      this.#rotating.delete(path);
+    }
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+  } catch {
+    return 0;
+  }
+}

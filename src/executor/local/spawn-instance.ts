@@ -1,0 +1,128 @@
+/**
+ * Starts one instance with a bare `child_process.spawn`: its own process group, stdout/stderr
+ * appended to its log files, unref'd so a one-shot controller can exit while it keeps running.
+ * This is the hot path of every (re)start: no shell unless asked, no extra processes, one read
+ * of `/proc/<pid>/stat` for the start time. Failures are values, never throws.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import type { ObjectKey, ProgramSpec } from '../../model/object.ts';
+import { buildInstanceEnv } from './instance-env.ts';
+import { openLogFiles } from './log-files.ts';
+import { readProcStat } from './proc-stat.ts';
+import { lookupUser, type UserAccount } from './users.ts';
+
+/** Executor-wide settings every spawn needs. */
+export interface SpawnContext {
+  readonly stateDir: string;
+  readonly stateId: string;
+  readonly baseEnv: Readonly<Record<string, string>>;
+  /** Honour `spec.user` (tend runs as root). */
+  readonly asRoot: boolean;
+  /** Log files could not be opened; the program then runs with its output discarded. */
+  readonly onLogFailure: (message: string, object: ObjectKey) => void;
+}
+
+/** One instance to start. */
+export interface SpawnRequest {
+  readonly object: ObjectKey;
+  readonly instance: string;
+  readonly replica: number;
+  readonly spec: ProgramSpec;
+  readonly specHash: string;
+  readonly generation: number;
+}
+
+/** Why a process could not start. */
+export interface SpawnFailure {
+  readonly message: string;
+  readonly cause?: unknown;
+}
+
+/**
+ * A started process, or a failure. Errors the kernel reports after the call (ENOENT, EACCES, a
+ * bad working dir) arrive on the next tick, so the failure detail is a promise either way.
+ */
+export type SpawnOutcome =
+  | { readonly ok: true; readonly child: ChildProcess; readonly pid: number; readonly startTicks: number }
+  | { readonly ok: false; readonly failure: Promise<SpawnFailure> };
+
+/** Called once when the started process exits (code, or the name of the signal that killed it). */
+export type ExitListener = (code: number | null, signal: NodeJS.Signals | null) => void;
+
+/** Spawns the instance; whether it started is known synchronously. Never throws. */
+export function spawnInstance(context: SpawnContext, request: SpawnRequest, onExit: ExitListener): SpawnOutcome {
+  const prepared = prepareSpawn(context, request);
+  if ('message' in prepared) return { ok: false, failure: Promise.resolve(prepared) };
+  const fds = openLogs(context, request);
+  let child: ChildProcess;
+  try {
+    child = spawn(prepared.file, prepared.args, { ...prepared.options, stdio: ['ignore', fds?.out ?? 'ignore', fds?.err ?? 'ignore'] });
+  } catch (error) {
+    return { ok: false, failure: Promise.resolve(failure(request, error)) };
+  } finally {
+    if (fds) closeFds(fds.out, fds.err);
+  }
+  const pid = child.pid;
+  if (pid === undefined) {
+    return { ok: false, failure: new Promise((resolve) => child.once('error', (error) => resolve(failure(request, error)))) };
+  }
+  child.once('exit', onExit);
+  // Errors after a successful spawn (a failed kill) need no handling: exits are what count.
+  child.on('error', () => undefined);
+  child.unref();
+  return { ok: true, child, pid, startTicks: readProcStat(pid)?.startTicks ?? 0 };
+}
+
+interface PreparedSpawn {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly options: SpawnOptions;
+}
+
+// Resolves argv, user and env; a problem here is a spawn error without touching the OS.
+function prepareSpawn(context: SpawnContext, request: SpawnRequest): PreparedSpawn | { readonly message: string } {
+  const { spec } = request;
+  const line = spec.command[0];
+  if (line === undefined || line === '') return { message: 'command is empty' };
+  const [file = line, ...args] = spec.shell ? ['/bin/sh', '-c', line] : spec.command;
+  let user: UserAccount | undefined;
+  if (context.asRoot && spec.user !== undefined) {
+    user = lookupUser(spec.user);
+    if (!user) return { message: `user "${spec.user}" not found in /etc/passwd` };
+  }
+  const env = buildInstanceEnv({ base: context.baseEnv, spec: spec.env, stateId: context.stateId, marker: request, user });
+  const options: SpawnOptions = { cwd: spec.workingDir, env, detached: true };
+  if (user) Object.assign(options, { uid: user.uid, gid: user.gid });
+  return { file, args, options };
+}
+
+function openLogs(context: SpawnContext, request: SpawnRequest): { readonly out: number; readonly err: number } | undefined {
+  try {
+    return openLogFiles(context.stateDir, request.instance);
+  } catch (error) {
+    context.onLogFailure(`cannot open the log files of ${request.instance}: ${(error as Error).message}`, request.object);
+    return undefined;
+  }
+}
+
+function closeFds(...fds: readonly number[]): void {
+  for (const fd of fds) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed: nothing to release.
+    }
+  }
+}
+
+function failure(request: SpawnRequest, error: unknown): SpawnFailure {
+  const { spec } = request;
+  const code = (error as NodeJS.ErrnoException).code ?? 'Error';
+  const hint = code === 'ENOENT' ? ' (check the command and that workingDir exists)' : '';
+  const program = spec.shell ? '/bin/sh' : (spec.command[0] ?? '');
+  return {
+    message: `cannot run "${program}" in ${spec.workingDir}: ${code}${hint}: ${(error as Error).message}`,
+    cause: error,
+  };
+}

@@ -1,0 +1,30 @@
+/** The executor contract against the local executor, with real processes in a temp state dir. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalExecutor } from '../../src/executor/local/local-executor.ts';
+import { systemClock } from '../../src/platform/clock.ts';
+import { runExecutorContract } from './contract.ts';
+
+runExecutorContract({
+  async create() {
+    const stateDir = await mkdtemp(join(tmpdir(), 'tend-local-'));
+    const executor = createLocalExecutor({ stateDir, stateId: `contract-${process.pid}`, clock: systemClock });
+    const cleanup = async (): Promise<void> => {
+      for (const instance of executor.snapshot()) {
+        if (instance.state !== 'exited') killGroup(instance.pid);
+      }
+      await executor.close();
+      await rm(stateDir, { recursive: true, force: true });
+    };
+    return { executor, cleanup };
+  },
+});
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
