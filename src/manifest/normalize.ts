@@ -143,17 +143,18 @@ export function toManifestObject(
   }
   const result = normalizeProcessSpec(manifest.spec, context);
   if (!result.spec) return { problems: result.problems };
+  const spec: ProcessSpec = { ...result.spec, owner: { uid: context.source.uid, gid: context.source.gid } };
   // The program hash is part of the content, so a changed envFrom file is a new generation too.
-  const program = processSpecHash(result.spec);
+  const program = processSpecHash(spec);
   const contentHash = specHash({ labels, spec: manifest.spec, program });
-  return { object: { ...base, spec: result.spec, specHash: program, contentHash }, problems: result.problems };
+  return { object: { ...base, spec, specHash: program, contentHash }, problems: result.problems };
 }
 
 // What affects the running program; a change restarts instances.
 function processSpecHash(spec: ProcessSpec): string {
-  const { command, shell, workingDir, env, user } = spec;
+  const { command, shell, workingDir, env, user, owner } = spec;
   const limits = normalizeLimits(spec.raw as unknown as ProcessSpecInput);
-  return specHash({ command, shell, workingDir, env, user, resources: { limits } });
+  return specHash({ command, shell, workingDir, env, user, owner, resources: { limits } });
 }
 
 type Duration = string | number;

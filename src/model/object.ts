@@ -74,6 +74,11 @@ export interface ProgramSpec {
   /** Names in `env` whose values are never shown (all envFrom names and those marked secret). */
   readonly secretEnv: readonly string[];
   readonly user?: string;
+  /**
+   * Owner of the manifest file that names the program. Running as root, tend runs the program as
+   * this user when `user` is unset, and never as root unless this owner is root.
+   */
+  readonly owner?: { readonly uid: number; readonly gid: number };
 }
 
 /** A normalised `Process` spec: every default filled in, durations in ms, sizes in bytes. */

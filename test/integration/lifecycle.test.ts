@@ -133,3 +133,21 @@ test('SIGTERM stops every managed process group, grandchildren included, then ex
   assert.deepEqual(everything.filter(alive), [], 'nothing survives');
   assert.deepEqual(w.markedPids(), []);
 });
+
+const asRoot = process.getuid?.() === 0;
+
+test('running as root, a program runs as the owner of its manifest file, and never as root for another owner', { skip: asRoot ? false : 'needs root to change users' }, async () => {
+  const { chownSync } = await import('node:fs');
+  const w = (world = createWorld());
+  w.write('mine.yaml', sleeper('mine'));
+  w.write('sneaky.yaml', sleeper('sneaky', 'user: root'));
+  chownSync(join(w.dir, 'mine.yaml'), 65534, 65534);
+  chownSync(join(w.dir, 'sneaky.yaml'), 65534, 65534);
+  assert.equal(w.tend('reconcile', '--once').code, 0);
+  const [pid] = pidsOf(w, 'process/mine') as number[];
+  const { readFileSync } = await import('node:fs');
+  assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), /^Uid:\s+65534\s/m);
+  assert.equal(pidsOf(w, 'process/sneaky')[0], null, 'sneaky did not start');
+  const events = w.tend('events').stdout;
+  assert.match(events, /user "root" is root, but the manifest file is not owned by root/);
+});

@@ -86,15 +86,26 @@ function prepareSpawn(context: SpawnContext, request: SpawnRequest): PreparedSpa
   const line = spec.command[0];
   if (line === undefined || line === '') return { message: 'command is empty' };
   const [file = line, ...args] = spec.shell ? ['/bin/sh', '-c', line] : spec.command;
-  let user: UserAccount | undefined;
-  if (context.asRoot && spec.user !== undefined) {
-    user = lookupUser(spec.user);
-    if (!user) return { message: `user "${spec.user}" not found in /etc/passwd` };
-  }
+  const user = context.asRoot ? runAs(spec) : undefined;
+  if (user && 'message' in user) return user;
   const env = buildInstanceEnv({ base: context.baseEnv, spec: spec.env, stateId: context.stateId, marker: request, user });
   const options: SpawnOptions = { cwd: spec.workingDir, env, detached: true };
   if (user) Object.assign(options, { uid: user.uid, gid: user.gid });
   return { file, args, options };
+}
+
+// Running as root: `user`, else the manifest file's owner; root only for a root-owned manifest.
+function runAs(spec: ProgramSpec): UserAccount | { readonly message: string } | undefined {
+  const ownerIsRoot = spec.owner === undefined || spec.owner.uid === 0;
+  if (spec.user === undefined) {
+    if (ownerIsRoot || !spec.owner) return undefined;
+    const account = lookupUser(String(spec.owner.uid));
+    return account ?? { name: String(spec.owner.uid), uid: spec.owner.uid, gid: spec.owner.gid, home: '/' };
+  }
+  const account = lookupUser(spec.user);
+  if (!account) return { message: `user "${spec.user}" not found in /etc/passwd` };
+  if (account.uid === 0 && !ownerIsRoot) return { message: `user "${spec.user}" is root, but the manifest file is not owned by root` };
+  return account;
 }
 
 function openLogs(context: SpawnContext, request: SpawnRequest): { readonly out: number; readonly err: number } | undefined {
