@@ -64,6 +64,7 @@ void describe('normalizeProcessSpec', () => {
       dependsOn: [],
       priority: 20,
       raw: { command: ['node', 'server.js'] },
+      owner: { uid: 1000, gid: 1000 },
     });
   });
 
