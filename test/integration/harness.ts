@@ -29,8 +29,8 @@ export interface World {
   remove(file: string): void;
   /** Runs the CLI to completion with this world's dirs. */
   tend(...args: string[]): CliResult;
-  /** Starts `tend up`; resolves once its API answers. */
-  up(): Promise<ChildProcess>;
+  /** Starts `tend up` (with extra arguments); resolves once its API answers. */
+  up(args?: readonly string[]): Promise<ChildProcess>;
   /** `tend get -o json` items. */
   items(): Item[];
   /** Pids of live processes carrying this state dir's marker. */
@@ -69,8 +69,8 @@ export function createWorld(): World {
     },
     remove: (file) => rmSync(join(dir, file), { force: true }),
     tend,
-    async up() {
-      const child = spawn(process.execPath, [BIN, 'up', '-d', dir, '--state-dir', stateDir], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    async up(args = []) {
+      const child = spawn(process.execPath, [BIN, 'up', '-d', dir, '--state-dir', stateDir, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       controllers.push(child);
