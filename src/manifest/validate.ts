@@ -1,12 +1,10 @@
 /**
  * Schema validation of manifest documents and the per-file pipeline (parse, validate,
- * normalise). Owns the ajv instance, compiled once and lazily from `schemas/`, and the mapping
- * of ajv errors to compiler-style diagnostics that say what was expected and what was found.
- * Pure apart from loading the schema files once; it never reads manifests from disk.
+ * normalise), and the mapping of ajv errors to compiler-style diagnostics that say what was
+ * expected and what was found. The validators themselves come from validators.ts. Pure apart
+ * from loading those once; it never reads manifests from disk.
  */
-import { createRequire } from 'node:module';
-import { Ajv } from 'ajv';
-import type { AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import { KINDS, objectKey } from '../model/object.ts';
 import type { Kind, ManifestObject, ObjectKey } from '../model/object.ts';
@@ -17,6 +15,7 @@ import type { ReadEnvFile, ValidManifest } from './normalize.ts';
 import { locate, parseManifestText } from './parse.ts';
 import type { ParsedDocument } from './parse.ts';
 import { schemaProblems } from './schema-errors.ts';
+import { getValidators } from './validators.ts';
 
 /** A `dependsOn` entry and where it is written; cross-file checks resolve it. */
 export interface DependencyRef {
@@ -54,56 +53,6 @@ export interface FileContext {
   readonly uid: number;
   readonly gid: number;
   readonly readEnvFile: ReadEnvFile;
-}
-
-const SCHEMA_FILES: Readonly<Record<Kind, string>> = {
-  Process: 'process.schema.json',
-  ProcessPool: 'pool.schema.json',
-  Job: 'job.schema.json',
-  Node: 'node.schema.json',
-};
-
-interface Validators {
-  readonly envelope: ValidateFunction;
-  readonly spec: (kind: Kind) => ValidateFunction;
-}
-
-let validators: Validators | undefined;
-
-// ajv compiles to code, which is slow (tens of ms per kind): compile once, on first use, and
-// only the kinds that appear. The envelope is manifest.schema.json without its kind selection
-// (editors use that); each kind's spec schema is applied on its own.
-function getValidators(): Validators {
-  if (validators) return validators;
-  const load = createRequire(import.meta.url);
-  const schema = (file: string): AnySchemaObject => load(`../../schemas/${file}`) as AnySchemaObject;
-  // inlineRefs off and no code optimisation: about a third less compile time, same validation.
-  const ajv = new Ajv({
-    allErrors: true,
-    verbose: true,
-    allowUnionTypes: true,
-    strictRequired: false,
-    inlineRefs: false,
-    code: { optimize: false },
-  });
-  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
-  for (const file of Object.values(SCHEMA_FILES)) ajv.addSchema(schema(file));
-  const envelope = { ...schema('manifest.schema.json') };
-  delete envelope.allOf;
-  const compiled = new Map<Kind, ValidateFunction>();
-  validators = {
-    envelope: ajv.compile({ ...envelope, $id: 'manifest-envelope.json' }),
-    spec: (kind) => {
-      let fn = compiled.get(kind);
-      if (!fn) {
-        fn = ajv.getSchema(SCHEMA_FILES[kind]);
-        if (!fn) throw new Error(`schema ${SCHEMA_FILES[kind]} is not registered`);
-        compiled.set(kind, fn);
-      }
-      return fn;
-    },
-  };
-  return validators;
 }
 
 // The envelope, then the spec of the document's kind; the valid manifest when no error.
