@@ -5,7 +5,7 @@
 import type { Diagnostic } from '../model/diagnostic.ts';
 import { specHash } from '../model/spec-hash.ts';
 import type { FileOutcome } from '../controller/desired.ts';
-import { readManifestDir } from '../manifest/load.ts';
+import { readManifestDir, type ManifestCache } from '../manifest/load.ts';
 import { readGitRevision } from '../watch/revision.ts';
 import type { CliContext } from './context.ts';
 
@@ -18,9 +18,12 @@ export type LoadOutcome =
     }
   | { readonly ok: false; readonly message: string };
 
-/** Loads `ctx.dir`; an unreadable directory is `ok: false`, never an empty state. */
-export async function loadManifestDir(ctx: CliContext): Promise<LoadOutcome> {
-  const result = await readManifestDir(ctx.dir, { asRoot: ctx.asRoot });
+/**
+ * Loads `ctx.dir`; an unreadable directory is `ok: false`, never an empty state. With `cache`,
+ * files unchanged since an earlier load are not parsed again.
+ */
+export async function loadManifestDir(ctx: CliContext, cache?: ManifestCache): Promise<LoadOutcome> {
+  const result = await readManifestDir(ctx.dir, { asRoot: ctx.asRoot, ...(cache ? { cache } : {}) });
   if (!result.ok) return { ok: false, message: result.error.message };
   const revision = readGitRevision(result.realDir) ?? `sha-${specHash(result.objects.map((o) => [o.key, o.contentHash]))}`;
   return { ok: true, files: result.files, diagnostics: result.diagnostics, revision };

@@ -19,6 +19,7 @@ import { acquireLock } from '../platform/lock.ts';
 import { ensureStateDir, stateIdOf } from '../platform/state-dir.ts';
 import { readStateFile, writeStateFile } from '../platform/state-file.ts';
 import type { CliContext } from './context.ts';
+import type { ManifestCache } from '../manifest/load.ts';
 import { loadManifestDir } from './load-manifests.ts';
 
 /** What the state file holds. */
@@ -74,8 +75,9 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     writeStateFile(ctx.stateDir, persistedOf(controller, executor));
   };
   const printed = new Set<string>();
+  const cache: ManifestCache = new Map();
   const reload = async (): Promise<boolean> => {
-    const loaded = await loadManifestDir(ctx);
+    const loaded = await loadManifestDir(ctx, cache);
     if (!loaded.ok) {
       reportOnce(printed, events, 'ManifestDirUnreadable', loaded.message);
       return false;

@@ -16,7 +16,7 @@ import { checkManifestSet } from './check-set.ts';
 import type { ManifestSetResult } from './check-set.ts';
 import { FILE_START, makeDiagnostic } from './diagnostics.ts';
 import type { DiagnosticCode } from './diagnostics.ts';
-import type { ReadEnvFile } from './normalize.ts';
+import type { EnvFileRead, ReadEnvFile } from './normalize.ts';
 import { validateManifestText } from './validate.ts';
 import type { ManifestFileResult } from './validate.ts';
 
@@ -35,6 +35,23 @@ export interface ReadManifestOptions {
   readonly cwd?: string;
   /** Default: {@link MAX_MANIFEST_FILE_SIZE}. */
   readonly maxFileSize?: number;
+  /**
+   * Results of earlier reads: a file whose text, owner and mode (and envFrom files' texts) are
+   * unchanged is not parsed and validated again. A watching controller passes one cache to every
+   * read, so an edit costs the edited file, not the whole directory.
+   */
+  readonly cache?: ManifestCache;
+}
+
+/** Per-file results of earlier reads, by real path. */
+export type ManifestCache = Map<string, CachedFile>;
+
+interface CachedFile {
+  readonly key: string;
+  readonly text: string;
+  /** envFrom files read while validating, with what was read. */
+  readonly envReads: readonly { readonly path: string; readonly read: EnvFileRead }[];
+  readonly result: ManifestFileResult;
 }
 
 /**
@@ -57,6 +74,7 @@ interface Settings {
   readonly asRoot: boolean;
   readonly cwd: string;
   readonly maxFileSize: number;
+  readonly cache: ManifestCache | undefined;
 }
 
 /** A manifest file to read: its path as named (logical) and where to read it (real). */
@@ -91,6 +109,7 @@ function readDirNow(dir: string, settings: Settings): ReadManifestDirResult {
   }
   const toReal = (path: string): string => realPathIn(path, logical, realDir);
   const files = entries.map((entry) => loadFile(entry, settings, toReal)).filter((f) => f !== undefined);
+  forgetOthers(settings.cache, entries);
   return { ok: true, dir: logical, realDir, ...checkManifestSet(files) };
 }
 
@@ -130,6 +149,7 @@ function settingsOf(options: ReadManifestOptions): Settings {
     asRoot: options.asRoot ?? process.getuid?.() === 0,
     cwd: options.cwd ?? process.cwd(),
     maxFileSize: options.maxFileSize ?? MAX_MANIFEST_FILE_SIZE,
+    cache: options.cache,
   };
 }
 
@@ -183,7 +203,31 @@ function loadFile(entry: Entry, settings: Settings, toReal: (path: string) => st
   }
   if (Buffer.byteLength(text) > settings.maxFileSize) return fileProblem(file, 'FileTooLarge', tooLarge(Buffer.byteLength(text), settings));
   const readEnvFile = envFileReader(settings, info.uid, toReal);
-  return validateManifestText(text, { file, dir: dirname(entry.logical), uid: info.uid, gid: info.gid, readEnvFile });
+  const key = `${file}\0${info.uid}:${info.gid}:${info.mode}`;
+  const cached = settings.cache?.get(entry.real);
+  if (cached && cached.key === key && cached.text === text && cached.envReads.every((e) => sameRead(readEnvFile(e.path), e.read))) {
+    return cached.result;
+  }
+  const envReads: { path: string; read: EnvFileRead }[] = [];
+  const recording: ReadEnvFile = (path) => {
+    const read = readEnvFile(path);
+    envReads.push({ path, read });
+    return read;
+  };
+  const result = validateManifestText(text, { file, dir: dirname(entry.logical), uid: info.uid, gid: info.gid, readEnvFile: recording });
+  settings.cache?.set(entry.real, { key, text, envReads, result });
+  return result;
+}
+
+// Drops cached files that this read did not see (deleted, or left behind by a symlink swap).
+function forgetOthers(cache: ManifestCache | undefined, entries: readonly Entry[]): void {
+  if (!cache || cache.size === 0) return;
+  const seen = new Set(entries.map((e) => e.real));
+  for (const path of cache.keys()) if (!seen.has(path)) cache.delete(path);
+}
+
+function sameRead(a: EnvFileRead, b: EnvFileRead): boolean {
+  return a.ok && b.ok ? a.text === b.text : !a.ok && !b.ok && a.reason === b.reason && a.message === b.message;
 }
 
 function refuse(entry: Entry, info: Stats, settings: Settings): { code: DiagnosticCode; message: string } | undefined {

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readManifestDir, readManifestFiles } from '../../src/manifest/load.ts';
-import type { ReadManifestDirResult } from '../../src/manifest/load.ts';
+import type { ManifestCache, ReadManifestDirResult } from '../../src/manifest/load.ts';
 import type { ProcessSpec } from '../../src/model/object.ts';
 import { lines, processDoc } from './fixtures.ts';
 
@@ -184,5 +184,38 @@ void describe('the example manifests', () => {
     const worker = result.objects[1]?.spec as ProcessSpec;
     assert.equal(worker.replicas, 2);
     assert.equal(worker.workingDir, join(repoRoot, 'manifests', 'apps', 'worker'));
+  });
+});
+
+void describe('readManifestDir with a cache', () => {
+  void it('reuses unchanged files and sees every kind of change', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tend-cache-'));
+    try {
+      const write = (name: string, text: string): Promise<void> => writeFile(join(dir, name), text);
+      const doc = (name: string, extra = ''): string => `apiVersion: tend/v1\nkind: Process\nmetadata: {name: ${name}}\nspec:\n  command: ["sleep", "1"]\n  envFrom: [{file: .env}]\n${extra}`;
+      await write('.env', 'A=1\n');
+      await write('a.yaml', doc('a'));
+      await write('b.yaml', doc('b'));
+      const cache: ManifestCache = new Map();
+      const first = await readManifestDir(dir, { cache });
+      assert.ok(first.ok);
+      const second = await readManifestDir(dir, { cache });
+      assert.ok(second.ok);
+      assert.equal(second.files[0], first.files[0], 'an unchanged file is the very same result');
+      await write('b.yaml', doc('b', '  replicas: 2\n'));
+      const third = await readManifestDir(dir, { cache });
+      assert.ok(third.ok);
+      assert.equal(third.files[0], first.files[0]);
+      assert.notEqual(third.files[1], first.files[1], 'an edited file is read again');
+      await write('.env', 'A=2\n');
+      const fourth = await readManifestDir(dir, { cache });
+      assert.ok(fourth.ok);
+      assert.notEqual(fourth.objects[0]?.specHash, third.objects[0]?.specHash, 'a changed envFrom file is seen');
+      await rm(join(dir, 'b.yaml'));
+      await readManifestDir(dir, { cache });
+      assert.equal(cache.size, 1, 'deleted files leave the cache');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
