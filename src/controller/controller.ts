@@ -77,17 +77,22 @@ export function createController(options: ControllerOptions): Controller {
   const drain = async (): Promise<void> => {
     if (draining) return;
     draining = true;
+    const before = store.get();
+    let acted = false;
     while (!closed && queue.length > 0) {
       const batch = queue.takeAll();
       const observed = await executor.observe();
       for (const key of batch) {
         const pending = closed ? undefined : reconcileOne(key, observed.get(key) ?? NO_INSTANCES);
-        if (pending) await pending;
-        else queue.done(key);
+        if (pending) {
+          acted = true;
+          await pending;
+        } else queue.done(key);
       }
     }
     draining = false;
-    options.onChange?.();
+    // Persist only what changed: an idle resync writes nothing.
+    if (acted || store.get() !== before) options.onChange?.();
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const resolve of waiters) resolve();

@@ -1,6 +1,8 @@
 /**
  * One timer, every 5 s while any instance runs, that rotates the log files of running instances
- * which outgrew their `logs.maxSize`. Sizes are read with a synchronous stat (a few microseconds,
+ * which outgrew their `logs.maxSize`. Each file is looked at again only when, at the rate it grew
+ * since its last look, it could be half-way to its limit: a quiet file is looked at once a
+ * minute, a busy one every 5 s. Sizes are read with a synchronous stat (a few microseconds,
  * far cheaper than a thread-pool round trip), in batches so a thousand instances never block the
  * loop for long; only the rare rotation itself is asynchronous. Never throws: a failed rotation
  * (a full disk) becomes a warning and supervision goes on.
@@ -14,6 +16,14 @@ import { logPaths, rotateLogFile } from './log-files.ts';
 export const LOG_ROTATE_INTERVAL_MS = 5000;
 // Instances whose files are checked per step (two stats each).
 const BATCH = 128;
+// The longest a file goes without a look.
+const MAX_INTERVAL_MS = 60_000;
+
+interface Look {
+  readonly at: number;
+  readonly size: number;
+  readonly next: number;
+}
 
 /** An instance whose logs are rotated. */
 export interface RotatedInstance {
@@ -35,6 +45,7 @@ export interface LogRotatorOptions {
 export class LogRotator {
   readonly #options: LogRotatorOptions;
   readonly #rotating = new Set<string>();
+  readonly #looks = new Map<string, Look>();
   #pending: RotatedInstance[] = [];
   #cancel: Cancel | undefined;
   #closed = false;
@@ -61,23 +72,53 @@ export class LogRotator {
 
   /** Checks every listed instance at once; resolves when the rotations it started are done. */
   async rotateNow(): Promise<void> {
-    await Promise.all([...this.#options.list()].flatMap((instance) => this.#check(instance)));
+    await Promise.all([...this.#options.list()].flatMap((instance) => this.#check(instance, true)));
   }
 
   // One batch, then the next on a fresh turn of the loop; re-arms the timer at the end.
   #step(): void {
     for (const instance of this.#pending.splice(0, BATCH)) void this.#check(instance);
+    if (this.#pending.length === 0) this.#forgetGone();
     this.#cancel = undefined;
     if (this.#closed) return;
     if (this.#pending.length > 0) this.#cancel = this.#options.clock.after(0, () => this.#step());
     else if (!this.#options.list()[Symbol.iterator]().next().done) this.ensure();
   }
 
-  #check(instance: RotatedInstance): Promise<void>[] {
+  #check(instance: RotatedInstance, force = false): Promise<void>[] {
     const paths = logPaths(this.#options.stateDir, instance.id);
     return [paths.out, paths.err]
-      .filter((path) => !this.#rotating.has(path) && sizeOf(path) > instance.logs.maxSizeBytes)
+      .filter((path) => !this.#rotating.has(path) && (force || this.#due(path)) && this.#outgrown(path, instance.logs.maxSizeBytes))
       .map((path) => this.#rotate(path, instance));
+  }
+
+  #due(path: string): boolean {
+    const look = this.#looks.get(path);
+    return look === undefined || look.next <= this.#options.clock.now();
+  }
+
+  // Reads the size and schedules the next look from the growth since the last one.
+  #outgrown(path: string, limit: number): boolean {
+    const now = this.#options.clock.now();
+    const size = sizeOf(path);
+    const last = this.#looks.get(path);
+    const rate = last && size >= last.size && now > last.at ? (size - last.size) / (now - last.at) : Infinity;
+    const wait = rate === 0 ? MAX_INTERVAL_MS : (limit - size) / 2 / rate;
+    this.#looks.set(path, { at: now, size, next: now + Math.min(MAX_INTERVAL_MS, Math.max(LOG_ROTATE_INTERVAL_MS, wait)) });
+    if (size <= limit) return false;
+    this.#looks.delete(path);
+    return true;
+  }
+
+  // Drops the looks of files whose instance is no longer listed.
+  #forgetGone(): void {
+    if (this.#looks.size === 0) return;
+    const live = new Set<string>();
+    for (const instance of this.#options.list()) {
+      const paths = logPaths(this.#options.stateDir, instance.id);
+      live.add(paths.out).add(paths.err);
+    }
+    for (const path of this.#looks.keys()) if (!live.has(path)) this.#looks.delete(path);
   }
 
   async #rotate(path: string, instance: RotatedInstance): Promise<void> {
