@@ -117,16 +117,24 @@ function validate100(): void {
   rmSync(world.root, { recursive: true, force: true });
 }
 
+const SECTIONS: Readonly<Record<string, () => Promise<void> | void>> = {
+  pass: async () => {
+    const pass = await noChangePass(10_000);
+    row('no-change reconcile pass over 10,000 objects', `median ${ms(pass)}`, '<= 20 ms', pass <= 20);
+  },
+  validate: validate100,
+  save: saveToRunning,
+  kill: killToReplacement,
+  scale200: () => scale(200, { upMs: 1000, rssMb: 45, cpuPct: 0.1, stopMs: 300 }),
+  scale500: () => scale(500, { upMs: 1000, rssMb: 120 }),
+  scale1000: () => scale(1000, { upMs: 2000, rssMb: 120, cpuPct: 3 }),
+};
+
+// `npm run bench -- save kill` runs only those sections.
 async function main(): Promise<void> {
   process.stdout.write(`machine: ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);
-  const pass = await noChangePass(10_000);
-  row('no-change reconcile pass over 10,000 objects', `median ${ms(pass)}`, '<= 20 ms', pass <= 20);
-  validate100();
-  await saveToRunning();
-  await killToReplacement();
-  await scale(200, { upMs: 1000, rssMb: 45, cpuPct: 0.1, stopMs: 300 });
-  await scale(500, { upMs: 1000, rssMb: 120 });
-  await scale(1000, { upMs: 2000, rssMb: 120, cpuPct: 3 });
+  const chosen = process.argv.slice(2);
+  for (const [name, section] of Object.entries(SECTIONS)) if (chosen.length === 0 || chosen.includes(name)) await section();
   const missed = rows.filter((r) => !r.ok).length;
   process.stdout.write(`\n${rows.length - missed}/${rows.length} rows meet their target\n`);
 }

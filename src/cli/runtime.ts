@@ -17,7 +17,7 @@ import { systemClock, type Clock } from '../platform/clock.ts';
 import { openEventLog, type EventLog } from '../platform/event-log.ts';
 import { acquireLock } from '../platform/lock.ts';
 import { ensureStateDir, stateIdOf } from '../platform/state-dir.ts';
-import { readStateFile, writeStateFile } from '../platform/state-file.ts';
+import { createStateSaver, readStateFile, writeStateFile } from '../platform/state-file.ts';
 import type { CliContext } from './context.ts';
 import type { ManifestCache } from '../manifest/load.ts';
 import { loadManifestDir } from './load-manifests.ts';
@@ -67,13 +67,13 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     onWarning: (reason, message, object) => events.record({ object, type: 'Warning', reason, message }),
   });
   await adoptRecorded(executor, persisted, events);
-  let cancelSave: (() => void) | undefined;
-  let closed = false;
-  const save = (): void => {
-    cancelSave?.();
-    cancelSave = undefined;
-    writeStateFile(ctx.stateDir, persistedOf(controller, executor));
-  };
+  const saver = createStateSaver({
+    stateDir: ctx.stateDir,
+    delayMs: SAVE_DELAY_MS,
+    snapshot: () => persistedOf(controller, executor),
+    after: (ms, fn) => clock.after(ms, fn, true),
+    onError: (error) => events.record({ object: 'controller', type: 'Warning', reason: 'StateNotSaved', message: `state file not written: ${(error as Error).message}` }),
+  });
   const printed = new Set<string>();
   const cache: ManifestCache = new Map();
   const reload = async (): Promise<boolean> => {
@@ -97,9 +97,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     revision: persisted?.revision ?? '',
     pruneGraceMs: PRUNE_GRACE_MS,
     requestReload: () => void reload(),
-    onChange: () => {
-      if (!closed) cancelSave ??= clock.after(SAVE_DELAY_MS, save);
-    },
+    onChange: () => saver.schedule(),
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
   return {
@@ -111,11 +109,11 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
       clock,
       reload,
       status: async () => buildStatus({ desired: controller.desired(), observed: await executor.observe(), history: controller.history(), plan: await controller.plan() }),
-      save,
+      save: () => writeStateFile(ctx.stateDir, persistedOf(controller, executor)),
       async close() {
-        closed = true;
         controller.close();
-        save();
+        await saver.flush();
+        saver.close();
         await executor.close();
         await events.close();
         lock.release();

@@ -4,6 +4,7 @@
  * caller rebuilds from the processes that carry tend's marker.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type StateRead<T> =
@@ -53,4 +54,79 @@ export function writeStateFile(stateDir: string, state: unknown): void {
     closeSync(fd);
   }
   renameSync(temp, path);
+}
+
+/**
+ * Writes `state` atomically off the event loop (the write and fsync run in the thread pool), so
+ * a save never delays a restart. Callers must not run two at once (see `createStateSaver`).
+ */
+export async function writeStateFileAsync(stateDir: string, state: unknown): Promise<void> {
+  const path = stateFilePath(stateDir);
+  const temp = `${path}.tmp-${process.pid}`;
+  const handle = await open(temp, 'w', 0o600);
+  try {
+    await handle.writeFile(JSON.stringify(state));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+}
+
+export interface StateSaver {
+  /** Asks for a save soon; requests while one is pending or running coalesce. */
+  schedule(): void;
+  /** Waits for a running save, then writes synchronously now (shutdown). */
+  flush(): Promise<void>;
+  /** No more scheduled saves. */
+  close(): void;
+}
+
+/**
+ * Coalesces saves: at most one write in flight, the next one `delayMs` after a request, always
+ * with the state as it is when the write starts. Write errors go to `onError`; supervision goes on.
+ */
+export function createStateSaver(options: {
+  readonly stateDir: string;
+  readonly delayMs: number;
+  readonly snapshot: () => unknown;
+  readonly after: (ms: number, fn: () => void) => () => void;
+  readonly onError: (error: unknown) => void;
+}): StateSaver {
+  let timer: (() => void) | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let closed = false;
+  const run = (): void => {
+    timer = undefined;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = writeStateFileAsync(options.stateDir, options.snapshot())
+      .catch(options.onError)
+      .finally(() => {
+        running = undefined;
+        if (again && !closed) {
+          again = false;
+          timer = options.after(options.delayMs, run);
+        }
+      });
+  };
+  return {
+    schedule() {
+      if (!closed) timer ??= options.after(options.delayMs, run);
+    },
+    async flush() {
+      timer?.();
+      timer = undefined;
+      await running;
+      writeStateFile(options.stateDir, options.snapshot());
+    },
+    close() {
+      closed = true;
+      timer?.();
+      timer = undefined;
+    },
+  };
 }
