@@ -1,5 +1,5 @@
 /**
- * One timer, every 5 s while any instance runs, that rotates the log files of running instances
+ * One timer, armed while any instance runs, that rotates the log files of running instances
  * which outgrew their `logs.maxSize`. Each file is looked at again only when, at the rate it grew
  * since its last look, it could be half-way to its limit: a quiet file is looked at once a
  * minute, a busy one every 5 s. Sizes are read with a synchronous stat (a few microseconds,
@@ -48,16 +48,27 @@ export class LogRotator {
   readonly #looks = new Map<string, Look>();
   #pending: RotatedInstance[] = [];
   #cancel: Cancel | undefined;
+  /** When the armed timer fires. */
+  #armedAt = Infinity;
   #closed = false;
 
   constructor(options: LogRotatorOptions) {
     this.#options = options;
   }
 
-  /** Makes sure the timer runs (call after starting or adopting an instance). */
+  /** Makes sure a pass comes within 5 s (call after starting or adopting an instance). */
   ensure(): void {
-    if (this.#closed || this.#cancel) return;
-    this.#cancel = this.#options.clock.after(LOG_ROTATE_INTERVAL_MS, () => {
+    this.#arm(this.#options.clock.now() + LOG_ROTATE_INTERVAL_MS);
+  }
+
+  // Arms the timer for a pass at `at`, unless one is due earlier already.
+  #arm(at: number): void {
+    if (this.#closed || (this.#cancel && this.#armedAt <= at)) return;
+    this.#cancel?.();
+    this.#armedAt = at;
+    this.#cancel = this.#options.clock.after(at - this.#options.clock.now(), () => {
+      this.#cancel = undefined;
+      this.#armedAt = Infinity;
       this.#pending = [...this.#options.list()];
       this.#step();
     });
@@ -68,6 +79,7 @@ export class LogRotator {
     this.#closed = true;
     this.#cancel?.();
     this.#cancel = undefined;
+    this.#armedAt = Infinity;
   }
 
   /** Checks every listed instance at once; resolves when the rotations it started are done. */
@@ -75,14 +87,20 @@ export class LogRotator {
     await Promise.all([...this.#options.list()].flatMap((instance) => this.#check(instance, true)));
   }
 
-  // One batch, then the next on a fresh turn of the loop; re-arms the timer at the end.
+  // One batch, then the next on a fresh turn of the loop; at the end, sleeps until the first
+  // file is due (an idle machine wakes once a minute, not every 5 s).
   #step(): void {
     for (const instance of this.#pending.splice(0, BATCH)) void this.#check(instance);
-    if (this.#pending.length === 0) this.#forgetGone();
-    this.#cancel = undefined;
     if (this.#closed) return;
-    if (this.#pending.length > 0) this.#cancel = this.#options.clock.after(0, () => this.#step());
-    else if (!this.#options.list()[Symbol.iterator]().next().done) this.ensure();
+    if (this.#pending.length > 0) {
+      this.#cancel = this.#options.clock.after(0, () => this.#step());
+      return;
+    }
+    this.#forgetGone();
+    if (this.#options.list()[Symbol.iterator]().next().done) return;
+    let next = this.#options.clock.now() + MAX_INTERVAL_MS;
+    for (const look of this.#looks.values()) next = Math.min(next, look.next);
+    this.#arm(Math.max(next, this.#options.clock.now() + LOG_ROTATE_INTERVAL_MS));
   }
 
   #check(instance: RotatedInstance, force = false): Promise<void>[] {
