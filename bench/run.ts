@@ -83,11 +83,12 @@ async function scale(n: number, target: { upMs: number; rssMb: number; cpuPct?: 
   await all;
   const upMs = performance.now() - t0;
   row(`bring-up of ${n} instances from one apply`, ms(upMs), `<= ${target.upMs / 1000} s`, upMs <= target.upMs);
-  await sleep(2000);
+  // Idle means steady state: past the bring-up's garbage and the log rotator's first looks.
+  await sleep(15_000);
   const pid = c.child.pid ?? 0;
   const rss = rssBytes(pid) / 1024 / 1024;
   row(`controller RSS with ${n} instances`, `${rss.toFixed(1)} MB`, `<= ${target.rssMb} MB`, rss <= target.rssMb);
-  const windowMs = 10_000;
+  const windowMs = 30_000;
   const cpu0 = cpuNs(pid);
   await sleep(windowMs);
   const pct = ((cpuNs(pid) - cpu0) / 1e6 / windowMs) * 100;
