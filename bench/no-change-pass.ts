@@ -2,7 +2,8 @@
 import { createController } from '../src/controller/controller.ts';
 import { createDryRunExecutor } from '../src/executor/dry-run.ts';
 import type { ObservedInstance } from '../src/model/instance.ts';
-import type { ProcessObject } from '../src/model/object.ts';
+import { isProcessObject, type ProcessObject } from '../src/model/object.ts';
+import { validateManifestText } from '../src/manifest/validate.ts';
 import { systemClock } from '../src/platform/clock.ts';
 import { percentile } from './harness.ts';
 
@@ -31,32 +32,15 @@ export async function noChangePass(n: number): Promise<number> {
   return percentile(samples, 50);
 }
 
+// One real manifest through the real pipeline, copied under n names.
+const template = ((): ProcessObject => {
+  const text = 'apiVersion: tend/v1\nkind: Process\nmetadata: {name: template}\nspec:\n  command: ["sleep", "3600"]\n';
+  const result = validateManifestText(text, { file: 'all.yaml', dir: '/', uid: 0, gid: 0, readEnvFile: () => ({ ok: false, reason: 'missing', message: 'none' }) });
+  const [object] = result.objects;
+  if (!object || !isProcessObject(object)) throw new Error('the bench template does not validate');
+  return object;
+})();
+
 function processObject(name: string): ProcessObject {
-  return {
-    kind: 'Process',
-    name,
-    key: `process/${name}`,
-    labels: {},
-    source: { file: 'all.yaml', line: 1, col: 1, uid: 0, gid: 0 },
-    spec: {
-      command: ['sleep', '3600'],
-      shell: false,
-      workingDir: '/',
-      env: {},
-      secretEnv: [],
-      replicas: 1,
-      restartPolicy: 'Always',
-      backoff: { strategy: 'exponential', initialDelayMs: 1000, maxDelayMs: 300_000, multiplier: 2, jitter: 0.1, resetAfterMs: 600_000 },
-      maxRestarts: 0,
-      stop: { signal: 'SIGTERM', gracePeriodMs: 10_000 },
-      logs: { maxSizeBytes: 10 * 2 ** 20, maxFiles: 5 },
-      startupTimeoutMs: 0,
-      updateStrategy: { type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 0 },
-      dependsOn: [],
-      priority: 20,
-      raw: {},
-    },
-    specHash: 'hash',
-    contentHash: `content-${name}`,
-  };
+  return { ...template, name, key: `process/${name}`, contentHash: `content-${name}` };
 }

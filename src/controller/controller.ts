@@ -14,7 +14,7 @@ import type { Clock } from '../platform/clock.ts';
 import { plan } from '../planner/plan.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
 import { createWorkQueue } from './queue.ts';
-import { applyPlanned, createReconcileMemory, planKey, type ReconcileResult } from './reconcile.ts';
+import { applyPlanned, createReconcileMemory, hasWork, planKey, type ReconcileResult } from './reconcile.ts';
 import { createHistoryStore, type GenerationChange } from './store.ts';
 
 export interface ControllerOptions {
@@ -102,7 +102,7 @@ export function createController(options: ControllerOptions): Controller {
   const reconcileOne = (key: ObjectKey, instances: readonly ObservedInstance[]): Promise<void> | undefined => {
     try {
       const planned = planKey(deps, key, instances);
-      if (!planned.actions.some((a) => a.type !== 'wait')) {
+      if (planned.actions.length === 0 || !hasWork(planned.actions)) {
         finish(key, planned);
         return undefined;
       }

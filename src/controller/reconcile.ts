@@ -35,6 +35,13 @@ export interface ReconcileResult {
   readonly results: readonly ActionResult[];
 }
 
+const NOTHING_TO_DO: ReconcileResult = Object.freeze({ actions: Object.freeze([]), results: Object.freeze([]) });
+
+/** True when `actions` holds anything for the executor (not only waits). */
+export function hasWork(actions: readonly Action[]): boolean {
+  return actions.some((a) => a.type !== 'wait');
+}
+
 /** Creates empty reconcile memory. */
 export function createReconcileMemory(): ReconcileMemory {
   return { reported: new WeakSet(), backoff: new Map() };
@@ -47,7 +54,7 @@ export function createReconcileMemory(): ReconcileMemory {
 export async function reconcileKey(deps: ReconcileDeps, key: ObjectKey, instances?: readonly ObservedInstance[]): Promise<ReconcileResult> {
   const observed = instances ?? (await deps.executor.observe()).get(key) ?? [];
   const planned = planKey(deps, key, observed);
-  return planned.actions.some((a) => a.type !== 'wait') ? applyPlanned(deps, key, planned) : planned;
+  return hasWork(planned.actions) ? applyPlanned(deps, key, planned) : planned;
 }
 
 /** The synchronous half of a reconcile: report exits, plan, announce back-offs. */
@@ -56,6 +63,10 @@ export function planKey(deps: ReconcileDeps, key: ObjectKey, instances: readonly
   if (object && !isProcessObject(object)) return { actions: [], results: [] };
   reportTransitions(deps, key, instances);
   const actions = planObject(key, object, instances, deps.history.get().get(key), deps.clock.now());
+  if (actions.length === 0) {
+    if (!object && instances.length === 0) deps.history.drop(key);
+    return NOTHING_TO_DO;
+  }
   let requeueAt: number | undefined;
   for (const action of actions) {
     if (action.type !== 'wait') continue;
