@@ -9,6 +9,7 @@ import type { ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
+import { describeExit } from '../planner/actions.ts';
 import { planObject } from '../planner/plan.ts';
 import type { HistoryStore } from './store.ts';
 
@@ -107,15 +108,6 @@ function reportTransitions(deps: ReconcileDeps, key: ObjectKey, instances: reado
       });
     }
   }
-}
-
-/** "exited with code 1", "was killed by SIGKILL", "is gone (exit status unknown)". */
-export function describeExit(instance: ObservedInstance): string {
-  const exit = instance.exit;
-  if (!exit) return 'is running';
-  if (exit.reason === 'Lost') return 'is gone (exit status unknown)';
-  if (exit.reason === 'SpawnError') return `could not start: ${exit.message ?? 'spawn error'}`;
-  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? '?'}`;
 }
 
 function announceBackoff(deps: ReconcileDeps, key: ObjectKey, instance: string, until: number, message: string): void {
