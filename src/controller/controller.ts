@@ -116,9 +116,12 @@ export function createController(options: ControllerOptions): Controller {
     }
   };
 
+  // Something was done: look again at once, since one pass may only be a step (a rolling update
+  // starts one instance per pass); a pass with nothing to do ends the loop.
   const finish = (key: ObjectKey, result: ReconcileResult): void => {
     queue.forget(key);
-    if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
+    if (result.results.some((r) => r.ok && r.outcome !== 'unchanged')) queue.add(key);
+    else if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
   };
 
   const fail = (key: ObjectKey, error: unknown): void => {
