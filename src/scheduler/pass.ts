@@ -1,0 +1,79 @@
+/**
+ * The scratch state of one scheduling pass and the moves on it: grant a place, evict a unit,
+ * leave a unit waiting.
+ *
+ * Owns: the free-capacity ledger and the lists that become the `Decision`.
+ * Must not: choose who goes first; `schedule.ts` and `time-slice.ts` do.
+ */
+import type { Dimensions } from './resources.ts';
+import { addInto, demandOf, dimensionsOf, shortfall } from './resources.ts';
+import type { QueueKey } from './priority.ts';
+import { effectivePriority, turnOf } from './priority.ts';
+import type { PreemptReason, Preemption, ScheduleInput, SchedulableUnit, Waiting } from './types.ts';
+
+/** A unit with its pass-local keys: effective priority, turn and demand vector. */
+export interface Entry extends QueueKey {
+  readonly demand: readonly number[];
+  /** For running units: when started or last resumed (`now` if unknown). */
+  readonly startedAt: number;
+}
+
+/** One pass in progress. Only `schedule()` creates one and it never leaves the call. */
+export interface Pass {
+  readonly input: ScheduleInput;
+  readonly dims: Dimensions;
+  readonly free: number[];
+  /** Running units, most-preferred victim first: lowest priority, then most recently started. */
+  readonly running: readonly Entry[];
+  readonly evicted: Set<string>;
+  readonly granted: Entry[];
+  readonly preempt: Preemption[];
+  waiting: (Waiting & { readonly entry: Entry })[];
+}
+
+/** The entry of `unit` in a pass over `input`. */
+export function entryOf(input: ScheduleInput, dims: Dimensions, unit: SchedulableUnit): Entry {
+  return {
+    unit,
+    priority: effectivePriority(unit, input.policy, input.now),
+    turn: turnOf(unit, input.policy),
+    demand: demandOf(dims, unit),
+    startedAt: unit.startedAt ?? input.now,
+  };
+}
+
+/** A fresh pass: capacity minus what running units hold. */
+export function startPass(input: ScheduleInput): Pass {
+  const dims = dimensionsOf(input.policy);
+  const free = [...dims.total];
+  const running = input.units.filter((u) => u.state === 'running').map((u) => entryOf(input, dims, u));
+  for (const r of running) addInto(free, r.demand, -1);
+  running.sort(byVictimPreference);
+  return { input, dims, free, running, evicted: new Set(), granted: [], preempt: [], waiting: [] };
+}
+
+// Lowest effective priority first, then the most recently started, then id.
+function byVictimPreference(a: Entry, b: Entry): number {
+  if (a.priority !== b.priority) return a.priority - b.priority;
+  if (a.startedAt !== b.startedAt) return b.startedAt - a.startedAt;
+  return a.unit.id < b.unit.id ? -1 : a.unit.id > b.unit.id ? 1 : 0;
+}
+
+/** Gives `entry` its place (start or resume). */
+export function grant(pass: Pass, entry: Entry): void {
+  addInto(pass.free, entry.demand, -1);
+  pass.granted.push(entry);
+}
+
+/** Takes the place of running `victim` back for `by`. */
+export function evict(pass: Pass, victim: Entry, by: Entry, reason: PreemptReason): void {
+  pass.evicted.add(victim.unit.id);
+  addInto(pass.free, victim.demand, 1);
+  const mode = reason === 'TimeSliceExpired' ? 'suspend' : victim.unit.preemption;
+  pass.preempt.push({ id: victim.unit.id, mode, reason, by: by.unit.id });
+}
+
+/** Leaves `entry` where it is, saying what it lacks right now. */
+export function leaveWaiting(pass: Pass, entry: Entry): void {
+  pass.waiting.push({ id: entry.unit.id, ...shortfall(pass.dims, entry.demand, pass.free), entry });
+}
