@@ -6,7 +6,7 @@
  * Must not: choose who goes first; `schedule.ts` and `time-slice.ts` do.
  */
 import type { Dimensions } from './resources.ts';
-import { addInto, demandOf, dimensionsOf, shortfall } from './resources.ts';
+import { addInto, demandOf, dimensionsOf, shortfall, shortMask } from './resources.ts';
 import type { QueueKey } from './priority.ts';
 import { effectivePriority, turnOf } from './priority.ts';
 import type { PreemptReason, Preemption, ScheduleInput, SchedulableUnit, Waiting } from './types.ts';
@@ -28,7 +28,11 @@ export interface Pass {
   readonly evicted: Set<string>;
   readonly granted: Entry[];
   readonly preempt: Preemption[];
-  waiting: (Waiting & { readonly entry: Entry })[];
+  waiting: { readonly entry: Entry; readonly why: Waiting }[];
+  /** Shortfall wordings by mask of short axes: thousands of waiters share a handful. */
+  readonly reasons: Map<number, Omit<Waiting, 'id'>>;
+  /** freeable[k]: what the first k running units free if all preemptible ones go; rebuilt after an eviction. */
+  freeable: number[][] | undefined;
 }
 
 /** The entry of `unit` in a pass over `input`. */
@@ -49,7 +53,7 @@ export function startPass(input: ScheduleInput): Pass {
   const running = input.units.filter((u) => u.state === 'running').map((u) => entryOf(input, dims, u));
   for (const r of running) addInto(free, r.demand, -1);
   running.sort(byVictimPreference);
-  return { input, dims, free, running, evicted: new Set(), granted: [], preempt: [], waiting: [] };
+  return { input, dims, free, running, evicted: new Set(), granted: [], preempt: [], waiting: [], reasons: new Map(), freeable: undefined };
 }
 
 // Lowest effective priority first, then the most recently started, then id.
@@ -68,6 +72,7 @@ export function grant(pass: Pass, entry: Entry): void {
 /** Takes the place of running `victim` back for `by`. */
 export function evict(pass: Pass, victim: Entry, by: Entry, reason: PreemptReason): void {
   pass.evicted.add(victim.unit.id);
+  pass.freeable = undefined;
   addInto(pass.free, victim.demand, 1);
   const mode = reason === 'TimeSliceExpired' ? 'suspend' : victim.unit.preemption;
   pass.preempt.push({ id: victim.unit.id, mode, reason, by: by.unit.id });
@@ -75,5 +80,34 @@ export function evict(pass: Pass, victim: Entry, by: Entry, reason: PreemptReaso
 
 /** Leaves `entry` where it is, saying what it lacks right now. */
 export function leaveWaiting(pass: Pass, entry: Entry): void {
-  pass.waiting.push({ id: entry.unit.id, ...shortfall(pass.dims, entry.demand, pass.free), entry });
+  const mask = pass.dims.total.length <= 30 ? shortMask(entry.demand, pass.free) : -1;
+  let why = pass.reasons.get(mask);
+  if (why === undefined) {
+    why = shortfall(pass.dims, entry.demand, pass.free);
+    if (mask >= 0) pass.reasons.set(mask, why);
+  }
+  pass.waiting.push({ entry, why: { id: entry.unit.id, reason: why.reason, insufficient: why.insufficient } });
+}
+
+/** The most that evicting every preemptible running unit below `priority` could free. */
+export function freeableBelow(pass: Pass, priority: number): readonly number[] {
+  pass.freeable ??= prefixSums(pass);
+  let lo = 0;
+  let hi = pass.running.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((pass.running[mid]?.priority ?? Infinity) < priority) lo = mid + 1;
+    else hi = mid;
+  }
+  return pass.freeable[lo] ?? [];
+}
+
+function prefixSums(pass: Pass): number[][] {
+  const sums = [pass.dims.total.map(() => 0)];
+  pass.running.forEach((r, i) => {
+    const next = [...(sums[i] ?? [])];
+    if (r.unit.preemptible && !pass.evicted.has(r.unit.id)) addInto(next, r.demand, 1);
+    sums.push(next);
+  });
+  return sums;
 }

@@ -7,8 +7,8 @@
  */
 import type { Capacity, SchedulableUnit, SchedulingPolicy } from './types.ts';
 
-// cpu is fractional (0.1 + 0.2 cores), so sums are compared with a little slack.
-const EPSILON = 1e-9;
+/** Slack for comparing sums: cpu is fractional (0.1 + 0.2 cores). */
+export const EPSILON = 1e-9;
 
 /** The axes of a pass: capacity names in their given order, then the job slot if limited. */
 export interface Dimensions {
@@ -29,14 +29,18 @@ export function dimensionsOf(policy: SchedulingPolicy): Dimensions {
 
 /** What `unit` takes on each axis; names the capacity lacks are ignored. */
 export function demandOf(dims: Dimensions, unit: SchedulableUnit): number[] {
-  const demand = dims.names.map((name) => requestOf(unit.requests, name));
-  if (dims.jobSlot) demand.push(unit.countsTowardMaxJobs ? 1 : 0);
+  const demand = new Array<number>(dims.total.length);
+  dims.names.forEach((name, i) => {
+    demand[i] = requestOf(unit.requests, name);
+  });
+  if (dims.jobSlot) demand[dims.names.length] = unit.countsTowardMaxJobs ? 1 : 0;
   return demand;
 }
 
+// typeof also rejects what a name like `constructor` would find on Object.prototype.
 function requestOf(requests: Capacity, name: string): number {
-  const amount = Object.hasOwn(requests, name) ? requests[name] : undefined;
-  return amount !== undefined && amount > 0 ? amount : 0;
+  const amount = requests[name];
+  return typeof amount === 'number' && amount > 0 ? amount : 0;
 }
 
 /** Whether `demand` fits in `free` on every axis. */
@@ -46,6 +50,25 @@ export function fits(demand: readonly number[], free: readonly number[]): boolea
     if (need > 0 && need > (free[i] ?? 0) + EPSILON) return false;
   }
   return true;
+}
+
+/** Whether `demand` fits in `free` plus `extra` on every axis (no allocation: runs per waiter). */
+export function fitsWith(demand: readonly number[], free: readonly number[], extra: readonly number[]): boolean {
+  for (let i = 0; i < demand.length; i++) {
+    const need = demand[i] ?? 0;
+    if (need > 0 && need > (free[i] ?? 0) + (extra[i] ?? 0) + EPSILON) return false;
+  }
+  return true;
+}
+
+/** A number naming the axes on which `demand` does not fit `free`: bit i for axis i (30 axes at most). */
+export function shortMask(demand: readonly number[], free: readonly number[]): number {
+  let mask = 0;
+  for (let i = 0; i < demand.length; i++) {
+    const need = demand[i] ?? 0;
+    if (need > 0 && need > (free[i] ?? 0) + EPSILON) mask |= 1 << i;
+  }
+  return mask;
 }
 
 /** Adds `sign × amount` to `into`, axis by axis (a pass's own scratch vectors only). */

@@ -8,9 +8,9 @@
  * unit's state come in, a `Decision` goes out, and the caller carries it out.
  */
 import type { Entry, Pass } from './pass.ts';
-import { entryOf, evict, grant, leaveWaiting, startPass } from './pass.ts';
+import { entryOf, evict, freeableBelow, grant, leaveWaiting, startPass } from './pass.ts';
 import { byQueueOrder } from './priority.ts';
-import { deficitOf, fits } from './resources.ts';
+import { deficitOf, fits, fitsWith } from './resources.ts';
 import { nextWakeOf } from './next-wake.ts';
 import { rotateTurns } from './time-slice.ts';
 import type { Decision, ScheduleInput } from './types.ts';
@@ -57,6 +57,7 @@ function place(pass: Pass, entry: Entry): void {
 
 // Evicts the minimal victim set for `entry`; false (and nothing evicted) if none makes it fit.
 function preemptFor(pass: Pass, entry: Entry): boolean {
+  if (!fitsWith(entry.demand, pass.free, freeableBelow(pass, entry.priority))) return false;
   const candidates: Entry[] = [];
   for (const r of pass.running) {
     if (r.priority >= entry.priority) break;
@@ -73,7 +74,7 @@ function preemptFor(pass: Pass, entry: Entry): boolean {
 function decisionOf(pass: Pass): Decision {
   const admit = pass.granted.filter((e) => e.unit.state === 'pending').map((e) => e.unit.id);
   const resume = pass.granted.filter((e) => e.unit.state === 'suspended').map((e) => e.unit.id);
-  const waiting = pass.waiting.map(({ id, reason, insufficient }) => ({ id, reason, insufficient }));
+  const waiting = pass.waiting.map((w) => w.why);
   const nextWake = nextWakeOf(pass);
   const decision = { admit, resume, preempt: pass.preempt, waiting };
   return nextWake === undefined ? decision : { ...decision, nextWake };

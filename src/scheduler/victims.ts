@@ -5,7 +5,7 @@
  * Owns: the minimal-set search and its fallback.
  * Must not: decide who is eligible (priority, preemptible); the caller filters and orders.
  */
-import { addInto, covers } from './resources.ts';
+import { EPSILON, addInto, covers } from './resources.ts';
 
 /** A running unit that may be evicted: its id and what evicting it frees on each axis. */
 export interface Candidate {
@@ -14,7 +14,7 @@ export interface Candidate {
 }
 
 // Combinations looked at before settling for an inclusion-minimal set; keeps a pass bounded.
-const SEARCH_BUDGET = 20_000;
+const SEARCH_BUDGET = 2_000;
 
 /**
  * The victims for `deficit`, or undefined when evicting every candidate would not cover it.
@@ -29,7 +29,7 @@ export function chooseVictims(deficit: readonly number[], candidates: readonly C
   const suffix = suffixSums(useful, deficit.length);
   if (!covers(suffix[0] ?? [], deficit)) return undefined;
   const budget = { left: SEARCH_BUDGET };
-  for (let size = 1; size <= useful.length; size++) {
+  for (let size = lowerBound(deficit, useful); size <= useful.length; size++) {
     const picked = pickExactly(size, { deficit, useful, suffix, budget }, 0, deficit.map(() => 0));
     if (picked !== undefined) return picked.map((i) => useful[i]).filter((c) => c !== undefined);
     if (budget.left <= 0) break;
@@ -49,8 +49,7 @@ function pickExactly(size: number, s: Search, from: number, sum: number[]): numb
   if (size === 0) return covers(sum, s.deficit) ? [] : undefined;
   for (let i = from; i <= s.useful.length - size; i++) {
     if (--s.budget.left < 0) return undefined;
-    const rest = s.suffix[i] ?? [];
-    if (!covers(sum.map((v, d) => v + (rest[d] ?? 0)), s.deficit)) return undefined;
+    if (!coversTogether(sum, s.suffix[i] ?? [], s.deficit)) return undefined;
     const demand = s.useful[i]?.demand ?? [];
     addInto(sum, demand, 1);
     const tail = pickExactly(size - 1, s, i + 1, sum);
@@ -58,6 +57,29 @@ function pickExactly(size: number, s: Search, from: number, sum: number[]): numb
     if (tail !== undefined) return [i, ...tail];
   }
   return undefined;
+}
+
+// Whether a + b covers the deficit (no allocation: runs at every search node).
+function coversTogether(a: readonly number[], b: readonly number[], deficit: readonly number[]): boolean {
+  for (let d = 0; d < deficit.length; d++) {
+    const need = deficit[d] ?? 0;
+    if (need > 0 && (a[d] ?? 0) + (b[d] ?? 0) + EPSILON < need) return false;
+  }
+  return true;
+}
+
+// No set smaller than what the largest candidates need on the tightest axis can cover it.
+function lowerBound(deficit: readonly number[], candidates: readonly Candidate[]): number {
+  let bound = 1;
+  deficit.forEach((need, d) => {
+    if (need <= 0) return;
+    const amounts = candidates.map((c) => c.demand[d] ?? 0).sort((x, y) => y - x);
+    let sum = 0;
+    let count = 0;
+    while (sum + EPSILON < need && count < amounts.length) sum += amounts[count++] ?? 0;
+    bound = Math.max(bound, count);
+  });
+  return bound;
 }
 
 // suffix[i] = what candidates i.. free together.
