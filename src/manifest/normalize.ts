@@ -19,6 +19,7 @@ import type {
 import { specHash } from '../model/spec-hash.ts';
 import type { Problem } from './diagnostics.ts';
 import { parseDotenv } from './dotenv.ts';
+import { normalizeProbes, type ProbeInput } from './normalize-probes.ts';
 
 /** A document that passed the schema of its kind. */
 export interface ValidManifest {
@@ -182,6 +183,7 @@ interface ProcessSpecInput {
   readonly stop?: { readonly signal?: string; readonly gracePeriod?: Duration };
   readonly logs?: { readonly maxSize?: string | number; readonly maxFiles?: number };
   readonly startupTimeout?: Duration;
+  readonly probes?: Readonly<Partial<Record<'startup' | 'liveness' | 'readiness', ProbeInput>>>;
   readonly updateStrategy?: { readonly type?: 'RollingUpdate' | 'Recreate'; readonly maxUnavailable?: number; readonly maxSurge?: number };
   readonly dependsOn?: readonly { readonly name: string; readonly kind?: 'Process' | 'Job'; readonly condition?: DependencyCondition }[];
   readonly priority?: string | number;
@@ -223,6 +225,7 @@ export function normalizeProcessSpec(
     stop: { signal: input.stop?.signal ?? d.stop.signal, gracePeriodMs: ms(input.stop?.gracePeriod, d.stop.gracePeriodMs) },
     logs: { maxSizeBytes: bytes(input.logs?.maxSize, d.logs.maxSizeBytes), maxFiles: input.logs?.maxFiles ?? d.logs.maxFiles },
     startupTimeoutMs: ms(input.startupTimeout, d.startupTimeoutMs),
+    probes: normalizeProbes(input.probes, ms),
     updateStrategy: {
       type: input.updateStrategy?.type ?? d.updateStrategy.type,
       maxUnavailable: input.updateStrategy?.maxUnavailable ?? d.updateStrategy.maxUnavailable,

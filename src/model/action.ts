@@ -29,6 +29,12 @@ export const ACTION_REASONS = [
   'Forget',
   /** The controller is shutting down (SIGINT/SIGTERM to `tend up`). */
   'Shutdown',
+  /** The liveness probe failed `failureThreshold` times in a row: stop, then the restart policy. */
+  'LivenessFailure',
+  /** The startup probe did not pass within `startupTimeout`: stop, then the restart policy. */
+  'StartupTimeout',
+  /** Wait: look again when the startup deadline passes. */
+  'AwaitingStartup',
 ] as const;
 export type ActionReason = (typeof ACTION_REASONS)[number];
 

@@ -20,7 +20,34 @@ export type ExitReason =
   /** The process was found gone (adopted after a controller restart; no exit status). */
   | 'Lost'
   /** The program could not be started at all. */
-  | 'SpawnError';
+  | 'SpawnError'
+  /** tend stopped it because its liveness probe failed. */
+  | 'LivenessFailure'
+  /** tend stopped it because it did not start (startup probe) within `startupTimeout`. */
+  | 'StartupTimeout';
+
+/**
+ * Stop reasons that make the exit a failure of the program rather than a stop tend wanted for
+ * its own sake: the exit carries the reason and is not `requested`, so the restart policy and
+ * backoff apply to it.
+ */
+export const FAILURE_STOP_REASONS = ['LivenessFailure', 'StartupTimeout'] as const;
+export type FailureStopReason = (typeof FAILURE_STOP_REASONS)[number];
+
+/** Whether a stop for `reason` classifies the exit as a failure. */
+export function isFailureStop(reason: string | undefined): reason is FailureStopReason {
+  return reason === 'LivenessFailure' || reason === 'StartupTimeout';
+}
+
+/**
+ * How `instance` ended, from what the OS said (`end`) and whether tend was stopping it: a stop for
+ * a failure reason becomes an unrequested exit with that reason.
+ */
+export function exitOf(instance: ObservedInstance, end: Pick<ExitInfo, 'code' | 'signal' | 'reason'>, at: number): ExitInfo {
+  const stopping = instance.state === 'stopping';
+  if (stopping && isFailureStop(instance.stopReason)) return { ...end, at, reason: instance.stopReason, requested: false };
+  return { ...end, at, requested: stopping };
+}
 
 export interface ExitInfo {
   readonly code: number | null;

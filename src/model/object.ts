@@ -2,6 +2,7 @@
  * The desired state as the rest of tend sees it: manifest objects after parsing, validation
  * and normalisation. Everything here is plain readonly data; no I/O, no clock.
  */
+import type { ProbeSet } from './health.ts';
 
 /** Manifest kinds. Only `Process` is run today; the others validate and are reported unsupported. */
 export const KINDS = ['Process', 'ProcessPool', 'Job', 'Node'] as const;
@@ -90,13 +91,15 @@ export interface ProcessSpec extends ProgramSpec {
   readonly maxRestarts: number;
   readonly stop: StopPolicy;
   readonly logs: LogPolicy;
+  /** 0 = off. With a startup probe, the time it has to pass; without, the time to be running. */
   readonly startupTimeoutMs: number;
+  readonly probes: ProbeSet;
   readonly updateStrategy: UpdateStrategy;
   readonly dependsOn: readonly Dependency[];
   /** Numeric priority (critical 40, high 30, normal 20, low 10, background 0, or the integer as written). */
   readonly priority: number;
   /**
-   * The validated spec as written, for fields not yet normalised (probes, lifecycle, resources, ...).
+   * The validated spec as written, for fields not yet normalised (lifecycle, resources, ...).
    * It holds secret env values as written: never print it.
    */
   readonly raw: Readonly<Record<string, unknown>>;

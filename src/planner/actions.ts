@@ -6,6 +6,7 @@
  * Must not: decide anything (plan.ts does), read the clock or format times from it.
  */
 import type { ActionReason, RestartAction, StartAction, StopAction, WaitAction } from '../model/action.ts';
+import type { ObjectHealth } from '../model/health.ts';
 import type { ObjectHistory } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import type { ObjectKey, ProcessObject, StopPolicy } from '../model/object.ts';
@@ -18,6 +19,8 @@ export interface DesiredObject {
   /** `history.generation`, or 1 before the controller has recorded the object. */
   readonly generation: number;
   readonly now: number;
+  /** Probe observations of the object's instances. */
+  readonly health: ObjectHealth;
 }
 
 /** How a start counts for backoff: a fresh start, or a restart after an unrequested exit. */
@@ -104,6 +107,8 @@ export function describeExit(instance: ObservedInstance): string {
   if (exit === undefined) return 'is gone';
   if (exit.reason === 'Lost') return 'was found gone';
   if (exit.reason === 'SpawnError') return `could not start${exit.message === undefined ? '' : `: ${exit.message}`}`;
+  if (exit.reason === 'LivenessFailure') return 'was stopped after failing its liveness probe';
+  if (exit.reason === 'StartupTimeout') return 'was stopped for not starting within startupTimeout';
   if (exit.signal !== null) return `was killed by ${exit.signal}`;
   return `exited with code ${exit.code ?? 'unknown'}`;
 }
@@ -114,6 +119,8 @@ const STOP_WORDING: Partial<Record<ActionReason, string>> = {
   UserStopped: 'was stopped with tend stop',
   UserRestart: 'started before tend restart',
   SpecChanged: 'runs an outdated spec',
+  LivenessFailure: 'failed its liveness probe',
+  StartupTimeout: 'did not pass its startup probe within startupTimeout',
 };
 
 // A stop of an exited instance only forgets its record; say so.

@@ -6,16 +6,18 @@
  * Must not: decide actions (plan.ts does), read the clock, do I/O.
  */
 import type { Action, Plan } from '../model/action.ts';
+import type { ObjectHealth } from '../model/health.ts';
 import type { ObjectHistory } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import type { ProcessObject } from '../model/object.ts';
+import { healthOf, isAvailable, isStarted, NO_HEALTH } from './health.ts';
 import { isUserStopped } from './override.ts';
 import { isFailedExit, restartVerdict } from './restart-policy.ts';
 
 /**
- * Instance phases, as `tend get -o json` prints them. `Starting` (startup probes and hooks),
- * `CircuitOpen` (circuit breaker) and `Suspended` (preempted jobs) are part of the contract but
- * not produced yet.
+ * Instance phases, as `tend get -o json` prints them. `Starting` is a running instance whose
+ * startup probe has not passed yet. `CircuitOpen` (circuit breaker) and `Suspended` (preempted
+ * jobs) are part of the contract but not produced yet.
  */
 export type InstancePhase =
   | 'Pending'
@@ -51,7 +53,7 @@ export type ObjectPhase =
 export interface InstanceStatus {
   readonly phase: InstancePhase;
   /**
-   * `Started` (Running); the stop reason while Stopping (`SpecChanged`, `UserStopped`, ...);
+   * `Started` (Running); `StartupProbe` (Starting); the stop reason while Stopping (`SpecChanged`, `UserStopped`, ...);
    * `CrashLoopBackOff` (BackOff); the planned start's reason (Pending: `Create`, `RestartPolicy`,
    * `SpecChanged`, ...) or `WaitingForUpdate` while Recreate holds starts; `UserStopped` or the
    * stop reason (Stopped); `Completed` (Succeeded); `MaxRestartsExceeded`, `Error` (non-zero
@@ -60,7 +62,7 @@ export interface InstanceStatus {
   readonly reason: string;
 }
 
-/** An object's phase, reason and ready count (running instances of the current spec, for now). */
+/** An object's phase, reason and ready count (see {@link isInstanceReady}). */
 export interface ObjectStatus {
   readonly phase: ObjectPhase;
   /** `Ready`, `Completed`, `UserStopped`, `Pruned`, `CrashLoopBackOff`, an instance's failure reason, or a planned action's reason. */
@@ -78,8 +80,12 @@ export function instancePhase(
   object: ProcessObject | undefined,
   history: ObjectHistory | undefined,
   actions: Plan,
+  health: ObjectHealth = NO_HEALTH,
 ): InstanceStatus {
-  if (instance.state === 'running') return { phase: 'Running', reason: 'Started' };
+  if (instance.state === 'running') {
+    const started = object === undefined || isStarted(object.spec, healthOf(health, instance));
+    return started ? { phase: 'Running', reason: 'Started' } : { phase: 'Starting', reason: 'StartupProbe' };
+  }
   if (instance.state === 'stopping') return { phase: 'Stopping', reason: instance.stopReason ?? 'Stopping' };
   if (object !== undefined && isUserStopped(object, history)) return { phase: 'Stopped', reason: 'UserStopped' };
   const action = actions.find((a) => a.object === instance.object && a.instance === instance.id);
@@ -116,9 +122,10 @@ export function objectPhase(
   instances: readonly ObservedInstance[],
   history: ObjectHistory | undefined,
   actions: Plan,
+  health: ObjectHealth = NO_HEALTH,
 ): ObjectStatus {
   if (object === undefined) return { phase: 'Terminating', reason: 'Pruned', readyReplicas: 0 };
-  const readyReplicas = countReady(object, instances);
+  const readyReplicas = countReady(object, instances, health);
   if (isUserStopped(object, history)) {
     const live = instances.some((i) => i.state !== 'exited');
     return { phase: live ? 'Stopping' : 'Stopped', reason: 'UserStopped', readyReplicas };
@@ -146,12 +153,21 @@ export function nextWake(plan: Plan): number | undefined {
   return earliest;
 }
 
-function countReady(object: ProcessObject, instances: readonly ObservedInstance[]): number {
+function countReady(object: ProcessObject, instances: readonly ObservedInstance[], health: ObjectHealth): number {
   let ready = 0;
   for (const i of instances) {
-    if (i.state === 'running' && i.specHash === object.specHash && i.replica < object.spec.replicas) ready++;
+    if (i.replica < object.spec.replicas && i.specHash === object.specHash && isInstanceReady(object, i, health)) ready++;
   }
   return ready;
+}
+
+/**
+ * Whether an instance is Ready: running, started, and passing its readiness probe when it has
+ * one. `status.readyReplicas` counts the ready instances of the current spec only, so an object
+ * whose rollout is held is not Running.
+ */
+export function isInstanceReady(object: ProcessObject | undefined, instance: ObservedInstance, health: ObjectHealth): boolean {
+  return object !== undefined && instance.state === 'running' && isAvailable(object.spec, healthOf(health, instance));
 }
 
 interface SlotTally {

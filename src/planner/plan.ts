@@ -20,12 +20,14 @@
  * start-decision.ts.
  */
 import type { Action, Plan } from '../model/action.ts';
+import type { Health, ObjectHealth } from '../model/health.ts';
 import type { History, ObjectHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { DesiredState, ObjectKey, ProcessObject } from '../model/object.ts';
 import { isProcessObject } from '../model/object.ts';
 import type { DesiredObject } from './actions.ts';
 import { PRUNE_STOP, stopAction } from './actions.ts';
+import { healthMatters, isHealthySteady, NO_HEALTH } from './health.ts';
 import { isUserStopped } from './override.ts';
 import type { SlotTable } from './update-strategy.ts';
 import { planRecreate, planRollingUpdate } from './update-strategy.ts';
@@ -37,6 +39,8 @@ export interface PlanInput {
   readonly history: History;
   /** ms since the epoch. */
   readonly now: number;
+  /** Probe observations per object; objects without probes (or not probed yet) are absent. */
+  readonly health?: Health;
 }
 
 const NO_ACTIONS: Plan = Object.freeze([]);
@@ -48,11 +52,11 @@ const NO_INSTANCES: readonly ObservedInstance[] = Object.freeze([]);
  * At most one action names any instance id.
  */
 export function plan(input: PlanInput): Plan {
-  const { desired, observed, history, now } = input;
+  const { desired, observed, history, now, health } = input;
   const actions: Action[] = [];
   desired.objects.forEach((object, key) => {
     if (!isProcessObject(object)) return;
-    append(actions, planObject(key, object, observed.get(key) ?? NO_INSTANCES, history.get(key), now));
+    append(actions, planObject(key, object, observed.get(key) ?? NO_INSTANCES, history.get(key), now, health?.get(key)));
   });
   observed.forEach((instances, key) => {
     if (desired.objects.has(key)) return;
@@ -62,7 +66,8 @@ export function plan(input: PlanInput): Plan {
 }
 
 /**
- * Plans one object. `object` undefined means it is gone from the manifests: every instance that
+ * Plans one object. `health` holds the probe observations of its instances (see health.ts).
+ * `object` undefined means it is gone from the manifests: every instance that
  * is not already stopping is stopped and forgotten (reason `Pruned`), highest replica first.
  * Otherwise the order is: extra slots stopped (highest first), then slot actions by index.
  * Assumes at most one observed instance per replica (the executor keys instances by id);
@@ -74,10 +79,11 @@ export function planObject(
   instances: readonly ObservedInstance[],
   history: ObjectHistory | undefined,
   now: number,
+  health: ObjectHealth = NO_HEALTH,
 ): Plan {
   if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances);
-  if (isSteady(object, instances, history)) return NO_ACTIONS;
-  const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now };
+  if (isSteady(object, instances, history, health)) return NO_ACTIONS;
+  const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health };
   const slots = slotTable(instances, object.spec.replicas);
   const actions = scaleDown(d, instances);
   if (isUserStopped(object, history)) stopAllForUser(actions, d, slots);
@@ -87,8 +93,9 @@ export function planObject(
 }
 
 // The common case, checked without allocating: every slot runs the current spec, in order.
-function isSteady(object: ProcessObject, instances: readonly ObservedInstance[], history: ObjectHistory | undefined): boolean {
+function isSteady(object: ProcessObject, instances: readonly ObservedInstance[], history: ObjectHistory | undefined, health: ObjectHealth): boolean {
   if (instances.length !== object.spec.replicas) return false;
+  const checkHealth = healthMatters(object.spec);
   if (history?.override !== undefined && isUserStopped(object, history)) return false;
   const restartAt = history?.restartRequestedAt;
   let replica = 0;
@@ -96,6 +103,7 @@ function isSteady(object: ProcessObject, instances: readonly ObservedInstance[],
     if (instance.replica !== replica++ || instance.state !== 'running') return false;
     if (instance.specHash !== object.specHash) return false;
     if (restartAt !== undefined && instance.startedAt < restartAt) return false;
+    if (checkHealth && !isHealthySteady(object.spec, health, instance)) return false;
   }
   return true;
 }

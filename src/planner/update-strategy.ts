@@ -6,14 +6,17 @@
  * at a time, lowest index first).
  * Must not: decide restarts after crashes (start-decision.ts does), read the clock, do I/O.
  *
- * Until readiness probes exist, a running instance counts as available and `maxSurge` simply
- * adds to `maxUnavailable`: each replacement is a stop-then-start `restart`, never a surge
- * instance started first.
+ * A running instance counts as available once it is started and, with a readiness probe, ready
+ * (health.ts), so a new revision that never becomes ready holds the rollout with the old
+ * instances serving. `maxSurge` simply adds to `maxUnavailable`: each replacement is a
+ * stop-then-start `restart`, never a surge instance started first.
+ * Health stops (`LivenessFailure`, `StartupTimeout`) come before any update of a running instance.
  */
 import type { Action } from '../model/action.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import type { DesiredObject } from './actions.ts';
 import { restartAction, stopAction } from './actions.ts';
+import { healthDecision, healthOf, isAvailable } from './health.ts';
 import { isRestartRequested } from './override.ts';
 import { isFailedExit, shouldRestart } from './restart-policy.ts';
 import { exitInfoOf, startDecision } from './start-decision.ts';
@@ -34,7 +37,9 @@ export function planRecreate(
   const hold = instances.some((i) => i.state !== 'exited' && isStale(d, i));
   slots.forEach((instance, replica) => {
     if (instance?.state === 'running') {
-      if (isStale(d, instance)) actions.push(stopAction(d.key, instance, d.object.spec.stop, staleReason(d, instance), false));
+      const health = healthDecision(d, instance);
+      if (health?.type !== 'stop' && isStale(d, instance)) actions.push(stopAction(d.key, instance, d.object.spec.stop, staleReason(d, instance), false));
+      else if (health !== undefined) actions.push(health);
     } else if (!hold && instance?.state !== 'stopping') {
       const action = startDecision(d, replica, instance, instances.length > 0);
       if (action !== undefined) actions.push(action);
@@ -57,9 +62,11 @@ export function planRollingUpdate(
   let budget = Math.max(1, maxUnavailable + maxSurge) - slots.filter((i) => isDown(d, i)).length;
   slots.forEach((instance, replica) => {
     if (instance?.state === 'running') {
-      if (budget <= 0 || !isStale(d, instance)) return;
-      budget--;
-      actions.push(restartAction(d, instance, staleReason(d, instance), staleMessage(d, instance)));
+      const health = healthDecision(d, instance);
+      if (health?.type !== 'stop' && budget > 0 && isStale(d, instance)) {
+        budget--;
+        actions.push(restartAction(d, instance, staleReason(d, instance), staleMessage(d, instance)));
+      } else if (health !== undefined) actions.push(health);
     } else if (instance?.state !== 'stopping') {
       const action = startDecision(d, replica, instance, hasInstances);
       if (action !== undefined) actions.push(action);
@@ -67,12 +74,13 @@ export function planRollingUpdate(
   });
 }
 
-// Slots that use the update budget: missing, stopping, or exited and not completed for good.
+// Slots that use the update budget: missing, stopping, running but not available, or exited and
+// not completed for good.
 // A completed instance (clean exit the policy does not restart) is done, not down; a failed one
 // of the current spec is down, so a revision that fails halts the rollout.
 function isDown(d: DesiredObject, instance: ObservedInstance | undefined): boolean {
   if (instance === undefined || instance.state === 'stopping') return true;
-  if (instance.state === 'running') return false;
+  if (instance.state === 'running') return !isAvailable(d.object.spec, healthOf(d.health, instance));
   const exit = exitInfoOf(instance);
   const completed = !exit.requested && !isFailedExit(exit) && !shouldRestart(d.object.spec.restartPolicy, exit);
   return !completed || isStale(d, instance);

@@ -45,6 +45,7 @@ export function makeSpec(command: readonly string[], overrides: Partial<ProcessS
     stop: { signal: 'SIGTERM', gracePeriodMs: 5000 },
     logs: { maxSizeBytes: 10 * 1024 * 1024, maxFiles: 5 },
     startupTimeoutMs: 30_000,
+    probes: {},
     updateStrategy: { type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 0 },
     dependsOn: [],
     priority: 0,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { parseCpu, parseDuration, parseQuantity, PROCESS_DEFAULTS } from '../../src/manifest/normalize.ts';
+import { PROBE_DEFAULTS } from '../../src/manifest/normalize-probes.ts';
 import type { ManifestObject, ProcessSpec } from '../../src/model/object.ts';
 import { check, DIR, lines, processDoc } from './fixtures.ts';
 
@@ -60,6 +61,7 @@ void describe('normalizeProcessSpec', () => {
       stop: { signal: 'SIGTERM', gracePeriodMs: 10_000 },
       logs: { maxSizeBytes: 10 * 1024 * 1024, maxFiles: 5 },
       startupTimeoutMs: 0,
+      probes: {},
       updateStrategy: { type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 0 },
       dependsOn: [],
       priority: 20,
@@ -188,5 +190,30 @@ void describe('hashes', () => {
     assert.notEqual(object(['command: [node, a.js]', 'replicas: 3']).contentHash, base.contentHash);
     assert.notEqual(object(['command: [node, a.js]', 'replicas: 1'], '{app: other}').contentHash, base.contentHash);
     assert.equal(object(['replicas: 1', 'command: [node, a.js]']).contentHash, base.contentHash);
+  });
+
+  void it('normalises probes with the schema defaults', () => {
+    const spec = specOf([
+      'command: [x]',
+      'probes:',
+      '  startup: {exec: [./check.sh, --quick], period: 1s, failureThreshold: 30}',
+      '  liveness: {http: {url: "http://127.0.0.1:8080/healthz"}, timeout: 2s}',
+      '  readiness: {tcp: {port: 8080}, initialDelay: 500ms, successThreshold: 2}',
+    ]);
+    const d = { initialDelayMs: 0, periodMs: 10_000, timeoutMs: 1_000, successThreshold: 1, failureThreshold: 3 };
+    assert.deepEqual(spec.probes, {
+      startup: { ...d, check: { type: 'exec', command: ['./check.sh', '--quick'] }, periodMs: 1_000, failureThreshold: 30 },
+      liveness: { ...d, check: { type: 'http', url: 'http://127.0.0.1:8080/healthz', headers: {} }, timeoutMs: 2_000 },
+      readiness: { ...d, check: { type: 'tcp', host: '127.0.0.1', port: 8080 }, initialDelayMs: 500, successThreshold: 2 },
+    });
+    const load = createRequire(import.meta.url);
+    const schema = load('../../schemas/process.schema.json') as { definitions: Record<string, { properties: Record<string, { default?: unknown; properties?: Record<string, { default?: unknown }> }> }> };
+    const probe = schema.definitions.probe?.properties ?? {};
+    assert.equal(parseDuration(probe.initialDelay?.default as string), PROBE_DEFAULTS.initialDelayMs);
+    assert.equal(parseDuration(probe.period?.default as string), PROBE_DEFAULTS.periodMs);
+    assert.equal(parseDuration(probe.timeout?.default as string), PROBE_DEFAULTS.timeoutMs);
+    assert.equal(probe.successThreshold?.default, PROBE_DEFAULTS.successThreshold);
+    assert.equal(probe.failureThreshold?.default, PROBE_DEFAULTS.failureThreshold);
+    assert.equal(probe.tcp?.properties?.host?.default, PROBE_DEFAULTS.tcpHost);
   });
 });

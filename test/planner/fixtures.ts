@@ -31,6 +31,7 @@ export const SPEC: ProcessSpec = {
   stop: { signal: 'SIGTERM', gracePeriodMs: 10_000 },
   logs: { maxSizeBytes: 10_485_760, maxFiles: 5 },
   startupTimeoutMs: 30_000,
+  probes: {},
   updateStrategy: { type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 0 },
   dependsOn: [],
   priority: 0,

@@ -16,7 +16,7 @@
  * actions.
  */
 import type { Action, ActionResult, RestartAction, StartAction, StopAction } from '../../model/action.ts';
-import type { ExitInfo, Observed, ObservedInstance } from '../../model/instance.ts';
+import { exitOf, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
 import type { LogPolicy, ObjectKey } from '../../model/object.ts';
 import type { Cancel, Clock } from '../../platform/clock.ts';
 import type { AdoptReport, Executor } from '../executor.ts';
@@ -279,8 +279,7 @@ class LocalExecutor implements Executor {
     if (!instance) return;
     // Members left after the SIGKILL (uninterruptible sleep) get the deadline's SIGKILL too.
     if (runtime.cancelGrace && !groupExists(instance.pid)) this.#cancelGrace(runtime);
-    const exit: ExitInfo = { ...end, at: this.#clock.now(), requested: instance.state === 'stopping' };
-    this.#record({ ...instance, state: 'exited', exit });
+    this.#record({ ...instance, state: 'exited', exit: exitOf(instance, end, this.#clock.now()) });
     if (runtime.forget) this.#table.remove(runtime.object, runtime.id);
     if (runtime.replacement && !this.#closed) this.#launchReplacement(runtime.replacement);
     else this.#notify(runtime.object);
