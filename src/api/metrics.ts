@@ -1,5 +1,6 @@
 /** Prometheus text exposition of the status views; every name starts with `tend_`. */
 import type { ObjectView } from '../controller/status.ts';
+import type { ResourceUsage } from '../model/usage.ts';
 
 interface Family {
   readonly name: string;
@@ -15,6 +16,7 @@ export function renderMetrics(views: readonly ObjectView[]): string {
   const restarts = family('tend_instance_restarts_total', 'counter', 'restarts of the instance slot');
   const ready = family('tend_object_ready_replicas', 'gauge', 'ready instances of the object');
   const replicas = family('tend_object_replicas', 'gauge', 'desired instances of the object');
+  const usage = USAGE_GAUGES.map(([field, name, help]) => ({ field, ...family(name, 'gauge', help) }));
   for (const view of views) {
     const objectLabels = `kind="${view.kind}",name="${escape(view.name)}"`;
     ready.samples.push(`{${objectLabels}} ${view.status.readyReplicas}`);
@@ -23,13 +25,28 @@ export function renderMetrics(views: readonly ObjectView[]): string {
       const labels = `{${objectLabels},instance="${escape(instance.id)}"}`;
       up.samples.push(`${labels} ${instance.pid === null ? 0 : 1}`);
       restarts.samples.push(`${labels} ${instance.restarts}`);
+      for (const gauge of usage) {
+        const value = instance.usage?.[gauge.field];
+        if (value !== undefined) gauge.samples.push(`${labels} ${value}`);
+      }
     }
   }
-  return [up, restarts, ready, replicas]
+  return [up, restarts, ready, replicas, ...usage]
     .map((f) => [`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.samples.map((s) => `${f.name}${s}`)].join('\n'))
     .join('\n')
     .concat('\n');
 }
+
+// One gauge per usage figure, for instances the monitor has sampled.
+const USAGE_GAUGES: readonly (readonly [keyof ResourceUsage, string, string])[] = [
+  ['cpu', 'tend_instance_cpu_percent', 'CPU of the instance process group, percent of one core'],
+  ['memory', 'tend_instance_memory_bytes', 'resident memory of the instance process group'],
+  ['fds', 'tend_instance_fds', 'open file descriptors of the instance process group'],
+  ['threads', 'tend_instance_threads', 'threads of the instance process group'],
+  ['diskReadBps', 'tend_instance_disk_read_bytes_per_second', 'bytes per second read from storage by the instance process group'],
+  ['diskWriteBps', 'tend_instance_disk_write_bytes_per_second', 'bytes per second written to storage by the instance process group'],
+  ['sockets', 'tend_instance_sockets', 'open sockets of the instance process group'],
+];
 
 function escape(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');

@@ -21,6 +21,9 @@ import { createStateSaver, readStateFile, writeStateFile } from '../platform/sta
 import type { CliContext } from './context.ts';
 import type { ManifestCache } from '../manifest/load.ts';
 import { loadManifestDir } from './load-manifests.ts';
+import { monitorIntervalOf } from '../monitor/monitor-interval.ts';
+import { procSource } from '../monitor/proc-reader.ts';
+import { createSampler, type Sampler } from '../monitor/sampler.ts';
 
 /** What the state file holds. */
 export interface PersistedState {
@@ -38,6 +41,8 @@ export interface Runtime {
   readonly executor: Executor;
   readonly events: EventLog;
   readonly clock: Clock;
+  /** Resource sampling; idle until `tend up` starts it. */
+  readonly sampler: Sampler;
   /** Loads the manifests and hands them to the controller; false when the directory is unreadable. */
   reload(): Promise<boolean>;
   status(): Promise<ObjectView[]>;
@@ -74,6 +79,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     after: (ms, fn) => clock.after(ms, fn, true),
     onError: (error) => events.record({ object: 'controller', type: 'Warning', reason: 'StateNotSaved', message: `state file not written: ${(error as Error).message}` }),
   });
+  const sampler = createSampler({ clock, source: procSource, instances: () => executor.snapshot().filter((i) => i.state !== 'exited') });
   const printed = new Set<string>();
   const cache: ManifestCache = new Map();
   const reload = async (): Promise<boolean> => {
@@ -86,6 +92,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     for (const d of loaded.diagnostics) reportOnce(printed, events, d.code, formatDiagnostic(d), d.severity);
     for (const line of printed) if (!current.has(line)) printed.delete(line);
     controller.applyLoad(loaded.files, loaded.revision);
+    sampler.configure(monitorIntervalOf(controller.desired()));
     return true;
   };
   const controller: Controller = createController({
@@ -107,11 +114,19 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
       executor,
       events,
       clock,
+      sampler,
       reload,
-      status: async () => buildStatus({ desired: controller.desired(), observed: await executor.observe(), history: controller.history(), plan: await controller.plan() }),
+      status: async () => buildStatus({
+        desired: controller.desired(),
+        observed: await executor.observe(),
+        history: controller.history(),
+        plan: await controller.plan(),
+        usage: (i) => sampler.usage(i.object, i.id, i.pid),
+      }),
       save: () => writeStateFile(ctx.stateDir, persistedOf(controller, executor)),
       async close() {
         controller.close();
+        sampler.close();
         await saver.flush();
         saver.close();
         await executor.close();

@@ -6,6 +6,7 @@
 import type { Plan } from '../model/action.ts';
 import type { History, SlotHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
+import type { ResourceUsage } from '../model/usage.ts';
 import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type ProcessSpec } from '../model/object.ts';
 import { instancePhase, objectPhase } from '../planner/phase.ts';
 
@@ -20,6 +21,8 @@ export interface InstanceView {
   readonly reason: string;
   readonly generation: number;
   readonly specHash: string;
+  /** The whole process group's latest sample; absent until the monitor has sampled it. */
+  readonly usage?: ResourceUsage;
 }
 
 export interface ObjectView {
@@ -48,6 +51,8 @@ export interface StatusInput {
   readonly observed: Observed;
   readonly history: History;
   readonly plan: Plan;
+  /** The latest resource sample of a live instance, when a monitor runs. */
+  readonly usage?: (instance: ObservedInstance) => ResourceUsage | undefined;
 }
 
 /** One view per desired object, then per object that only still has instances, sorted by key. */
@@ -65,7 +70,7 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
   const summary = object && !process
     ? { phase: 'Unsupported', reason: `kind ${object.kind} is validated but not run yet`, readyReplicas: 0 }
     : objectPhase(process, instances, history, actions);
-  const views = instances.map((i) => instanceView(i, instancePhase(i, process, history, actions), history?.slots[i.replica], process?.specHash));
+  const views = instances.map((i) => withUsage(instanceView(i, instancePhase(i, process, history, actions), history?.slots[i.replica], process?.specHash), i, input.usage));
   const override = history?.override;
   return {
     kind: object?.kind ?? kindOf(key),
@@ -103,6 +108,11 @@ function instanceView(i: ObservedInstance, status: { phase: string; reason: stri
     generation: i.generation,
     specHash: i.specHash,
   };
+}
+
+function withUsage(view: InstanceView, instance: ObservedInstance, usageOf: StatusInput['usage']): InstanceView {
+  const usage = instance.state === 'exited' ? undefined : usageOf?.(instance);
+  return usage ? { ...view, usage } : view;
 }
 
 // The normalised spec with secret env values replaced and the raw copy left out.

@@ -21,6 +21,7 @@ export async function run(ctx: CliContext, values: Record<string, unknown>): Pro
   }
   const rt = opened.runtime;
   await rt.reload();
+  rt.sampler.start();
   await rt.controller.enqueueAll();
   const watcher = watchManifests({ dir: ctx.dir, debounceMs: DEBOUNCE_MS, onChange: () => void rt.reload() });
   const api = await startApiServer(ctx.stateDir, handlersOf(rt), values.listen as string | undefined);
