@@ -24,7 +24,7 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/executor/local/**', 'src/platform/**', 'src/watch/**', 'src/cli/**', 'src/api/**', 'src/manifest/load.ts', 'src/monitor/proc-reader.ts', 'src/controller/state-file.ts', 'src/controller/lock.ts', 'src/controller/event-log.ts'],
+    ignores: ['src/executor/local/**', 'src/monitor/exec-probe.ts', 'src/platform/**', 'src/watch/**', 'src/cli/**', 'src/api/**', 'src/manifest/load.ts', 'src/monitor/proc-reader.ts', 'src/controller/state-file.ts', 'src/controller/lock.ts', 'src/controller/event-log.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [

@@ -21,6 +21,7 @@ import { createStateSaver, readStateFile, writeStateFile } from '../platform/sta
 import type { CliContext } from './context.ts';
 import type { ManifestCache } from '../manifest/load.ts';
 import { loadManifestDir } from './load-manifests.ts';
+import { createProber, probeTargets } from '../monitor/prober.ts';
 import { monitorIntervalOf } from '../monitor/monitor-interval.ts';
 import { procSource } from '../monitor/proc-reader.ts';
 import { createSampler, type Sampler } from '../monitor/sampler.ts';
@@ -80,6 +81,9 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     onError: (error) => events.record({ object: 'controller', type: 'Warning', reason: 'StateNotSaved', message: `state file not written: ${(error as Error).message}` }),
   });
   const sampler = createSampler({ clock, source: procSource, instances: () => executor.snapshot().filter((i) => i.state !== 'exited') });
+  const prober = createProber({ clock, events });
+  const syncProbes = (): void => prober.sync(probeTargets(controller.desired(), executor.snapshot()));
+  executor.subscribe(syncProbes);
   const printed = new Set<string>();
   const cache: ManifestCache = new Map();
   const reload = async (): Promise<boolean> => {
@@ -104,7 +108,11 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     revision: persisted?.revision ?? '',
     pruneGraceMs: PRUNE_GRACE_MS,
     requestReload: () => void reload(),
-    onChange: () => saver.schedule(),
+    onChange: () => {
+      saver.schedule();
+      syncProbes();
+    },
+    health: prober,
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
   return {
@@ -121,11 +129,13 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
         observed: await executor.observe(),
         history: controller.history(),
         plan: await controller.plan(),
+        health: prober.health(),
         usage: (i) => sampler.usage(i.object, i.id, i.pid),
       }),
       save: () => writeStateFile(ctx.stateDir, persistedOf(controller, executor)),
       async close() {
         controller.close();
+        prober.close();
         sampler.close();
         await saver.flush();
         saver.close();

@@ -6,6 +6,7 @@
  */
 import type { Action } from '../model/action.ts';
 import type { EventSink } from '../model/event.ts';
+import type { HealthSource } from '../model/health.ts';
 import type { History } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type StopPolicy } from '../model/object.ts';
@@ -33,6 +34,8 @@ export interface ControllerOptions {
   readonly onChange?: () => void;
   /** A reconcile threw (a bug); logged by the caller. */
   readonly onError?: (key: ObjectKey, error: unknown) => void;
+  /** Probe observations; a change of an object's health enqueues its key. */
+  readonly health?: HealthSource;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -70,7 +73,8 @@ export function createController(options: ControllerOptions): Controller {
   let closed = false;
   let idleWaiters: (() => void)[] = [];
   let cancelReload: (() => void) | undefined;
-  const deps = { executor, history: store, clock, events, desired: () => desired.objects, memory: createReconcileMemory() };
+  const health = options.health;
+  const deps = { executor, history: store, clock, events, desired: () => desired.objects, memory: createReconcileMemory(), ...(health ? { health: () => health.health() } : {}) };
 
   // Works through the queue in batches: one observation per batch, and keys with nothing to do
   // are planned synchronously, so a no-change pass costs no await per key.
@@ -130,7 +134,12 @@ export function createController(options: ControllerOptions): Controller {
   };
 
   queue.onReady(() => void drain());
-  const unsubscribe = executor.subscribe((key) => queue.add(key));
+  const unsubscribeExits = executor.subscribe((key) => queue.add(key));
+  const unsubscribeHealth = health?.subscribe((key) => queue.add(key));
+  const unsubscribe = (): void => {
+    unsubscribeExits();
+    unsubscribeHealth?.();
+  };
 
   return {
     applyLoad(files, revision) {
@@ -168,7 +177,8 @@ export function createController(options: ControllerOptions): Controller {
     history: () => store.get(),
     book: () => book,
     async plan() {
-      return plan({ desired, observed: await executor.observe(), history: store.get(), now: clock.now() });
+      const observed = await executor.observe();
+      return plan({ desired, observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}) });
     },
     shutdown: () => shutdownAll(executor, desired, () => closeQueue()),
     close: () => closeQueue(),

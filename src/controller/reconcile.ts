@@ -5,6 +5,7 @@
  */
 import type { Action, ActionResult } from '../model/action.ts';
 import type { EventSink } from '../model/event.ts';
+import type { Health } from '../model/health.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
@@ -20,6 +21,8 @@ export interface ReconcileDeps {
   readonly events: EventSink;
   readonly desired: () => ReadonlyMap<ObjectKey, ManifestObject>;
   readonly memory: ReconcileMemory;
+  /** Probe observations, when a prober runs. */
+  readonly health?: () => Health;
 }
 
 /** What was already reported, so each exit and back-off is told once. */
@@ -63,7 +66,7 @@ export function planKey(deps: ReconcileDeps, key: ObjectKey, instances: readonly
   const object = deps.desired().get(key);
   if (object && !isProcessObject(object)) return { actions: [], results: [] };
   reportTransitions(deps, key, instances);
-  const actions = planObject(key, object, instances, deps.history.get().get(key), deps.clock.now());
+  const actions = planObject(key, object, instances, deps.history.get().get(key), deps.clock.now(), deps.health?.().get(key));
   if (actions.length === 0) {
     if (!object && instances.length === 0) deps.history.drop(key);
     return NOTHING_TO_DO;
@@ -72,7 +75,7 @@ export function planKey(deps: ReconcileDeps, key: ObjectKey, instances: readonly
   for (const action of actions) {
     if (action.type !== 'wait') continue;
     requeueAt = Math.min(requeueAt ?? Infinity, action.until);
-    announceBackoff(deps, action.object, action.instance, action.until, action.message);
+    if (action.reason === 'CrashLoopBackOff') announceBackoff(deps, action.object, action.instance, action.until, action.message);
   }
   if (!object && instances.length === 0) deps.history.drop(key);
   else if (object && actions.some((a) => a.reason === 'ScaleDown')) deps.history.trimSlots(key, object.spec.replicas);

@@ -7,8 +7,10 @@ import type { Plan } from '../model/action.ts';
 import type { History, SlotHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { ResourceUsage } from '../model/usage.ts';
-import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type ProcessSpec } from '../model/object.ts';
-import { instancePhase, objectPhase } from '../planner/phase.ts';
+import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type ProcessObject, type ProcessSpec } from '../model/object.ts';
+import { instancePhase, isInstanceReady, objectPhase } from '../planner/phase.ts';
+import { healthOf, NO_HEALTH } from '../planner/health.ts';
+import type { Health, ObjectHealth, ProbeKind, ProbeResult } from '../model/health.ts';
 
 export interface InstanceView {
   readonly id: string;
@@ -21,8 +23,21 @@ export interface InstanceView {
   readonly reason: string;
   readonly generation: number;
   readonly specHash: string;
+  /** The last result of each probe of a running instance, once probed. */
+  readonly probes?: Readonly<Partial<Record<ProbeKind, ProbeView>>>;
   /** The whole process group's latest sample; absent until the monitor has sampled it. */
   readonly usage?: ResourceUsage;
+}
+
+/** The last result of one probe, as `get -o json` and `describe` show it. */
+export interface ProbeView {
+  readonly ok: boolean;
+  /** ISO 8601. */
+  readonly at: string;
+  readonly message: string;
+  /** Consecutive successes and failures up to this result. */
+  readonly successes: number;
+  readonly failures: number;
 }
 
 export interface ObjectView {
@@ -51,6 +66,8 @@ export interface StatusInput {
   readonly observed: Observed;
   readonly history: History;
   readonly plan: Plan;
+  /** Probe observations, when a prober runs. */
+  readonly health?: Health;
   /** The latest resource sample of a live instance, when a monitor runs. */
   readonly usage?: (instance: ObservedInstance) => ResourceUsage | undefined;
 }
@@ -67,10 +84,11 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
   const history = input.history.get(key);
   const process = object && isProcessObject(object) ? object : undefined;
   const actions = input.plan.filter((a) => a.object === key);
+  const health = input.health?.get(key) ?? NO_HEALTH;
   const summary = object && !process
     ? { phase: 'Unsupported', reason: `kind ${object.kind} is validated but not run yet`, readyReplicas: 0 }
-    : objectPhase(process, instances, history, actions);
-  const views = instances.map((i) => withUsage(instanceView(i, instancePhase(i, process, history, actions), history?.slots[i.replica], process?.specHash), i, input.usage));
+    : objectPhase(process, instances, history, actions, health);
+  const views = instances.map((i) => withUsage(withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage));
   const override = history?.override;
   return {
     kind: object?.kind ?? kindOf(key),
@@ -113,6 +131,19 @@ function instanceView(i: ObservedInstance, status: { phase: string; reason: stri
 function withUsage(view: InstanceView, instance: ObservedInstance, usageOf: StatusInput['usage']): InstanceView {
   const usage = instance.state === 'exited' ? undefined : usageOf?.(instance);
   return usage ? { ...view, usage } : view;
+}
+
+// Ready as the planner counts it, and the probe results of the instance's current process.
+function withHealth(view: InstanceView, instance: ObservedInstance, process: ProcessObject | undefined, health: ObjectHealth): InstanceView {
+  const ready = isInstanceReady(process, instance, health);
+  const probes = instance.state === 'exited' ? undefined : healthOf(health, instance)?.probes;
+  if (probes === undefined || Object.keys(probes).length === 0) return ready === view.ready ? view : { ...view, ready };
+  const shown = Object.fromEntries(Object.entries(probes).map(([kind, r]) => [kind, probeView(r)]));
+  return { ...view, ready, probes: shown };
+}
+
+function probeView(r: ProbeResult): ProbeView {
+  return { ok: r.ok, at: new Date(r.at).toISOString(), message: r.message, successes: r.successes, failures: r.failures };
 }
 
 // The normalised spec with secret env values replaced and the raw copy left out.

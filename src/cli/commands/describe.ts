@@ -1,4 +1,4 @@
-/** `tend describe KIND/NAME`: spec summary, instances, last exits and recent events of one object. */
+/** `tend describe KIND/NAME`: spec summary, instances, last exits, probe results and recent events of one object. */
 import type { TendEvent } from '../../model/event.ts';
 import type { ObjectView } from '../../controller/status.ts';
 import { callApi, controllerRunning } from '../../api/client.ts';
@@ -57,8 +57,24 @@ function renderItem(item: Item, now: number): string {
     i.lastExit ? `${i.lastExit.signal ?? `code ${i.lastExit.code ?? '?'}`} (${i.lastExit.reason}) at ${i.lastExit.at}` : '-',
   ]);
   const table = rows.length ? renderTable(['ID', 'PHASE', 'REASON', 'PID', 'RESTARTS', 'AGE', 'LAST EXIT'], rows) : '<none>\n';
+  const probes = renderProbes(item, now);
   const events = item.events.length ? item.events.map((e) => formatEvent(e)).join('\n') + '\n' : '<none>\n';
-  return `${lines.join('\n')}\n${indent(table)}Events:\n${indent(events)}`;
+  return `${lines.join('\n')}\n${indent(table)}${probes}Events:\n${indent(events)}`;
+}
+
+// One row per probe of each instance: its last result, streak and message.
+function renderProbes(item: Item, now: number): string {
+  const rows = item.instances.flatMap((i) =>
+    Object.entries(i.probes ?? {}).map(([kind, p]) => [
+      i.id,
+      kind,
+      p.ok ? 'ok' : 'failed',
+      String(p.ok ? p.successes : p.failures),
+      `${formatAge(Date.parse(p.at), now)} ago`,
+      p.message,
+    ]),
+  );
+  return rows.length ? `Probes:\n${indent(renderTable(['INSTANCE', 'PROBE', 'RESULT', 'IN A ROW', 'LAST', 'MESSAGE'], rows))}` : '';
 }
 
 function indent(text: string): string {

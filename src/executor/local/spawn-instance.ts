@@ -94,8 +94,11 @@ function prepareSpawn(context: SpawnContext, request: SpawnRequest): PreparedSpa
   return { file, args, options };
 }
 
-// Running as root: `user`, else the manifest file's owner; root only for a root-owned manifest.
-function runAs(spec: ProgramSpec): UserAccount | { readonly message: string } | undefined {
+/**
+ * The account a program (or its probes) runs as when tend runs as root: `user`, else the manifest
+ * file's owner; root only for a root-owned manifest. A message when that is not allowed.
+ */
+export function runAs(spec: ProgramSpec): UserAccount | { readonly message: string } | undefined {
   const ownerIsRoot = spec.owner === undefined || spec.owner.uid === 0;
   if (spec.user === undefined) {
     if (ownerIsRoot || !spec.owner) return undefined;
