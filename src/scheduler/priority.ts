@@ -17,12 +17,10 @@ function boostFor(aging: AgingPolicy | undefined, waitedMs: number): number {
 }
 
 /**
- * A unit's effective priority at `now`. Aging counts from arrival; a running unit keeps the
- * priority it had when it was started (or last resumed), so admitting an aged unit does not make
- * it the first victim of the work it just overtook, and it cannot out-age new work while it runs.
+ * Effective priority at `at`: base priority plus `aging.boost` per whole `aging.everyMs` since
+ * arrival. Queued units are ranked by it at `now`, running ones at the time they were started.
  */
-export function effectivePriority(unit: SchedulableUnit, policy: SchedulingPolicy, now: number): number {
-  const at = unit.state === 'running' ? (unit.startedAt ?? now) : now;
+export function effectivePriority(unit: SchedulableUnit, policy: SchedulingPolicy, at: number): number {
   return unit.priority + boostFor(policy.aging, at - unit.arrivedAt);
 }
 

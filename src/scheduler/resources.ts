@@ -16,7 +16,12 @@ export interface Dimensions {
   readonly total: readonly number[];
   /** Whether the last axis counts jobs against `maxConcurrentJobs`. */
   readonly jobSlot: boolean;
+  /** Axes a suspended unit keeps holding: `memory`, which a stopped process still occupies. */
+  readonly held: readonly boolean[];
 }
+
+/** The resource a suspended unit keeps: its pages stay resident while its CPU is free. */
+const HELD_WHILE_SUSPENDED = 'memory';
 
 /** The axes and totals of `policy`. */
 export function dimensionsOf(policy: SchedulingPolicy): Dimensions {
@@ -24,7 +29,8 @@ export function dimensionsOf(policy: SchedulingPolicy): Dimensions {
   const total = names.map((name) => policy.capacity[name] ?? 0);
   const jobSlot = policy.maxConcurrentJobs !== undefined;
   if (jobSlot) total.push(policy.maxConcurrentJobs ?? 0);
-  return { names, total, jobSlot };
+  const held = total.map((_, i) => names[i] === HELD_WHILE_SUSPENDED);
+  return { names, total, jobSlot, held };
 }
 
 /** What `unit` takes on each axis; names the capacity lacks are ignored. */
@@ -35,6 +41,11 @@ export function demandOf(dims: Dimensions, unit: SchedulableUnit): number[] {
   });
   if (dims.jobSlot) demand[dims.names.length] = unit.countsTowardMaxJobs ? 1 : 0;
   return demand;
+}
+
+/** `demand` without the axes a suspended unit keeps: what suspending frees, or resuming takes. */
+export function withoutHeld(dims: Dimensions, demand: readonly number[]): number[] {
+  return demand.map((amount, i) => (dims.held[i] === true ? 0 : amount));
 }
 
 // typeof also rejects what a name like `constructor` would find on Object.prototype.

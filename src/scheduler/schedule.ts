@@ -8,7 +8,7 @@
  * unit's state come in, a `Decision` goes out, and the caller carries it out.
  */
 import type { Entry, Pass } from './pass.ts';
-import { entryOf, evict, freeableBelow, grant, leaveWaiting, startPass } from './pass.ts';
+import { entryOf, evict, freeableBelow, freedBy, grant, leaveWaiting, reserve, retryHolder, startPass } from './pass.ts';
 import { byQueueOrder } from './priority.ts';
 import { deficitOf, fits, fitsWith } from './resources.ts';
 import { nextWakeOf } from './next-wake.ts';
@@ -23,10 +23,25 @@ import { chooseVictims } from './victims.ts';
  * plus `aging.boost` per whole `aging.everyMs` since arrival), then earliest arrival, then id.
  * Each in turn is placed if its requests fit what is free on every resource named in both its
  * requests and the capacity, and, if it counts toward it, under `maxConcurrentJobs`; a unit that
- * does not fit does not block smaller ones behind it. With `preemption` on, a unit that does not
- * fit evicts the fewest running preemptible units of strictly lower effective priority that make
- * it fit (lowest priority first, then most recently started), and nobody if no such set exists.
+ * does not fit does not block the units behind it, except that the first one that could fit on
+ * an empty machine holds what is free of each resource it lacks: later units can use other
+ * resources but not take those from it, so it starts as soon as enough is freed (one reservation,
+ * as in EASY backfill but without run-time estimates), and takes first what a later eviction
+ * leaves over. With aging, every unit becomes that first one in time, so a big unit is not
+ * starved by a stream of smaller ones.
+ *
+ * With `preemption` on, a unit that does not fit evicts the fewest running preemptible units
+ * ranked strictly below its base priority that make it fit (lowest first, then most recently
+ * started), and nobody if no such set exists. A running unit is ranked at the effective priority
+ * it was started with, and a waiting one attacks with its base priority: aging decides who goes
+ * next, never whom to evict. So a unit that aged its way in is not evicted by the work it
+ * overtook, two equal units never evict each other as they age, and no two units can ever evict
+ * each other in turn (that needs a.base > b.started >= b.base > a.started >= a.base).
  * Units placed in this pass are never evicted in it. Then time slicing (see `rotateTurns`).
+ *
+ * Memory: a suspended unit keeps its memory (a stopped process's pages stay resident), so it
+ * still counts against `memory` and needs only its other requests to resume; suspending a victim
+ * frees all but its memory, requeueing it frees everything.
  *
  * @example
  * schedule({ now: 0, policy: { capacity: { cpu: 2 }, preemption: false, timeSliceMs: 0 },
@@ -48,23 +63,26 @@ function queueOf(pass: Pass): Entry[] {
 }
 
 function place(pass: Pass, entry: Entry): void {
-  if (fits(entry.demand, pass.free) || (pass.input.policy.preemption && preemptFor(pass, entry))) {
+  if (fits(entry.demand, pass.free)) return grant(pass, entry);
+  if (pass.input.policy.preemption && preemptFor(pass, entry)) {
     grant(pass, entry);
-  } else {
-    leaveWaiting(pass, entry);
+    return retryHolder(pass);
   }
+  leaveWaiting(pass, entry);
+  if (!pass.reserved && fits(entry.demand, pass.dims.total)) reserve(pass, entry);
 }
 
 // Evicts the minimal victim set for `entry`; false (and nothing evicted) if none makes it fit.
 function preemptFor(pass: Pass, entry: Entry): boolean {
-  if (!fitsWith(entry.demand, pass.free, freeableBelow(pass, entry.priority))) return false;
+  const base = entry.unit.priority; // see `schedule`: aging never evicts
+  if (!fitsWith(entry.demand, pass.free, freeableBelow(pass, base))) return false;
   const candidates: Entry[] = [];
   for (const r of pass.running) {
-    if (r.priority >= entry.priority) break;
+    if (r.priority >= base) break;
     if (r.unit.preemptible && !pass.evicted.has(r.unit.id)) candidates.push(r);
   }
   if (candidates.length === 0) return false;
-  const victims = chooseVictims(deficitOf(entry.demand, pass.free), candidates.map((c) => ({ id: c.unit.id, demand: c.demand })));
+  const victims = chooseVictims(deficitOf(entry.demand, pass.free), candidates.map((c) => ({ id: c.unit.id, demand: freedBy(c, c.unit.preemption) })));
   if (victims === undefined) return false;
   const chosen = new Set(victims.map((v) => v.id));
   for (const c of candidates) if (chosen.has(c.unit.id)) evict(pass, c, entry, 'Preempted');

@@ -49,7 +49,7 @@ function isSliceable(pass: Pass, r: Entry, waiter: Entry, slice: number): boolea
   if (!mayBeSliced(r, waiter.unit.priority)) return false;
   if (pass.evicted.has(r.unit.id) || pass.input.now - r.startedAt < slice) return false;
   const freed = [...pass.free];
-  addInto(freed, r.demand, 1);
+  addInto(freed, r.released, 1);
   return fits(waiter.demand, freed);
 }
 

@@ -3,12 +3,16 @@
  * running units finish after a while and new ones keep arriving.
  *
  * Invariants (fast-check; the seed is logged, set FC_SEED to replay):
- * 1. admitted work never exceeds capacity: after every decision, running requests sum to at most
- *    the capacity on every resource, and running jobs to at most `maxConcurrentJobs`;
+ * 1. admitted work never exceeds capacity: after every decision, running requests (and the memory
+ *    of suspended units) sum to at most the capacity on every resource, and running jobs to at
+ *    most `maxConcurrentJobs`;
  * 2. every unit is listed once at most, and every pending or suspended unit is either placed or
  *    waiting with a non-empty reason;
  * 3. without time slicing, a waiting unit is never of higher effective priority than a unit placed
- *    in the same decision if it would have fit in that unit's place;
+ *    in the same decision if it would have fit in that unit's place (unless that place was made by
+ *    evicting units the waiter may not evict: those started at an effective priority at or above its
+ *    base priority, since aging orders the queue but does not evict), and unless it needs what the
+ *    first waiting unit that could fit on an empty machine lacks (that unit holds it);
  * 4. with aging on, every unit is eventually admitted under a steady stream of higher-priority
  *    arrivals (bounded simulation);
  * 5. a pass over 10,000 pending units (with or without victims to choose from) keeps 1-3.
@@ -54,15 +58,11 @@ function seedOf(t: { diagnostic: (m: string) => void }): number {
   return seed;
 }
 
-/** Invariant 1 over the units after a decision was applied. */
+/** Invariant 1 over the units after a decision was applied; suspended units keep their memory. */
 function assertWithinCapacity(policy: SchedulingPolicy, units: readonly SchedulableUnit[]): void {
-  const run = units.filter((u) => u.state === 'running');
-  for (const [name, total] of Object.entries(policy.capacity)) {
-    const used = run.reduce((sum, u) => sum + (u.requests[name] ?? 0), 0);
-    assert.ok(used <= total + EPSILON, `${name}: ${used} > ${total}`);
-  }
-  const jobs = run.filter((u) => u.countsTowardMaxJobs).length;
-  assert.ok(jobs <= (policy.maxConcurrentJobs ?? Infinity), `jobs: ${jobs}`);
+  const free = freeOf(policy, units);
+  for (const name of Object.keys(policy.capacity)) assert.ok((free[name] ?? 0) >= -EPSILON, `${name} over capacity by ${-(free[name] ?? 0)}`);
+  assert.ok((free.jobs ?? 0) >= 0, 'too many jobs');
 }
 
 /** Invariant 2: each id once, every queued unit accounted for. */
@@ -79,30 +79,60 @@ function assertAccounted(units: readonly SchedulableUnit[], d: Decision): void {
 function assertNoPriorityInversion(input: { policy: SchedulingPolicy; units: readonly SchedulableUnit[]; now: number }, d: Decision, after: readonly SchedulableUnit[]): void {
   const byId = new Map(input.units.map((u) => [u.id, u]));
   const free = freeOf(input.policy, after);
+  const waiters = d.waiting.map((w) => byId.get(w.id)).filter((u) => u !== undefined);
+  const holder = waiters.findIndex((u) => fitsInPlaceOf(input.policy, { ...input.policy.capacity, jobs: input.policy.maxConcurrentJobs ?? Infinity }, u, undefined));
+  const held = holder < 0 ? [] : lacking(input.policy, free, waiters[holder]);
   for (const placedId of [...d.admit, ...d.resume]) {
     const placed = byId.get(placedId);
     if (placed === undefined) continue;
-    for (const w of d.waiting) {
-      const waiter = byId.get(w.id);
-      if (waiter === undefined || effectivePriority(waiter, input.policy, input.now) <= effectivePriority(placed, input.policy, input.now)) continue;
-      assert.ok(!fitsInPlaceOf(input.policy, free, waiter, placed), `${w.id} waits while lower ${placedId} was placed`);
-    }
+    waiters.forEach((waiter, i) => {
+      if (effectivePriority(waiter, input.policy, input.now) <= effectivePriority(placed, input.policy, input.now)) return;
+      if (evictedFor(d, placedId).some((v) => startedRank(input.policy, byId.get(v)) >= waiter.priority)) return;
+      if (holder >= 0 && i > holder && (d.preempt.length > 0 || held.some((n) => (waiter.requests[n] ?? (n === 'jobs' && waiter.countsTowardMaxJobs ? 1 : 0)) > 0))) return;
+      assert.ok(!fitsInPlaceOf(input.policy, free, waiter, placed), `${waiter.id} waits while lower ${placedId} was placed`);
+    });
   }
+}
+
+// The resources (and `jobs`) that `u` lacks in `free`: what the first waiting unit holds on to.
+function lacking(policy: SchedulingPolicy, free: Record<string, number>, u: SchedulableUnit | undefined): string[] {
+  if (u === undefined) return [];
+  const names = Object.keys(policy.capacity).filter((n) => (u.requests[n] ?? 0) - held(u, n) > (free[n] ?? 0) + EPSILON);
+  return u.countsTowardMaxJobs && (free.jobs ?? 0) < 1 ? [...names, 'jobs'] : names;
+}
+
+// A running unit's rank as a victim: its effective priority when it was started.
+function startedRank(policy: SchedulingPolicy, u: SchedulableUnit | undefined): number {
+  return u === undefined ? -Infinity : effectivePriority(u, policy, u.startedAt ?? 0);
+}
+
+// Victims evicted to place `id`.
+function evictedFor(d: Decision, id: string): string[] {
+  return d.preempt.filter((p) => p.by === id).map((p) => p.id);
 }
 
 function freeOf(policy: SchedulingPolicy, units: readonly SchedulableUnit[]): Record<string, number> {
   const free: Record<string, number> = { ...policy.capacity, jobs: policy.maxConcurrentJobs ?? Infinity };
-  for (const u of units.filter((x) => x.state === 'running')) {
-    for (const name of Object.keys(policy.capacity)) free[name] = (free[name] ?? 0) - (u.requests[name] ?? 0);
-    if (u.countsTowardMaxJobs) free.jobs = (free.jobs ?? 0) - 1;
+  for (const u of units) {
+    for (const name of Object.keys(policy.capacity)) free[name] = (free[name] ?? 0) - held(u, name);
+    if (u.state === 'running' && u.countsTowardMaxJobs) free.jobs = (free.jobs ?? 0) - 1;
   }
   return free;
 }
 
-function fitsInPlaceOf(policy: SchedulingPolicy, free: Record<string, number>, waiter: SchedulableUnit, placed: SchedulableUnit): boolean {
+// What `u` occupies of `name` in its state: all while running, only memory while suspended.
+function held(u: SchedulableUnit, name: string): number {
+  if (u.state === 'running' || (u.state === 'suspended' && name === 'memory')) return u.requests[name] ?? 0;
+  return 0;
+}
+
+// Whether `waiter` would fit if `placed` (if any) had stayed as it was; both in their states before the decision.
+function fitsInPlaceOf(policy: SchedulingPolicy, free: Record<string, number>, waiter: SchedulableUnit, placed: SchedulableUnit | undefined): boolean {
   const names = Object.keys(policy.capacity);
-  const resourcesFit = names.every((n) => (waiter.requests[n] ?? 0) <= (free[n] ?? 0) + (placed.requests[n] ?? 0) + EPSILON);
-  const slot = (free.jobs ?? 0) + (placed.countsTowardMaxJobs ? 1 : 0);
+  const need = (n: string): number => (waiter.requests[n] ?? 0) - held(waiter, n);
+  const place = (n: string): number => (placed === undefined ? 0 : (placed.requests[n] ?? 0) - held(placed, n));
+  const resourcesFit = names.every((n) => need(n) <= (free[n] ?? 0) + place(n) + EPSILON);
+  const slot = (free.jobs ?? 0) + (placed?.countsTowardMaxJobs === true ? 1 : 0);
   return resourcesFit && (!waiter.countsTowardMaxJobs || slot >= 1);
 }
 
@@ -172,7 +202,7 @@ void describe('schedule at scale (5)', () => {
       requests: { cpu: 0.25 + (i % 4) * 0.25, memory: (i % 5) + 1 },
       ...(state === 'running' ? { startedAt: i, priority: (i * 3) % 20 } : {}),
     }));
-  const policy: SchedulingPolicy = { capacity: { cpu: 64, memory: 200 }, maxConcurrentJobs: 150, preemption: true, timeSliceMs: 0, aging: { everyMs: 60_000, boost: 1 } };
+  const policy: SchedulingPolicy = { capacity: { cpu: 64, memory: 400 }, maxConcurrentJobs: 150, preemption: true, timeSliceMs: 0, aging: { everyMs: 60_000, boost: 1 } };
   for (const running of [0, 100]) {
     void it(`10,000 pending units, ${running} running lower ones`, () => {
       const units = [...many(running, 'running'), ...many(10_000, 'pending')];

@@ -100,6 +100,23 @@ void describe('schedule: order and aging', () => {
       want: { admit: ['small'], waiting: [{ id: 'big', reason: 'Insufficient cpu', insufficient: ['cpu'] }] },
     },
     {
+      name: 'the first unit that does not fit holds what it lacks; others may use the rest',
+      policy: { capacity: { cpu: 4, memory: 8 * GI } },
+      units: [
+        running('r', 0, { requests: { cpu: 2 } }),
+        unit('big', { priority: 30, requests: { cpu: 3 } }),
+        unit('small', { priority: 20, requests: { cpu: 1 } }),
+        unit('mem-only', { priority: 10, requests: { memory: GI } }),
+      ],
+      want: {
+        admit: ['mem-only'],
+        waiting: [
+          { id: 'big', reason: 'Insufficient cpu', insufficient: ['cpu'] },
+          { id: 'small', reason: 'Insufficient cpu', insufficient: ['cpu'] },
+        ],
+      },
+    },
+    {
       name: 'aging lifts a long-waiting low unit above a fresh high one',
       policy: { capacity: { cpu: 1 }, aging: { everyMs: 60_000, boost: 1 } },
       now: 21 * 60_000,
@@ -177,10 +194,34 @@ void describe('schedule: preemption', () => {
       policy: { capacity: { cpu: 4, memory: 4 * GI }, preemption: true },
       units: [
         running('cpu-hog', 9, { priority: 0, requests: { cpu: 3 } }),
-        running('mem-hog', 1, { priority: 10, requests: { cpu: 1, memory: 4 * GI } }),
+        running('mem-hog', 1, { priority: 10, requests: { cpu: 1, memory: 4 * GI }, preemption: 'requeue' }),
         unit('crit', { priority: 40, requests: { memory: 1 * GI } }),
       ],
-      want: { admit: ['crit'], preempt: [{ id: 'mem-hog', mode: 'suspend', reason: 'Preempted', by: 'crit' }] },
+      want: { admit: ['crit'], preempt: [{ id: 'mem-hog', mode: 'requeue', reason: 'Preempted', by: 'crit' }] },
+    },
+    {
+      name: 'suspending frees no memory, so it is no way to make room for memory',
+      policy: { capacity: { cpu: 4, memory: 4 * GI }, preemption: true },
+      units: [running('mem-hog', 1, { priority: 10, requests: { cpu: 1, memory: 4 * GI } }), unit('crit', { priority: 40, requests: { memory: 1 * GI } })],
+      want: { waiting: [{ id: 'crit', reason: 'Insufficient memory', insufficient: ['memory'] }] },
+    },
+    {
+      name: 'a suspended unit keeps its memory and resumes on cpu alone',
+      policy: { capacity: { cpu: 2, memory: 4 * GI } },
+      units: [unit('s', { state: 'suspended', requests: { cpu: 1, memory: 3 * GI } }), unit('p', { arrivedAt: 1, requests: { cpu: 1, memory: 2 * GI } })],
+      want: { resume: ['s'], waiting: [{ id: 'p', reason: 'Insufficient memory', insufficient: ['memory'] }] },
+    },
+    {
+      name: 'what an eviction leaves over goes first to the unit holding a reservation',
+      policy: { capacity: { cpu: 4 }, preemption: true, aging: { everyMs: 1000, boost: 1 } },
+      now: 20_000,
+      units: [
+        running('a', 0, { priority: 30, requests: { cpu: 3 } }),
+        unit('aged', { priority: 25, arrivedAt: 0, requests: { cpu: 3 } }),
+        unit('crit', { priority: 40, arrivedAt: 20_000, requests: { cpu: 0.5 } }),
+        unit('low', { priority: 0, arrivedAt: 20_000, requests: { cpu: 0.5 } }),
+      ],
+      want: { admit: ['crit', 'aged', 'low'], preempt: [{ id: 'a', mode: 'suspend', reason: 'Preempted', by: 'crit' }] },
     },
     {
       name: 'a job slot is freed by evicting a lower job',
@@ -189,11 +230,25 @@ void describe('schedule: preemption', () => {
       want: { admit: ['high'], preempt: [{ id: 'low', mode: 'suspend', reason: 'Preempted', by: 'high' }] },
     },
     {
-      name: 'an aged unit keeps its admission priority while running',
+      name: 'aging orders the queue but never evicts',
+      policy: { capacity: { cpu: 1 }, preemption: true, aging: { everyMs: 1000, boost: 1 } },
+      now: 50_000,
+      units: [running('r', 40_000, { arrivedAt: 40_000 }), unit('aged', { priority: 10, arrivedAt: 0 })],
+      want: { waiting: [{ id: 'aged', reason: 'Insufficient cpu', insufficient: ['cpu'] }], nextWake: 51_000 },
+    },
+    {
+      name: 'a unit that aged its way in keeps that priority while running',
       policy: { capacity: { cpu: 1 }, preemption: true, aging: { everyMs: 1000, boost: 1 } },
       now: 50_000,
       units: [running('aged', 30_000, { priority: 10, arrivedAt: 0 }), unit('high', { priority: 30, arrivedAt: 50_000 })],
       want: { waiting: [{ id: 'high', reason: 'Insufficient cpu', insufficient: ['cpu'] }], nextWake: 51_000 },
+    },
+    {
+      name: 'a unit started before it aged much is evicted by a higher base priority',
+      policy: { capacity: { cpu: 1 }, preemption: true, aging: { everyMs: 1000, boost: 1 } },
+      now: 50_000,
+      units: [running('young', 5_000, { priority: 10, arrivedAt: 0 }), unit('high', { priority: 30, arrivedAt: 50_000 })],
+      want: { admit: ['high'], preempt: [{ id: 'young', mode: 'suspend', reason: 'Preempted', by: 'high' }] },
     },
   ]);
 });
