@@ -120,14 +120,26 @@ export function reserve(pass: Pass, entry: Entry): void {
   pass.reserved = true;
 }
 
+/** What `entry` holds by reservation (nothing unless it is the holder). */
+export function heldBy(pass: Pass, entry: Entry): readonly number[] {
+  return pass.holder?.entry === entry ? pass.holder.held : [];
+}
+
+/** Gives `entry` its place, first returning what it held by reservation. */
+export function grantHolding(pass: Pass, entry: Entry): void {
+  if (pass.holder?.entry === entry) {
+    addInto(pass.free, pass.holder.held, 1);
+    pass.holder = undefined;
+  }
+  grant(pass, entry);
+}
+
 /** After an eviction freed more: places the holder if it now fits with what it held. */
 export function retryHolder(pass: Pass): void {
   const holder = pass.holder;
   if (holder === undefined || !fitsWith(holder.entry.demand, pass.free, holder.held)) return;
-  addInto(pass.free, holder.held, 1);
-  pass.holder = undefined;
   pass.waiting = pass.waiting.filter((w) => w.entry !== holder.entry);
-  grant(pass, holder.entry);
+  grantHolding(pass, holder.entry);
 }
 
 /** The most that evicting every preemptible running unit ranked below `priority` could free. */

@@ -6,8 +6,8 @@
  * not preemptible or whose preemption is `requeue` (it would lose its work every turn).
  */
 import type { Entry, Pass } from './pass.ts';
-import { evict, grant } from './pass.ts';
-import { addInto, fits } from './resources.ts';
+import { evict, grantHolding, heldBy } from './pass.ts';
+import { addInto, fits, fitsWith } from './resources.ts';
 
 /**
  * With `timeSliceMs > 0`, each still-waiting unit in queue order takes the place of the running
@@ -24,14 +24,14 @@ export function rotateTurns(pass: Pass): void {
 
 // True when `waiter` was given a place.
 function takeTurn(pass: Pass, waiter: Entry, slice: number): boolean {
-  if (fits(waiter.demand, pass.free)) {
-    grant(pass, waiter);
+  if (fitsWith(waiter.demand, pass.free, heldBy(pass, waiter))) {
+    grantHolding(pass, waiter);
     return true;
   }
   const peer = longestRunningPeer(pass, waiter, slice);
   if (peer === undefined) return false;
   evict(pass, peer, waiter, 'TimeSliceExpired');
-  grant(pass, waiter);
+  grantHolding(pass, waiter);
   return true;
 }
 
@@ -50,6 +50,7 @@ function isSliceable(pass: Pass, r: Entry, waiter: Entry, slice: number): boolea
   if (pass.evicted.has(r.unit.id) || pass.input.now - r.startedAt < slice) return false;
   const freed = [...pass.free];
   addInto(freed, r.released, 1);
+  addInto(freed, heldBy(pass, waiter), 1);
   return fits(waiter.demand, freed);
 }
 

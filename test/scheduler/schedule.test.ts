@@ -292,6 +292,13 @@ void describe('schedule: time slicing', () => {
       want: { waiting: [{ id: 'b', reason: 'Insufficient cpu', insufficient: ['cpu'] }] },
     },
     {
+      name: 'a waiter holding a reservation counts what it holds when taking its turn',
+      policy: { capacity: { cpu: 2 }, timeSliceMs: 1000 },
+      now: 5000,
+      units: [running('a', 4000), running('pinned', 0, { requests: { cpu: 0.5 }, preemptible: false }), unit('b', { requests: { cpu: 1.5 } })],
+      want: { admit: ['b'], preempt: [{ id: 'a', mode: 'suspend', reason: 'TimeSliceExpired', by: 'b' }] },
+    },
+    {
       name: 'a non-preemptible unit is not sliced',
       policy: sliced,
       now: 5000,
