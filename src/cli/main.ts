@@ -81,6 +81,12 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     options: { follow: { type: 'boolean', short: 'f' }, for: { type: 'string' } },
     run: lazy(() => import('./commands/events.ts')),
   },
+  top: {
+    summary: 'live resource use per instance',
+    usage: 'tend top [--sort cpu|mem|name]',
+    options: { sort: { type: 'string' } },
+    run: lazy(() => import('./commands/top.ts')),
+  },
   start: operator('start'),
   stop: operator('stop'),
   restart: operator('restart'),
