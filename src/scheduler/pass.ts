@@ -6,7 +6,7 @@
  * Must not: choose who goes first; `schedule.ts` and `time-slice.ts` do.
  */
 import type { Dimensions } from './resources.ts';
-import { addInto, demandOf, dimensionsOf, fitsWith, shortfall, shortMask, withoutHeld } from './resources.ts';
+import { addInto, demandOf, dimensionsOf, shortfall, shortMask, withoutHeld } from './resources.ts';
 import type { QueueKey } from './priority.ts';
 import { effectivePriority, turnOf } from './priority.ts';
 import type { PreemptReason, Preemption, PreemptionMode, ScheduleInput, SchedulableUnit, Waiting } from './types.ts';
@@ -109,37 +109,6 @@ export function leaveWaiting(pass: Pass, entry: Entry): void {
     if (mask >= 0) pass.reasons.set(mask, why);
   }
   pass.waiting.push({ entry, why: { id: entry.unit.id, reason: why.reason, insufficient: why.insufficient } });
-}
-
-/** Holds for waiting `entry` what is free of each resource it lacks: later units cannot take it. */
-export function reserve(pass: Pass, entry: Entry): void {
-  const short = shortMask(entry.demand, pass.free);
-  const held = pass.free.map((amount, i) => ((short & (1 << i)) !== 0 && amount > 0 ? amount : 0));
-  addInto(pass.free, held, -1);
-  pass.holder = { entry, held };
-  pass.reserved = true;
-}
-
-/** What `entry` holds by reservation (nothing unless it is the holder). */
-export function heldBy(pass: Pass, entry: Entry): readonly number[] {
-  return pass.holder?.entry === entry ? pass.holder.held : [];
-}
-
-/** Gives `entry` its place, first returning what it held by reservation. */
-export function grantHolding(pass: Pass, entry: Entry): void {
-  if (pass.holder?.entry === entry) {
-    addInto(pass.free, pass.holder.held, 1);
-    pass.holder = undefined;
-  }
-  grant(pass, entry);
-}
-
-/** After an eviction freed more: places the holder if it now fits with what it held. */
-export function retryHolder(pass: Pass): void {
-  const holder = pass.holder;
-  if (holder === undefined || !fitsWith(holder.entry.demand, pass.free, holder.held)) return;
-  pass.waiting = pass.waiting.filter((w) => w.entry !== holder.entry);
-  grantHolding(pass, holder.entry);
 }
 
 /** The most that evicting every preemptible running unit ranked below `priority` could free. */

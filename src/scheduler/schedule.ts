@@ -8,7 +8,8 @@
  * unit's state come in, a `Decision` goes out, and the caller carries it out.
  */
 import type { Entry, Pass } from './pass.ts';
-import { entryOf, evict, freeableBelow, freedBy, grant, leaveWaiting, reserve, retryHolder, startPass } from './pass.ts';
+import { entryOf, evict, freeableBelow, freedBy, grant, leaveWaiting, startPass } from './pass.ts';
+import { reserve, retryHolder } from './reservation.ts';
 import { byQueueOrder } from './priority.ts';
 import { deficitOf, fits, fitsWith } from './resources.ts';
 import { nextWakeOf } from './next-wake.ts';

@@ -6,7 +6,8 @@
  * not preemptible or whose preemption is `requeue` (it would lose its work every turn).
  */
 import type { Entry, Pass } from './pass.ts';
-import { evict, grantHolding, heldBy } from './pass.ts';
+import { evict } from './pass.ts';
+import { grantHolding, heldBy } from './reservation.ts';
 import { addInto, fits, fitsWith } from './resources.ts';
 
 /**

@@ -20,6 +20,9 @@ export type PreemptionMode = 'suspend' | 'requeue';
  *
  *     pending --admit--> running --preempt(suspend)--> suspended --resume--> running
  *                           \--preempt(requeue)--> pending (the caller stops it and queues it again)
+ *
+ * A running unit holds all its requests. A suspended one holds only its `memory` (a stopped
+ * process's pages stay resident; its CPU and anything else are free), so it resumes on the rest.
  */
 export type UnitState = 'pending' | 'running' | 'suspended';
 
@@ -39,9 +42,13 @@ export interface SchedulableUnit {
   /** Whether it takes one of `maxConcurrentJobs` while running (jobs do, processes do not). */
   readonly countsTowardMaxJobs: boolean;
   readonly state: UnitState;
-  /** When a running unit was started or last resumed; required for `running`. */
+  /**
+   * When a running unit was started or last resumed: it picks the most recently started victim,
+   * times its slice, and fixes its rank as a victim (its effective priority at that moment).
+   * Treated as `now` when missing.
+   */
   readonly startedAt?: number;
-  /** When it last stopped running (suspended or requeued); the round-robin turn of time slicing. */
+  /** When it last stopped running (suspended or requeued): with time slicing, equal units queue by it. */
   readonly lastRanAt?: number;
 }
 
