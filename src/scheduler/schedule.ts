@@ -64,13 +64,15 @@ function queueOf(pass: Pass): Entry[] {
 }
 
 function place(pass: Pass, entry: Entry): void {
-  if (fits(entry.demand, pass.free)) return grant(pass, entry);
-  if (pass.input.policy.preemption && preemptFor(pass, entry)) {
+  if (fits(entry.demand, pass.free)) {
     grant(pass, entry);
-    return retryHolder(pass);
+  } else if (pass.input.policy.preemption && preemptFor(pass, entry)) {
+    grant(pass, entry);
+    retryHolder(pass);
+  } else {
+    leaveWaiting(pass, entry);
+    if (!pass.reserved && fits(entry.demand, pass.dims.total)) reserve(pass, entry);
   }
-  leaveWaiting(pass, entry);
-  if (!pass.reserved && fits(entry.demand, pass.dims.total)) reserve(pass, entry);
 }
 
 // Evicts the minimal victim set for `entry`; false (and nothing evicted) if none makes it fit.
