@@ -18,6 +18,8 @@ export type CronTimeZone = 'local' | 'UTC';
 // Longer than any gap between matching days (Feb 29 on a given weekday: 28 years, but days OR
 // makes that any Feb 29 or that weekday; Feb 29 alone: 8 years across a skipped leap year).
 const SEARCH_DAYS = 366 * 9;
+// More than any clock change (DST moves clocks by 2 hours at most, historically).
+const DST_SLACK_HOURS = 3;
 
 interface Civil {
   readonly y: number;
@@ -37,7 +39,8 @@ interface Civil {
 export function nextTick(schedule: CronSchedule, afterMs: number, timeZone: CronTimeZone = 'local'): number | undefined {
   const start = civilOf(afterMs, timeZone);
   for (let day = 0; day < SEARCH_DAYS; day++) {
-    const at = scanDay(schedule, addDays(start, day), timeZone, (ms) => ms > afterMs, 1);
+    const from = day === 0 ? Math.max(0, start.h - DST_SLACK_HOURS) : 0;
+    const at = scanDay(schedule, addDays(start, day), timeZone, (ms) => ms > afterMs, { dir: 1, from });
     if (at !== undefined) return at;
   }
   return undefined;
@@ -47,22 +50,26 @@ export function nextTick(schedule: CronSchedule, afterMs: number, timeZone: Cron
 export function previousTick(schedule: CronSchedule, atMs: number, timeZone: CronTimeZone = 'local'): number | undefined {
   const end = civilOf(atMs, timeZone);
   for (let day = 0; day < SEARCH_DAYS; day++) {
-    const at = scanDay(schedule, addDays(end, -day), timeZone, (ms) => ms <= atMs, -1);
+    const from = day === 0 ? Math.min(23, end.h + DST_SLACK_HOURS) : 23;
+    const at = scanDay(schedule, addDays(end, -day), timeZone, (ms) => ms <= atMs, { dir: -1, from });
     if (at !== undefined) return at;
   }
   return undefined;
 }
 
 // Wall-clock order is instant order within a day (a repeated hour maps to its first
-// occurrence), so scanning the whole day and testing the instant is exact across DST.
-// `dir` 1 scans forward and returns the first match, -1 backward and returns the last.
-function scanDay(schedule: CronSchedule, date: Civil, timeZone: CronTimeZone, ok: (ms: number) => boolean, dir: 1 | -1): number | undefined {
+// occurrence), so scanning the day and testing the instant is exact across DST. Forward
+// (`dir` 1) from hour `from` it returns the first match, backward (-1) the last. The caller
+// starts DST_SLACK_HOURS away from the moment's own hour, so what it skips cannot match.
+function scanDay(schedule: CronSchedule, date: Civil, timeZone: CronTimeZone, ok: (ms: number) => boolean, scan: { dir: 1 | -1; from: number }): number | undefined {
   if (!dayMatches(schedule, date)) return undefined;
-  for (let i = 0; i < 24; i++) {
-    const h = dir === 1 ? i : 23 - i;
+  for (let h = scan.from; h >= 0 && h < 24; h += scan.dir) {
     if (schedule.hours[h] !== true) continue;
+    // The hour's far end already fails, so every minute of it does.
+    const farEnd = instantOf({ ...date, h, mi: scan.dir === 1 ? 59 : 0 }, timeZone);
+    if (farEnd !== undefined && !ok(farEnd)) continue;
     for (let j = 0; j < 60; j++) {
-      const mi = dir === 1 ? j : 59 - j;
+      const mi = scan.dir === 1 ? j : 59 - j;
       const at = schedule.minutes[mi] === true ? instantOf({ ...date, h, mi }, timeZone) : undefined;
       if (at !== undefined && ok(at)) return at;
     }
