@@ -11,7 +11,7 @@ import type { Entry, Pass } from './pass.ts';
 import { entryOf, evict, freeableBelow, freedBy, grant, leaveWaiting, startPass } from './pass.ts';
 import { reserve, retryHolder } from './reservation.ts';
 import { byQueueOrder } from './priority.ts';
-import { deficitOf, fits, fitsWith } from './resources.ts';
+import { covers, deficitOf, fits, fitsWith } from './resources.ts';
 import { nextWakeOf } from './next-wake.ts';
 import { rotateTurns } from './time-slice.ts';
 import type { Decision, ScheduleInput } from './types.ts';
@@ -79,13 +79,20 @@ function place(pass: Pass, entry: Entry): void {
 function preemptFor(pass: Pass, entry: Entry): boolean {
   const base = entry.unit.priority; // see `schedule`: aging never evicts
   if (!fitsWith(entry.demand, pass.free, freeableBelow(pass, base))) return false;
+  const deficit = deficitOf(entry.demand, pass.free);
   const candidates: Entry[] = [];
   for (const r of pass.running) {
     if (r.priority >= base) break;
-    if (r.unit.preemptible && !pass.evicted.has(r.unit.id)) candidates.push(r);
+    if (!r.unit.preemptible || pass.evicted.has(r.unit.id)) continue;
+    // The first candidate that is enough alone is what the minimal search would pick.
+    if (covers(freedBy(r, r.unit.preemption), deficit)) {
+      evict(pass, r, entry, 'Preempted');
+      return true;
+    }
+    candidates.push(r);
   }
   if (candidates.length === 0) return false;
-  const victims = chooseVictims(deficitOf(entry.demand, pass.free), candidates.map((c) => ({ id: c.unit.id, demand: freedBy(c, c.unit.preemption) })));
+  const victims = chooseVictims(deficit, candidates.map((c) => ({ id: c.unit.id, demand: freedBy(c, c.unit.preemption) })));
   if (victims === undefined) return false;
   const chosen = new Set(victims.map((v) => v.id));
   for (const c of candidates) if (chosen.has(c.unit.id)) evict(pass, c, entry, 'Preempted');
