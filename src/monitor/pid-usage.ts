@@ -9,6 +9,7 @@ import type { ResourceUsage } from '../model/usage.ts';
 import { TICKS_PER_SECOND, type IoBytes, type StatUsage } from './proc-parse.ts';
 
 const MS_PER_TICK = 1000 / TICKS_PER_SECOND;
+const MIN_AGE_MS = 100;
 
 /**
  * A process that used no CPU since its previous sample cannot have opened files or done I/O
@@ -52,7 +53,8 @@ export function needsDetail(pid: number, stat: StatUsage, before: PidSample | un
  */
 export function pidSample(stat: StatUsage, before: PidSample | undefined, now: number, detail: PidDetail | undefined): PidSample {
   const same = before !== undefined && before.stat.startTicks === stat.startTicks ? before : undefined;
-  const age = now - stat.startTicks * MS_PER_TICK;
+  // Ages are known to a tick only; a process younger than MIN_AGE_MS is averaged over that much.
+  const age = Math.max(MIN_AGE_MS, now - stat.startTicks * MS_PER_TICK);
   const ticks = stat.cpuTicks - (same?.stat.cpuTicks ?? 0);
   const cpu = round2((Math.max(0, ticks) * MS_PER_TICK * 100) / Math.max(1, same ? now - same.at : age));
   if (!detail && same) return { ...same, stat, at: now, cpu };

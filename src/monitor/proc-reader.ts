@@ -34,7 +34,7 @@ const buffer = Buffer.alloc(4096);
 export const procSource: ProcSource = {
   pids() {
     const pids: number[] = [];
-    for (const name of readdirSync('/proc')) {
+    for (const name of listQuietly('/proc')) {
       const code = name.charCodeAt(0);
       if (code >= 48 && code <= 57) pids.push(Number(name));
     }
@@ -107,6 +107,14 @@ function readStat(pid: number, keep: boolean): string | undefined {
 function budget(): number {
   heldBudget ??= Math.floor(Number(/^Max open files\s+(\d+)/m.exec(readSmall('/proc/self/limits') ?? '')?.[1] ?? 1024) / 4);
   return heldBudget;
+}
+
+function listQuietly(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function closeQuietly(fd: number): void {

@@ -17,6 +17,12 @@ void it('CPU is the growth of utime+stime over the wall time between two samples
   assert.equal(spinning.cpu, 100);
 });
 
+void it('a process seen within a tick of its start is averaged over at least 100 ms, not over nothing', () => {
+  const newborn = pidSample(stat(2), undefined, 10_000, detail(4096));
+  assert.equal(newborn.cpu, 20);
+  assert.equal(newborn.writeBps, 40_960);
+});
+
 void it('disk rates are the growth of read_bytes and write_bytes since the detail was last read', () => {
   const first = pidSample(stat(0), undefined, 12_000, detail(2_000_000, 0));
   assert.equal(first.writeBps, 1_000_000);
