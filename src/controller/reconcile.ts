@@ -103,6 +103,7 @@ function reportTransitions(deps: ReconcileDeps, key: ObjectKey, instances: reado
     if (instance.exit && instance.exit.reason !== 'SpawnError') {
       const failed = !instance.exit.requested && (instance.exit.code !== 0 || instance.exit.signal !== null);
       deps.events.record({
+        at: instance.exit.at,
         object: key,
         instance: instance.id,
         type: failed ? 'Warning' : 'Normal',

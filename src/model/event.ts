@@ -16,5 +16,6 @@ export interface TendEvent {
 
 /** Where events go; the controller never cares how they are stored. */
 export interface EventSink {
-  record(event: Omit<TendEvent, 'time'>): void;
+  /** Records an event that happens now, or at `at` (ms since the epoch) when it was seen late (an exit). */
+  record(event: Omit<TendEvent, 'time'> & { readonly at?: number }): void;
 }

@@ -32,8 +32,8 @@ export function openEventLog(stateDir: string | undefined, clock: Clock): EventL
   const listeners = new Set<(event: TendEvent) => void>();
   const file = stateDir === undefined ? undefined : createAppender(eventLogPath(stateDir));
   return {
-    record(partial) {
-      const event: TendEvent = { time: new Date(clock.now()).toISOString(), ...partial };
+    record({ at, ...partial }) {
+      const event: TendEvent = { time: new Date(at ?? clock.now()).toISOString(), ...partial };
       ring.push(event);
       if (ring.length > RING_SIZE) ring.splice(0, ring.length - RING_SIZE);
       file?.append(`${JSON.stringify(event)}\n`);
