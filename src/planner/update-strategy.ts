@@ -49,8 +49,9 @@ export function planRecreate(
 
 /**
  * RollingUpdate: restarts stale instances lowest index first while fewer than
- * `max(1, maxUnavailable + maxSurge)` slots are down (see {@link isDown}); missing and exited
- * slots get their start decision meanwhile.
+ * `max(1, maxUnavailable + maxSurge)` slots are down (see {@link isDown}); a stale instance that
+ * is down already (not Ready) is replaced without waiting for the budget, as it serves nothing.
+ * Missing and exited slots get their start decision meanwhile.
  */
 export function planRollingUpdate(
   actions: Action[],
@@ -63,8 +64,9 @@ export function planRollingUpdate(
   slots.forEach((instance, replica) => {
     if (instance?.state === 'running') {
       const health = healthDecision(d, instance);
-      if (health?.type !== 'stop' && budget > 0 && isStale(d, instance)) {
-        budget--;
+      const down = isDown(d, instance);
+      if (health?.type !== 'stop' && (budget > 0 || down) && isStale(d, instance)) {
+        if (!down) budget--;
         actions.push(restartAction(d, instance, staleReason(d, instance), staleMessage(d, instance)));
       } else if (health !== undefined) actions.push(health);
     } else if (instance?.state !== 'stopping') {
@@ -75,12 +77,16 @@ export function planRollingUpdate(
 }
 
 // Slots that use the update budget: missing, stopping, running but not available, or exited and
-// not completed for good.
+// not completed for good. A running instance of an older spec that no probe has looked at yet
+// (adopted by a controller that just started) is presumed available, as it was before.
 // A completed instance (clean exit the policy does not restart) is done, not down; a failed one
 // of the current spec is down, so a revision that fails halts the rollout.
 function isDown(d: DesiredObject, instance: ObservedInstance | undefined): boolean {
   if (instance === undefined || instance.state === 'stopping') return true;
-  if (instance.state === 'running') return !isAvailable(d.object.spec, healthOf(d.health, instance));
+  if (instance.state === 'running') {
+    const health = healthOf(d.health, instance);
+    return (health !== undefined || !isStale(d, instance)) && !isAvailable(d.object.spec, health);
+  }
   const exit = exitInfoOf(instance);
   const completed = !exit.requested && !isFailedExit(exit) && !shouldRestart(d.object.spec.restartPolicy, exit);
   return !completed || isStale(d, instance);

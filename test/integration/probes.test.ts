@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { FIXTURES, createWorld, itemOf, processManifest, waitFor, type Item, type World } from './harness.ts';
@@ -58,6 +58,7 @@ before(async () => {
   world.write('gated.yaml', processManifest('gated', sleep, 'backoff: {initialDelay: 100ms, jitter: 0}', 'probes:',
     `  startup: {exec: [${node}, ${fixture('check-file.js')}, ${flagPath('started')}], ${FAST}}`,
     `  liveness: {exec: ["false"], ${FAST}, failureThreshold: 1}`));
+  world.write('hung.yaml', processManifest('hung', sleep, 'probes: {readiness: {exec: ["sh", "-c", "sleep 31.7"], period: 200ms, timeout: 300ms}}'));
   world.write('slow.yaml', processManifest('slow', sleep, 'restartPolicy: Never', 'startupTimeout: 1s', `probes: {startup: {exec: ["false"], ${FAST}}}`));
   await world.up();
 });
@@ -106,6 +107,26 @@ test('startup gates liveness: Starting and unrestarted until the startup probe p
   assert.equal(instance?.probes?.liveness, undefined, 'liveness has not run');
   flag('started', 'ok');
   await waitFor('gated restarted by liveness', () => (instancesOf('process/gated')[0]?.restarts ?? 0) >= 1);
+});
+
+// Processes whose command line holds `text`.
+function processesWith(text: string): number {
+  let count = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'latin1').includes(text)) count++;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return count;
+}
+
+test('a hung exec probe fails at its timeout and is killed', async () => {
+  await waitFor('hung probe timed out 3 times', () => (instancesOf('process/hung')[0]?.probes?.readiness?.failures ?? 0) >= 3);
+  assert.match(instancesOf('process/hung')[0]?.probes?.readiness?.message ?? '', /timed out after 300ms/);
+  assert.ok(processesWith('sleep 31.7') <= 1, 'timed-out checks do not pile up');
 });
 
 test('startupTimeout stops an instance that never starts (StartupTimeout, then its policy)', async () => {

@@ -89,7 +89,19 @@ void describe('plan: readiness gates a rolling update', () => {
   run([
     { name: 'the new instance is ready: the next old one is restarted', mutate: [readiness, updating], health: { 'web-0': {}, 'web-1': {} }, expected: (e) => [e.restart(1, 'SpecChanged')] },
     { name: 'the new instance is not ready: the old one keeps running', mutate: [readiness, updating], health: { 'web-0': { ready: false }, 'web-1': {} }, expected: () => [] },
-    { name: 'not probed yet counts as not ready', mutate: [readiness, updating], health: {}, expected: () => [] },
+    { name: 'a new instance not probed yet counts as not ready', mutate: [readiness, updating], health: { 'web-1': {} }, expected: () => [] },
+    {
+      name: 'an old instance not probed yet is presumed available',
+      mutate: [readiness, withInstances(running(0, { specHash: OLD_HASH }), running(1, { specHash: OLD_HASH }))],
+      health: {},
+      expected: (e) => [e.restart(0, 'SpecChanged')],
+    },
+    {
+      name: 'an old instance that is not ready is replaced without waiting for the budget',
+      mutate: [readiness, updating],
+      health: { 'web-0': { ready: false }, 'web-1': { ready: false } },
+      expected: (e) => [e.restart(1, 'SpecChanged')],
+    },
     { name: 'without a readiness probe running counts as available', mutate: [updating], health: {}, expected: (e) => [e.restart(1, 'SpecChanged')] },
   ]);
 });
