@@ -57,7 +57,7 @@ export function pidSample(stat: StatUsage, before: PidSample | undefined, now: n
   const age = Math.max(MIN_AGE_MS, now - stat.startTicks * MS_PER_TICK);
   const ticks = stat.cpuTicks - (same?.stat.cpuTicks ?? 0);
   const cpu = round2((Math.max(0, ticks) * MS_PER_TICK * 100) / Math.max(1, same ? now - same.at : age));
-  if (!detail && same) return { ...same, stat, at: now, cpu };
+  if (!detail && same) return withFigures(same, stat, now, cpu);
   const fresh = detail ?? { fds: 0, sockets: 0 };
   const io = fresh.io;
   if (!io) return { stat, at: now, cpu, detail: fresh, detailAt: now };
@@ -82,8 +82,18 @@ export function groupUsage(members: readonly PidSample[], pageSize: number): Res
     read += m.readBps;
     written += m.writeBps;
   }
-  const usage = { cpu: round2(cpu), memory, fds, threads, sockets };
-  return ioSeen ? { ...usage, diskReadBps: read, diskWriteBps: written } : usage;
+  // Built whole, not spread: this runs for every instance each interval.
+  return ioSeen
+    ? { cpu: round2(cpu), memory, fds, threads, sockets, diskReadBps: read, diskWriteBps: written }
+    : { cpu: round2(cpu), memory, fds, threads, sockets };
+}
+
+// The previous sample's detail and disk rates with a fresh stat.
+function withFigures(before: PidSample, stat: StatUsage, now: number, cpu: number): PidSample {
+  const { detail, detailAt, readBps, writeBps } = before;
+  return readBps === undefined || writeBps === undefined
+    ? { stat, at: now, cpu, detail, detailAt }
+    : { stat, at: now, cpu, detail, detailAt, readBps, writeBps };
 }
 
 function round2(n: number): number {
