@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Action } from '../../src/model/action.ts';
 import type { InstanceHealth, ProbeSpec } from '../../src/model/health.ts';
 import { exitOf, type ObservedInstance } from '../../src/model/instance.ts';
+import { classifyExit } from '../../src/planner/failures.ts';
 import { instancePhase, objectPhase } from '../../src/planner/phase.ts';
 import { plan } from '../../src/planner/plan.ts';
 import type { Expect, Fixture, Mutator } from './fixtures.ts';
@@ -126,6 +127,11 @@ void describe('after a health stop', () => {
   void it('the exit carries the failure reason and is not a requested one', () => {
     assert.deepEqual(exitOf(stopping, { code: null, signal: 'SIGTERM', reason: 'Exited' }, NOW), { code: null, signal: 'SIGTERM', reason: 'LivenessFailure', at: NOW, requested: false });
     assert.equal(exitOf({ ...stopping, stopReason: 'SpecChanged' }, { code: 0, signal: null, reason: 'Exited' }, NOW).requested, true);
+  });
+  void it('is classified as that failure type', () => {
+    const exit = exitOf(stopping, { code: null, signal: 'SIGTERM', reason: 'Exited' }, NOW);
+    assert.equal(classifyExit(exit, stopping.stopReason), 'LivenessFailure');
+    assert.equal(classifyExit({ ...exit, reason: 'StartupTimeout' }), 'StartupTimeout');
   });
   const afterStop = (reason: 'LivenessFailure' | 'StartupTimeout') => withInstances(running(0), exited(1, { code: null, signal: 'SIGTERM', reason }));
   run([
