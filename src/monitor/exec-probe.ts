@@ -20,8 +20,8 @@ export interface ExecProbeTarget {
 
 const OUTPUT_LIMIT = 2048;
 
-/** Runs `command` for `target`; fails on a non-zero exit, a spawn error or after `timeoutMs`. */
-export function probeExec(clock: Clock, command: readonly string[], target: ExecProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
+/** Runs `command` for `target`; fails on a non-zero exit, a spawn error, after `timeoutMs` or when `signal` aborts. */
+export function probeExec(clock: Clock, command: readonly string[], target: ExecProbeTarget, timeoutMs: number, signal?: AbortSignal): Promise<ProbeOutcome> {
   return settleWithin(clock, timeoutMs, (settle) => {
     const [file = '', ...args] = command;
     const user = process.getuid?.() === 0 ? runAs(target.spec) : undefined;
@@ -38,7 +38,7 @@ export function probeExec(clock: Clock, command: readonly string[], target: Exec
     child.once('error', (error) => settle({ ok: false, message: `cannot run ${file}: ${error.message}` }));
     child.once('close', (code, signal) => settle({ ok: code === 0, message: exitMessage(code, signal, output) }));
     return () => killGroup(child.pid);
-  });
+  }, signal);
 }
 
 function probeEnv(target: ExecProbeTarget): NodeJS.ProcessEnv {

@@ -15,22 +15,25 @@ export type Settle = (outcome: ProbeOutcome) => void;
 
 /**
  * Runs `begin`, which starts a check and returns how to cut it; resolves with the first outcome
- * it settles, or a failure after `timeoutMs` (then the check is cut).
+ * it settles, or a failure after `timeoutMs` or when `signal` aborts (then the check is cut).
  * @example
  * await settleWithin(clock, 1000, (settle) => { const s = connect(port, () => settle(ok)); return () => s.destroy(); });
  */
-export function settleWithin(clock: Clock, timeoutMs: number, begin: (settle: Settle) => () => void): Promise<ProbeOutcome> {
+export function settleWithin(clock: Clock, timeoutMs: number, begin: (settle: Settle) => () => void, signal?: AbortSignal): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     let done = false;
     let cut: () => void = () => undefined;
+    const onAbort = (): void => settle({ ok: false, message: 'cancelled' });
     const settle: Settle = (outcome) => {
       if (done) return;
       done = true;
       cancel();
+      signal?.removeEventListener('abort', onAbort);
       cut();
       resolve(outcome);
     };
     const cancel = clock.after(timeoutMs, () => settle({ ok: false, message: `timed out after ${timeoutMs}ms` }));
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       cut = begin(settle);
     } catch (error) {

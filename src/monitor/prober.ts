@@ -8,6 +8,7 @@
  * probes never starve the loop. A change of an instance's started, ready or liveness state, or a
  * probe's success turning to failure or back, notifies subscribers with the object's key.
  */
+import { setMaxListeners } from 'node:events';
 import type { EventSink } from '../model/event.ts';
 import type { Health, HealthSource, InstanceHealth, ObjectHealth, ProbeCheck, ProbeKind } from '../model/health.ts';
 import type { ObservedInstance } from '../model/instance.ts';
@@ -31,8 +32,8 @@ export interface ProbeTarget {
   readonly current: boolean;
 }
 
-/** Runs one check for a target; never rejects. */
-export type ProbeRunner = (check: ProbeCheck, target: ProbeTarget, timeoutMs: number) => Promise<ProbeOutcome>;
+/** Runs one check for a target, cut when `signal` aborts; never rejects. */
+export type ProbeRunner = (check: ProbeCheck, target: ProbeTarget, timeoutMs: number, signal: AbortSignal) => Promise<ProbeOutcome>;
 
 export interface ProberOptions {
   readonly clock: Clock;
@@ -47,7 +48,7 @@ export interface ProberOptions {
 export interface Prober extends HealthSource {
   /** The instances that run now; probes of instances not named stop, new ones start. */
   sync(targets: readonly ProbeTarget[]): void;
-  /** Stops scheduling; checks under way finish unrecorded. */
+  /** Stops scheduling and cuts the checks under way (an exec check's processes are killed). */
   close(): void;
 }
 
@@ -58,8 +59,8 @@ interface Entry {
 
 /** The real checks. */
 export function realProbeRunner(clock: Clock): ProbeRunner {
-  return (check, target, timeoutMs) => {
-    if (check.type === 'exec') return probeExec(clock, check.command, target, timeoutMs);
+  return (check, target, timeoutMs, signal) => {
+    if (check.type === 'exec') return probeExec(clock, check.command, target, timeoutMs, signal);
     if (check.type === 'http') return probeHttp(clock, check.url, check.headers, timeoutMs);
     return probeTcp(clock, check.host, check.port, timeoutMs);
   };
@@ -89,12 +90,15 @@ class ProberImpl implements Prober {
   #inFlight = 0;
   #timer: { at: number; cancel: Cancel } | undefined;
   #closed = false;
+  readonly #abort = new AbortController();
 
   constructor(options: ProberOptions) {
     this.#clock = options.clock;
     this.#run = options.run ?? realProbeRunner(options.clock);
     this.#events = options.events;
     this.#maxInFlight = options.maxInFlight ?? 64;
+    // Every check under way listens for the close; up to maxInFlight at once is expected.
+    setMaxListeners(this.#maxInFlight + 1, this.#abort.signal);
   }
 
   health(): Health {
@@ -132,6 +136,7 @@ class ProberImpl implements Prober {
 
   close(): void {
     this.#closed = true;
+    this.#abort.abort();
     this.#timer?.cancel();
     this.#timer = undefined;
   }
@@ -169,7 +174,7 @@ class ProberImpl implements Prober {
     entry.book = markLaunched(entry.book, entry.target.spec.probes, kind, now);
     this.#inFlight++;
     const book = entry.book;
-    void this.#run(spec.check, entry.target, spec.timeoutMs)
+    void this.#run(spec.check, entry.target, spec.timeoutMs, this.#abort.signal)
       .catch((error: unknown) => ({ ok: false, message: (error as Error).message }))
       .then((outcome) => {
         this.#inFlight--;

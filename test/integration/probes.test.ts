@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { FIXTURES, createWorld, itemOf, processManifest, waitFor, type Item, type World } from './harness.ts';
 
 interface ProbedInstance {
@@ -58,7 +58,7 @@ before(async () => {
   world.write('gated.yaml', processManifest('gated', sleep, 'backoff: {initialDelay: 100ms, jitter: 0}', 'probes:',
     `  startup: {exec: [${node}, ${fixture('check-file.js')}, ${flagPath('started')}], ${FAST}}`,
     `  liveness: {exec: ["false"], ${FAST}, failureThreshold: 1}`));
-  world.write('hung.yaml', processManifest('hung', sleep, 'probes: {readiness: {exec: ["sh", "-c", "sleep 31.7"], period: 200ms, timeout: 300ms}}'));
+  world.write('hung.yaml', processManifest('hung', sleep, `probes: {readiness: {exec: ["sh", "-c", ${hungCheck()}], period: 200ms, timeout: 300ms}}`));
   world.write('slow.yaml', processManifest('slow', sleep, 'restartPolicy: Never', 'startupTimeout: 1s', `probes: {startup: {exec: ["false"], ${FAST}}}`));
   await world.up();
 });
@@ -109,6 +109,15 @@ test('startup gates liveness: Starting and unrestarted until the startup probe p
   await waitFor('gated restarted by liveness', () => (instancesOf('process/gated')[0]?.restarts ?? 0) >= 1);
 });
 
+// A check that hangs for 5 s; its shell's command line names this world, so only its own count.
+function hungCheck(): string {
+  return JSON.stringify(`sleep 5; : ${hungToken()}`);
+}
+
+function hungToken(): string {
+  return `hung-${basename(world.root)}`;
+}
+
 // Processes whose command line holds `text`.
 function processesWith(text: string): number {
   let count = 0;
@@ -126,7 +135,8 @@ function processesWith(text: string): number {
 test('a hung exec probe fails at its timeout and is killed', async () => {
   await waitFor('hung probe timed out 3 times', () => (instancesOf('process/hung')[0]?.probes?.readiness?.failures ?? 0) >= 3);
   assert.match(instancesOf('process/hung')[0]?.probes?.readiness?.message ?? '', /timed out after 300ms/);
-  assert.ok(processesWith('sleep 31.7') <= 1, 'timed-out checks do not pile up');
+  // Three checks have timed out; left alive they would all still sleep. One may be starting or dying.
+  assert.ok(processesWith(hungToken()) < 3, 'timed-out checks do not pile up');
 });
 
 test('startupTimeout stops an instance that never starts (StartupTimeout, then its policy)', async () => {

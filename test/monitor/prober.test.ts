@@ -31,7 +31,9 @@ function setup(probes: ProbeSet, options: { maxInFlight?: number; hang?: boolean
   const ran: string[] = [];
   const pending: (() => void)[] = [];
   const events: Omit<TendEvent, 'time'>[] = [];
-  const run = (check: ProbeCheck): Promise<ProbeOutcome> => {
+  const signals: AbortSignal[] = [];
+  const run = (check: ProbeCheck, _target: ProbeTarget, _timeoutMs: number, signal: AbortSignal): Promise<ProbeOutcome> => {
+    signals.push(signal);
     const port = check.type === 'tcp' ? check.port : 0;
     ran.push(`${clock.now()}:${port}`);
     const outcome = { ok: answers.get(port) === true, message: `port ${port}` };
@@ -43,7 +45,7 @@ function setup(probes: ProbeSet, options: { maxInFlight?: number; hang?: boolean
   prober.subscribe((key) => notified.push(key));
   const target = (instance: string, pid = 10): ProbeTarget => ({ object: 'process/web', instance, replica: 0, pid, startedAt: 0, spec: { ...SPEC, probes }, current: true });
   const health = (instance = 'web-0') => prober.health().get('process/web')?.get(instance);
-  return { clock, answers, ran, pending, events, prober, notified, target, health };
+  return { clock, answers, ran, pending, events, prober, notified, target, health, signals };
 }
 
 // Lets resolved probe promises record their outcomes.
@@ -128,5 +130,13 @@ void describe('prober', () => {
     for (const resolve of w.pending.splice(0)) resolve();
     await flush();
     assert.equal(w.ran.length, 4);
+  });
+
+  void it('close cuts the checks under way and schedules nothing more', () => {
+    const w = setup({ liveness: probe(LIVENESS) }, { hang: true });
+    w.prober.sync([w.target('web-0')]);
+    w.prober.close();
+    assert.equal(w.signals[0]?.aborted, true);
+    assert.equal(w.clock.pending, 0);
   });
 });
