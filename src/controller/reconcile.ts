@@ -6,11 +6,12 @@
 import type { Action, ActionResult } from '../model/action.ts';
 import type { EventSink } from '../model/event.ts';
 import type { Health } from '../model/health.ts';
-import type { ObservedInstance } from '../model/instance.ts';
+import type { ExitInfo, ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { describeExit } from '../planner/actions.ts';
+import { classifyExit } from '../planner/failures.ts';
 import { planObject } from '../planner/plan.ts';
 import type { HistoryStore } from './store.ts';
 
@@ -99,7 +100,7 @@ function reportTransitions(deps: ReconcileDeps, key: ObjectKey, instances: reado
   for (const instance of instances) {
     if (instance.state !== 'exited' || deps.memory.reported.has(instance)) continue;
     deps.memory.reported.add(instance);
-    if (instance.exit) deps.history.recordExit(key, instance.replica, instance.exit);
+    if (instance.exit) recordEnd(deps, key, instance, instance.exit);
     if (instance.exit && instance.exit.reason !== 'SpawnError') {
       const failed = !instance.exit.requested && (instance.exit.code !== 0 || instance.exit.signal !== null);
       deps.events.record({
@@ -112,6 +113,21 @@ function reportTransitions(deps: ReconcileDeps, key: ObjectKey, instances: reado
       });
     }
   }
+}
+
+// Keeps how the slot's instance ended, and the failure when it was one.
+function recordEnd(deps: ReconcileDeps, key: ObjectKey, instance: ObservedInstance, exit: ExitInfo): void {
+  deps.history.recordExit(key, instance.replica, exit);
+  const type = classifyExit(exit, instance.stopReason);
+  if (type === undefined) return;
+  deps.history.recordFailure(key, {
+    at: exit.at,
+    instance: instance.id,
+    type,
+    exitCode: exit.code,
+    signal: exit.signal,
+    ...(exit.stderrTail ? { stderrTail: exit.stderrTail } : {}),
+  });
 }
 
 function announceBackoff(deps: ReconcileDeps, key: ObjectKey, instance: string, until: number, message: string): void {
@@ -140,6 +156,7 @@ function recordResult(deps: ReconcileDeps, result: ActionResult): void {
     const attempt = action.type === 'start' ? action.backoffAttempt : 0;
     const counts = action.type === 'start' && action.countsAsRestart;
     deps.history.recordStart(action.object, action.replica, attempt, counts);
+    deps.history.recordRecovery(action.object, action.instance, deps.clock.now());
     deps.memory.backoff.delete(action.instance);
   }
   deps.events.record({

@@ -4,10 +4,12 @@
  * Field names here are a contract (SPEC §2): add freely, rename none.
  */
 import type { Plan } from '../model/action.ts';
+import type { FailureRecord } from '../model/failure.ts';
 import type { History, SlotHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { ResourceUsage } from '../model/usage.ts';
 import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type ProcessObject, type ProcessSpec } from '../model/object.ts';
+import { recoveryStats, type RecoveryStats } from '../planner/failures.ts';
 import { instancePhase, isInstanceReady, objectPhase } from '../planner/phase.ts';
 import { healthOf, NO_HEALTH } from '../planner/health.ts';
 import type { Health, ObjectHealth, ProbeKind, ProbeResult } from '../model/health.ts';
@@ -57,8 +59,22 @@ export interface ObjectView {
     readonly readyReplicas: number;
     readonly restarts: number;
     readonly override?: { readonly type: string; readonly at: string };
+    /** Failures of the instances, newest last (bounded), with ISO times. */
+    readonly failures: readonly FailureView[];
+    readonly recovery: RecoveryStats;
   };
   readonly instances: readonly InstanceView[];
+}
+
+/** A failure as `status.failures[]` shows it. */
+export interface FailureView {
+  readonly at: string;
+  readonly instance: string;
+  readonly type: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stderrTail: string | null;
+  readonly recoveredAt: string | null;
 }
 
 export interface StatusInput {
@@ -106,6 +122,8 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
       readyReplicas: summary.readyReplicas,
       restarts: views.reduce((n, v) => n + v.restarts, 0),
       ...(override ? { override: { type: override.type, at: new Date(override.at).toISOString() } } : {}),
+      failures: (history?.failures ?? []).map(failureView),
+      recovery: recoveryStats(history?.failures ?? []),
     },
     instances: views,
   };
@@ -152,6 +170,18 @@ function specView(spec: ProcessSpec): Record<string, unknown> {
   const secret = new Set(secretEnv);
   const shown = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, secret.has(k) ? REDACTED : v]));
   return { ...rest, env: shown };
+}
+
+function failureView(f: FailureRecord): FailureView {
+  return {
+    at: new Date(f.at).toISOString(),
+    instance: f.instance,
+    type: f.type,
+    exitCode: f.exitCode,
+    signal: f.signal,
+    stderrTail: f.stderrTail ?? null,
+    recoveredAt: f.recoveredAt === undefined ? null : new Date(f.recoveredAt).toISOString(),
+  };
 }
 
 /** What a secret value is shown as. */

@@ -4,7 +4,9 @@
  */
 import { enableMapSet, produce, type Draft } from 'immer';
 import type { History, ObjectHistory, Override } from '../model/history.ts';
+import type { FailureRecord } from '../model/failure.ts';
 import type { ExitInfo } from '../model/instance.ts';
+import { appendFailure, markRecovered } from '../planner/failures.ts';
 import type { ObjectKey } from '../model/object.ts';
 
 enableMapSet();
@@ -24,6 +26,10 @@ export interface HistoryStore {
   recordStart(key: ObjectKey, replica: number, backoffAttempt: number, countsAsRestart: boolean): void;
   /** An instance in `replica` ended. */
   recordExit(key: ObjectKey, replica: number, exit: ExitInfo): void;
+  /** An instance failed: appended to the object's bounded failure history. */
+  recordFailure(key: ObjectKey, failure: FailureRecord): void;
+  /** A new instance runs in the slot of `instance`: its newest failure is recovered. */
+  recordRecovery(key: ObjectKey, instance: string, at: number): void;
   setOverride(key: ObjectKey, override: Override | undefined): void;
   requestRestart(key: ObjectKey, at: number): void;
   /** The object and all its instances are gone. */
@@ -32,14 +38,17 @@ export interface HistoryStore {
   trimSlots(key: ObjectKey, replicas: number): void;
 }
 
-const EMPTY: ObjectHistory = { generation: 0, contentHash: '', slots: {} };
+// A fresh history entry, mutable for the recipe that fills it.
+function emptyEntry(): Draft<ObjectHistory> {
+  return { generation: 0, contentHash: '', slots: {} };
+}
 
 /** Creates a store, optionally from a persisted history. */
 export function createHistoryStore(initial: History = new Map()): HistoryStore {
   let state: History = initial;
   const update = (key: ObjectKey, recipe: (draft: Draft<ObjectHistory>) => void): void => {
     state = produce(state, (draft) => {
-      const entry: Draft<ObjectHistory> = draft.get(key) ?? structuredClone(EMPTY);
+      const entry = draft.get(key) ?? emptyEntry();
       recipe(entry);
       draft.set(key, entry);
     });
@@ -52,7 +61,7 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
       // One produce for the whole batch: a load of many objects copies the map once.
       state = produce(state, (draft) => {
         for (const { key, contentHash, keepOverride } of stale) {
-          const entry: Draft<ObjectHistory> = draft.get(key) ?? structuredClone(EMPTY);
+          const entry = draft.get(key) ?? emptyEntry();
           entry.generation += 1;
           entry.contentHash = contentHash;
           if (!keepOverride) delete entry.override;
@@ -70,6 +79,18 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
     recordExit(key, replica, exit) {
       update(key, (h) => {
         h.slots[replica] = { ...(h.slots[replica] ?? { restarts: 0, backoffAttempt: 0 }), lastExit: exit };
+      });
+    },
+    recordFailure(key, failure) {
+      update(key, (h) => {
+        h.failures = appendFailure(h.failures ?? [], failure);
+      });
+    },
+    recordRecovery(key, instance, at) {
+      const failures = state.get(key)?.failures;
+      if (!failures || markRecovered(failures, instance, at) === failures) return;
+      update(key, (h) => {
+        h.failures = [...markRecovered(h.failures ?? [], instance, at)];
       });
     },
     setOverride(key, override) {

@@ -2,6 +2,7 @@
  * What the controller remembers between passes, per object: the parts of the past that the
  * planner needs and that cannot be read off the running processes. Persisted in the state file.
  */
+import type { FailureRecord } from './failure.ts';
 import type { ExitInfo } from './instance.ts';
 import type { ObjectKey } from './object.ts';
 
@@ -33,6 +34,8 @@ export interface ObjectHistory {
   readonly restartRequestedAt?: number;
   /** Keyed by replica index. */
   readonly slots: Readonly<Record<number, SlotHistory>>;
+  /** Failures of the object's instances, newest last, bounded (`FAILURE_HISTORY_LIMIT`). */
+  readonly failures?: readonly FailureRecord[];
 }
 
 export type History = ReadonlyMap<ObjectKey, ObjectHistory>;

@@ -58,6 +58,8 @@ export interface ExitInfo {
   /** True when tend asked it to stop (stop action); such exits are not failures. */
   readonly requested: boolean;
   readonly message?: string;
+  /** The last lines the program wrote to stderr, read when it ended on its own. */
+  readonly stderrTail?: string;
 }
 
 export interface ObservedInstance {

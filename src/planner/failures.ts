@@ -2,25 +2,8 @@
  * Failures: how an instance's end is classified, the bounded failure history of an object, and
  * its recovery statistics. Pure; the controller keeps the history and asks these functions.
  */
+import type { FailureRecord, FailureType } from '../model/failure.ts';
 import type { ExitInfo } from '../model/instance.ts';
-
-/** Failure types, as `status.failures[].type` prints them. */
-export const FAILURE_TYPES = ['Crash', 'StartupTimeout', 'LivenessFailure', 'ResourceExhaustion', 'DependencyFailure', 'HookFailure', 'Timeout'] as const;
-export type FailureType = (typeof FAILURE_TYPES)[number];
-
-/** One failure of an instance. */
-export interface FailureRecord {
-  /** ms since the epoch. */
-  readonly at: number;
-  readonly instance: string;
-  readonly type: FailureType;
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  /** The last lines the instance wrote to stderr, when known. */
-  readonly stderrTail?: string;
-  /** When a replacement in the same slot was running again. */
-  readonly recoveredAt?: number;
-}
 
 /** Most failures kept per object; older ones drop off (statistics count what is kept). */
 export const FAILURE_HISTORY_LIMIT = 100;

@@ -54,3 +54,16 @@ test('trimSlots drops removed replicas and drop forgets the object', () => {
   store.drop('process/web');
   assert.equal(store.get().has('process/web'), false);
 });
+
+test('failures are appended, bounded, and the newest of an instance is marked recovered', () => {
+  const store = createHistoryStore();
+  for (let i = 0; i < 105; i++) store.recordFailure('process/web', { at: i, instance: 'web-0', type: 'Crash', exitCode: 1, signal: null });
+  const failures = store.get().get('process/web')?.failures ?? [];
+  assert.equal(failures.length, 100);
+  const before = store.get();
+  store.recordRecovery('process/web', 'web-1', 500);
+  assert.equal(store.get(), before, 'no failure of web-1: nothing changes');
+  store.recordRecovery('process/web', 'web-0', 500);
+  assert.equal(store.get().get('process/web')?.failures?.at(-1)?.recoveredAt, 500);
+  assert.equal(store.get().get('process/web')?.failures?.at(-2)?.recoveredAt, undefined);
+});

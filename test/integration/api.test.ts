@@ -28,7 +28,7 @@ test('get -o json keeps the field names of the contract', () => {
   const item = itemOf(world.items(), 'process/web') as unknown as Record<string, unknown>;
   for (const key of ['kind', 'name', 'generation', 'status', 'instances']) assert.ok(key in item, key);
   const status = item.status as Record<string, unknown>;
-  for (const key of ['phase', 'readyReplicas']) assert.ok(key in status, `status.${key}`);
+  for (const key of ['phase', 'readyReplicas', 'failures', 'recovery']) assert.ok(key in status, `status.${key}`);
   const instance = (item.instances as Record<string, unknown>[])[0] ?? {};
   for (const key of ['id', 'pid', 'phase', 'ready', 'restarts', 'startedAt', 'lastExit', 'reason']) assert.ok(key in instance, `instances[].${key}`);
   assert.equal(item.kind, 'Process');

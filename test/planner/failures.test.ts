@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { ExitInfo } from '../../src/model/instance.ts';
-import { appendFailure, classifyExit, markRecovered, recoveryStats, type FailureRecord } from '../../src/planner/failures.ts';
+import type { FailureRecord } from '../../src/model/failure.ts';
+import { appendFailure, classifyExit, markRecovered, recoveryStats } from '../../src/planner/failures.ts';
 
 const exit = (patch: Partial<ExitInfo>): ExitInfo => ({ code: 0, signal: null, at: 1, reason: 'Exited', requested: false, ...patch });
 

@@ -59,10 +59,21 @@ function renderItem(item: Item, now: number): string {
   const table = rows.length ? renderTable(['ID', 'PHASE', 'REASON', 'PID', 'RESTARTS', 'AGE', 'LAST EXIT'], rows) : '<none>\n';
   const probes = renderProbes(item, now);
   const events = item.events.length ? item.events.map((e) => formatEvent(e)).join('\n') + '\n' : '<none>\n';
-  return `${lines.join('\n')}\n${indent(table)}${probes}Events:\n${indent(events)}`;
+  return `${lines.join('\n')}\n${indent(table)}${probes}${renderFailures(item)}Events:\n${indent(events)}`;
 }
 
 // One row per probe of each instance: its last result, streak and message.
+// The last ten failures, with the stderr each left, and the recovery statistics.
+function renderFailures(item: Item): string {
+  const { failures, recovery } = item.status;
+  if (failures.length === 0) return '';
+  const rate = recovery.recoveryRate === null ? '-' : `${Math.round(recovery.recoveryRate * 100)} %`;
+  const mttr = recovery.meanTimeToRecoverMs === null ? '-' : `${Math.round(recovery.meanTimeToRecoverMs)} ms`;
+  const rows = failures.slice(-10).map((f) => [f.at, f.instance, f.type, f.signal ?? `code ${f.exitCode ?? '?'}`, f.recoveredAt ?? '-', (f.stderrTail ?? '').split('\n').at(-1) ?? '']);
+  const table = renderTable(['AT', 'INSTANCE', 'TYPE', 'EXIT', 'RECOVERED', 'LAST STDERR LINE'], rows);
+  return `Failures:     ${recovery.failures}, recovered ${recovery.recoveries} (${rate}), mean time to recover ${mttr}\n${indent(table)}`;
+}
+
 function renderProbes(item: Item, now: number): string {
   const rows = item.instances.flatMap((i) =>
     Object.entries(i.probes ?? {}).map(([kind, p]) => [

@@ -25,6 +25,7 @@ import { AdoptedWatcher } from './adopted-watcher.ts';
 import { runningInstance, spawnErrorInstance, type Launch } from './instance-records.ts';
 import { InstanceTable } from './instance-table.ts';
 import { groupExists, isSignalName, signalGroup, signalGroupIfOurs } from './kill-group.ts';
+import { logPaths, readLogTail, STDERR_TAIL_LINES } from './log-files.ts';
 import { LogRotator, type RotatedInstance } from './log-rotator.ts';
 import { readBootTimeMs } from './proc-stat.ts';
 import { spawnInstance, type SpawnContext, type SpawnFailure } from './spawn-instance.ts';
@@ -279,10 +280,17 @@ class LocalExecutor implements Executor {
     if (!instance) return;
     // Members left after the SIGKILL (uninterruptible sleep) get the deadline's SIGKILL too.
     if (runtime.cancelGrace && !groupExists(instance.pid)) this.#cancelGrace(runtime);
-    this.#record({ ...instance, state: 'exited', exit: exitOf(instance, end, this.#clock.now()) });
+    const exit = exitOf(instance, end, this.#clock.now());
+    this.#record({ ...instance, state: 'exited', exit: exit.requested ? exit : this.#withStderrTail(exit, runtime.id) });
     if (runtime.forget) this.#table.remove(runtime.object, runtime.id);
     if (runtime.replacement && !this.#closed) this.#launchReplacement(runtime.replacement);
     else this.#notify(runtime.object);
+  }
+
+  // A program that ended on its own: the last lines of its stderr go into the failure history.
+  #withStderrTail(exit: ExitInfo, instance: string): ExitInfo {
+    const tail = readLogTail(logPaths(this.#spawn.stateDir, instance).err, STDERR_TAIL_LINES);
+    return tail ? { ...exit, stderrTail: tail } : exit;
   }
 
   #launchReplacement(action: RestartAction): void {
