@@ -65,7 +65,8 @@ test('UnlessStopped stays stopped after tend stop, across a controller restart',
   const pid = itemOf(world.items(), 'process/unless').instances[0]?.pid ?? 0;
   assert.equal(world.tend('stop', 'process/unless').code, 0);
   await waitFor('unless to stop', () => !alive(pid));
-  assert.equal(itemOf(world.items(), 'process/unless').status.phase, 'Stopped');
+  // The process is gone before the controller has handled its exit: wait for the phase too.
+  await waitFor('unless to be Stopped', () => itemOf(world.items(), 'process/unless').status.phase === 'Stopped');
   controller.kill('SIGKILL');
   await exited(controller);
   controller = await world.up();
