@@ -82,7 +82,16 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
   });
   const sampler = createSampler({ clock, source: procSource, instances: () => executor.snapshot().filter((i) => i.state !== 'exited') });
   const prober = createProber({ clock, events });
-  const syncProbes = (): void => prober.sync(probeTargets(controller.desired(), executor.snapshot()));
+  // Coalesced and off the exit → restart path: a burst of exits or starts syncs the prober once.
+  let probeSyncPending = false;
+  const syncProbes = (): void => {
+    if (probeSyncPending) return;
+    probeSyncPending = true;
+    clock.after(0, () => {
+      probeSyncPending = false;
+      prober.sync(probeTargets(controller.desired(), executor.snapshot()));
+    });
+  };
   executor.subscribe(syncProbes);
   const printed = new Set<string>();
   const cache: ManifestCache = new Map();
