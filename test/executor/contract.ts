@@ -10,6 +10,7 @@ import type { Executor } from '../../src/executor/executor.ts';
 import type { Action, RestartAction, StartAction, StopAction } from '../../src/model/action.ts';
 import type { ObservedInstance } from '../../src/model/instance.ts';
 import type { ObjectKey, ProcessSpec } from '../../src/model/object.ts';
+import { SPEC } from '../planner/fixtures.ts';
 
 /** An executor under test and how to clean up after it. */
 export interface ContractSubject {
@@ -32,26 +33,7 @@ export const SLEEP_FOREVER = fileURLToPath(new URL('../fixtures/sleep-forever.js
 
 /** A normalised spec with every default filled in. */
 export function makeSpec(command: readonly string[], overrides: Partial<ProcessSpec> = {}): ProcessSpec {
-  return {
-    command,
-    shell: false,
-    workingDir: tmpdir(),
-    env: {},
-    secretEnv: [],
-    replicas: 1,
-    restartPolicy: 'Always',
-    backoff: { strategy: 'exponential', initialDelayMs: 1000, maxDelayMs: 300_000, multiplier: 2, jitter: 0, resetAfterMs: 600_000 },
-    maxRestarts: 0,
-    stop: { signal: 'SIGTERM', gracePeriodMs: 5000 },
-    logs: { maxSizeBytes: 10 * 1024 * 1024, maxFiles: 5 },
-    startupTimeoutMs: 30_000,
-    probes: {},
-    updateStrategy: { type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 0 },
-    dependsOn: [],
-    priority: 0,
-    raw: {},
-    ...overrides,
-  };
+  return { ...SPEC, command, workingDir: tmpdir(), env: {}, replicas: 1, stop: { signal: 'SIGTERM', gracePeriodMs: 5000 }, ...overrides };
 }
 
 /** A start action for replica 0 of `object`. */
