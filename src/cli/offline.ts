@@ -26,6 +26,8 @@ export interface OfflineView {
   readonly observed: Observed;
   readonly history: History;
   readonly plan: Plan;
+  /** When it was read. */
+  readonly now: number;
   readonly diagnostics: readonly Diagnostic[];
   /** Set when the manifest directory could not be read. */
   readonly dirError?: string;
@@ -43,7 +45,7 @@ export async function readOffline(ctx: CliContext): Promise<OfflineView> {
   const objects = loaded.ok ? mergeLoad(book, loaded.files, now, 0).objects : mergeLoad(book, [], now, Infinity).objects;
   const desired: DesiredState = { objects, revision: loaded.ok ? loaded.revision : (persisted?.revision ?? '') };
   const planned = plan({ desired, observed, history: withGenerations(desired, history), now });
-  const base = { desired, observed, history, plan: planned, diagnostics: loaded.ok ? loaded.diagnostics : [] };
+  const base = { desired, observed, history, plan: planned, now, diagnostics: loaded.ok ? loaded.diagnostics : [] };
   return loaded.ok ? base : { ...base, dirError: loaded.message };
 }
 

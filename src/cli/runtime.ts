@@ -138,6 +138,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
         observed: await executor.observe(),
         history: controller.history(),
         plan: await controller.plan(),
+        now: clock.now(),
         health: prober.health(),
         usage: (i) => sampler.usage(i.object, i.id, i.pid),
       }),

@@ -12,6 +12,7 @@ import type { ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type StopPolicy } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
+import { resetCircuit } from '../planner/circuit-breaker.ts';
 import { plan } from '../planner/plan.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
 import { createWorkQueue } from './queue.ts';
@@ -168,7 +169,10 @@ export function createController(options: ControllerOptions): Controller {
       const generation = store.get().get(key)?.generation ?? 1;
       if (verb === 'stop') store.setOverride(key, { type: 'stopped', at: clock.now(), generation });
       else store.setOverride(key, undefined);
-      if (verb === 'restart') store.requestRestart(key, clock.now());
+      if (verb === 'restart') {
+        store.requestRestart(key, clock.now());
+        closeCircuitByOperator(key);
+      }
       events.record({ object: key, type: 'Normal', reason: operatorReason(verb), message: `operator ${verb} of ${key}` });
       queue.add(key);
       return true;
@@ -183,6 +187,14 @@ export function createController(options: ControllerOptions): Controller {
     shutdown: () => shutdownAll(executor, desired, () => closeQueue()),
     close: () => closeQueue(),
   };
+
+  // `tend restart` on an open circuit is the operator's override: closed, and said so.
+  function closeCircuitByOperator(key: ObjectKey): void {
+    const circuit = store.get().get(key)?.circuit;
+    if (!circuit || circuit.state === 'Closed') return;
+    store.setCircuit(key, resetCircuit());
+    events.record({ object: key, type: 'Warning', reason: 'CircuitClosed', message: 'circuit closed by the operator (tend restart): override of the circuit breaker' });
+  }
 
   function closeQueue(): void {
     closed = true;

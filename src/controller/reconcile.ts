@@ -7,12 +7,13 @@ import type { Action, ActionResult } from '../model/action.ts';
 import type { EventSink } from '../model/event.ts';
 import type { Health } from '../model/health.ts';
 import type { ExitInfo, ObservedInstance } from '../model/instance.ts';
-import { isProcessObject, type ManifestObject, type ObjectKey } from '../model/object.ts';
+import { isProcessObject, type ManifestObject, type ObjectKey, type ProcessObject } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { describeExit } from '../planner/actions.ts';
 import { classifyExit } from '../planner/failures.ts';
 import { planObject } from '../planner/plan.ts';
+import { circuitCheckTrial, circuitOnFailure, circuitOnTrial } from './circuit.ts';
 import type { HistoryStore } from './store.ts';
 
 export interface ReconcileDeps {
@@ -66,13 +67,14 @@ export async function reconcileKey(deps: ReconcileDeps, key: ObjectKey, instance
 export function planKey(deps: ReconcileDeps, key: ObjectKey, instances: readonly ObservedInstance[]): ReconcileResult {
   const object = deps.desired().get(key);
   if (object && !isProcessObject(object)) return { actions: [], results: [] };
-  reportTransitions(deps, key, instances);
+  reportTransitions(deps, key, instances, object);
+  const trialWake = circuitCheckTrial(deps, object, instances);
   const actions = planObject(key, object, instances, deps.history.get().get(key), deps.clock.now(), deps.health?.().get(key));
   if (actions.length === 0) {
     if (!object && instances.length === 0) deps.history.drop(key);
-    return NOTHING_TO_DO;
+    return trialWake === undefined ? NOTHING_TO_DO : { actions: [], results: [], requeueAt: trialWake };
   }
-  let requeueAt: number | undefined;
+  let requeueAt: number | undefined = trialWake;
   for (const action of actions) {
     if (action.type !== 'wait') continue;
     requeueAt = Math.min(requeueAt ?? Infinity, action.until);
@@ -96,11 +98,11 @@ export async function applyPlanned(deps: ReconcileDeps, key: ObjectKey, planned:
 }
 
 // Tells each exit of an instance once, as an event.
-function reportTransitions(deps: ReconcileDeps, key: ObjectKey, instances: readonly ObservedInstance[]): void {
+function reportTransitions(deps: ReconcileDeps, key: ObjectKey, instances: readonly ObservedInstance[], object: ProcessObject | undefined): void {
   for (const instance of instances) {
     if (instance.state !== 'exited' || deps.memory.reported.has(instance)) continue;
     deps.memory.reported.add(instance);
-    if (instance.exit) recordEnd(deps, key, instance, instance.exit);
+    if (instance.exit) recordEnd(deps, key, instance, instance.exit, object);
     if (instance.exit && instance.exit.reason !== 'SpawnError') {
       const failed = !instance.exit.requested && (instance.exit.code !== 0 || instance.exit.signal !== null);
       deps.events.record({
@@ -115,8 +117,13 @@ function reportTransitions(deps: ReconcileDeps, key: ObjectKey, instances: reado
   }
 }
 
+function processOf(deps: ReconcileDeps, key: ObjectKey): ProcessObject | undefined {
+  const object = deps.desired().get(key);
+  return object && isProcessObject(object) ? object : undefined;
+}
+
 // Keeps how the slot's instance ended, and the failure when it was one.
-function recordEnd(deps: ReconcileDeps, key: ObjectKey, instance: ObservedInstance, exit: ExitInfo): void {
+function recordEnd(deps: ReconcileDeps, key: ObjectKey, instance: ObservedInstance, exit: ExitInfo, object: ProcessObject | undefined): void {
   deps.history.recordExit(key, instance.replica, exit);
   const type = classifyExit(exit, instance.stopReason);
   if (type === undefined) return;
@@ -128,6 +135,7 @@ function recordEnd(deps: ReconcileDeps, key: ObjectKey, instance: ObservedInstan
     signal: exit.signal,
     ...(exit.stderrTail ? { stderrTail: exit.stderrTail } : {}),
   });
+  circuitOnFailure(deps, object, exit.at);
 }
 
 function announceBackoff(deps: ReconcileDeps, key: ObjectKey, instance: string, until: number, message: string): void {
@@ -157,6 +165,9 @@ function recordResult(deps: ReconcileDeps, result: ActionResult): void {
     const counts = action.type === 'start' && action.countsAsRestart;
     deps.history.recordStart(action.object, action.replica, attempt, counts);
     deps.history.recordRecovery(action.object, action.instance, deps.clock.now());
+    if (action.type === 'start' && action.circuitTrial) {
+      circuitOnTrial(deps, processOf(deps, action.object), action.instance, result.instance?.startedAt ?? deps.clock.now());
+    }
     deps.memory.backoff.delete(action.instance);
   }
   deps.events.record({

@@ -4,7 +4,8 @@
  * Field names here are a contract (SPEC §2): add freely, rename none.
  */
 import type { Plan } from '../model/action.ts';
-import type { FailureRecord } from '../model/failure.ts';
+import type { CircuitPolicy, CircuitRecord, FailureRecord } from '../model/failure.ts';
+import { CLOSED, circuitState } from '../planner/circuit-breaker.ts';
 import type { History, SlotHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { ResourceUsage } from '../model/usage.ts';
@@ -59,6 +60,8 @@ export interface ObjectView {
     readonly readyReplicas: number;
     readonly restarts: number;
     readonly override?: { readonly type: string; readonly at: string };
+    /** The circuit breaker, when the object has one. */
+    readonly circuit?: { readonly state: string; readonly openedAt: string | null };
     /** Failures of the instances, newest last (bounded), with ISO times. */
     readonly failures: readonly FailureView[];
     readonly recovery: RecoveryStats;
@@ -82,6 +85,8 @@ export interface StatusInput {
   readonly observed: Observed;
   readonly history: History;
   readonly plan: Plan;
+  /** ms since the epoch: an Open circuit past its cooldown shows HalfOpen. */
+  readonly now: number;
   /** Probe observations, when a prober runs. */
   readonly health?: Health;
   /** The latest resource sample of a live instance, when a monitor runs. */
@@ -122,6 +127,7 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
       readyReplicas: summary.readyReplicas,
       restarts: views.reduce((n, v) => n + v.restarts, 0),
       ...(override ? { override: { type: override.type, at: new Date(override.at).toISOString() } } : {}),
+      ...(process?.spec.circuitBreaker ? { circuit: circuitView(history?.circuit, process.spec.circuitBreaker, input.now) } : {}),
       failures: (history?.failures ?? []).map(failureView),
       recovery: recoveryStats(history?.failures ?? []),
     },
@@ -170,6 +176,11 @@ function specView(spec: ProcessSpec): Record<string, unknown> {
   const secret = new Set(secretEnv);
   const shown = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, secret.has(k) ? REDACTED : v]));
   return { ...rest, env: shown };
+}
+
+function circuitView(record: CircuitRecord | undefined, policy: CircuitPolicy, now: number): { state: string; openedAt: string | null } {
+  const r = record ?? CLOSED;
+  return { state: circuitState(r, policy, now), openedAt: r.state === 'Closed' || r.openedAt === undefined ? null : new Date(r.openedAt).toISOString() };
 }
 
 function failureView(f: FailureRecord): FailureView {

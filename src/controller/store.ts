@@ -4,7 +4,7 @@
  */
 import { enableMapSet, produce, type Draft } from 'immer';
 import type { History, ObjectHistory, Override } from '../model/history.ts';
-import type { FailureRecord } from '../model/failure.ts';
+import type { CircuitRecord, FailureRecord } from '../model/failure.ts';
 import type { ExitInfo } from '../model/instance.ts';
 import { appendFailure, markRecovered } from '../planner/failures.ts';
 import type { ObjectKey } from '../model/object.ts';
@@ -30,6 +30,8 @@ export interface HistoryStore {
   recordFailure(key: ObjectKey, failure: FailureRecord): void;
   /** A new instance runs in the slot of `instance`: its newest failure is recovered. */
   recordRecovery(key: ObjectKey, instance: string, at: number): void;
+  /** The object's circuit breaker moved. */
+  setCircuit(key: ObjectKey, circuit: CircuitRecord): void;
   setOverride(key: ObjectKey, override: Override | undefined): void;
   requestRestart(key: ObjectKey, at: number): void;
   /** The object and all its instances are gone. */
@@ -91,6 +93,12 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
       if (!failures || markRecovered(failures, instance, at) === failures) return;
       update(key, (h) => {
         h.failures = [...markRecovered(h.failures ?? [], instance, at)];
+      });
+    },
+    setCircuit(key, circuit) {
+      if (state.get(key)?.circuit === circuit) return;
+      update(key, (h) => {
+        h.circuit = { ...circuit, failures: [...circuit.failures] };
       });
     },
     setOverride(key, override) {

@@ -20,6 +20,7 @@ import { specHash } from '../model/spec-hash.ts';
 import type { Problem } from './diagnostics.ts';
 import { parseDotenv } from './dotenv.ts';
 import { normalizeProbes, type ProbeInput } from './normalize-probes.ts';
+import type { CircuitPolicy } from '../model/failure.ts';
 
 /** A document that passed the schema of its kind. */
 export interface ValidManifest {
@@ -72,6 +73,7 @@ export const PROCESS_DEFAULTS = {
   stop: { signal: 'SIGTERM', gracePeriodMs: 10_000 },
   logs: { maxSizeBytes: 10 * 1024 ** 2, maxFiles: 5 },
   startupTimeoutMs: 0,
+  circuitBreaker: { maxFailures: 5, windowMs: 60_000, cooldownMs: 300_000 },
   updateStrategy: { type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 0 },
   priority: 'normal',
   dependencyCondition: 'started',
@@ -161,6 +163,12 @@ function processSpecHash(spec: ProcessSpec): string {
 type Duration = string | number;
 type EnvValueInput = string | number | boolean | { readonly value: string | number | boolean; readonly secret?: boolean };
 
+// The manifest's circuitBreaker with the schema's defaults.
+function circuitPolicy(input: NonNullable<ProcessSpecInput['circuitBreaker']>): CircuitPolicy {
+  const d = PROCESS_DEFAULTS.circuitBreaker;
+  return { maxFailures: input.maxFailures ?? d.maxFailures, windowMs: ms(input.window, d.windowMs), cooldownMs: ms(input.cooldown, d.cooldownMs) };
+}
+
 /** The Process spec as the schema lets users write it. */
 interface ProcessSpecInput {
   readonly command: string | readonly string[];
@@ -183,6 +191,7 @@ interface ProcessSpecInput {
   readonly stop?: { readonly signal?: string; readonly gracePeriod?: Duration };
   readonly logs?: { readonly maxSize?: string | number; readonly maxFiles?: number };
   readonly startupTimeout?: Duration;
+  readonly circuitBreaker?: { readonly maxFailures?: number; readonly window?: Duration; readonly cooldown?: Duration };
   readonly probes?: Readonly<Partial<Record<'startup' | 'liveness' | 'readiness', ProbeInput>>>;
   readonly updateStrategy?: { readonly type?: 'RollingUpdate' | 'Recreate'; readonly maxUnavailable?: number; readonly maxSurge?: number };
   readonly dependsOn?: readonly { readonly name: string; readonly kind?: 'Process' | 'Job'; readonly condition?: DependencyCondition }[];
@@ -225,6 +234,7 @@ export function normalizeProcessSpec(
     stop: { signal: input.stop?.signal ?? d.stop.signal, gracePeriodMs: ms(input.stop?.gracePeriod, d.stop.gracePeriodMs) },
     logs: { maxSizeBytes: bytes(input.logs?.maxSize, d.logs.maxSizeBytes), maxFiles: input.logs?.maxFiles ?? d.logs.maxFiles },
     startupTimeoutMs: ms(input.startupTimeout, d.startupTimeoutMs),
+    ...(input.circuitBreaker === undefined ? {} : { circuitBreaker: circuitPolicy(input.circuitBreaker) }),
     probes: normalizeProbes(input.probes, ms),
     updateStrategy: {
       type: input.updateStrategy?.type ?? d.updateStrategy.type,

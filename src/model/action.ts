@@ -19,6 +19,8 @@ export const ACTION_REASONS = [
   'RestartPolicy',
   /** The restart waits for its backoff delay. */
   'CrashLoopBackOff',
+  /** The circuit breaker is open: no restart until its cooldown has passed. */
+  'CircuitOpen',
   /** The object is gone from the manifests. */
   'Pruned',
   /** `tend stop`. */
@@ -57,6 +59,8 @@ export interface StartAction extends ActionBase {
   readonly backoffAttempt: number;
   /** True when this start counts as a restart (after an unrequested exit). */
   readonly countsAsRestart: boolean;
+  /** The half-open circuit's one trial start. */
+  readonly circuitTrial?: boolean;
 }
 
 /**

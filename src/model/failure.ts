@@ -17,3 +17,24 @@ export interface FailureRecord {
   /** When a replacement in the same slot was running again. */
   readonly recoveredAt?: number;
 }
+
+/** Circuit states, as `status.circuit.state` prints them. */
+export type CircuitState = 'Closed' | 'Open' | 'HalfOpen';
+
+/** What the breaker remembers. */
+export interface CircuitRecord {
+  /** Closed or Open as last recorded; HalfOpen once a trial started. Open turns HalfOpen by time alone. */
+  readonly state: CircuitState;
+  /** Failure times still inside the window (Closed only). */
+  readonly failures: readonly number[];
+  readonly openedAt?: number;
+  /** When the half-open trial started. */
+  readonly trialAt?: number;
+}
+
+/** The manifest's `circuitBreaker`, in ms (see `src/planner/circuit-breaker.ts` for its transitions). */
+export interface CircuitPolicy {
+  readonly maxFailures: number;
+  readonly windowMs: number;
+  readonly cooldownMs: number;
+}

@@ -2,7 +2,7 @@
  * What the controller remembers between passes, per object: the parts of the past that the
  * planner needs and that cannot be read off the running processes. Persisted in the state file.
  */
-import type { FailureRecord } from './failure.ts';
+import type { CircuitRecord, FailureRecord } from './failure.ts';
 import type { ExitInfo } from './instance.ts';
 import type { ObjectKey } from './object.ts';
 
@@ -36,6 +36,8 @@ export interface ObjectHistory {
   readonly slots: Readonly<Record<number, SlotHistory>>;
   /** Failures of the object's instances, newest last, bounded (`FAILURE_HISTORY_LIMIT`). */
   readonly failures?: readonly FailureRecord[];
+  /** The circuit breaker's record, when the object has one and it ever saw a failure. */
+  readonly circuit?: CircuitRecord;
 }
 
 export type History = ReadonlyMap<ObjectKey, ObjectHistory>;

@@ -2,6 +2,7 @@
  * The desired state as the rest of tend sees it: manifest objects after parsing, validation
  * and normalisation. Everything here is plain readonly data; no I/O, no clock.
  */
+import type { CircuitPolicy } from './failure.ts';
 import type { ProbeSet } from './health.ts';
 
 /** Manifest kinds. Only `Process` is run today; the others validate and are reported unsupported. */
@@ -96,6 +97,8 @@ export interface ProcessSpec extends ProgramSpec {
   readonly probes: ProbeSet;
   readonly updateStrategy: UpdateStrategy;
   readonly dependsOn: readonly Dependency[];
+  /** Set when the manifest has a `circuitBreaker`. */
+  readonly circuitBreaker?: CircuitPolicy;
   /** Numeric priority (critical 40, high 30, normal 20, low 10, background 0, or the integer as written). */
   readonly priority: number;
   /**

@@ -27,6 +27,8 @@ export interface DesiredObject {
 export interface StartCount {
   readonly backoffAttempt: number;
   readonly countsAsRestart: boolean;
+  /** The half-open circuit's one trial. */
+  readonly circuitTrial?: boolean;
 }
 
 /** A first start, or a start after a requested exit: backoff begins again at attempt 0. */
@@ -64,6 +66,7 @@ export function startAction(
     generation: d.generation,
     backoffAttempt: count.backoffAttempt,
     countsAsRestart: count.countsAsRestart,
+    ...(count.circuitTrial ? { circuitTrial: true } : {}),
   };
 }
 

@@ -17,27 +17,7 @@
  *
  * Must not: read the clock, decide actions (the planner asks `mayStart`).
  */
-
-/** Circuit states, as `status.circuit.state` prints them. */
-export type CircuitState = 'Closed' | 'Open' | 'HalfOpen';
-
-/** What the breaker remembers. */
-export interface CircuitRecord {
-  /** Closed or Open as last recorded; HalfOpen once a trial started. Open turns HalfOpen by time alone. */
-  readonly state: CircuitState;
-  /** Failure times still inside the window (Closed only). */
-  readonly failures: readonly number[];
-  readonly openedAt?: number;
-  /** When the half-open trial started. */
-  readonly trialAt?: number;
-}
-
-/** The manifest's `circuitBreaker`, in ms. */
-export interface CircuitPolicy {
-  readonly maxFailures: number;
-  readonly windowMs: number;
-  readonly cooldownMs: number;
-}
+import type { CircuitPolicy, CircuitRecord, CircuitState } from '../model/failure.ts';
 
 /** A breaker that never tripped. */
 export const CLOSED: CircuitRecord = Object.freeze({ state: 'Closed', failures: Object.freeze([]) });

@@ -89,7 +89,7 @@ export function instancePhase(
   if (instance.state === 'stopping') return { phase: 'Stopping', reason: instance.stopReason ?? 'Stopping' };
   if (object !== undefined && isUserStopped(object, history)) return { phase: 'Stopped', reason: 'UserStopped' };
   const action = actions.find((a) => a.object === instance.object && a.instance === instance.id);
-  if (action?.type === 'wait') return { phase: 'BackOff', reason: action.reason };
+  if (action?.type === 'wait') return { phase: action.reason === 'CircuitOpen' ? 'CircuitOpen' : 'BackOff', reason: action.reason };
   if (action?.type === 'start') return { phase: 'Pending', reason: action.reason };
   if (action?.type === 'stop' || instance.exit?.requested === true) {
     return { phase: 'Stopped', reason: action?.reason ?? instance.stopReason ?? 'Stopped' };
@@ -134,6 +134,7 @@ export function objectPhase(
   if (tally.failed !== undefined) {
     return { phase: readyReplicas > 0 ? 'Degraded' : 'Failed', reason: tally.failed, readyReplicas };
   }
+  if (tally.circuitOpen) return { phase: 'Degraded', reason: 'CircuitOpen', readyReplicas };
   if (tally.backOff) return { phase: 'Degraded', reason: 'CrashLoopBackOff', readyReplicas };
   const pending = actions.find((a) => a.object === object.key && a.type !== 'wait');
   if (pending === undefined && readyReplicas + tally.succeeded >= object.spec.replicas) {
@@ -174,6 +175,7 @@ interface SlotTally {
   /** Reason of the first Failed instance in a desired slot. */
   failed: string | undefined;
   backOff: boolean;
+  circuitOpen: boolean;
   succeeded: number;
 }
 
@@ -183,12 +185,13 @@ function tallySlots(
   history: ObjectHistory | undefined,
   actions: readonly Action[],
 ): SlotTally {
-  const tally: SlotTally = { failed: undefined, backOff: false, succeeded: 0 };
+  const tally: SlotTally = { failed: undefined, backOff: false, circuitOpen: false, succeeded: 0 };
   for (const instance of instances) {
     if (instance.state !== 'exited' || instance.replica >= object.spec.replicas) continue;
     const { phase, reason } = instancePhase(instance, object, history, actions);
     if (phase === 'Failed') tally.failed ??= reason;
     else if (phase === 'BackOff') tally.backOff = true;
+    else if (phase === 'CircuitOpen') tally.circuitOpen = true;
     else if (phase === 'Succeeded') tally.succeeded++;
   }
   return tally;

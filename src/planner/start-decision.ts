@@ -11,6 +11,7 @@ import type { Action } from '../model/action.ts';
 import type { ExitInfo, ObservedInstance } from '../model/instance.ts';
 import type { DesiredObject } from './actions.ts';
 import { FRESH_START, describeExit, startAction, waitAction } from './actions.ts';
+import { circuitState, halfOpenAt, mayStart } from './circuit-breaker.ts';
 import { isRestartRequested } from './override.ts';
 import { restartVerdict } from './restart-policy.ts';
 
@@ -43,10 +44,32 @@ function exitedDecision(d: DesiredObject, instance: ObservedInstance, exit: Exit
   }
   const verdict = restartVerdict(d.object.spec, instance, exit, d.history?.slots[instance.replica]);
   if (verdict.kind !== 'restart') return undefined;
+  const gate = circuitGate(d);
+  if (gate.kind === 'open') return circuitWait(d, instance, gate.until);
+  if (gate.kind === 'trial-running') return undefined;
   if (d.now < verdict.at) return waitAction(d.key, instance, verdict.at, verdict.attempt);
-  const count = { backoffAttempt: verdict.attempt + 1, countsAsRestart: true };
-  const message = `${instance.id} ${describeExit(instance)}; restarting (attempt ${verdict.attempt + 1})`;
+  const count = { backoffAttempt: verdict.attempt + 1, countsAsRestart: true, ...(gate.kind === 'trial' ? { circuitTrial: true } : {}) };
+  const trial = gate.kind === 'trial' ? '; the circuit is half-open: trial start' : '';
+  const message = `${instance.id} ${describeExit(instance)}; restarting (attempt ${verdict.attempt + 1})${trial}`;
   return startAction(d, instance.replica, 'RestartPolicy', count, message);
+}
+
+type CircuitGate = { readonly kind: 'closed' | 'trial' | 'trial-running' } | { readonly kind: 'open'; readonly until: number };
+
+// What the object's circuit breaker allows: restarts, the one half-open trial, or nothing yet.
+function circuitGate(d: DesiredObject): CircuitGate {
+  const policy = d.object.spec.circuitBreaker;
+  const record = d.history?.circuit;
+  if (!policy || !record) return { kind: 'closed' };
+  const state = circuitState(record, policy, d.now);
+  if (state === 'Closed') return { kind: 'closed' };
+  if (state === 'Open') return { kind: 'open', until: halfOpenAt(record, policy) ?? d.now };
+  return mayStart(record, policy, d.now) ? { kind: 'trial' } : { kind: 'trial-running' };
+}
+
+function circuitWait(d: DesiredObject, instance: ObservedInstance, until: number): Action {
+  const message = `${instance.id} ${describeExit(instance)}; the circuit is open: no restart before ${new Date(until).toISOString()}`;
+  return { type: 'wait', object: d.key, instance: instance.id, reason: 'CircuitOpen', message, until };
 }
 
 function freshStartReason(d: DesiredObject, instance: ObservedInstance, exit: ExitInfo): 'SpecChanged' | 'UserRestart' | 'RestartPolicy' | undefined {

@@ -4,7 +4,7 @@
  * (`tend events -f`). A write error (full disk) degrades to memory only, with one stderr line;
  * it never stops supervision.
  */
-import { closeSync, openSync, renameSync, statSync, write } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, write } from 'node:fs';
 import { join } from 'node:path';
 import type { EventSink, TendEvent } from '../model/event.ts';
 import type { Clock } from './clock.ts';
@@ -28,7 +28,8 @@ export function eventLogPath(stateDir: string): string {
 
 /** Opens the event log of `stateDir`; with `stateDir` undefined, events stay in memory. */
 export function openEventLog(stateDir: string | undefined, clock: Clock): EventLog {
-  const ring: TendEvent[] = [];
+  // A controller that starts again serves the events its predecessors recorded too.
+  const ring: TendEvent[] = stateDir === undefined ? [] : readTail(eventLogPath(stateDir));
   const listeners = new Set<(event: TendEvent) => void>();
   const file = stateDir === undefined ? undefined : createAppender(eventLogPath(stateDir));
   return {
@@ -114,5 +115,34 @@ function fileSize(path: string): number {
     return statSync(path).size;
   } catch {
     return 0;
+  }
+}
+
+const SEED_BYTES = 512 * 1024;
+
+// The newest events of an existing log (its last 512 KiB, at most RING_SIZE of them).
+function readTail(path: string): TendEvent[] {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, SEED_BYTES);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const lines = buffer.toString('utf8').split('\n');
+    if (length < size) lines.shift();
+    return lines.flatMap((line) => parseEvent(line)).slice(-RING_SIZE);
+  } catch {
+    return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function parseEvent(line: string): TendEvent[] {
+  try {
+    return line ? [JSON.parse(line) as TendEvent] : [];
+  } catch {
+    return [];
   }
 }

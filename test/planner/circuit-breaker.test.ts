@@ -17,8 +17,8 @@ import {
   recordTrial,
   recordTrialSuccess,
   resetCircuit,
-  type CircuitRecord,
 } from '../../src/planner/circuit-breaker.ts';
+import type { CircuitRecord } from '../../src/model/failure.ts';
 
 const POLICY = { maxFailures: 3, windowMs: 60_000, cooldownMs: 300_000 };
 
