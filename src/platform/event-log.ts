@@ -4,10 +4,11 @@
  * (`tend events -f`). A write error (full disk) degrades to memory only, with one stderr line;
  * it never stops supervision.
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, statSync, write } from 'node:fs';
+import { closeSync, openSync, renameSync, statSync, write } from 'node:fs';
 import { join } from 'node:path';
 import type { EventSink, TendEvent } from '../model/event.ts';
 import type { Clock } from './clock.ts';
+import { readFileTail } from './file-tail.ts';
 
 const RING_SIZE = 2000;
 const ROTATE_BYTES = 10 * 1024 * 1024;
@@ -122,21 +123,11 @@ const SEED_BYTES = 512 * 1024;
 
 // The newest events of an existing log (its last 512 KiB, at most RING_SIZE of them).
 function readTail(path: string): TendEvent[] {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, SEED_BYTES);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    const lines = buffer.toString('utf8').split('\n');
-    if (length < size) lines.shift();
-    return lines.flatMap((line) => parseEvent(line)).slice(-RING_SIZE);
-  } catch {
-    return [];
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  const tail = readFileTail(path, SEED_BYTES);
+  if (!tail) return [];
+  const lines = tail.text.split('\n');
+  if (tail.cut) lines.shift();
+  return lines.flatMap((line) => parseEvent(line)).slice(-RING_SIZE);
 }
 
 function parseEvent(line: string): TendEvent[] {

@@ -3,10 +3,11 @@
  * O_APPEND and handed to the child as its stdout/stderr, so the program keeps logging after the
  * controller exits. Rotation is copytruncate style, because the child holds the descriptor.
  */
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync } from 'node:fs';
 import { copyFile, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogPolicy } from '../../model/object.ts';
+import { readFileTail } from '../../platform/file-tail.ts';
 
 /** The stdout and stderr log paths of an instance. */
 export function logPaths(stateDir: string, instance: string): { readonly out: string; readonly err: string } {
@@ -86,18 +87,6 @@ const TAIL_BYTES = 4096;
 
 /** The last `lines` lines of a log file (at most its last 4 KiB); empty when unreadable. */
 export function readLogTail(path: string, lines: number): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, TAIL_BYTES);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    const text = buffer.toString('utf8').replace(/\n$/, '');
-    return text.split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  const tail = readFileTail(path, TAIL_BYTES);
+  return tail ? tail.text.replace(/\n$/, '').split('\n').slice(-lines).join('\n') : '';
 }
