@@ -38,8 +38,9 @@ export function circuitOnTrial(deps: ReconcileDeps, object: ProcessObject | unde
  * `backoff.resetAfter`; returns when to look again while the trial runs without a verdict.
  */
 export function circuitCheckTrial(deps: ReconcileDeps, object: ProcessObject | undefined, instances: readonly ObservedInstance[]): number | undefined {
-  const record = object && deps.history.get().get(object.key)?.circuit;
-  if (!object || record?.state !== 'HalfOpen' || record.trialAt === undefined) return undefined;
+  if (!object?.spec.circuitBreaker) return undefined;
+  const record = deps.history.get().get(object.key)?.circuit;
+  if (record?.state !== 'HalfOpen' || record.trialAt === undefined) return undefined;
   const trial = instances.find((i) => i.state === 'running' && i.startedAt >= (record.trialAt ?? Infinity));
   if (!trial) return undefined;
   const now = deps.clock.now();
