@@ -208,8 +208,8 @@ function operatorReason(verb: OperatorVerb): string {
   return verb === 'stop' ? 'OperatorStop' : verb === 'start' ? 'OperatorStart' : 'OperatorRestart';
 }
 
-/** An UnlessStopped stop outlives manifest edits until `tend start`. */
-export function keepsOverride(object: ManifestObject): boolean {
+// An UnlessStopped stop outlives manifest edits until `tend start`.
+function keepsOverride(object: ManifestObject): boolean {
   return isProcessObject(object) && object.spec.restartPolicy === 'UnlessStopped';
 }
 

@@ -124,17 +124,14 @@ function processOf(deps: ReconcileDeps, key: ObjectKey): ProcessObject | undefin
 
 // Keeps how the slot's instance ended, and the failure when it was one.
 function recordEnd(deps: ReconcileDeps, key: ObjectKey, instance: ObservedInstance, exit: ExitInfo, object: ProcessObject | undefined): void {
-  deps.history.recordExit(key, instance.replica, exit);
   const type = classifyExit(exit, instance.stopReason);
-  if (type === undefined) return;
-  deps.history.recordFailure(key, {
-    at: exit.at,
-    instance: instance.id,
-    type,
-    exitCode: exit.code,
-    signal: exit.signal,
-    ...(exit.stderrTail ? { stderrTail: exit.stderrTail } : {}),
-  });
+  if (type === undefined) {
+    deps.history.recordExit(key, instance.replica, exit);
+    return;
+  }
+  const { code: exitCode, signal, stderrTail } = exit;
+  const failure = { at: exit.at, instance: instance.id, type, exitCode, signal, ...(stderrTail ? { stderrTail } : {}) };
+  deps.history.recordExit(key, instance.replica, exit, failure);
   circuitOnFailure(deps, object, exit.at);
 }
 

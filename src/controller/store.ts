@@ -24,8 +24,8 @@ export interface HistoryStore {
   syncGenerations(changes: readonly GenerationChange[]): void;
   /** A start was applied in `replica`; a start that is not a restart resets the slot's restart count. */
   recordStart(key: ObjectKey, replica: number, backoffAttempt: number, countsAsRestart: boolean): void;
-  /** An instance in `replica` ended. */
-  recordExit(key: ObjectKey, replica: number, exit: ExitInfo): void;
+  /** An instance in `replica` ended; `failure` when the end was one (one update for both). */
+  recordExit(key: ObjectKey, replica: number, exit: ExitInfo, failure?: FailureRecord): void;
   /** An instance failed: appended to the object's bounded failure history. */
   recordFailure(key: ObjectKey, failure: FailureRecord): void;
   /** A new instance runs in the slot of `instance`: its newest failure is recovered. */
@@ -78,9 +78,10 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
         h.slots[replica] = { ...slot, restarts: countsAsRestart ? slot.restarts + 1 : 0, backoffAttempt };
       });
     },
-    recordExit(key, replica, exit) {
+    recordExit(key, replica, exit, failure) {
       update(key, (h) => {
         h.slots[replica] = { ...(h.slots[replica] ?? { restarts: 0, backoffAttempt: 0 }), lastExit: exit };
+        if (failure) h.failures = appendFailure(h.failures ?? [], failure);
       });
     },
     recordFailure(key, failure) {
