@@ -70,7 +70,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     stateId: stateIdOf(ctx.stateDir),
     clock,
     asRoot: ctx.asRoot,
-    onWarning: (reason, message, object) => events.record({ object, type: 'Warning', reason, message }),
+    onWarning: (reason, message, object, instance) => events.record({ object, ...(instance ? { instance } : {}), type: 'Warning', reason, message }),
   });
   await adoptRecorded(executor, persisted, events);
   const saver = createStateSaver({
@@ -212,14 +212,15 @@ function readBootId(): string {
 }
 
 /**
- * Waits until the controller is idle and no instance is still stopping, so a one-off pass does
- * not exit before its stops (grace period, SIGKILL) and the starts that follow them are done.
+ * Waits until the controller is idle, no instance is still starting or stopping and no lifecycle
+ * hook runs, so a one-off pass does not exit before its stops (grace period, SIGKILL), its hooks
+ * and the starts that follow them are done.
  */
 export async function settle(rt: Runtime): Promise<void> {
   for (;;) {
     await rt.controller.idle();
-    const stopping = [...(await rt.executor.observe()).values()].flat().some((i) => i.state === 'stopping');
-    if (!stopping) return;
+    const busy = [...(await rt.executor.observe()).values()].flat().some((i) => i.state === 'stopping' || i.state === 'starting' || i.hook !== undefined);
+    if (!busy) return;
     await new Promise<void>((resolve) => {
       const unsubscribe = rt.executor.subscribe(() => {
         unsubscribe();

@@ -247,15 +247,16 @@ async function shutdownAll(executor: Executor, desired: DesiredState, closeQueue
   for (const instance of live(await executor.observe())) {
     if (instance.state === 'stopping') continue;
     const object = desired.objects.get(instance.object);
-    const stopPolicy = object && isProcessObject(object) ? object.spec.stop : DEFAULT_STOP;
+    const spec = object && isProcessObject(object) ? object.spec : undefined;
     await executor.apply({
       type: 'stop',
       object: instance.object,
       instance: instance.id,
       reason: 'Shutdown',
       message: 'controller shutting down',
-      stop: stopPolicy,
+      stop: spec?.stop ?? DEFAULT_STOP,
       forget: false,
+      ...(spec ? { program: spec } : {}),
     });
   }
   await allExited;

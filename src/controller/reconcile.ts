@@ -178,6 +178,8 @@ function recordResult(deps: ReconcileDeps, result: ActionResult): void {
 
 function eventReason(result: ActionResult & { ok: true }): string {
   switch (result.outcome) {
+    case 'starting':
+      return 'Starting';
     case 'started':
       return result.action.type === 'start' && result.action.countsAsRestart ? 'Restarted' : 'Started';
     case 'restarted':

@@ -9,7 +9,7 @@ import { CLOSED, circuitState } from '../planner/circuit-breaker.ts';
 import type { History, SlotHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { ResourceUsage } from '../model/usage.ts';
-import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type ProcessObject, type ProcessSpec } from '../model/object.ts';
+import { isProcessObject, type DesiredState, type HookName, type ManifestObject, type ObjectKey, type ProcessObject, type ProcessSpec } from '../model/object.ts';
 import { recoveryStats, type RecoveryStats } from '../planner/failures.ts';
 import { instancePhase, isInstanceReady, objectPhase } from '../planner/phase.ts';
 import { healthOf, NO_HEALTH } from '../planner/health.ts';
@@ -20,6 +20,8 @@ export interface InstanceView {
   readonly pid: number | null;
   readonly phase: string;
   readonly ready: boolean;
+  /** The lifecycle hook running now: `preStart`, `postStart`, `preStop` or `postStop`. */
+  readonly hook?: HookName;
   readonly restarts: number;
   readonly startedAt: string | null;
   readonly lastExit: { code: number | null; signal: string | null; reason: string; at: string } | null;
@@ -142,13 +144,14 @@ function instanceView(i: ObservedInstance, status: { phase: string; reason: stri
     id: i.id,
     pid: i.pid > 0 && i.state !== 'exited' ? i.pid : null,
     phase: status.phase,
-    ready: i.state === 'running' && i.specHash === specHash,
+    ready: i.state === 'running' && i.hook === undefined && i.specHash === specHash,
     restarts,
     startedAt: i.pid > 0 ? new Date(i.startedAt).toISOString() : null,
     lastExit: exit ? { code: exit.code, signal: exit.signal, reason: exit.reason, at: new Date(exit.at).toISOString() } : null,
     reason: status.reason,
     generation: i.generation,
     specHash: i.specHash,
+    ...(i.hook ? { hook: i.hook } : {}),
   };
 }
 

@@ -10,6 +10,8 @@ import { objectKey } from '../model/object.ts';
 import type {
   BackoffStrategy,
   DependencyCondition,
+  Hook,
+  HookName,
   Kind,
   ManifestObject,
   ProcessSpec,
@@ -71,6 +73,7 @@ export const PROCESS_DEFAULTS = {
   backoff: { strategy: 'exponential', initialDelayMs: 1_000, maxDelayMs: 300_000, multiplier: 2, jitter: 0.1, resetAfterMs: 600_000 },
   maxRestarts: 0,
   stop: { signal: 'SIGTERM', gracePeriodMs: 10_000 },
+  hookTimeoutMs: 30_000,
   logs: { maxSizeBytes: 10 * 1024 ** 2, maxFiles: 5 },
   startupTimeoutMs: 0,
   circuitBreaker: { maxFailures: 5, windowMs: 60_000, cooldownMs: 300_000 },
@@ -189,6 +192,7 @@ interface ProcessSpecInput {
   };
   readonly maxRestarts?: number;
   readonly stop?: { readonly signal?: string; readonly gracePeriod?: Duration };
+  readonly lifecycle?: Readonly<Partial<Record<HookName, { readonly exec: readonly string[]; readonly timeout?: Duration }>>>;
   readonly logs?: { readonly maxSize?: string | number; readonly maxFiles?: number };
   readonly startupTimeout?: Duration;
   readonly circuitBreaker?: { readonly maxFailures?: number; readonly window?: Duration; readonly cooldown?: Duration };
@@ -231,7 +235,12 @@ export function normalizeProcessSpec(
       resetAfterMs: ms(input.backoff?.resetAfter, d.backoff.resetAfterMs),
     },
     maxRestarts: input.maxRestarts ?? d.maxRestarts,
-    stop: { signal: input.stop?.signal ?? d.stop.signal, gracePeriodMs: ms(input.stop?.gracePeriod, d.stop.gracePeriodMs) },
+    stop: {
+      signal: input.stop?.signal ?? d.stop.signal,
+      gracePeriodMs: ms(input.stop?.gracePeriod, d.stop.gracePeriodMs),
+      ...hooks(input, 'preStop', 'postStop'),
+    },
+    lifecycle: hooks(input, 'preStart', 'postStart'),
     logs: { maxSizeBytes: bytes(input.logs?.maxSize, d.logs.maxSizeBytes), maxFiles: input.logs?.maxFiles ?? d.logs.maxFiles },
     startupTimeoutMs: ms(input.startupTimeout, d.startupTimeoutMs),
     ...(input.circuitBreaker === undefined ? {} : { circuitBreaker: circuitPolicy(input.circuitBreaker) }),
@@ -249,6 +258,16 @@ export function normalizeProcessSpec(
     raw: written,
   };
   return { spec, problems };
+}
+
+// The named hooks that the manifest sets, with their timeouts in ms.
+function hooks(input: ProcessSpecInput, ...names: readonly HookName[]): Partial<Record<HookName, Hook>> {
+  const result: Partial<Record<HookName, Hook>> = {};
+  for (const name of names) {
+    const hook = input.lifecycle?.[name];
+    if (hook) result[name] = { command: [...hook.exec], timeoutMs: ms(hook.timeout, PROCESS_DEFAULTS.hookTimeoutMs) };
+  }
+  return result;
 }
 
 function priorityValue(priority: string | number): number {

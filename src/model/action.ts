@@ -2,7 +2,7 @@
  * Actions: what the planner asks the executor to do. A plan is a list of actions; each names
  * the instance, a stable PascalCase `reason` code and a human `message` (`tend diff` prints them).
  */
-import type { ObjectKey, ProcessSpec, StopPolicy } from './object.ts';
+import type { ObjectKey, ProcessSpec, ProgramSpec, StopPolicy } from './object.ts';
 import type { ObservedInstance } from './instance.ts';
 
 /** Stable reason codes of actions. */
@@ -37,6 +37,8 @@ export const ACTION_REASONS = [
   'StartupTimeout',
   /** Wait: look again when the startup deadline passes. */
   'AwaitingStartup',
+  /** The postStart hook failed: the executor stops the instance, then the restart policy. */
+  'HookFailure',
 ] as const;
 export type ActionReason = (typeof ACTION_REASONS)[number];
 
@@ -72,6 +74,12 @@ export interface StopAction extends ActionBase {
   readonly stop: StopPolicy;
   /** Drop the record once exited (prune, scale down) instead of keeping it for a later start. */
   readonly forget: boolean;
+  /**
+   * The program as the manifest defines it now, so the stop hooks run with its env, working dir
+   * and user even for an instance adopted from an earlier controller. Absent for pruned objects:
+   * the executor then uses the hooks of the spec the instance was started with.
+   */
+  readonly program?: ProgramSpec;
 }
 
 /** Stop an instance, then start its replacement in the same slot. */
@@ -94,7 +102,7 @@ export type Action = StartAction | StopAction | RestartAction | WaitAction;
 export type Plan = readonly Action[];
 
 /** What an action did; completes the sentence "instance web-0 was ...". */
-export type Outcome = 'started' | 'stopping' | 'stopped' | 'restarted' | 'unchanged';
+export type Outcome = 'starting' | 'started' | 'stopping' | 'stopped' | 'restarted' | 'unchanged';
 
 /** OS failures are values, never throws. */
 export type ActionResult =

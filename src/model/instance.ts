@@ -4,14 +4,19 @@
  * Instance lifecycle, as the executor reports it:
  *
  *     start ──> running ──(exit on its own)──────────────> exited
- *                  └──(stop action: signal, grace, KILL)─> stopping ──> exited (requested)
+ *       │          └──(stop action: signal, grace, KILL)─> stopping ──> exited (requested)
+ *       └─(with preStart)─> starting ──hook ok──> running
+ *                              └──hook fails──> exited (HookFailure)
+ *
+ * `hook` names a lifecycle hook that runs meanwhile: preStart (starting), postStart (running,
+ * not yet Ready), preStop (stopping, before the signal), postStop (stopping, program gone).
  *
  * `exited` instances stay observed until the planner starts a new instance in their slot or
  * forgets them, so restart decisions can be made from the exit (code, signal, time).
  */
-import type { ObjectKey } from './object.ts';
+import type { HookName, ObjectKey } from './object.ts';
 
-export type InstanceState = 'running' | 'stopping' | 'exited';
+export type InstanceState = 'starting' | 'running' | 'stopping' | 'exited';
 
 /** How an instance ended. */
 export type ExitReason =
@@ -24,19 +29,26 @@ export type ExitReason =
   /** tend stopped it because its liveness probe failed. */
   | 'LivenessFailure'
   /** tend stopped it because it did not start (startup probe) within `startupTimeout`. */
-  | 'StartupTimeout';
+  | 'StartupTimeout'
+  /** Its preStart hook failed (it never ran), or tend stopped it because its postStart hook failed. */
+  | 'HookFailure';
 
 /**
  * Stop reasons that make the exit a failure of the program rather than a stop tend wanted for
  * its own sake: the exit carries the reason and is not `requested`, so the restart policy and
  * backoff apply to it.
  */
-export const FAILURE_STOP_REASONS = ['LivenessFailure', 'StartupTimeout'] as const;
+export const FAILURE_STOP_REASONS = ['LivenessFailure', 'StartupTimeout', 'HookFailure'] as const;
 export type FailureStopReason = (typeof FAILURE_STOP_REASONS)[number];
 
 /** Whether a stop for `reason` classifies the exit as a failure. */
 export function isFailureStop(reason: string | undefined): reason is FailureStopReason {
-  return reason === 'LivenessFailure' || reason === 'StartupTimeout';
+  return (FAILURE_STOP_REASONS as readonly (string | undefined)[]).includes(reason);
+}
+
+/** Whether the slot is taken by an instance that is not stopping: running, or in its preStart hook. */
+export function isLive(instance: ObservedInstance): boolean {
+  return instance.state === 'running' || instance.state === 'starting';
 }
 
 /**
@@ -79,6 +91,8 @@ export interface ObservedInstance {
   /** Why a stop was requested (an action reason code), while stopping or after a requested exit. */
   readonly stopReason?: string;
   readonly exit?: ExitInfo;
+  /** The lifecycle hook running now, if any. */
+  readonly hook?: HookName;
 }
 
 /** Instances per object. Objects with no instance are absent. */

@@ -41,10 +41,34 @@ export interface BackoffPolicy {
   readonly resetAfterMs: number;
 }
 
+/** The lifecycle hooks, in the order they run around an instance's life. */
+export const HOOK_NAMES = ['preStart', 'postStart', 'preStop', 'postStop'] as const;
+export type HookName = (typeof HOOK_NAMES)[number];
+
+/** A lifecycle hook: argv run with the instance's environment; non-zero exit fails the step. */
+export interface Hook {
+  readonly command: readonly string[];
+  readonly timeoutMs: number;
+}
+
+/**
+ * How an instance is stopped: `preStop`, then `signal` to its process group, up to
+ * `gracePeriodMs` (counted from the start of preStop, as Kubernetes counts it), then SIGKILL,
+ * then `postStop` once the group is gone. The hooks live here so every stop action carries the
+ * current ones.
+ */
 export interface StopPolicy {
   /** Signal name, e.g. `SIGTERM`. */
   readonly signal: string;
   readonly gracePeriodMs: number;
+  readonly preStop?: Hook;
+  readonly postStop?: Hook;
+}
+
+/** The hooks around a start; the stop hooks are in {@link StopPolicy}. */
+export interface StartHooks {
+  readonly preStart?: Hook;
+  readonly postStart?: Hook;
 }
 
 export interface LogPolicy {
@@ -91,6 +115,8 @@ export interface ProcessSpec extends ProgramSpec {
   /** 0 = unlimited. */
   readonly maxRestarts: number;
   readonly stop: StopPolicy;
+  /** preStart and postStart; preStop and postStop are part of `stop`. */
+  readonly lifecycle: StartHooks;
   readonly logs: LogPolicy;
   /** 0 = off. With a startup probe, the time it has to pass; without, the time to be running. */
   readonly startupTimeoutMs: number;

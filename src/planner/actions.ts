@@ -9,7 +9,7 @@ import type { ActionReason, RestartAction, StartAction, StopAction, WaitAction }
 import type { ObjectHealth } from '../model/health.ts';
 import type { ObjectHistory } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
-import type { ObjectKey, ProcessObject, StopPolicy } from '../model/object.ts';
+import type { ObjectKey, ProcessObject, ProgramSpec, StopPolicy } from '../model/object.ts';
 
 /** A desired Process object with what every action for it needs. */
 export interface DesiredObject {
@@ -94,8 +94,10 @@ export function stopAction(
   stop: StopPolicy,
   reason: ActionReason,
   forget: boolean,
+  program?: ProgramSpec,
 ): StopAction {
-  return { type: 'stop', object: key, instance: instance.id, reason, message: stopMessage(instance, reason), stop, forget };
+  const action: StopAction = { type: 'stop', object: key, instance: instance.id, reason, message: stopMessage(instance, reason), stop, forget };
+  return program === undefined ? action : { ...action, program };
 }
 
 /** Nothing to do for `instance` before `until`. */

@@ -25,7 +25,7 @@ export function classifyExit(exit: ExitInfo, stopReason?: string): FailureType |
   const stopFailure = stopReason === undefined ? undefined : STOP_FAILURES[stopReason];
   if (exit.requested) return stopFailure;
   // A liveness or startup stop ends in an unrequested exit that carries its reason (exitOf).
-  if (exit.reason === 'LivenessFailure' || exit.reason === 'StartupTimeout') return exit.reason;
+  if (exit.reason === 'LivenessFailure' || exit.reason === 'StartupTimeout' || exit.reason === 'HookFailure') return exit.reason;
   if (exit.reason === 'SpawnError' || exit.reason === 'Lost') return 'Crash';
   return exit.code === 0 && exit.signal === null ? undefined : 'Crash';
 }

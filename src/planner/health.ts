@@ -47,14 +47,15 @@ export function isAvailable(spec: ProcessSpec, health: InstanceHealth | undefine
  */
 export function healthDecision(d: DesiredObject, instance: ObservedInstance): StopAction | WaitAction | undefined {
   const { spec } = d.object;
+  if (instance.state !== 'running') return undefined;
   const health = healthOf(d.health, instance);
   if (isStarted(spec, health)) {
     if (spec.probes.liveness === undefined || health?.livenessFailed !== true) return undefined;
-    return stopAction(d.key, instance, spec.stop, 'LivenessFailure', false);
+    return stopAction(d.key, instance, spec.stop, 'LivenessFailure', false, spec);
   }
   if (spec.startupTimeoutMs <= 0 || health === undefined) return undefined;
   const deadline = Math.max(instance.startedAt, health.since) + spec.startupTimeoutMs;
-  if (d.now >= deadline) return stopAction(d.key, instance, spec.stop, 'StartupTimeout', false);
+  if (d.now >= deadline) return stopAction(d.key, instance, spec.stop, 'StartupTimeout', false, spec);
   const message = `${instance.id} waits for its startup probe until the startup timeout`;
   return { type: 'wait', object: d.key, instance: instance.id, reason: 'AwaitingStartup', message, until: deadline };
 }

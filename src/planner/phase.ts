@@ -15,8 +15,8 @@ import { isUserStopped } from './override.ts';
 import { isFailedExit, restartVerdict } from './restart-policy.ts';
 
 /**
- * Instance phases, as `tend get -o json` prints them. `Starting` is a running instance whose
- * startup probe has not passed yet. `CircuitOpen` (circuit breaker) and `Suspended` (preempted
+ * Instance phases, as `tend get -o json` prints them. `Starting` is an instance in its preStart
+ * hook, or a running one whose postStart hook or startup probe has not passed yet. `CircuitOpen` (circuit breaker) and `Suspended` (preempted
  * jobs) are part of the contract but not produced yet.
  */
 export type InstancePhase =
@@ -53,7 +53,7 @@ export type ObjectPhase =
 export interface InstanceStatus {
   readonly phase: InstancePhase;
   /**
-   * `Started` (Running); `StartupProbe` (Starting); the stop reason while Stopping (`SpecChanged`, `UserStopped`, ...);
+   * `Started` (Running); `StartupProbe`, `PreStartHook`, `PostStartHook` (Starting); the stop reason while Stopping (`SpecChanged`, `UserStopped`, ...);
    * `CrashLoopBackOff` (BackOff); the planned start's reason (Pending: `Create`, `RestartPolicy`,
    * `SpecChanged`, ...) or `WaitingForUpdate` while Recreate holds starts; `UserStopped` or the
    * stop reason (Stopped); `Completed` (Succeeded); `MaxRestartsExceeded`, `Error` (non-zero
@@ -82,7 +82,9 @@ export function instancePhase(
   actions: Plan,
   health: ObjectHealth = NO_HEALTH,
 ): InstanceStatus {
+  if (instance.state === 'starting') return { phase: 'Starting', reason: 'PreStartHook' };
   if (instance.state === 'running') {
+    if (instance.hook === 'postStart') return { phase: 'Starting', reason: 'PostStartHook' };
     const started = object === undefined || isStarted(object.spec, healthOf(health, instance));
     return started ? { phase: 'Running', reason: 'Started' } : { phase: 'Starting', reason: 'StartupProbe' };
   }
@@ -168,7 +170,7 @@ function countReady(object: ProcessObject, instances: readonly ObservedInstance[
  * whose rollout is held is not Running.
  */
 export function isInstanceReady(object: ProcessObject | undefined, instance: ObservedInstance, health: ObjectHealth): boolean {
-  return object !== undefined && instance.state === 'running' && isAvailable(object.spec, healthOf(health, instance));
+  return object !== undefined && instance.state === 'running' && instance.hook !== 'postStart' && isAvailable(object.spec, healthOf(health, instance));
 }
 
 interface SlotTally {

@@ -126,7 +126,7 @@ function prune(key: ObjectKey, instances: readonly ObservedInstance[]): Action[]
 function scaleDown(d: DesiredObject, instances: readonly ObservedInstance[]): Action[] {
   const replicas = d.object.spec.replicas;
   const extra = instances.filter((i) => i.replica >= replicas && i.state !== 'stopping');
-  return byReplicaDescending(extra).map((i) => stopAction(d.key, i, d.object.spec.stop, 'ScaleDown', true));
+  return byReplicaDescending(extra).map((i) => stopAction(d.key, i, d.object.spec.stop, 'ScaleDown', true, d.object.spec));
 }
 
 function byReplicaDescending(instances: ObservedInstance[]): ObservedInstance[] {
@@ -136,7 +136,9 @@ function byReplicaDescending(instances: ObservedInstance[]): ObservedInstance[] 
 // `tend stop`: stop what runs, start nothing, keep exited records for `tend start`.
 function stopAllForUser(actions: Action[], d: DesiredObject, slots: SlotTable): void {
   for (const instance of slots) {
-    if (instance?.state === 'running') actions.push(stopAction(d.key, instance, d.object.spec.stop, 'UserStopped', false));
+    if (instance?.state === 'running' || instance?.state === 'starting') {
+      actions.push(stopAction(d.key, instance, d.object.spec.stop, 'UserStopped', false, d.object.spec));
+    }
   }
 }
 

@@ -13,7 +13,7 @@
  * Health stops (`LivenessFailure`, `StartupTimeout`) come before any update of a running instance.
  */
 import type { Action } from '../model/action.ts';
-import type { ObservedInstance } from '../model/instance.ts';
+import { isLive, type ObservedInstance } from '../model/instance.ts';
 import type { DesiredObject } from './actions.ts';
 import { restartAction, stopAction } from './actions.ts';
 import { healthDecision, healthOf, isAvailable } from './health.ts';
@@ -36,9 +36,9 @@ export function planRecreate(
 ): void {
   const hold = instances.some((i) => i.state !== 'exited' && isStale(d, i));
   slots.forEach((instance, replica) => {
-    if (instance?.state === 'running') {
+    if (instance !== undefined && isLive(instance)) {
       const health = healthDecision(d, instance);
-      if (health?.type !== 'stop' && isStale(d, instance)) actions.push(stopAction(d.key, instance, d.object.spec.stop, staleReason(d, instance), false));
+      if (health?.type !== 'stop' && isStale(d, instance)) actions.push(stopAction(d.key, instance, d.object.spec.stop, staleReason(d, instance), false, d.object.spec));
       else if (health !== undefined) actions.push(health);
     } else if (!hold && instance?.state !== 'stopping') {
       const action = startDecision(d, replica, instance, instances.length > 0);
@@ -62,7 +62,7 @@ export function planRollingUpdate(
   const { maxUnavailable, maxSurge } = d.object.spec.updateStrategy;
   let budget = Math.max(1, maxUnavailable + maxSurge) - slots.filter((i) => isDown(d, i)).length;
   slots.forEach((instance, replica) => {
-    if (instance?.state === 'running') {
+    if (instance !== undefined && isLive(instance)) {
       const health = healthDecision(d, instance);
       const down = isDown(d, instance);
       if (health?.type !== 'stop' && (budget > 0 || down) && isStale(d, instance)) {
@@ -82,8 +82,9 @@ export function planRollingUpdate(
 // A completed instance (clean exit the policy does not restart) is done, not down; a failed one
 // of the current spec is down, so a revision that fails halts the rollout.
 function isDown(d: DesiredObject, instance: ObservedInstance | undefined): boolean {
-  if (instance === undefined || instance.state === 'stopping') return true;
+  if (instance === undefined || instance.state === 'stopping' || instance.state === 'starting') return true;
   if (instance.state === 'running') {
+    if (instance.hook === 'postStart') return true;
     const health = healthOf(d.health, instance);
     return (health !== undefined || !isStale(d, instance)) && !isAvailable(d.object.spec, health);
   }

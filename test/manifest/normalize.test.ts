@@ -46,6 +46,28 @@ void describe('parsers', () => {
 });
 
 void describe('normalizeProcessSpec', () => {
+  void it('puts the start hooks in lifecycle and the stop hooks in stop, with timeouts in ms', () => {
+    const spec = specOf([
+      'command: ["node", "server.js"]',
+      'stop: {gracePeriod: 5s}',
+      'lifecycle:',
+      '  preStart: {exec: ["./migrate.sh"], timeout: 1m}',
+      '  postStart: {exec: ["./warm.sh"]}',
+      '  preStop: {exec: ["./drain.sh"], timeout: 2s}',
+      '  postStop: {exec: ["./cleanup.sh"]}',
+    ]);
+    assert.deepEqual(spec.lifecycle, {
+      preStart: { command: ['./migrate.sh'], timeoutMs: 60_000 },
+      postStart: { command: ['./warm.sh'], timeoutMs: PROCESS_DEFAULTS.hookTimeoutMs },
+    });
+    assert.deepEqual(spec.stop, {
+      signal: 'SIGTERM',
+      gracePeriodMs: 5_000,
+      preStop: { command: ['./drain.sh'], timeoutMs: 2_000 },
+      postStop: { command: ['./cleanup.sh'], timeoutMs: 30_000 },
+    });
+  });
+
   void it('fills in every default', () => {
     const spec = specOf(['command: ["node", "server.js"]']);
     assert.deepEqual(spec, {
@@ -59,6 +81,7 @@ void describe('normalizeProcessSpec', () => {
       backoff: { strategy: 'exponential', initialDelayMs: 1_000, maxDelayMs: 300_000, multiplier: 2, jitter: 0.1, resetAfterMs: 600_000 },
       maxRestarts: 0,
       stop: { signal: 'SIGTERM', gracePeriodMs: 10_000 },
+      lifecycle: {},
       logs: { maxSizeBytes: 10 * 1024 * 1024, maxFiles: 5 },
       startupTimeoutMs: 0,
       probes: {},

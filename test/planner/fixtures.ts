@@ -6,7 +6,7 @@
 import type { Action, ActionReason, Plan, StartAction } from '../../src/model/action.ts';
 import type { ObjectHistory } from '../../src/model/history.ts';
 import type { ExitInfo, ObservedInstance } from '../../src/model/instance.ts';
-import type { DesiredState, ManifestObject, ObjectKey, ProcessObject, ProcessSpec } from '../../src/model/object.ts';
+import type { DesiredState, ManifestObject, ObjectKey, ProcessObject, ProcessSpec, StopPolicy } from '../../src/model/object.ts';
 import type { PlanInput } from '../../src/planner/plan.ts';
 
 /** Key of the object most cases are about. */
@@ -29,6 +29,7 @@ export const SPEC: ProcessSpec = {
   backoff: { strategy: 'exponential', initialDelayMs: 1000, maxDelayMs: 300_000, multiplier: 2, jitter: 0, resetAfterMs: 600_000 },
   maxRestarts: 0,
   stop: { signal: 'SIGTERM', gracePeriodMs: 10_000 },
+  lifecycle: {},
   logs: { maxSizeBytes: 10_485_760, maxFiles: 5 },
   startupTimeoutMs: 30_000,
   probes: {},
@@ -154,8 +155,10 @@ export function expectFor(f: Fixture) {
       const base = { type: 'restart', object: KEY, instance: id(replica), reason, message: '', replica } as const;
       return { ...base, spec, specHash, generation, stop: spec.stop };
     },
-    stop(replica: number, reason: ActionReason, forget: boolean, stop = spec.stop): Action {
-      return { type: 'stop', object: KEY, instance: id(replica), reason, message: '', stop, forget };
+    /** A stop of the desired object names its program; pass `stop` for one that does not (prune). */
+    stop(replica: number, reason: ActionReason, forget: boolean, stop?: StopPolicy): Action {
+      const base = { type: 'stop', object: KEY, instance: id(replica), reason, message: '', forget } as const;
+      return stop === undefined ? { ...base, stop: spec.stop, program: spec } : { ...base, stop };
     },
     wait(replica: number, until: number): Action {
       return { type: 'wait', object: KEY, instance: id(replica), reason: 'CrashLoopBackOff', message: '', until };

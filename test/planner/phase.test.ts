@@ -45,6 +45,14 @@ void describe('instancePhase', () => {
       reason: 'SpecChanged',
     },
     { name: 'pruned', mutate: [withInstances(exited(0)), withoutWeb], phase: 'Stopped', reason: 'Pruned' },
+    { name: 'in its preStart hook', mutate: [withInstances(running(0, { state: 'starting', pid: 0, hook: 'preStart' }))], phase: 'Starting', reason: 'PreStartHook' },
+    { name: 'in its postStart hook', mutate: [withInstances(running(0, { hook: 'postStart' }))], phase: 'Starting', reason: 'PostStartHook' },
+    {
+      name: 'a HookFailure exit under Never',
+      mutate: [withSpec({ restartPolicy: 'Never' }), withInstances(exited(0, { code: 3, reason: 'HookFailure' }))],
+      phase: 'Failed',
+      reason: 'HookFailure',
+    },
   ];
   for (const row of table) {
     void it(row.name, () => {

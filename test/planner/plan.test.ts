@@ -211,6 +211,12 @@ void describe('plan: spec change under RollingUpdate', () => {
     },
     { name: 'a failed new instance halts the rollout', mutate: [rolling(1), withSpec({ restartPolicy: 'Never' }), withInstances(exited(0), old(1), old(2))], expected: () => [] },
     { name: 'a missing slot uses the budget', mutate: [rolling(1), withInstances(old(1), old(2))], expected: (e) => [e.start(0, 'ScaleUp')] },
+    {
+      name: 'waits while the replacement runs its preStart hook',
+      mutate: [rolling(1), withInstances(running(0, { state: 'starting', pid: 0, hook: 'preStart' }), old(1), old(2))],
+      expected: () => [],
+    },
+    { name: 'waits while the replacement runs its postStart hook', mutate: [rolling(1), withInstances(running(0, { hook: 'postStart' }), old(1), old(2))], expected: () => [] },
   ]);
 });
 
@@ -220,6 +226,7 @@ void describe('plan: tend stop', () => {
   run([
     { name: 'stops every running instance, without forgetting', mutate: [stopped(1)], expected: (e) => [e.stop(0, 'UserStopped', false), e.stop(1, 'UserStopped', false)] },
     { name: 'starts nothing while stopped', mutate: [stopped(1), downed], expected: () => [] },
+    { name: 'stops an instance in its preStart hook', mutate: [stopped(1), withInstances(running(0, { state: 'starting', pid: 0 }))], expected: (e) => [e.stop(0, 'UserStopped', false)] },
     { name: 'does not restart a crash while stopped', mutate: [stopped(1), withInstances(exited(0), exited(1))], expected: () => [] },
     { name: 'still scales down while stopped', mutate: [stopped(1), withSpec({ replicas: 1 })], expected: (e) => [e.stop(1, 'ScaleDown', true), e.stop(0, 'UserStopped', false)] },
     { name: 'a new generation clears it (Always)', mutate: [stopped(2), downed], expected: (e) => [e.start(0, 'RestartPolicy'), e.start(1, 'RestartPolicy')] },

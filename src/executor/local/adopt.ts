@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ObservedInstance } from '../../model/instance.ts';
 import { parseMarker } from './instance-env.ts';
+import { withoutHook } from './instance-records.ts';
 import { isDead, readProcStat, ticksToEpochMs } from './proc-stat.ts';
 
 /** True when `record`'s pid is alive and still the process it names (start times equal). */
@@ -18,7 +19,7 @@ export function isSameProcess(record: ObservedInstance): boolean {
 /** `record` as an instance found gone: exited with reason `Lost`, requested if it was stopping. */
 export function lostInstance(record: ObservedInstance, now: number): ObservedInstance {
   const requested = record.state === 'stopping';
-  return { ...record, state: 'exited', exit: { code: null, signal: null, at: now, reason: 'Lost', requested } };
+  return { ...withoutHook(record), state: 'exited', exit: { code: null, signal: null, at: now, reason: 'Lost', requested } };
 }
 
 /** What {@link scanMarkedProcesses} must skip and how it dates what it finds. */

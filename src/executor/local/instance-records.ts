@@ -12,6 +12,18 @@ export function runningInstance(launch: Launch, pid: number, startTicks: number,
   return { ...identity(launch), pid, startTicks, startedAt: now, state: 'running' };
 }
 
+/** The record of an instance whose preStart hook runs: no program yet (pid 0). */
+export function startingInstance(launch: Launch, now: number): ObservedInstance {
+  return { ...identity(launch), pid: 0, startTicks: 0, startedAt: now, state: 'starting', hook: 'preStart' };
+}
+
+/** `instance` without the mark of a running hook. */
+export function withoutHook(instance: ObservedInstance): ObservedInstance {
+  if (instance.hook === undefined) return instance;
+  const { hook: _hook, ...rest } = instance;
+  return rest;
+}
+
 /** The record of an instance that could not start: exited at once with reason `SpawnError`. */
 export function spawnErrorInstance(launch: Launch, now: number, message?: string): ObservedInstance {
   const exit = { code: null, signal: null, at: now, reason: 'SpawnError', requested: false } as const;

@@ -8,6 +8,15 @@
  *                  └─(stop: stop.signal to the group, grace timer)─> stopping ──(exit)─> exited (requested)
  *                                            grace over: SIGKILL ──┘
  *
+ * With lifecycle hooks (hooks.ts), none of which an apply waits for:
+ *
+ *     start ─(preStart)─> starting ──ok──> running ─(postStart, not Ready yet)─> running
+ *                            └──fails──> exited (HookFailure)   postStart fails ──> stop (HookFailure)
+ *     stop ─> stopping ─(preStop, then the signal; the grace period counts from preStop)─>
+ *             exit ─(postStop once the group is gone)─> exited
+ *
+ * A stop during preStart cuts the hook; the program never runs. postStop also follows an exit on
+ * the program's own, like systemd's ExecStopPost; the slot restarts after it.
  * `restart` is a stop whose exit starts the replacement in the same slot at once, so the apply
  * resolves `stopping` without waiting out the grace period (`restarted` when nothing was running).
  * Own children report exits through their `exit` event; adopted processes (started by an earlier
@@ -17,18 +26,19 @@
  */
 import type { Action, ActionResult, RestartAction, StartAction, StopAction } from '../../model/action.ts';
 import { exitOf, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
-import type { LogPolicy, ObjectKey } from '../../model/object.ts';
+import type { Hook, LogPolicy, ObjectKey, ProgramSpec, StopPolicy } from '../../model/object.ts';
 import type { Cancel, Clock } from '../../platform/clock.ts';
 import type { AdoptReport, Executor } from '../executor.ts';
 import { isSameProcess, lostInstance, scanMarkedProcesses } from './adopt.ts';
 import { AdoptedWatcher } from './adopted-watcher.ts';
-import { runningInstance, spawnErrorInstance, type Launch } from './instance-records.ts';
+import { runHook, type RunningHook } from './hooks.ts';
+import { runningInstance, spawnErrorInstance, startingInstance, withoutHook, type Launch } from './instance-records.ts';
 import { InstanceTable } from './instance-table.ts';
 import { groupExists, isSignalName, signalGroup, signalGroupIfOurs } from './kill-group.ts';
 import { logPaths, readLogTail, STDERR_TAIL_LINES } from './log-files.ts';
 import { LogRotator, type RotatedInstance } from './log-rotator.ts';
 import { readBootTimeMs } from './proc-stat.ts';
-import { spawnInstance, type SpawnContext, type SpawnFailure } from './spawn-instance.ts';
+import { spawnInstance, type SpawnContext, type SpawnFailure, type SpawnRequest } from './spawn-instance.ts';
 
 /** Options of {@link createLocalExecutor}. */
 export interface LocalExecutorOptions {
@@ -41,9 +51,12 @@ export interface LocalExecutorOptions {
   readonly asRoot?: boolean;
   /** The env programs inherit; defaults to `process.env` (read once, at creation). */
   readonly env?: NodeJS.ProcessEnv;
-  /** Problems that degrade but never stop supervision (log files on a full disk). */
-  readonly onWarning?: (reason: string, message: string, object: ObjectKey) => void;
+  /** Problems that degrade but never stop supervision (log files on a full disk, a failed hook). */
+  readonly onWarning?: Warn;
 }
+
+/** Reports a problem of `object` (and of one of its instances). */
+export type Warn = (reason: string, message: string, object: ObjectKey, instance?: string) => void;
 
 /** Grace period, from adoption, of an instance adopted while stopping (the schema's default). */
 const ADOPTED_STOP_GRACE_MS = 10_000;
@@ -57,11 +70,23 @@ interface Runtime {
   readonly id: string;
   readonly adopted: boolean;
   readonly logs: LogPolicy;
+  /** What was launched; undefined for an instance adopted from an earlier controller. */
+  readonly request: SpawnRequest | undefined;
+  /** The lifecycle hook running now. */
+  hook: RunningHook | undefined;
+  /** The program and stop policy of the stop under way, whose hooks it runs. */
+  stopping: StopHooks | undefined;
   cancelGrace: Cancel | undefined;
   /** Drop the record on exit (stop with `forget`). */
   forget: boolean;
   /** Start this in the slot on exit (restart). */
   replacement: RestartAction | undefined;
+}
+
+// Where a stop's hooks come from: the manifest's current program, else what was launched.
+interface StopHooks {
+  readonly program: ProgramSpec;
+  readonly stop: StopPolicy;
 }
 
 // What happens once a stopping instance has exited.
@@ -88,14 +113,15 @@ function keyOf(object: ObjectKey, id: string): string {
   return `${object}\0${id}`;
 }
 
-function newRuntime(object: ObjectKey, id: string, adopted: boolean, logs: LogPolicy): Runtime {
-  return { object, id, adopted, logs, cancelGrace: undefined, forget: false, replacement: undefined };
+function newRuntime(object: ObjectKey, id: string, logs: LogPolicy, request?: SpawnRequest): Runtime {
+  const adopted = request === undefined;
+  return { object, id, adopted, logs, request, hook: undefined, stopping: undefined, cancelGrace: undefined, forget: false, replacement: undefined };
 }
 
 class LocalExecutor implements Executor {
   readonly #clock: Clock;
   readonly #spawn: SpawnContext;
-  readonly #onWarning: (reason: string, message: string, object: ObjectKey) => void;
+  readonly #onWarning: Warn;
   readonly #table = new InstanceTable();
   readonly #runtimes = new Map<string, Runtime>();
   readonly #listeners = new Set<(object: ObjectKey) => void>();
@@ -171,6 +197,7 @@ class LocalExecutor implements Executor {
     this.#watcher.close();
     this.#rotator.close();
     for (const runtime of this.#graced) this.#cancelGrace(runtime);
+    for (const runtime of this.#runtimes.values()) runtime.hook?.cancel();
     return Promise.resolve();
   }
 
@@ -195,44 +222,153 @@ class LocalExecutor implements Executor {
   async #restart(action: RestartAction): Promise<ActionResult> {
     const instance = this.#table.get(action.object, action.instance);
     const runtime = this.#runtimes.get(keyOf(action.object, action.instance));
-    if (!instance || !runtime) return this.#resultOf(action, this.#launch(action), 'restarted');
-    return this.#beginStop(action, instance, runtime, { forget: false, replacement: action });
+    if (instance?.state === 'starting' && runtime) this.#abortStart(runtime, instance, action);
+    else if (instance && runtime) return this.#beginStop(action, instance, runtime, { forget: false, replacement: action });
+    return this.#resultOf(action, this.#launch(action), 'restarted');
   }
 
   // Signals the group and arms the grace timer; a stop already under way keeps its deadline.
   // The latest intent (forget, replacement) wins once the stop is under way.
+  // A stop with a preStop hook signals once the hook is done; the grace timer runs from the start.
   #beginStop(action: StopAction | RestartAction, instance: ObservedInstance, runtime: Runtime, intent: Intent): ActionResult {
-    if (instance.state === 'stopping' && runtime.cancelGrace) {
+    if (instance.state === 'stopping' && (runtime.cancelGrace || runtime.hook)) {
       Object.assign(runtime, intent);
       return { ok: true, action, outcome: 'stopping', instance };
+    }
+    if (instance.state === 'starting') {
+      Object.assign(runtime, intent);
+      return { ok: true, action, outcome: 'stopped', instance: this.#abortStart(runtime, instance, action) };
     }
     const { signal, gracePeriodMs } = action.stop;
     if (!isSignalName(signal)) {
       return { ok: false, action, reason: 'InvalidSignal', message: `stop.signal "${signal}" is not a signal name` };
     }
-    const { pid, startTicks } = instance;
-    const sent = runtime.adopted ? signalGroupIfOurs(pid, startTicks, signal) : signalGroup(pid, signal);
-    if (sent === 'denied') {
-      return { ok: false, action, reason: 'StopFailed', message: `not permitted to signal process group ${pid}` };
+    const hooks = stopHooksOf(action, runtime);
+    const preStop = hooks?.stop.preStop;
+    if (!preStop) {
+      const sent = this.#signal(runtime, instance, signal);
+      if (sent === 'denied') return { ok: false, action, reason: 'StopFailed', message: `not permitted to signal process group ${instance.pid}` };
     }
-    Object.assign(runtime, intent);
+    runtime.hook?.cancel();
+    Object.assign(runtime, intent, { stopping: hooks });
     this.#armGrace(runtime, instance, gracePeriodMs);
-    const stopping = this.#record({ ...instance, state: 'stopping', stopReason: action.reason });
+    const stopping = this.#record({ ...withoutHook(instance), state: 'stopping', stopReason: action.reason, ...(preStop ? { hook: 'preStop' as const } : {}) });
+    if (preStop && hooks) this.#preStop(runtime, stopping, hooks.program, preStop, { signal, gracePeriodMs });
     return { ok: true, action, outcome: 'stopping', instance: stopping };
+  }
+
+  #signal(runtime: Runtime, instance: ObservedInstance, signal: NodeJS.Signals): 'sent' | 'gone' | 'denied' {
+    const { pid, startTicks } = instance;
+    return runtime.adopted ? signalGroupIfOurs(pid, startTicks, signal) : signalGroup(pid, signal);
+  }
+
+  // ── lifecycle hooks ────────────────────────────────────────────────────────
+
+  // preStart runs while the instance is `starting`; its success spawns the program.
+  #preStart(launch: Launch, hook: Hook): ObservedInstance {
+    const key = keyOf(launch.object, launch.instance);
+    const runtime = newRuntime(launch.object, launch.instance, launch.spec.logs, launch);
+    const starting = this.#record(startingInstance(launch, this.#clock.now()));
+    const running = (runtime.hook = runHook(this.#spawn, launch, 'preStart', hook, this.#clock));
+    this.#runtimes.set(key, runtime);
+    void running.result.then((result) => {
+      if (this.#runtimes.get(key) !== runtime || this.#closed) return;
+      runtime.hook = undefined;
+      this.#runtimes.delete(key);
+      if (result.ok) {
+        this.#announce(launch.object, this.#spawnProgram(launch));
+        return;
+      }
+      this.#onWarning('HookFailed', `${launch.instance}: ${result.message}; the program was not started`, launch.object, launch.instance);
+      const exit: ExitInfo = { code: result.code, signal: result.signal, at: this.#clock.now(), reason: 'HookFailure', requested: false, message: result.message };
+      this.#record({ ...withoutHook(starting), state: 'exited', exit: this.#withStderrTail(exit, launch.instance) });
+      this.#notify(launch.object);
+    });
+    return starting;
+  }
+
+  // A stop or restart while preStart runs: the hook is cut and the program never starts.
+  #abortStart(runtime: Runtime, instance: ObservedInstance, action: StopAction | RestartAction): ObservedInstance {
+    runtime.hook?.cancel();
+    this.#runtimes.delete(keyOf(runtime.object, runtime.id));
+    const exit: ExitInfo = { code: null, signal: null, at: this.#clock.now(), reason: 'Exited', requested: true, message: 'stopped during its preStart hook' };
+    const exited = this.#record({ ...withoutHook(instance), state: 'exited', stopReason: action.reason, exit });
+    if (runtime.forget) this.#table.remove(runtime.object, runtime.id);
+    return exited;
+  }
+
+  // postStart runs beside the program, which is not Ready until it is done; its failure stops the
+  // instance as a HookFailure.
+  #postStart(runtime: Runtime, instance: ObservedInstance, request: SpawnRequest, hook: Hook, stop: StopPolicy): ObservedInstance {
+    const marked = this.#record({ ...instance, hook: 'postStart' });
+    const running = (runtime.hook = runHook(this.#spawn, request, 'postStart', hook, this.#clock));
+    void running.result.then((result) => {
+      if (runtime.hook !== running) return;
+      runtime.hook = undefined;
+      const current = this.#table.get(runtime.object, runtime.id);
+      if (current?.state !== 'running' || current.pid !== instance.pid) return;
+      if (result.ok) {
+        this.#record(withoutHook(current));
+        this.#notify(runtime.object);
+        return;
+      }
+      this.#onWarning('HookFailed', `${runtime.id}: ${result.message}; stopping the instance`, runtime.object, runtime.id);
+      const message = `${runtime.id} postStart hook failed; stopping`;
+      const action: StopAction = { type: 'stop', object: runtime.object, instance: runtime.id, reason: 'HookFailure', message, stop, forget: false };
+      this.#beginStop(action, current, runtime, { forget: false, replacement: undefined });
+      this.#notify(runtime.object);
+    });
+    return marked;
+  }
+
+  // preStop, cut at the grace period at the latest; whatever its outcome, the signal follows.
+  #preStop(runtime: Runtime, instance: ObservedInstance, program: ProgramSpec, hook: Hook, stop: { readonly signal: NodeJS.Signals; readonly gracePeriodMs: number }): void {
+    const running = (runtime.hook = runHook(this.#spawn, hookRequest(instance, program), 'preStop', hook, this.#clock, Math.min(hook.timeoutMs, stop.gracePeriodMs)));
+    void running.result.then((result) => {
+      if (runtime.hook !== running) return;
+      runtime.hook = undefined;
+      if (!result.ok) this.#onWarning('HookFailed', `${runtime.id}: ${result.message}; stopping anyway`, runtime.object, runtime.id);
+      const current = this.#table.get(runtime.object, runtime.id);
+      if (current?.state !== 'stopping' || current.pid !== instance.pid || this.#runtimes.get(keyOf(runtime.object, runtime.id)) !== runtime) return;
+      this.#record(withoutHook(current));
+      if (this.#signal(runtime, current, stop.signal) === 'denied') {
+        this.#onWarning('StopFailed', `${runtime.id}: not permitted to signal process group ${current.pid}`, runtime.object, runtime.id);
+      }
+    });
+  }
+
+  // postStop once the group is gone; the instance stays `stopping` until it is done.
+  #postStop(key: string, runtime: Runtime, instance: ObservedInstance, exit: ExitInfo, hooks: StopHooks, hook: Hook): void {
+    this.#record({ ...instance, state: 'stopping', hook: 'postStop' });
+    void whenGroupGone(instance.pid, this.#clock, hooks.stop.gracePeriodMs).then(() => {
+      const running = (runtime.hook = runHook(this.#spawn, hookRequest(instance, hooks.program), 'postStop', hook, this.#clock));
+      return running.result;
+    }).then((result) => {
+      runtime.hook = undefined;
+      if (!result.ok) this.#onWarning('HookFailed', `${runtime.id}: ${result.message}`, runtime.object, runtime.id);
+      this.#complete(key, runtime, instance, exit);
+    });
   }
 
   // ── spawning ───────────────────────────────────────────────────────────────
 
-  // Spawns and records synchronously, so no observe can see the slot empty in between.
+  // Spawns (or begins preStart) and records synchronously, so no observe can see the slot empty in between.
   #launch(launch: Launch): LaunchResult {
-    const key = keyOf(launch.object, launch.instance);
     this.#table.removeExited(launch.object, launch.replica);
-    const runtime = newRuntime(launch.object, launch.instance, false, launch.spec.logs);
+    const preStart = launch.spec.lifecycle.preStart;
+    return preStart ? { ok: true, instance: this.#preStart(launch, preStart) } : this.#spawnProgram(launch);
+  }
+
+  #spawnProgram(launch: Launch): LaunchResult {
+    const key = keyOf(launch.object, launch.instance);
+    const runtime = newRuntime(launch.object, launch.instance, launch.spec.logs, launch);
     const outcome = spawnInstance(this.#spawn, launch, (code, signal) => this.#onChildExit(key, runtime, code, signal));
     if (!outcome.ok) return { ok: false, failure: this.#recordSpawnError(launch, outcome.failure) };
     this.#runtimes.set(key, runtime);
     this.#rotator.ensure();
-    return { ok: true, instance: this.#record(runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now())) };
+    const instance = this.#record(runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now()));
+    const postStart = launch.spec.lifecycle.postStart;
+    return { ok: true, instance: postStart ? this.#postStart(runtime, instance, launch, postStart, launch.spec.stop) : instance };
   }
 
   // The slot holds an exited SpawnError instance at once (so the planner's backoff applies);
@@ -249,7 +385,7 @@ class LocalExecutor implements Executor {
   }
 
   async #resultOf(action: StartAction | RestartAction, launched: LaunchResult, outcome: 'started' | 'restarted'): Promise<ActionResult> {
-    if (launched.ok) return { ok: true, action, outcome, instance: launched.instance };
+    if (launched.ok) return { ok: true, action, outcome: launched.instance.state === 'starting' ? 'starting' : outcome, instance: launched.instance };
     const { message, cause } = await launched.failure;
     return { ok: false, action, reason: 'SpawnError', message, cause };
   }
@@ -272,16 +408,30 @@ class LocalExecutor implements Executor {
     this.#finish(key, runtime, { code: null, signal: null, reason: 'Lost' });
   }
 
-  // Records the exit, then forgets the instance or starts its replacement, then notifies.
+  // Records the exit (after postStop), then forgets the instance or starts its replacement, then notifies.
   #finish(key: string, runtime: Runtime, end: Pick<ExitInfo, 'code' | 'signal' | 'reason'>): void {
     const instance = this.#table.get(runtime.object, runtime.id);
-    this.#runtimes.delete(key);
     if (runtime.adopted) this.#watcher.remove(key);
-    if (!instance) return;
+    if (!instance) {
+      this.#runtimes.delete(key);
+      return;
+    }
     // Members left after the SIGKILL (uninterruptible sleep) get the deadline's SIGKILL too.
     if (runtime.cancelGrace && !groupExists(instance.pid)) this.#cancelGrace(runtime);
-    const exit = exitOf(instance, end, this.#clock.now());
-    this.#record({ ...instance, state: 'exited', exit: exit.requested ? exit : this.#withStderrTail(exit, runtime.id) });
+    // A postStart or preStop hook has nothing left to act on.
+    runtime.hook?.cancel();
+    runtime.hook = undefined;
+    const ended = exitOf(instance, end, this.#clock.now());
+    const exit = ended.requested ? ended : this.#withStderrTail(ended, runtime.id);
+    const hooks = runtime.stopping ?? launchedHooks(runtime);
+    const postStop = hooks?.stop.postStop;
+    if (postStop && hooks && !this.#closed) this.#postStop(key, runtime, withoutHook(instance), exit, hooks, postStop);
+    else this.#complete(key, runtime, withoutHook(instance), exit);
+  }
+
+  #complete(key: string, runtime: Runtime, instance: ObservedInstance, exit: ExitInfo): void {
+    if (this.#runtimes.get(key) === runtime) this.#runtimes.delete(key);
+    this.#record({ ...instance, state: 'exited', exit });
     if (runtime.forget) this.#table.remove(runtime.object, runtime.id);
     if (runtime.replacement && !this.#closed) this.#launchReplacement(runtime.replacement);
     else this.#notify(runtime.object);
@@ -294,22 +444,27 @@ class LocalExecutor implements Executor {
   }
 
   #launchReplacement(action: RestartAction): void {
-    const launched = this.#launch(action);
-    if (launched.ok) this.#notify(action.object);
-    else void launched.failure.then(() => this.#notify(action.object));
+    this.#announce(action.object, this.#launch(action));
+  }
+
+  // Tells listeners about a launch that no action waits for, once its outcome is known.
+  #announce(object: ObjectKey, launched: LaunchResult): void {
+    if (launched.ok) this.#notify(object);
+    else void launched.failure.then(() => this.#notify(object));
   }
 
   // ── adoption ───────────────────────────────────────────────────────────────
 
   #takeOver(instance: ObservedInstance): ObservedInstance {
     const key = keyOf(instance.object, instance.id);
-    const runtime = newRuntime(instance.object, instance.id, true, ADOPTED_LOGS);
+    const runtime = newRuntime(instance.object, instance.id, ADOPTED_LOGS);
     this.#runtimes.set(key, runtime);
     // A stop that was under way when the old controller died still ends in a SIGKILL.
     if (instance.state === 'stopping') this.#armGrace(runtime, instance, ADOPTED_STOP_GRACE_MS);
     this.#watcher.add(key, instance.pid, instance.startTicks);
     this.#rotator.ensure();
-    return this.#record(instance);
+    // A hook the old controller ran is not watched by this one.
+    return this.#record(withoutHook(instance));
   }
 
   #scan(): readonly ObservedInstance[] {
@@ -355,6 +510,36 @@ class LocalExecutor implements Executor {
   *#rotated(): Generator<RotatedInstance> {
     for (const runtime of this.#runtimes.values()) yield runtime;
   }
+}
+
+// The hooks of a stop: the stop action's when it names the program, else those launched with.
+function stopHooksOf(action: StopAction | RestartAction, runtime: Runtime): StopHooks | undefined {
+  if (action.type === 'restart') return { program: action.spec, stop: action.stop };
+  if (action.program) return { program: action.program, stop: action.stop };
+  return launchedHooks(runtime);
+}
+
+function launchedHooks(runtime: Runtime): StopHooks | undefined {
+  const spec = runtime.request?.spec as (ProgramSpec & { readonly stop?: StopPolicy }) | undefined;
+  return spec?.stop ? { program: spec, stop: spec.stop } : undefined;
+}
+
+// What a hook needs to know of the instance it runs for.
+function hookRequest(instance: ObservedInstance, program: ProgramSpec): SpawnRequest {
+  const { object, id, replica, specHash, generation } = instance;
+  return { object, instance: id, replica, spec: program, specHash, generation };
+}
+
+// Resolves once no process of group `pgid` is left, or after `limitMs`.
+function whenGroupGone(pgid: number, clock: Clock, limitMs: number): Promise<void> {
+  const deadline = clock.now() + limitMs;
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (!groupExists(pgid) || clock.now() >= deadline) resolve();
+      else clock.after(10, check);
+    };
+    check();
+  });
 }
 
 // A plain copy without undefined values: what spawn needs, built once instead of per spawn.

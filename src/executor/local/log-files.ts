@@ -29,6 +29,17 @@ export function openLogFiles(stateDir: string, instance: string): { readonly out
   }
 }
 
+/** Closes the parent's copies of log fds once a child holds them; an fd closed already is fine. */
+export function closeLogFds(...fds: readonly number[]): void {
+  for (const fd of fds) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed: nothing to release.
+    }
+  }
+}
+
 function openPair(outPath: string, errPath: string): { readonly out: number; readonly err: number } {
   const out = openSync(outPath, APPEND_FLAGS, 0o640);
   try {

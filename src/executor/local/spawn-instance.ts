@@ -5,10 +5,9 @@
  * of `/proc/<pid>/stat` for the start time. Failures are values, never throws.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { closeSync } from 'node:fs';
 import type { ObjectKey, ProgramSpec } from '../../model/object.ts';
 import { buildInstanceEnv } from './instance-env.ts';
-import { openLogFiles } from './log-files.ts';
+import { closeLogFds, openLogFiles } from './log-files.ts';
 import { readProcStat } from './proc-stat.ts';
 import { lookupUser, type UserAccount } from './users.ts';
 
@@ -61,7 +60,7 @@ export function spawnInstance(context: SpawnContext, request: SpawnRequest, onEx
   } catch (error) {
     return { ok: false, failure: Promise.resolve(failure(request, error)) };
   } finally {
-    if (fds) closeFds(fds.out, fds.err);
+    if (fds) closeLogFds(fds.out, fds.err);
   }
   const pid = child.pid;
   if (pid === undefined) {
@@ -117,16 +116,6 @@ function openLogs(context: SpawnContext, request: SpawnRequest): { readonly out:
   } catch (error) {
     context.onLogFailure(`cannot open the log files of ${request.instance}: ${(error as Error).message}`, request.object);
     return undefined;
-  }
-}
-
-function closeFds(...fds: readonly number[]): void {
-  for (const fd of fds) {
-    try {
-      closeSync(fd);
-    } catch {
-      // Already closed: nothing to release.
-    }
   }
 }
 
