@@ -8,7 +8,7 @@ import type { Action } from '../model/action.ts';
 import type { EventSink } from '../model/event.ts';
 import type { HealthSource } from '../model/health.ts';
 import type { History } from '../model/history.ts';
-import type { ObservedInstance } from '../model/instance.ts';
+import type { Observed, ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type StopPolicy } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -17,6 +17,7 @@ import { plan } from '../planner/plan.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
 import { createWorkQueue } from './queue.ts';
 import { applyPlanned, createReconcileMemory, hasWork, planKey, type ReconcileResult } from './reconcile.ts';
+import { createDependencyLinks, type DependencyLinks } from './dependency-links.ts';
 import { createHistoryStore, type GenerationChange } from './store.ts';
 
 export interface ControllerOptions {
@@ -60,7 +61,6 @@ export interface Controller {
   close(): void;
 }
 
-const NO_INSTANCES: readonly ObservedInstance[] = Object.freeze([]);
 const DEFAULT_STOP: StopPolicy = { signal: 'SIGTERM', gracePeriodMs: 10_000 };
 
 /** Creates a controller and subscribes it to its executor's exits. */
@@ -75,7 +75,25 @@ export function createController(options: ControllerOptions): Controller {
   let idleWaiters: (() => void)[] = [];
   let cancelReload: (() => void) | undefined;
   const health = options.health;
-  const deps = { executor, history: store, clock, events, desired: () => desired.objects, memory: createReconcileMemory(), ...(health ? { health: () => health.health() } : {}) };
+  const links = createDependencyLinks();
+  links.update(desired.objects);
+  const deps = {
+    executor,
+    history: store,
+    clock,
+    events,
+    desired: () => desired.objects,
+    memory: createReconcileMemory(),
+    dependentsOf: (key: ObjectKey) => links.dependentsOf(key),
+    ...(health ? { health: () => health.health() } : {}),
+  };
+
+  // A change of `key` may let its dependents start, or let a pruned dependency of it stop.
+  const touch = (key: ObjectKey): void => {
+    queue.add(key);
+    for (const other of links.dependentsOf(key)) queue.add(other);
+    for (const other of links.dependenciesOf(key)) queue.add(other);
+  };
 
   // Works through the queue in batches: one observation per batch, and keys with nothing to do
   // are planned synchronously, so a no-change pass costs no await per key.
@@ -88,7 +106,7 @@ export function createController(options: ControllerOptions): Controller {
       const batch = queue.takeAll();
       const observed = await executor.observe();
       for (const key of batch) {
-        const pending = closed ? undefined : reconcileOne(key, observed.get(key) ?? NO_INSTANCES);
+        const pending = closed ? undefined : reconcileOne(key, observed);
         if (pending) {
           acted = true;
           await pending;
@@ -104,9 +122,9 @@ export function createController(options: ControllerOptions): Controller {
   };
 
   // Plans one key; returns a promise only when there are actions to apply.
-  const reconcileOne = (key: ObjectKey, instances: readonly ObservedInstance[]): Promise<void> | undefined => {
+  const reconcileOne = (key: ObjectKey, observed: Observed): Promise<void> | undefined => {
     try {
-      const planned = planKey(deps, key, instances);
+      const planned = planKey(deps, key, observed);
       if (planned.actions.length === 0 || !hasWork(planned.actions)) {
         finish(key, planned);
         return undefined;
@@ -125,7 +143,7 @@ export function createController(options: ControllerOptions): Controller {
   // starts one instance per pass); a pass with nothing to do ends the loop.
   const finish = (key: ObjectKey, result: ReconcileResult): void => {
     queue.forget(key);
-    if (result.results.some((r) => r.ok && r.outcome !== 'unchanged')) queue.add(key);
+    if (result.results.some((r) => r.ok && r.outcome !== 'unchanged')) touch(key);
     else if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
   };
 
@@ -135,8 +153,8 @@ export function createController(options: ControllerOptions): Controller {
   };
 
   queue.onReady(() => void drain());
-  const unsubscribeExits = executor.subscribe((key) => queue.add(key));
-  const unsubscribeHealth = health?.subscribe((key) => queue.add(key));
+  const unsubscribeExits = executor.subscribe(touch);
+  const unsubscribeHealth = health?.subscribe(touch);
   const unsubscribe = (): void => {
     unsubscribeExits();
     unsubscribeHealth?.();
@@ -148,6 +166,7 @@ export function createController(options: ControllerOptions): Controller {
       const previous = desired.objects;
       book = merged.book;
       desired = { objects: merged.objects, revision };
+      links.update(merged.objects);
       const changed = changedKeys(previous, merged.objects);
       store.syncGenerations(generationChanges(changed, merged.objects));
       for (const key of changed) queue.add(key);
@@ -184,7 +203,7 @@ export function createController(options: ControllerOptions): Controller {
       const observed = await executor.observe();
       return plan({ desired, observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}) });
     },
-    shutdown: () => shutdownAll(executor, desired, () => closeQueue()),
+    shutdown: () => shutdownAll(executor, desired, links, () => closeQueue()),
     close: () => closeQueue(),
   };
 
@@ -230,34 +249,50 @@ function changedKeys(before: ReadonlyMap<ObjectKey, ManifestObject>, after: Read
   return keys;
 }
 
-// Stops every live instance at once and waits until the executor reports them all exited.
-async function shutdownAll(executor: Executor, desired: DesiredState, closeQueue: () => void): Promise<void> {
+// Stops every live instance in reverse dependency order (an object once nothing that depends on
+// it runs any more; independent objects all at once) and resolves when all have exited.
+async function shutdownAll(executor: Executor, desired: DesiredState, links: DependencyLinks, closeQueue: () => void): Promise<void> {
   closeQueue();
-  const live = (observed: Awaited<ReturnType<Executor['observe']>>): ObservedInstance[] =>
-    [...observed.values()].flat().filter((i) => i.state !== 'exited');
-  const allExited = new Promise<void>((resolve) => {
-    const check = async (): Promise<void> => {
-      if (live(await executor.observe()).length > 0) return;
-      stop();
-      resolve();
+  const stopped = new Set<ObservedInstance>();
+  await new Promise<void>((resolve) => {
+    let busy = false;
+    const step = async (): Promise<void> => {
+      if (busy) return;
+      busy = true;
+      const observed = await executor.observe();
+      const live = [...observed.values()].flat().filter((i) => i.state !== 'exited');
+      if (live.length === 0) {
+        unsubscribe();
+        resolve();
+        return;
+      }
+      const running = new Set(live.map((i) => i.object));
+      const free = (key: ObjectKey): boolean => ![...links.dependentsOf(key)].some((other) => running.has(other));
+      for (const instance of live) {
+        if (instance.state === 'stopping' || stopped.has(instance) || !free(instance.object)) continue;
+        stopped.add(instance);
+        await stopForShutdown(executor, desired, instance);
+      }
+      busy = false;
+      // Exits that arrived while stopping were seen by no step.
+      if ((await executor.observe()) !== observed) void step();
     };
-    const stop = executor.subscribe(() => void check());
-    void check();
+    const unsubscribe = executor.subscribe(() => void step());
+    void step();
   });
-  for (const instance of live(await executor.observe())) {
-    if (instance.state === 'stopping') continue;
-    const object = desired.objects.get(instance.object);
-    const spec = object && isProcessObject(object) ? object.spec : undefined;
-    await executor.apply({
-      type: 'stop',
-      object: instance.object,
-      instance: instance.id,
-      reason: 'Shutdown',
-      message: 'controller shutting down',
-      stop: spec?.stop ?? DEFAULT_STOP,
-      forget: false,
-      ...(spec ? { program: spec } : {}),
-    });
-  }
-  await allExited;
+}
+
+async function stopForShutdown(executor: Executor, desired: DesiredState, instance: ObservedInstance): Promise<void> {
+  const object = desired.objects.get(instance.object);
+  const spec = object && isProcessObject(object) ? object.spec : undefined;
+  await executor.apply({
+    type: 'stop',
+    object: instance.object,
+    instance: instance.id,
+    reason: 'Shutdown',
+    message: 'controller shutting down',
+    stop: spec?.stop ?? DEFAULT_STOP,
+    forget: false,
+    ...(spec ? { program: spec } : {}),
+  });
 }

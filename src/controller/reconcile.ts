@@ -6,12 +6,13 @@
 import type { Action, ActionResult } from '../model/action.ts';
 import type { EventSink } from '../model/event.ts';
 import type { Health } from '../model/health.ts';
-import type { ExitInfo, ObservedInstance } from '../model/instance.ts';
+import type { ExitInfo, Observed, ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type ManifestObject, type ObjectKey, type ProcessObject } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { describeExit } from '../planner/actions.ts';
 import { classifyExit } from '../planner/failures.ts';
+import { gateOf, type DependencyWorld } from '../planner/dependencies.ts';
 import { planObject } from '../planner/plan.ts';
 import { circuitCheckTrial, circuitOnFailure, circuitOnTrial } from './circuit.ts';
 import type { HistoryStore } from './store.ts';
@@ -25,6 +26,8 @@ export interface ReconcileDeps {
   readonly memory: ReconcileMemory;
   /** Probe observations, when a prober runs. */
   readonly health?: () => Health;
+  /** Objects whose `dependsOn` names the key, as the manifests last said (pruned ones too). */
+  readonly dependentsOf?: (key: ObjectKey) => Iterable<ObjectKey>;
 }
 
 /** What was already reported, so each exit and back-off is told once. */
@@ -33,6 +36,8 @@ export interface ReconcileMemory {
   readonly reported: WeakSet<ObservedInstance>;
   /** instance id -> back-off deadline already announced. */
   readonly backoff: Map<string, number>;
+  /** object -> what was last said of its dependencies (`met`, or the gate's message). */
+  readonly dependencies: Map<ObjectKey, string>;
 }
 
 export interface ReconcileResult {
@@ -41,6 +46,7 @@ export interface ReconcileResult {
   readonly results: readonly ActionResult[];
 }
 
+const NO_INSTANCES: readonly ObservedInstance[] = Object.freeze([]);
 const NOTHING_TO_DO: ReconcileResult = Object.freeze({ actions: Object.freeze([]), results: Object.freeze([]) });
 
 /** True when `actions` holds anything for the executor (not only waits). */
@@ -50,33 +56,41 @@ export function hasWork(actions: readonly Action[]): boolean {
 
 /** Creates empty reconcile memory. */
 export function createReconcileMemory(): ReconcileMemory {
-  return { reported: new WeakSet(), backoff: new Map() };
+  return { reported: new WeakSet(), backoff: new Map(), dependencies: new Map() };
 }
 
 /**
  * Reconciles one object key once: plans from `instances` (the key's observed instances) and
  * applies the plan. Resolves at once, without waiting on anything, when there is nothing to do.
  */
-export async function reconcileKey(deps: ReconcileDeps, key: ObjectKey, instances?: readonly ObservedInstance[]): Promise<ReconcileResult> {
-  const observed = instances ?? (await deps.executor.observe()).get(key) ?? [];
-  const planned = planKey(deps, key, observed);
+export async function reconcileKey(deps: ReconcileDeps, key: ObjectKey): Promise<ReconcileResult> {
+  const planned = planKey(deps, key, await deps.executor.observe());
   return hasWork(planned.actions) ? applyPlanned(deps, key, planned) : planned;
 }
 
-/** The synchronous half of a reconcile: report exits, plan, announce back-offs. */
-export function planKey(deps: ReconcileDeps, key: ObjectKey, instances: readonly ObservedInstance[]): ReconcileResult {
+/**
+ * The synchronous half of a reconcile: report exits, plan, announce back-offs and dependency
+ * waits. `observed` is every object's instances (dependencies are read from it).
+ */
+export function planKey(deps: ReconcileDeps, key: ObjectKey, observed: Observed): ReconcileResult {
   const object = deps.desired().get(key);
   if (object && !isProcessObject(object)) return { actions: [], results: [] };
+  const instances = observed.get(key) ?? NO_INSTANCES;
   reportTransitions(deps, key, instances, object);
+  if (!object && heldByDependents(deps, key, observed)) return NOTHING_TO_DO;
   const trialWake = circuitCheckTrial(deps, object, instances);
-  const actions = planObject(key, object, instances, deps.history.get().get(key), deps.clock.now(), deps.health?.().get(key));
+  const history = deps.history.get();
+  const health = deps.health?.();
+  const world: DependencyWorld = { objects: deps.desired(), observed, history, ...(health ? { health } : {}) };
+  if (object?.spec.dependsOn.length) reportDependencies(deps, object, instances, world);
+  const actions = planObject(key, object, instances, history.get(key), deps.clock.now(), health?.get(key), world);
   if (actions.length === 0) {
     if (!object && instances.length === 0) deps.history.drop(key);
     return trialWake === undefined ? NOTHING_TO_DO : { actions: [], results: [], requeueAt: trialWake };
   }
   let requeueAt: number | undefined = trialWake;
   for (const action of actions) {
-    if (action.type !== 'wait') continue;
+    if (action.type !== 'wait' || !Number.isFinite(action.until)) continue;
     requeueAt = Math.min(requeueAt ?? Infinity, action.until);
     if (action.reason === 'CrashLoopBackOff') announceBackoff(deps, action.object, action.instance, action.until, action.message);
   }
@@ -133,6 +147,35 @@ function recordEnd(deps: ReconcileDeps, key: ObjectKey, instance: ObservedInstan
   const failure = { at: exit.at, instance: instance.id, type, exitCode, signal, ...(stderrTail ? { stderrTail } : {}) };
   deps.history.recordExit(key, instance.replica, exit, failure);
   circuitOnFailure(deps, object, exit.at);
+}
+
+// A pruned object stops only after the pruned objects that depend on it have exited.
+function heldByDependents(deps: ReconcileDeps, key: ObjectKey, observed: Observed): boolean {
+  if (!deps.dependentsOf) return false;
+  const desired = deps.desired();
+  for (const other of deps.dependentsOf(key)) {
+    if (!desired.has(other) && observed.get(other)?.some((i) => i.state !== 'exited')) return true;
+  }
+  return false;
+}
+
+// Tells once per change whether an object's dependencies are met: a wait before its start, or a
+// dependency lost under running instances (which go on running: nothing is killed for it).
+function reportDependencies(deps: ReconcileDeps, object: ProcessObject, instances: readonly ObservedInstance[], world: DependencyWorld): void {
+  const gate = gateOf(object, world);
+  const said = gate.kind === 'met' ? 'met' : gate.message;
+  const before = deps.memory.dependencies.get(object.key);
+  if (before === said || (before === undefined && gate.kind === 'met')) return;
+  deps.memory.dependencies.set(object.key, said);
+  if (gate.kind === 'met') {
+    deps.events.record({ object: object.key, type: 'Normal', reason: 'DependenciesMet', message: 'every dependency meets its condition' });
+    return;
+  }
+  const live = instances.some((i) => i.state !== 'exited');
+  const type = gate.kind === 'failed' || live ? 'Warning' : 'Normal';
+  const reason = gate.kind === 'failed' || live ? 'DependencyFailure' : 'WaitingForDependency';
+  const message = live ? `${gate.message}; the running instances are left running` : gate.message;
+  deps.events.record({ object: object.key, type, reason, message });
 }
 
 function announceBackoff(deps: ReconcileDeps, key: ObjectKey, instance: string, until: number, message: string): void {

@@ -11,6 +11,7 @@ import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { ResourceUsage } from '../model/usage.ts';
 import { isProcessObject, type DesiredState, type HookName, type ManifestObject, type ObjectKey, type ProcessObject, type ProcessSpec } from '../model/object.ts';
 import { recoveryStats, type RecoveryStats } from '../planner/failures.ts';
+import { dependencyStatuses, type DependencyStatus, type DependencyWorld } from '../planner/dependencies.ts';
 import { instancePhase, isInstanceReady, objectPhase } from '../planner/phase.ts';
 import { healthOf, NO_HEALTH } from '../planner/health.ts';
 import type { Health, ObjectHealth, ProbeKind, ProbeResult } from '../model/health.ts';
@@ -67,6 +68,8 @@ export interface ObjectView {
     /** Failures of the instances, newest last (bounded), with ISO times. */
     readonly failures: readonly FailureView[];
     readonly recovery: RecoveryStats;
+    /** Each `dependsOn` entry and whether it is met, when the object has any. */
+    readonly dependencies?: readonly DependencyStatus[];
   };
   readonly instances: readonly InstanceView[];
 }
@@ -132,9 +135,15 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
       ...(process?.spec.circuitBreaker ? { circuit: circuitView(history?.circuit, process.spec.circuitBreaker, input.now) } : {}),
       failures: (history?.failures ?? []).map(failureView),
       recovery: recoveryStats(history?.failures ?? []),
+      ...(process?.spec.dependsOn.length ? { dependencies: dependencyStatuses(process, dependencyWorld(input)) } : {}),
     },
     instances: views,
   };
+}
+
+function dependencyWorld(input: StatusInput): DependencyWorld {
+  const { desired, observed, history, health } = input;
+  return { objects: desired.objects, observed, history, ...(health ? { health } : {}) };
 }
 
 function instanceView(i: ObservedInstance, status: { phase: string; reason: string }, slot: SlotHistory | undefined, specHash: string | undefined): InstanceView {

@@ -4,7 +4,7 @@
  * works on the per-file results and marks a file not ok when it receives an error here.
  */
 import type { Diagnostic } from '../model/diagnostic.ts';
-import type { ManifestObject, ObjectKey } from '../model/object.ts';
+import { isProcessObject, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import { compareDiagnostics, didYouMean, hasErrors, makeDiagnostic } from './diagnostics.ts';
 import type { DependencyRef, ManifestFileResult } from './validate.ts';
 
@@ -54,6 +54,14 @@ export function checkManifestSet(files: readonly ManifestFileResult[]): Manifest
     const suffix = guess ? ` (did you mean "${guess}"?)` : someFileBroken ? ' (it may be in a file that has errors)' : '';
     add(atDependency(dep, 'UnknownDependency', `${dep.to} is not defined in any manifest${suffix}`, severity));
   }
+  for (const dep of dependencies) {
+    const target = defined.get(dep.to);
+    if (dep.condition !== 'completed' || !target || !isProcessObject(target)) continue;
+    const policy = target.spec.restartPolicy;
+    if (policy !== 'Always' && policy !== 'UnlessStopped') continue;
+    const message = `${dep.to} restarts after every exit (restartPolicy ${policy}), so it never stays completed; give it restartPolicy: Never or OnFailure, or depend on it being started or ready`;
+    add(atDependency(dep, 'DependencyNeverCompletes', message));
+  }
   // Edges of a losing duplicate definition would only confuse the cycle messages.
   const live = dependencies.filter((d) => defined.has(d.to) && defined.get(d.from)?.source.file === d.file);
   for (const cycle of findCycles(live)) {
@@ -91,7 +99,7 @@ function atObject(object: ManifestObject, code: 'DuplicateObject' | 'MultipleNod
   return makeDiagnostic({ code, file: object.source.file, at: object.source, path: ['metadata', 'name'], message });
 }
 
-function atDependency(dep: DependencyRef, code: 'UnknownDependency' | 'DependencyCycle', message: string, severity: 'error' | 'warning' = 'error'): Diagnostic {
+function atDependency(dep: DependencyRef, code: 'UnknownDependency' | 'DependencyCycle' | 'DependencyNeverCompletes', message: string, severity: 'error' | 'warning' = 'error'): Diagnostic {
   return { code, severity, message, file: dep.file, line: dep.line, col: dep.col, path: dep.path };
 }
 

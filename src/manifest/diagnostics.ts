@@ -21,6 +21,8 @@ export const DIAGNOSTIC_CODES = [
   'UnknownDependency',
   /** `dependsOn` entries form a cycle. */
   'DependencyCycle',
+  /** `condition: completed` on a Process that restarts after every exit, so it never stays completed. */
+  'DependencyNeverCompletes',
   /** More than one `Node` object. */
   'MultipleNodes',
   /** The file is over the per-file size limit. */

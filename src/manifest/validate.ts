@@ -7,10 +7,10 @@
 import type { ErrorObject } from 'ajv';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import { KINDS, objectKey } from '../model/object.ts';
-import type { Kind, ManifestObject, ObjectKey } from '../model/object.ts';
+import type { DependencyCondition, Kind, ManifestObject, ObjectKey } from '../model/object.ts';
 import { compareDiagnostics, didYouMean, formatPath, hasErrors, makeDiagnostic } from './diagnostics.ts';
 import type { FieldPath, Problem } from './diagnostics.ts';
-import { toManifestObject } from './normalize.ts';
+import { PROCESS_DEFAULTS, toManifestObject } from './normalize.ts';
 import type { ReadEnvFile, ValidManifest } from './normalize.ts';
 import { locate, parseManifestText } from './parse.ts';
 import type { ParsedDocument } from './parse.ts';
@@ -21,6 +21,7 @@ import { getValidators } from './validators.ts';
 export interface DependencyRef {
   readonly from: ObjectKey;
   readonly to: ObjectKey;
+  readonly condition: DependencyCondition;
   readonly file: string;
   readonly line: number;
   readonly col: number;
@@ -109,11 +110,12 @@ function checkDocument(
   const diagnostics = [...problems, ...built.problems].map(toDiagnostic);
   if (!built.object) return { diagnostics, dependencies: [] };
   const from = built.object.key;
-  const entries = (manifest.spec.dependsOn ?? []) as readonly { name: string; kind?: Kind }[];
+  const entries = (manifest.spec.dependsOn ?? []) as readonly { name: string; kind?: Kind; condition?: DependencyCondition }[];
   const dependencies = entries.map((entry, index): DependencyRef => {
     const path: FieldPath = ['spec', 'dependsOn', index, 'name'];
     const { line, col } = locate(doc, path);
-    return { from, to: objectKey(entry.kind ?? 'Process', entry.name), file: context.file, line, col, path: formatPath(path) };
+    const condition = entry.condition ?? PROCESS_DEFAULTS.dependencyCondition;
+    return { from, to: objectKey(entry.kind ?? 'Process', entry.name), condition, file: context.file, line, col, path: formatPath(path) };
   });
   return { diagnostics, object: built.object, dependencies };
 }

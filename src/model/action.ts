@@ -39,6 +39,10 @@ export const ACTION_REASONS = [
   'AwaitingStartup',
   /** The postStart hook failed: the executor stops the instance, then the restart policy. */
   'HookFailure',
+  /** Wait: a `dependsOn` condition is not met yet; looked at again when the dependency changes. */
+  'WaitingForDependency',
+  /** Wait: a dependency ended for good, so its condition cannot come true without a change. */
+  'DependencyFailure',
 ] as const;
 export type ActionReason = (typeof ACTION_REASONS)[number];
 
@@ -92,7 +96,10 @@ export interface RestartAction extends ActionBase {
   readonly stop: StopPolicy;
 }
 
-/** Nothing to do before `until` (ms since the epoch); the controller requeues then. */
+/**
+ * Nothing to do before `until` (ms since the epoch); the controller requeues then. A wait for a
+ * dependency has no time (`until` is Infinity): a change of the dependency wakes it.
+ */
 export interface WaitAction extends ActionBase {
   readonly type: 'wait';
   readonly until: number;

@@ -10,6 +10,7 @@ import type { ObjectHealth } from '../model/health.ts';
 import type { ObjectHistory } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import type { ObjectKey, ProcessObject, ProgramSpec, StopPolicy } from '../model/object.ts';
+import type { DependencyGate } from './dependencies.ts';
 
 /** A desired Process object with what every action for it needs. */
 export interface DesiredObject {
@@ -21,6 +22,8 @@ export interface DesiredObject {
   readonly now: number;
   /** Probe observations of the object's instances. */
   readonly health: ObjectHealth;
+  /** Whether its dependencies allow starts; absent means they do (or there are none). */
+  readonly gate?: DependencyGate;
 }
 
 /** How a start counts for backoff: a fresh start, or a restart after an unrequested exit. */

@@ -91,7 +91,7 @@ export function instancePhase(
   if (instance.state === 'stopping') return { phase: 'Stopping', reason: instance.stopReason ?? 'Stopping' };
   if (object !== undefined && isUserStopped(object, history)) return { phase: 'Stopped', reason: 'UserStopped' };
   const action = actions.find((a) => a.object === instance.object && a.instance === instance.id);
-  if (action?.type === 'wait') return { phase: action.reason === 'CircuitOpen' ? 'CircuitOpen' : 'BackOff', reason: action.reason };
+  if (action?.type === 'wait') return { phase: waitPhase(action.reason), reason: action.reason };
   if (action?.type === 'start') return { phase: 'Pending', reason: action.reason };
   if (action?.type === 'stop' || instance.exit?.requested === true) {
     return { phase: 'Stopped', reason: action?.reason ?? instance.stopReason ?? 'Stopped' };
@@ -138,6 +138,8 @@ export function objectPhase(
   }
   if (tally.circuitOpen) return { phase: 'Degraded', reason: 'CircuitOpen', readyReplicas };
   if (tally.backOff) return { phase: 'Degraded', reason: 'CrashLoopBackOff', readyReplicas };
+  const held = actions.find((a) => a.object === object.key && isDependencyWait(a));
+  if (held) return { phase: instances.some((i) => i.state === 'running') ? 'Progressing' : 'Pending', reason: held.reason, readyReplicas };
   const pending = actions.find((a) => a.object === object.key && a.type !== 'wait');
   if (pending === undefined && readyReplicas + tally.succeeded >= object.spec.replicas) {
     const completed = readyReplicas === 0 && tally.succeeded > 0;
@@ -147,13 +149,23 @@ export function objectPhase(
   return { phase, reason: pending?.reason ?? phase, readyReplicas };
 }
 
-/** The earliest `until` of the plan's `wait` actions: when the controller should look again. */
+/** The earliest `until` of the plan's timed `wait` actions: when the controller should look again. */
 export function nextWake(plan: Plan): number | undefined {
   let earliest: number | undefined;
   for (const action of plan) {
-    if (action.type === 'wait' && (earliest === undefined || action.until < earliest)) earliest = action.until;
+    if (action.type === 'wait' && Number.isFinite(action.until) && (earliest === undefined || action.until < earliest)) earliest = action.until;
   }
   return earliest;
+}
+
+/** Whether a wait holds a start for `dependsOn`. */
+export function isDependencyWait(action: Action): boolean {
+  return action.type === 'wait' && (action.reason === 'WaitingForDependency' || action.reason === 'DependencyFailure');
+}
+
+function waitPhase(reason: Action['reason']): InstancePhase {
+  if (reason === 'CircuitOpen') return 'CircuitOpen';
+  return reason === 'WaitingForDependency' || reason === 'DependencyFailure' ? 'Pending' : 'BackOff';
 }
 
 function countReady(object: ProcessObject, instances: readonly ObservedInstance[], health: ObjectHealth): number {

@@ -27,6 +27,7 @@ import type { DesiredState, ObjectKey, ProcessObject } from '../model/object.ts'
 import { isProcessObject } from '../model/object.ts';
 import type { DesiredObject } from './actions.ts';
 import { PRUNE_STOP, stopAction } from './actions.ts';
+import { gateOf, type DependencyWorld } from './dependencies.ts';
 import { healthMatters, isHealthySteady, NO_HEALTH } from './health.ts';
 import { isUserStopped } from './override.ts';
 import type { SlotTable } from './update-strategy.ts';
@@ -54,9 +55,10 @@ const NO_INSTANCES: readonly ObservedInstance[] = Object.freeze([]);
 export function plan(input: PlanInput): Plan {
   const { desired, observed, history, now, health } = input;
   const actions: Action[] = [];
+  const world: DependencyWorld = { objects: desired.objects, observed, history, ...(health ? { health } : {}) };
   desired.objects.forEach((object, key) => {
     if (!isProcessObject(object)) return;
-    append(actions, planObject(key, object, observed.get(key) ?? NO_INSTANCES, history.get(key), now, health?.get(key)));
+    append(actions, planObject(key, object, observed.get(key) ?? NO_INSTANCES, history.get(key), now, health?.get(key), world));
   });
   observed.forEach((instances, key) => {
     if (desired.objects.has(key)) return;
@@ -66,7 +68,9 @@ export function plan(input: PlanInput): Plan {
 }
 
 /**
- * Plans one object. `health` holds the probe observations of its instances (see health.ts).
+ * Plans one object. `health` holds the probe observations of its instances (see health.ts);
+ * `world` the other objects, for its `dependsOn` (starts wait until they are met; without a
+ * world, dependencies count as met).
  * `object` undefined means it is gone from the manifests: every instance that
  * is not already stopping is stopped and forgotten (reason `Pruned`), highest replica first.
  * Otherwise the order is: extra slots stopped (highest first), then slot actions by index.
@@ -80,10 +84,12 @@ export function planObject(
   history: ObjectHistory | undefined,
   now: number,
   health: ObjectHealth = NO_HEALTH,
+  world?: DependencyWorld,
 ): Plan {
   if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances);
   if (isSteady(object, instances, history, health)) return NO_ACTIONS;
-  const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health };
+  const gate = world === undefined ? undefined : gateOf(object, world);
+  const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health, ...(gate ? { gate } : {}) };
   const slots = slotTable(instances, object.spec.replicas);
   const actions = scaleDown(d, instances);
   if (isUserStopped(object, history)) stopAllForUser(actions, d, slots);

@@ -7,11 +7,12 @@
  * Must not: replace live instances (update-strategy.ts does), apply `tend stop` (plan.ts does
  * before calling here), read the clock (`now` comes in with the object), do I/O.
  */
-import type { Action } from '../model/action.ts';
+import type { Action, WaitAction } from '../model/action.ts';
 import type { ExitInfo, ObservedInstance } from '../model/instance.ts';
 import type { DesiredObject } from './actions.ts';
 import { FRESH_START, describeExit, startAction, waitAction } from './actions.ts';
 import { circuitState, halfOpenAt, mayStart } from './circuit-breaker.ts';
+import type { DependencyGate } from './dependencies.ts';
 import { isRestartRequested } from './override.ts';
 import { restartVerdict } from './restart-policy.ts';
 
@@ -30,10 +31,20 @@ export function startDecision(
   instance: ObservedInstance | undefined,
   hasInstances: boolean,
 ): Action | undefined {
-  if (instance !== undefined) return exitedDecision(d, instance, exitInfoOf(instance));
+  const action = instance === undefined ? missingDecision(d, replica, hasInstances) : exitedDecision(d, instance, exitInfoOf(instance));
+  return action?.type === 'start' && d.gate !== undefined && d.gate.kind !== 'met' ? dependencyWait(action, d.gate) : action;
+}
+
+function missingDecision(d: DesiredObject, replica: number, hasInstances: boolean): Action {
   const reason = hasInstances ? 'ScaleUp' : 'Create';
   const message = `starting replica ${replica} of ${d.object.spec.replicas}`;
   return startAction(d, replica, reason, FRESH_START, message);
+}
+
+// A start held by `dependsOn`: no deadline, a change of the dependency wakes the object.
+function dependencyWait(start: Action, gate: DependencyGate & { readonly kind: 'waiting' | 'failed' }): WaitAction {
+  const reason = gate.kind === 'failed' ? 'DependencyFailure' : 'WaitingForDependency';
+  return { type: 'wait', object: start.object, instance: start.instance, reason, message: `${start.instance} ${gate.message}`, until: Infinity };
 }
 
 // An exited instance: a fresh start when it is outdated or we stopped it, else the restart policy.

@@ -50,6 +50,17 @@ void describe('checkManifestSet', () => {
     assert.deepEqual(set.objects.map((o) => o.key), ['process/web']);
   });
 
+  void it('refuses completed on a Process that restarts after every exit, and allows it on a one-shot', () => {
+    const waitsFor = ['command: [x]', 'dependsOn: [{name: migrate, condition: completed}]'];
+    const refused = checkManifestSet([file('web.yaml', processDoc('web', waitsFor)), file('m.yaml', processDoc('migrate'))]);
+    assert.deepEqual(lines(refused), [
+      'manifests/web.yaml:7:18: spec.dependsOn[0].name: process/migrate restarts after every exit (restartPolicy Always), so it never stays completed; give it restartPolicy: Never or OnFailure, or depend on it being started or ready',
+    ]);
+    assert.equal(refused.diagnostics[0]?.code, 'DependencyNeverCompletes');
+    const oneShot = checkManifestSet([file('web.yaml', processDoc('web', waitsFor)), file('m.yaml', processDoc('migrate', ['command: [x]', 'restartPolicy: Never']))]);
+    assert.equal(oneShot.valid, true);
+  });
+
   void it('names dependency cycles, once per file involved', () => {
     const set = checkManifestSet([
       file('a.yaml', processDoc('a', dependsOn('b'))),
