@@ -5,12 +5,20 @@ import type { ResourceUsage } from '../model/usage.ts';
 interface Family {
   readonly name: string;
   readonly help: string;
-  readonly type: 'gauge' | 'counter';
+  readonly type: 'gauge' | 'counter' | 'summary';
   readonly samples: string[];
 }
 
+/** Scheduled-vs-actual start of recent probes (see the prober's `timing()`). */
+export interface ProbeDelay {
+  readonly launched: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
 /** Renders `/metrics`. */
-export function renderMetrics(views: readonly ObjectView[]): string {
+export function renderMetrics(views: readonly ObjectView[], probes?: ProbeDelay): string {
   const family = (name: string, type: Family['type'], help: string): Family => ({ name, type, help, samples: [] });
   const up = family('tend_instance_up', 'gauge', '1 when the instance runs, else 0');
   const restarts = family('tend_instance_restarts_total', 'counter', 'restarts of the instance slot');
@@ -31,7 +39,9 @@ export function renderMetrics(views: readonly ObjectView[]): string {
       }
     }
   }
-  return [up, restarts, ready, replicas, ...usage]
+  const families: Family[] = [up, restarts, ready, replicas, ...usage];
+  if (probes) families.push(probeDelayFamily(probes));
+  return families
     .map((f) => [`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.samples.map((s) => `${f.name}${s}`)].join('\n'))
     .join('\n')
     .concat('\n');
@@ -47,6 +57,17 @@ const USAGE_GAUGES: readonly (readonly [keyof ResourceUsage, string, string])[] 
   ['diskWriteBps', 'tend_instance_disk_write_bytes_per_second', 'bytes per second written to storage by the instance process group'],
   ['sockets', 'tend_instance_sockets', 'open sockets of the instance process group'],
 ];
+
+// How late probes start against their schedule, over the recent launches, as a summary.
+function probeDelayFamily(probes: ProbeDelay): Family {
+  const seconds = (msValue: number): string => String(msValue / 1000);
+  return {
+    name: 'tend_probe_delay_seconds',
+    type: 'summary',
+    help: 'how late probes start against their schedule (recent launches)',
+    samples: [`{quantile="0.5"} ${seconds(probes.p50Ms)}`, `{quantile="0.99"} ${seconds(probes.p99Ms)}`, `{quantile="1"} ${seconds(probes.maxMs)}`, `_count ${probes.launched}`],
+  };
+}
 
 function escape(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');

@@ -19,6 +19,6 @@ export function handlersOf(rt: Runtime): ApiHandlers {
       return { ok, actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
     },
     operate: (key, verb) => rt.controller.operate(key, verb),
-    metrics: async () => renderMetrics(await rt.status()),
+    metrics: async () => renderMetrics(await rt.status(), rt.probeTiming()),
   };
 }

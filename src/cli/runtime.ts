@@ -21,7 +21,7 @@ import { createStateSaver, readStateFile, writeStateFile } from '../platform/sta
 import type { CliContext } from './context.ts';
 import type { ManifestCache } from '../manifest/load.ts';
 import { loadManifestDir } from './load-manifests.ts';
-import { createProber, probeTargets } from '../monitor/prober.ts';
+import { createProber, probeTargets, type ProbeTiming } from '../monitor/prober.ts';
 import { monitorIntervalOf } from '../monitor/monitor-interval.ts';
 import { procSource } from '../monitor/proc-reader.ts';
 import { createSampler, type Sampler } from '../monitor/sampler.ts';
@@ -47,6 +47,8 @@ export interface Runtime {
   /** Loads the manifests and hands them to the controller; false when the directory is unreadable. */
   reload(): Promise<boolean>;
   status(): Promise<ObjectView[]>;
+  /** How late probes start against their schedule. */
+  probeTiming(): ProbeTiming;
   /** Writes the state file now. */
   save(): void;
   /** Saves, flushes events, releases the lock; processes keep running. */
@@ -133,6 +135,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
       clock,
       sampler,
       reload,
+      probeTiming: () => prober.timing(),
       status: async () => buildStatus({
         desired: controller.desired(),
         observed: await executor.observe(),

@@ -5,7 +5,9 @@
  *
  * One timer, armed for the earliest due probe; every check is asynchronous and cut at its
  * timeout, and at most `maxInFlight` run at once (the rest wait their turn), so many instances'
- * probes never starve the loop. A change of an instance's started, ready or liveness state, or a
+ * probes never starve the loop. A finished check looks only at its own instance's probes (all of
+ * them only while some probe waits for a free turn), and results go into the health maps handed
+ * out only when they are asked for, so the cost per check does not grow with the instances. A change of an instance's started, ready or liveness state, or a
  * probe's success turning to failure or back, notifies subscribers with the object's key.
  */
 import { setMaxListeners } from 'node:events';
@@ -45,7 +47,24 @@ export interface ProberOptions {
   readonly maxInFlight?: number;
 }
 
+/**
+ * How late probes start against their schedule (the due time the probe book set), over the most
+ * recent {@link DELAY_WINDOW} launches: what `/metrics` shows as `tend_probe_delay_seconds`.
+ */
+export interface ProbeTiming {
+  /** Probes launched since the prober was created. */
+  readonly launched: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+/** Launches the delay statistics look back over. */
+export const DELAY_WINDOW = 4096;
+
 export interface Prober extends HealthSource {
+  /** Scheduled-vs-actual start of the recent probes. */
+  timing(): ProbeTiming;
   /** The instances that run now; probes of instances not named stop, new ones start. */
   sync(targets: readonly ProbeTarget[]): void;
   /** Stops scheduling and cuts the checks under way (an exec check's processes are killed). */
@@ -86,8 +105,16 @@ class ProberImpl implements Prober {
   readonly #maxInFlight: number;
   readonly #entries = new Map<string, Entry>();
   readonly #listeners = new Set<(object: ObjectKey) => void>();
+  /** The latest observations per object, updated in place. */
+  readonly #live = new Map<ObjectKey, Map<string, InstanceHealth>>();
+  /** What `health()` handed out last, and the objects changed since. */
   #health: Map<ObjectKey, ObjectHealth> = new Map();
+  readonly #dirty = new Set<ObjectKey>();
+  /** A due probe waited for a free turn: the next finished check looks at every instance. */
+  #held = false;
   #inFlight = 0;
+  readonly #delays = new Float64Array(DELAY_WINDOW);
+  #launched = 0;
   #timer: { at: number; cancel: Cancel } | undefined;
   #closed = false;
   readonly #abort = new AbortController();
@@ -102,7 +129,22 @@ class ProberImpl implements Prober {
   }
 
   health(): Health {
-    return this.#health;
+    if (this.#dirty.size === 0) return this.#health;
+    const next = new Map(this.#health);
+    for (const object of this.#dirty) {
+      const instances = this.#live.get(object);
+      if (instances === undefined || instances.size === 0) next.delete(object);
+      else next.set(object, new Map(instances));
+    }
+    this.#dirty.clear();
+    this.#health = next;
+    return next;
+  }
+
+  timing(): ProbeTiming {
+    const delays = this.#delays.slice(0, Math.min(this.#launched, DELAY_WINDOW)).sort();
+    const at = (p: number): number => delays[Math.min(delays.length - 1, Math.floor((delays.length * p) / 100))] ?? 0;
+    return { launched: this.#launched, p50Ms: at(50), p99Ms: at(99), maxMs: delays.at(-1) ?? 0 };
   }
 
   subscribe(listener: (object: ObjectKey) => void): () => void {
@@ -146,15 +188,35 @@ class ProberImpl implements Prober {
     if (this.#closed) return;
     const now = this.#clock.now();
     let earliest = Infinity;
-    for (const entry of this.#entries.values()) {
-      for (const kind of activeKinds(entry.book, entry.target.spec.probes)) {
-        const slot = entry.book.slots[kind];
-        if (slot === undefined || slot.inFlight) continue;
-        if (slot.nextAt <= now && this.#inFlight < this.#maxInFlight) this.#launch(entry, kind, now);
-        else earliest = Math.min(earliest, Math.max(slot.nextAt, now + 1));
+    this.#held = false;
+    for (const entry of this.#entries.values()) earliest = Math.min(earliest, this.#launchDue(entry, now));
+    this.#arm(earliest);
+  }
+
+  // Launches the entry's due probes; returns when its next one is due (Infinity: none waits).
+  #launchDue(entry: Entry, now: number): number {
+    let earliest = Infinity;
+    for (const kind of activeKinds(entry.book, entry.target.spec.probes)) {
+      const slot = entry.book.slots[kind];
+      if (slot === undefined || slot.inFlight) continue;
+      if (slot.nextAt <= now && this.#inFlight < this.#maxInFlight) this.#launch(entry, kind, now);
+      else {
+        if (slot.nextAt <= now) this.#held = true;
+        earliest = Math.min(earliest, Math.max(slot.nextAt, now + 1));
       }
     }
-    this.#arm(earliest);
+    return earliest;
+  }
+
+  // After a check: only its own instance can have become due, unless some probe waits its turn.
+  #afterCheck(entry: Entry): void {
+    if (this.#closed) return;
+    if (this.#held || !this.#entries.has(entryKey(entry.target.object, entry.target.instance))) {
+      this.#tick();
+      return;
+    }
+    const next = this.#launchDue(entry, this.#clock.now());
+    if (next < (this.#timer?.at ?? Infinity)) this.#arm(next);
   }
 
   #arm(at: number): void {
@@ -171,6 +233,7 @@ class ProberImpl implements Prober {
   #launch(entry: Entry, kind: ProbeKind, now: number): void {
     const spec = entry.target.spec.probes[kind];
     if (spec === undefined) return;
+    this.#delays[this.#launched++ % DELAY_WINDOW] = now - (entry.book.slots[kind]?.nextAt ?? now);
     entry.book = markLaunched(entry.book, entry.target.spec.probes, kind, now);
     this.#inFlight++;
     const book = entry.book;
@@ -179,7 +242,7 @@ class ProberImpl implements Prober {
       .then((outcome) => {
         this.#inFlight--;
         this.#record(entry, book, kind, outcome);
-        this.#tick();
+        this.#afterCheck(entry);
       });
   }
 
@@ -219,9 +282,10 @@ class ProberImpl implements Prober {
 
   // Replaces one instance's observation; the maps handed out before stay as they were.
   #storeOne(target: ProbeTarget, health: InstanceHealth): void {
-    const instances = new Map(this.#health.get(target.object));
+    const instances = this.#live.get(target.object) ?? new Map<string, InstanceHealth>();
     instances.set(target.instance, health);
-    this.#health = new Map(this.#health).set(target.object, instances);
+    this.#live.set(target.object, instances);
+    this.#dirty.add(target.object);
   }
 
   #store(object: ObjectKey): void {
@@ -229,10 +293,9 @@ class ProberImpl implements Prober {
     for (const entry of this.#entries.values()) {
       if (entry.target.object === object) instances.set(entry.target.instance, healthOfBook(entry.book, entry.target.spec.probes));
     }
-    const next = new Map(this.#health);
-    if (instances.size === 0) next.delete(object);
-    else next.set(object, instances);
-    this.#health = next;
+    if (instances.size === 0) this.#live.delete(object);
+    else this.#live.set(object, instances);
+    this.#dirty.add(object);
   }
 }
 

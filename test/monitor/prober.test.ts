@@ -68,6 +68,19 @@ void describe('prober', () => {
     assert.deepEqual(w.ran, ['500:2', '1500:2']);
   });
 
+  void it('reports how late probes start against their schedule', async () => {
+    // Both due at 500; one check at a time, and the first hangs for 200 ms, so the second is late.
+    const w = setup({ liveness: probe(LIVENESS, { initialDelayMs: 500 }), readiness: probe(READINESS, { initialDelayMs: 500 }) }, { maxInFlight: 1, hang: true });
+    w.prober.sync([w.target('web-0')]);
+    assert.deepEqual(w.prober.timing(), { launched: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 });
+    await step(w, 500);
+    await step(w, 200);
+    w.pending.shift()?.();
+    await flush();
+    assert.deepEqual(w.ran, ['500:2', '700:3']);
+    assert.deepEqual(w.prober.timing(), { launched: 2, p50Ms: 200, p99Ms: 200, maxMs: 200 });
+  });
+
   void it('runs startup until it passes, then liveness and readiness', async () => {
     const w = setup({ startup: probe(STARTUP), liveness: probe(LIVENESS), readiness: probe(READINESS) });
     w.answers.set(STARTUP, false);
