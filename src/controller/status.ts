@@ -13,6 +13,7 @@ import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey
 import { recoveryStats, type RecoveryStats } from '../planner/failures.ts';
 import { instancePhase, isInstanceReady, objectPhase } from '../planner/phase.ts';
 import { healthOf, NO_HEALTH } from '../planner/health.ts';
+import { fallbackPhase } from '../planner/recovery.ts';
 import type { Health, ObjectHealth, ProbeKind, ProbeResult } from '../model/health.ts';
 
 export interface InstanceView {
@@ -26,6 +27,10 @@ export interface InstanceView {
   readonly reason: string;
   readonly generation: number;
   readonly specHash: string;
+  /** Set on the instance running the object's `recovery.fallback` program in slot `replica`. */
+  readonly fallback?: true;
+  /** The replica slot the instance serves. */
+  readonly replica?: number;
   /** The last result of each probe of a running instance, once probed. */
   readonly probes?: Readonly<Partial<Record<ProbeKind, ProbeView>>>;
   /** The whole process group's latest sample; absent until the monitor has sampled it. */
@@ -109,7 +114,7 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
   const summary = object && !process
     ? { phase: 'Unsupported', reason: `kind ${object.kind} is validated but not run yet`, readyReplicas: 0 }
     : objectPhase(process, instances, history, actions, health);
-  const views = instances.map((i) => withUsage(withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage));
+  const views = instances.map((i) => withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage));
   const override = history?.override;
   return {
     kind: object?.kind ?? kindOf(key),
@@ -150,6 +155,12 @@ function instanceView(i: ObservedInstance, status: { phase: string; reason: stri
     generation: i.generation,
     specHash: i.specHash,
   };
+}
+
+// A fallback instance: Running (reason CircuitFallback) while it runs; no restarts of its own.
+function fallbackView(i: ObservedInstance): InstanceView {
+  const view = instanceView(i, fallbackPhase(i), undefined, undefined);
+  return { ...view, ready: i.state === 'running', fallback: true, replica: i.replica };
 }
 
 function withUsage(view: InstanceView, instance: ObservedInstance, usageOf: StatusInput['usage']): InstanceView {

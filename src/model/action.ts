@@ -37,6 +37,10 @@ export const ACTION_REASONS = [
   'StartupTimeout',
   /** Wait: look again when the startup deadline passes. */
   'AwaitingStartup',
+  /** The circuit is open: the `recovery.fallback` program runs in the slot. */
+  'CircuitFallback',
+  /** The primary may start again (trial or closed circuit): the slot's fallback stops first. */
+  'FallbackDone',
 ] as const;
 export type ActionReason = (typeof ACTION_REASONS)[number];
 
@@ -61,6 +65,10 @@ export interface StartAction extends ActionBase {
   readonly countsAsRestart: boolean;
   /** The half-open circuit's one trial start. */
   readonly circuitTrial?: boolean;
+  /** Recovery strategy `replace`: the failed instance (another id) this one takes over from. */
+  readonly replaces?: string;
+  /** Starts the object's `recovery.fallback` program instead of its own. */
+  readonly fallback?: true;
 }
 
 /**

@@ -79,6 +79,8 @@ export interface ObservedInstance {
   /** Why a stop was requested (an action reason code), while stopping or after a requested exit. */
   readonly stopReason?: string;
   readonly exit?: ExitInfo;
+  /** The object's `recovery.fallback` program, running in slot `replica` while the circuit is open. */
+  readonly fallback?: true;
 }
 
 /** Instances per object. Objects with no instance are absent. */

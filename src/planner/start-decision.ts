@@ -13,6 +13,7 @@ import type { DesiredObject } from './actions.ts';
 import { FRESH_START, describeExit, startAction, waitAction } from './actions.ts';
 import { circuitState, halfOpenAt, mayStart } from './circuit-breaker.ts';
 import { isRestartRequested } from './override.ts';
+import { withReplacement } from './recovery.ts';
 import { restartVerdict } from './restart-policy.ts';
 
 /**
@@ -40,7 +41,7 @@ export function startDecision(
 function exitedDecision(d: DesiredObject, instance: ObservedInstance, exit: ExitInfo): Action | undefined {
   const fresh = freshStartReason(d, instance, exit);
   if (fresh !== undefined) {
-    return startAction(d, instance.replica, fresh, FRESH_START, `${instance.id} ${describeExit(instance)}; starting again`);
+    return withReplacement(d, instance, startAction(d, instance.replica, fresh, FRESH_START, `${instance.id} ${describeExit(instance)}; starting again`));
   }
   const verdict = restartVerdict(d.object.spec, instance, exit, d.history?.slots[instance.replica]);
   if (verdict.kind !== 'restart') return undefined;
@@ -51,7 +52,7 @@ function exitedDecision(d: DesiredObject, instance: ObservedInstance, exit: Exit
   const count = { backoffAttempt: verdict.attempt + 1, countsAsRestart: true, ...(gate.kind === 'trial' ? { circuitTrial: true } : {}) };
   const trial = gate.kind === 'trial' ? '; the circuit is half-open: trial start' : '';
   const message = `${instance.id} ${describeExit(instance)}; restarting (attempt ${verdict.attempt + 1})${trial}`;
-  return startAction(d, instance.replica, 'RestartPolicy', count, message);
+  return withReplacement(d, instance, startAction(d, instance.replica, 'RestartPolicy', count, message));
 }
 
 type CircuitGate = { readonly kind: 'closed' | 'trial' | 'trial-running' } | { readonly kind: 'open'; readonly until: number };

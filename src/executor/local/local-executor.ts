@@ -223,16 +223,22 @@ class LocalExecutor implements Executor {
 
   // ── spawning ───────────────────────────────────────────────────────────────
 
-  // Spawns and records synchronously, so no observe can see the slot empty in between.
+  // Spawns and records synchronously, so no observe can see the slot empty in between. The
+  // exited instance the new one replaces is forgotten only once the new one is recorded.
   #launch(launch: Launch): LaunchResult {
     const key = keyOf(launch.object, launch.instance);
-    this.#table.removeExited(launch.object, launch.replica);
     const runtime = newRuntime(launch.object, launch.instance, false, launch.spec.logs);
     const outcome = spawnInstance(this.#spawn, launch, (code, signal) => this.#onChildExit(key, runtime, code, signal));
-    if (!outcome.ok) return { ok: false, failure: this.#recordSpawnError(launch, outcome.failure) };
+    if (!outcome.ok) {
+      const failure = this.#recordSpawnError(launch, outcome.failure);
+      this.#table.removeExited(launch.object, { id: launch.instance, replica: launch.replica, fallback: launch.fallback });
+      return { ok: false, failure };
+    }
     this.#runtimes.set(key, runtime);
     this.#rotator.ensure();
-    return { ok: true, instance: this.#record(runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now())) };
+    const started = this.#record(runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now()));
+    this.#table.removeExited(launch.object, started);
+    return { ok: true, instance: started };
   }
 
   // The slot holds an exited SpawnError instance at once (so the planner's backoff applies);
