@@ -51,7 +51,7 @@ export function buildInstanceEnv(options: {
     [TEND_ENV.object]: marker.object,
     [TEND_ENV.specHash]: marker.specHash,
     [TEND_ENV.generation]: String(marker.generation),
-    ...(marker.fallback ? { [TEND_ENV.fallback]: '1' } : {}),
+    [TEND_ENV.fallback]: marker.fallback === true ? '1' : '0',
   };
 }
 
