@@ -13,7 +13,8 @@
  * Fallback timeline of one slot:
  *
  *     circuit Open, primary down ──start (CircuitFallback)──> fallback running
- *     a primary start is planned (half-open trial, closed circuit, spec change, tend restart)
+ *     a primary start is planned (the half-open trial once its backoff is due, a closed
+ *     circuit, a spec change, tend restart)
  *         ──> that start is held; the fallback stops (FallbackDone, forgotten on exit)
  *     fallback gone ──> the held primary start goes ahead (the trial holds the slot's port alone)
  *     trial fails ──> Open again ──> fallback started again
@@ -98,17 +99,16 @@ function keepActions(actions: Action[], keep: (a: Action) => boolean): void {
 }
 
 /**
- * Whether slot `replica`'s fallback should run: strategy fallback, not `tend stop`ped, the slot's
- * primary down (missing or exited) and not about to start, and the circuit Open, or HalfOpen with
- * its trial running in another slot.
+ * Whether slot `replica`'s fallback should run: not `tend stop`ped, the circuit not Closed (Open,
+ * or HalfOpen: until the trial is due, and in the other slots while it runs), and the slot's
+ * primary down (missing or exited) with no start planned for it.
  */
 function isFallbackWanted(d: DesiredObject, replica: number, primary: ObservedInstance | undefined, starting: ReadonlySet<number>): boolean {
   const policy = d.object.spec.circuitBreaker;
   const record = d.history?.circuit;
   if (policy === undefined || record === undefined || isUserStopped(d.object, d.history)) return false;
   if ((primary !== undefined && primary.state !== 'exited') || starting.has(replica)) return false;
-  const state = circuitState(record, policy, d.now);
-  return state === 'Open' || (state === 'HalfOpen' && record.trialAt !== undefined);
+  return circuitState(record, policy, d.now) !== 'Closed';
 }
 
 // A fallback that should run: restart it after its own exit (once the backoff's first delay has

@@ -2,6 +2,29 @@
  * Start decisions for one slot without a live instance: missing, or exited on its own or at
  * tend's request.
  *
+ * The recovery state machine of one slot: restart policy, maxRestarts, backoff and its reset,
+ * `tend stop|start|restart` and the object's circuit breaker, read together here. Phases are
+ * what `tend get` shows; "count" is the slot's restarts since the last reset (checked against
+ * maxRestarts), "attempt" its backoff attempt. Each row is a test in
+ * test/controller/recovery-machine.test.ts.
+ *
+ * | #  | phase          | event                                          | next                        | effect                                                       |
+ * |----|----------------|------------------------------------------------|-----------------------------|--------------------------------------------------------------|
+ * | 1  | Running        | exit the policy restarts                       | BackOff                     | wait until exit + delay(attempt); delay ≤ maxDelay           |
+ * | 2  | BackOff        | the delay has passed, circuit Closed           | Running                     | restart: count + 1, attempt + 1                              |
+ * | 3  | Running        | exit after a run ≥ resetAfter                  | BackOff                     | attempt and count back to 0 (delay = initialDelay)           |
+ * | 4  | Running        | exit with count = maxRestarts (> 0)            | Failed (MaxRestartsExceeded)| nothing starts, however long it waits                        |
+ * | 5  | Running        | exit the policy does not restart               | Succeeded / Failed          | Never; OnFailure after exit 0                                |
+ * | 6  | Running        | the maxFailures-th failure inside window       | CircuitOpen                 | no restart before openedAt + cooldown; fallback runs         |
+ * | 7  | CircuitOpen    | cooldown passed, backoff due, no fallback live | Running (trial, HalfOpen)   | exactly one trial start for the object; counts as a restart  |
+ * | 8  | CircuitOpen    | cooldown passed, the slot's fallback live      | CircuitOpen                 | the fallback stops first; the trial waits until it is gone   |
+ * | 9  | Running (trial)| Ready, or ran resetAfter                       | Running, circuit Closed     | fallbacks stop; failures count from 0                        |
+ * | 10 | Running (trial)| exit (a failure)                               | CircuitOpen                 | openedAt = the exit; fallback runs again                     |
+ * | 11 | any            | tend stop                                      | Stopped                     | instances and fallbacks stop; nothing starts; UnlessStopped: kept across manifest edits |
+ * | 12 | Stopped        | tend start                                     | as before the stop          | a stopped instance starts fresh (attempt 0); a crashed one follows rows 1-8 |
+ * | 13 | any            | tend restart                                   | Running                     | circuit Closed (operator override), fresh start: count 0, attempt 0 |
+ * | 14 | any            | controller restart (even SIGKILL)              | unchanged                   | history, circuit and override from the state file; instances and fallbacks adopted |
+ *
  * Owns: the choice between a fresh start, a counted restart after backoff, a `wait`, and
  * leaving the instance as it is (Succeeded / Failed).
  * Must not: replace live instances (update-strategy.ts does), apply `tend stop` (plan.ts does
