@@ -181,12 +181,18 @@ function probeView(r: ProbeResult): ProbeView {
   return { ok: r.ok, at: new Date(r.at).toISOString(), message: r.message, successes: r.successes, failures: r.failures };
 }
 
-// The normalised spec with secret env values replaced and the raw copy left out.
+// The normalised spec with secret env values replaced (the fallback's too) and the raw copy left out.
 function specView(spec: ProcessSpec): Record<string, unknown> {
-  const { raw: _raw, env, secretEnv, ...rest } = spec;
+  const { raw: _raw, env, secretEnv, recovery, ...rest } = spec;
+  const fallback = recovery?.fallback;
+  if (recovery === undefined || fallback === undefined) return { ...rest, env: redacted(env, secretEnv), ...(recovery ? { recovery } : {}) };
+  const { env: fallbackEnv, secretEnv: fallbackSecret, hash: _hash, ...program } = fallback;
+  return { ...rest, env: redacted(env, secretEnv), recovery: { ...recovery, fallback: { ...program, env: redacted(fallbackEnv, fallbackSecret) } } };
+}
+
+function redacted(env: Readonly<Record<string, string>>, secretEnv: readonly string[]): Record<string, string> {
   const secret = new Set(secretEnv);
-  const shown = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, secret.has(k) ? REDACTED : v]));
-  return { ...rest, env: shown };
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, secret.has(k) ? REDACTED : v]));
 }
 
 function circuitView(record: CircuitRecord | undefined, policy: CircuitPolicy, now: number): { state: string; openedAt: string | null } {
