@@ -78,6 +78,8 @@ test('fallback: runs while open, makes way for the half-open trial, runs again w
     view.instances.map((i) => [i.id, i.phase, i.fallback === true]),
     [['shop-0', 'CircuitOpen', false], ['shop-0.fallback', 'Running', true]],
   );
+  assert.match(w.tend('get').stdout, /process\/shop .*Degraded \(CircuitOpen\), fallback running/);
+  assert.match(w.tend('describe', 'process/shop').stdout, /Circuit: +Open \(opened .*\); fallback running: shop-0\.fallback pid \d+/);
   const first = pidsWith(w, marker);
   assert.deepEqual(first, [fallbackOf(view)?.pid], 'exactly one fallback process');
   const environ = readFileSync(`/proc/${first[0]}/environ`, 'latin1').split('\0');
