@@ -68,7 +68,9 @@ export function withReplacement(d: DesiredObject, exited: ObservedInstance, star
  * stopped first), and only the first half-open trial start of the pass is kept.
  */
 export function planFallbacks(actions: Action[], d: DesiredObject, slots: readonly (ObservedInstance | undefined)[], fallbacks: readonly ObservedInstance[]): void {
-  keepActions(actions, (a) => !isPrimaryStart(a, d) || a.circuitTrial !== true || a === actions.find((b) => isPrimaryStart(b, d) && b.circuitTrial === true));
+  if (d.object.spec.circuitBreaker === undefined && fallbacks.length === 0) return;
+  const trial = actions.find((a) => isPrimaryStart(a, d) && a.circuitTrial === true);
+  if (trial !== undefined) keepActions(actions, (a) => !isPrimaryStart(a, d) || a.circuitTrial !== true || a === trial);
   const starting = new Set(actions.filter((a) => isPrimaryStart(a, d)).map((a) => a.replica));
   const live = new Set(fallbacks.filter((f) => f.state !== 'exited').map((f) => f.replica));
   keepActions(actions, (a) => !isPrimaryStart(a, d) || !live.has(a.replica));
