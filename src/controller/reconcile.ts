@@ -116,7 +116,8 @@ function reportTransitions(deps: ReconcileDeps, key: ObjectKey, instances: reado
   for (const instance of instances) {
     if (instance.state !== 'exited' || deps.memory.reported.has(instance)) continue;
     deps.memory.reported.add(instance);
-    if (instance.exit) recordEnd(deps, key, instance, instance.exit, object);
+    // A fallback's end is no failure of the object's program: told as an event only.
+    if (instance.exit && !instance.fallback) recordEnd(deps, key, instance, instance.exit, object);
     if (instance.exit && instance.exit.reason !== 'SpawnError') {
       const failed = !instance.exit.requested && (instance.exit.code !== 0 || instance.exit.signal !== null);
       deps.events.record({
@@ -195,16 +196,16 @@ function recordResult(deps: ReconcileDeps, result: ActionResult): void {
       reason: result.reason,
       message: `${action.instance}: ${result.message}`,
     });
-    if (action.type === 'start') {
+    if (action.type === 'start' && !action.fallback) {
       deps.history.recordStart(action.object, action.replica, action.backoffAttempt, action.countsAsRestart);
     }
     return;
   }
-  if (action.type === 'start' || action.type === 'restart') {
+  if ((action.type === 'start' && !action.fallback) || action.type === 'restart') {
     const attempt = action.type === 'start' ? action.backoffAttempt : 0;
     const counts = action.type === 'start' && action.countsAsRestart;
     deps.history.recordStart(action.object, action.replica, attempt, counts);
-    deps.history.recordRecovery(action.object, action.instance, deps.clock.now());
+    deps.history.recordRecovery(action.object, (action.type === 'start' ? action.replaces : undefined) ?? action.instance, deps.clock.now());
     if (action.type === 'start' && action.circuitTrial) {
       circuitOnTrial(deps, processOf(deps, action.object), action.instance, result.instance?.startedAt ?? deps.clock.now());
     }

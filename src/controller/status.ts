@@ -14,6 +14,7 @@ import { recoveryStats, type RecoveryStats } from '../planner/failures.ts';
 import { dependencyStatuses, type DependencyStatus, type DependencyWorld } from '../planner/dependencies.ts';
 import { instancePhase, isInstanceReady, objectPhase } from '../planner/phase.ts';
 import { healthOf, NO_HEALTH } from '../planner/health.ts';
+import { fallbackPhase } from '../planner/recovery.ts';
 import type { Health, ObjectHealth, ProbeKind, ProbeResult } from '../model/health.ts';
 
 export interface InstanceView {
@@ -29,6 +30,10 @@ export interface InstanceView {
   readonly reason: string;
   readonly generation: number;
   readonly specHash: string;
+  /** Set on the instance running the object's `recovery.fallback` program in slot `replica`. */
+  readonly fallback?: true;
+  /** The replica slot the instance serves. */
+  readonly replica?: number;
   /** The last result of each probe of a running instance, once probed. */
   readonly probes?: Readonly<Partial<Record<ProbeKind, ProbeView>>>;
   /** The whole process group's latest sample; absent until the monitor has sampled it. */
@@ -114,7 +119,7 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
   const summary = object && !process
     ? { phase: 'Unsupported', reason: `kind ${object.kind} is validated but not run yet`, readyReplicas: 0 }
     : objectPhase(process, instances, history, actions, health);
-  const views = instances.map((i) => withUsage(withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage));
+  const views = instances.map((i) => withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage));
   const override = history?.override;
   return {
     kind: object?.kind ?? kindOf(key),
@@ -164,6 +169,12 @@ function instanceView(i: ObservedInstance, status: { phase: string; reason: stri
   };
 }
 
+// A fallback instance: Running (reason CircuitFallback) while it runs; no restarts of its own.
+function fallbackView(i: ObservedInstance): InstanceView {
+  const view = instanceView(i, fallbackPhase(i), undefined, undefined);
+  return { ...view, ready: i.state === 'running', fallback: true, replica: i.replica };
+}
+
 function withUsage(view: InstanceView, instance: ObservedInstance, usageOf: StatusInput['usage']): InstanceView {
   const usage = instance.state === 'exited' ? undefined : usageOf?.(instance);
   return usage ? { ...view, usage } : view;
@@ -182,12 +193,18 @@ function probeView(r: ProbeResult): ProbeView {
   return { ok: r.ok, at: new Date(r.at).toISOString(), message: r.message, successes: r.successes, failures: r.failures };
 }
 
-// The normalised spec with secret env values replaced and the raw copy left out.
+// The normalised spec with secret env values replaced (the fallback's too) and the raw copy left out.
 function specView(spec: ProcessSpec): Record<string, unknown> {
-  const { raw: _raw, env, secretEnv, ...rest } = spec;
+  const { raw: _raw, env, secretEnv, recovery, ...rest } = spec;
+  const fallback = recovery?.fallback;
+  if (recovery === undefined || fallback === undefined) return { ...rest, env: redacted(env, secretEnv), ...(recovery ? { recovery } : {}) };
+  const { env: fallbackEnv, secretEnv: fallbackSecret, hash: _hash, ...program } = fallback;
+  return { ...rest, env: redacted(env, secretEnv), recovery: { ...recovery, fallback: { ...program, env: redacted(fallbackEnv, fallbackSecret) } } };
+}
+
+function redacted(env: Readonly<Record<string, string>>, secretEnv: readonly string[]): Record<string, string> {
   const secret = new Set(secretEnv);
-  const shown = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, secret.has(k) ? REDACTED : v]));
-  return { ...rest, env: shown };
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, secret.has(k) ? REDACTED : v]));
 }
 
 function circuitView(record: CircuitRecord | undefined, policy: CircuitPolicy, now: number): { state: string; openedAt: string | null } {

@@ -53,8 +53,9 @@ export function createDryRunExecutor(initial?: Observed, clock: Pick<Clock, 'now
     }
     const { object, replica, specHash, generation } = action;
     const pid = (nextPid += 1);
-    const instance: ObservedInstance = { id: action.instance, object, replica, pid, startTicks: 0, specHash, generation, startedAt: clock.now(), state: 'running' };
-    put(instance, (other) => other.id === action.instance || (other.state === 'exited' && other.replica === replica));
+    const fallback = action.type === 'start' && action.fallback === true;
+    const instance: ObservedInstance = { id: action.instance, object, replica, pid, startTicks: 0, specHash, generation, startedAt: clock.now(), state: 'running', ...(fallback ? { fallback } : {}) };
+    put(instance, (other) => other.id === action.instance || (other.state === 'exited' && other.replica === replica && (other.fallback === true) === fallback));
     return { ok: true, action, outcome: action.type === 'start' ? 'started' : 'restarted', instance };
   };
   const stop = (action: StopAction): ActionResult => {

@@ -23,6 +23,7 @@ import type { Problem } from './diagnostics.ts';
 import { parseDotenv } from './dotenv.ts';
 import { normalizeProbes, type ProbeInput } from './normalize-probes.ts';
 import type { CircuitPolicy } from '../model/failure.ts';
+import { normalizeRecovery, type RecoveryInput } from './normalize-recovery.ts';
 
 /** A document that passed the schema of its kind. */
 export interface ValidManifest {
@@ -201,6 +202,7 @@ interface ProcessSpecInput {
   readonly dependsOn?: readonly { readonly name: string; readonly kind?: 'Process' | 'Job'; readonly condition?: DependencyCondition }[];
   readonly priority?: string | number;
   readonly resources?: { readonly limits?: Readonly<Record<string, string | number>> };
+  readonly recovery?: RecoveryInput & { readonly fallback?: Pick<ProcessSpecInput, 'env' | 'envFrom'> };
 }
 
 /**
@@ -214,7 +216,8 @@ export function normalizeProcessSpec(
 ): { readonly spec?: ProcessSpec; readonly problems: readonly Problem[] } {
   const input = written as unknown as ProcessSpecInput;
   const env = normalizeEnv(input, context);
-  const problems = [...env.problems, ...checkUpdateStrategy(input)];
+  const fallbackEnv = normalizeEnv(input.recovery?.fallback ?? {}, context, ['spec', 'recovery', 'fallback']);
+  const problems = [...env.problems, ...fallbackEnv.problems, ...checkUpdateStrategy(input)];
   if (problems.some((p) => p.severity === 'error')) return { problems };
   const d = PROCESS_DEFAULTS;
   const spec: ProcessSpec = {
@@ -243,7 +246,7 @@ export function normalizeProcessSpec(
     lifecycle: hooks(input, 'preStart', 'postStart'),
     logs: { maxSizeBytes: bytes(input.logs?.maxSize, d.logs.maxSizeBytes), maxFiles: input.logs?.maxFiles ?? d.logs.maxFiles },
     startupTimeoutMs: ms(input.startupTimeout, d.startupTimeoutMs),
-    ...(input.circuitBreaker === undefined ? {} : { circuitBreaker: circuitPolicy(input.circuitBreaker) }),
+    ...circuitAndRecovery(input),
     probes: normalizeProbes(input.probes, ms),
     updateStrategy: {
       type: input.updateStrategy?.type ?? d.updateStrategy.type,
@@ -257,7 +260,14 @@ export function normalizeProcessSpec(
     priority: priorityValue(input.priority ?? d.priority),
     raw: written,
   };
-  return { spec, problems };
+  const recovery = normalizeRecovery(input.recovery, spec, fallbackEnv, context.dir);
+  return { spec: recovery ? { ...spec, recovery } : spec, problems };
+}
+
+// Strategy fallback runs its program while the circuit is open, so it implies a breaker (defaults).
+function circuitAndRecovery(input: ProcessSpecInput): { circuitBreaker?: CircuitPolicy } {
+  const breaker = input.circuitBreaker ?? (input.recovery?.strategy === 'fallback' ? {} : undefined);
+  return breaker === undefined ? {} : { circuitBreaker: circuitPolicy(breaker) };
 }
 
 // The named hooks that the manifest sets, with their timeouts in ms.
@@ -321,12 +331,12 @@ interface NormalizedEnv {
 }
 
 // envFrom files first (later files win), then env on top; every envFrom name is secret.
-function normalizeEnv(input: ProcessSpecInput, context: NormalizeContext): NormalizedEnv {
+function normalizeEnv(input: Pick<ProcessSpecInput, 'env' | 'envFrom'>, context: NormalizeContext, at: readonly string[] = ['spec']): NormalizedEnv {
   const values = new Map<string, string>();
   const secret = new Set<string>();
   const problems: Problem[] = [];
   (input.envFrom ?? []).forEach((source, index) => {
-    const path = ['spec', 'envFrom', index, 'file'];
+    const path = [...at, 'envFrom', index, 'file'];
     const read = context.readEnvFile(resolve(context.dir, source.file));
     if (!read.ok) {
       if (read.reason === 'insecure') {

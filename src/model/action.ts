@@ -43,6 +43,10 @@ export const ACTION_REASONS = [
   'WaitingForDependency',
   /** Wait: a dependency ended for good, so its condition cannot come true without a change. */
   'DependencyFailure',
+  /** The circuit is open: the `recovery.fallback` program runs in the slot. */
+  'CircuitFallback',
+  /** The primary may start again (trial or closed circuit): the slot's fallback stops first. */
+  'FallbackDone',
 ] as const;
 export type ActionReason = (typeof ACTION_REASONS)[number];
 
@@ -67,6 +71,10 @@ export interface StartAction extends ActionBase {
   readonly countsAsRestart: boolean;
   /** The half-open circuit's one trial start. */
   readonly circuitTrial?: boolean;
+  /** Recovery strategy `replace`: the failed instance (another id) this one takes over from. */
+  readonly replaces?: string;
+  /** Starts the object's `recovery.fallback` program instead of its own. */
+  readonly fallback?: true;
 }
 
 /**

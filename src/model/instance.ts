@@ -93,6 +93,8 @@ export interface ObservedInstance {
   readonly exit?: ExitInfo;
   /** The lifecycle hook running now, if any. */
   readonly hook?: HookName;
+  /** The object's `recovery.fallback` program, running in slot `replica` while the circuit is open. */
+  readonly fallback?: true;
 }
 
 /** Instances per object. Objects with no instance are absent. */

@@ -107,6 +107,22 @@ export interface ProgramSpec {
   readonly owner?: { readonly uid: number; readonly gid: number };
 }
 
+/** `recovery.strategy`: what replaces a failed instance (see `src/planner/recovery.ts`). */
+export type RecoveryStrategy = 'restart' | 'replace' | 'fallback';
+
+/** The fallback program: the instance's program fields with the fallback's own overlaid. */
+export interface FallbackProgram extends ProgramSpec {
+  /** Hash of the fallback program; a running fallback with another hash is replaced. */
+  readonly hash: string;
+}
+
+/** A normalised `recovery`. */
+export interface RecoveryPolicy {
+  readonly strategy: RecoveryStrategy;
+  /** Set with strategy `fallback`. */
+  readonly fallback?: FallbackProgram;
+}
+
 /** A normalised `Process` spec: every default filled in, durations in ms, sizes in bytes. */
 export interface ProcessSpec extends ProgramSpec {
   readonly replicas: number;
@@ -123,8 +139,10 @@ export interface ProcessSpec extends ProgramSpec {
   readonly probes: ProbeSet;
   readonly updateStrategy: UpdateStrategy;
   readonly dependsOn: readonly Dependency[];
-  /** Set when the manifest has a `circuitBreaker`. */
+  /** Set when the manifest has a `circuitBreaker` (or recovery strategy `fallback`, which needs one). */
   readonly circuitBreaker?: CircuitPolicy;
+  /** Absent means strategy `restart`. */
+  readonly recovery?: RecoveryPolicy;
   /** Numeric priority (critical 40, high 30, normal 20, low 10, background 0, or the integer as written). */
   readonly priority: number;
   /**

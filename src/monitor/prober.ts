@@ -310,7 +310,7 @@ export function probeTargets(desired: DesiredState, instances: readonly Observed
   const targets: ProbeTarget[] = [];
   for (const i of instances) {
     const object = desired.objects.get(i.object);
-    if (i.state !== 'running' || object === undefined || !isProcessObject(object)) continue;
+    if (i.state !== 'running' || i.fallback || object === undefined || !isProcessObject(object)) continue;
     const { id: instance, replica, pid, startedAt } = i;
     targets.push({ object: i.object, instance, replica, pid, startedAt, spec: object.spec, current: i.specHash === object.specHash });
   }

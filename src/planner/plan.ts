@@ -17,7 +17,7 @@
  *                           └──stop / restart──> stopping ──exit (requested)──> exited ──start
  *
  * Update strategies live in update-strategy.ts, start and restart decisions for empty slots in
- * start-decision.ts.
+ * start-decision.ts, fallback instances (recovery strategy `fallback`) in recovery.ts.
  */
 import type { Action, Plan } from '../model/action.ts';
 import type { Health, ObjectHealth } from '../model/health.ts';
@@ -30,6 +30,7 @@ import { PRUNE_STOP, stopAction } from './actions.ts';
 import { gateOf, type DependencyWorld } from './dependencies.ts';
 import { healthMatters, isHealthySteady, NO_HEALTH } from './health.ts';
 import { isUserStopped } from './override.ts';
+import { planFallbacks, splitFallbacks } from './recovery.ts';
 import type { SlotTable } from './update-strategy.ts';
 import { planRecreate, planRollingUpdate } from './update-strategy.ts';
 
@@ -87,14 +88,16 @@ export function planObject(
   world?: DependencyWorld,
 ): Plan {
   if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances);
-  if (isSteady(object, instances, history, health)) return NO_ACTIONS;
+  const { primaries, fallbacks } = splitFallbacks(instances);
+  if (fallbacks.length === 0 && isSteady(object, instances, history, health)) return NO_ACTIONS;
   const gate = world === undefined ? undefined : gateOf(object, world);
   const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health, ...(gate ? { gate } : {}) };
-  const slots = slotTable(instances, object.spec.replicas);
-  const actions = scaleDown(d, instances);
+  const slots = slotTable(primaries, object.spec.replicas);
+  const actions = scaleDown(d, primaries);
   if (isUserStopped(object, history)) stopAllForUser(actions, d, slots);
-  else if (object.spec.updateStrategy.type === 'Recreate') planRecreate(actions, d, slots, instances);
-  else planRollingUpdate(actions, d, slots, instances.length > 0);
+  else if (object.spec.updateStrategy.type === 'Recreate') planRecreate(actions, d, slots, primaries);
+  else planRollingUpdate(actions, d, slots, primaries.length > 0);
+  planFallbacks(actions, d, slots, fallbacks);
   return actions;
 }
 

@@ -2,6 +2,29 @@
  * Start decisions for one slot without a live instance: missing, or exited on its own or at
  * tend's request.
  *
+ * The recovery state machine of one slot: restart policy, maxRestarts, backoff and its reset,
+ * `tend stop|start|restart` and the object's circuit breaker, read together here. Phases are
+ * what `tend get` shows; "count" is the slot's restarts since the last reset (checked against
+ * maxRestarts), "attempt" its backoff attempt. Each row is a test in
+ * test/controller/recovery-machine.test.ts.
+ *
+ * | #  | phase          | event                                          | next                        | effect                                                       |
+ * |----|----------------|------------------------------------------------|-----------------------------|--------------------------------------------------------------|
+ * | 1  | Running        | exit the policy restarts                       | BackOff                     | wait until exit + delay(attempt); delay ≤ maxDelay           |
+ * | 2  | BackOff        | the delay has passed, circuit Closed           | Running                     | restart: count + 1, attempt + 1                              |
+ * | 3  | Running        | exit after a run ≥ resetAfter                  | BackOff                     | attempt and count back to 0 (delay = initialDelay)           |
+ * | 4  | Running        | exit with count = maxRestarts (> 0)            | Failed (MaxRestartsExceeded)| nothing starts, however long it waits                        |
+ * | 5  | Running        | exit the policy does not restart               | Succeeded / Failed          | Never; OnFailure after exit 0                                |
+ * | 6  | Running        | the maxFailures-th failure inside window       | CircuitOpen                 | no restart before openedAt + cooldown; fallback runs         |
+ * | 7  | CircuitOpen    | cooldown passed, backoff due, no fallback live | Running (trial, HalfOpen)   | exactly one trial start for the object; counts as a restart  |
+ * | 8  | CircuitOpen    | cooldown passed, the slot's fallback live      | CircuitOpen                 | the fallback stops first; the trial waits until it is gone   |
+ * | 9  | Running (trial)| Ready, or ran resetAfter                       | Running, circuit Closed     | fallbacks stop; failures count from 0                        |
+ * | 10 | Running (trial)| exit (a failure)                               | CircuitOpen                 | openedAt = the exit; fallback runs again                     |
+ * | 11 | any            | tend stop                                      | Stopped                     | instances and fallbacks stop; nothing starts; UnlessStopped: kept across manifest edits |
+ * | 12 | Stopped        | tend start                                     | as before the stop          | a stopped instance starts fresh (attempt 0); a crashed one follows rows 1-8 |
+ * | 13 | any            | tend restart                                   | Running                     | circuit Closed (operator override), fresh start: count 0, attempt 0 |
+ * | 14 | any            | controller restart (even SIGKILL)              | unchanged                   | history, circuit and override from the state file; instances and fallbacks adopted |
+ *
  * Owns: the choice between a fresh start, a counted restart after backoff, a `wait`, and
  * leaving the instance as it is (Succeeded / Failed).
  * Must not: replace live instances (update-strategy.ts does), apply `tend stop` (plan.ts does
@@ -14,6 +37,7 @@ import { FRESH_START, describeExit, startAction, waitAction } from './actions.ts
 import { circuitState, halfOpenAt, mayStart } from './circuit-breaker.ts';
 import type { DependencyGate } from './dependencies.ts';
 import { isRestartRequested } from './override.ts';
+import { withReplacement } from './recovery.ts';
 import { restartVerdict } from './restart-policy.ts';
 
 /**
@@ -51,7 +75,7 @@ function dependencyWait(start: Action, gate: DependencyGate & { readonly kind: '
 function exitedDecision(d: DesiredObject, instance: ObservedInstance, exit: ExitInfo): Action | undefined {
   const fresh = freshStartReason(d, instance, exit);
   if (fresh !== undefined) {
-    return startAction(d, instance.replica, fresh, FRESH_START, `${instance.id} ${describeExit(instance)}; starting again`);
+    return withReplacement(d, instance, startAction(d, instance.replica, fresh, FRESH_START, `${instance.id} ${describeExit(instance)}; starting again`));
   }
   const verdict = restartVerdict(d.object.spec, instance, exit, d.history?.slots[instance.replica]);
   if (verdict.kind !== 'restart') return undefined;
@@ -62,7 +86,7 @@ function exitedDecision(d: DesiredObject, instance: ObservedInstance, exit: Exit
   const count = { backoffAttempt: verdict.attempt + 1, countsAsRestart: true, ...(gate.kind === 'trial' ? { circuitTrial: true } : {}) };
   const trial = gate.kind === 'trial' ? '; the circuit is half-open: trial start' : '';
   const message = `${instance.id} ${describeExit(instance)}; restarting (attempt ${verdict.attempt + 1})${trial}`;
-  return startAction(d, instance.replica, 'RestartPolicy', count, message);
+  return withReplacement(d, instance, startAction(d, instance.replica, 'RestartPolicy', count, message));
 }
 
 type CircuitGate = { readonly kind: 'closed' | 'trial' | 'trial-running' } | { readonly kind: 'open'; readonly until: number };

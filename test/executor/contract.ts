@@ -19,7 +19,7 @@ export interface ContractSubject {
 }
 
 /** The contract's cases, by name. */
-export type ContractCase = 'start' | 'start-twice' | 'stop' | 'stop-forget' | 'restart' | 'spawn-error';
+export type ContractCase = 'start' | 'start-twice' | 'stop' | 'stop-forget' | 'restart' | 'spawn-error' | 'slot-roles';
 
 /** Options of {@link runExecutorContract}. */
 export interface ContractOptions {
@@ -178,6 +178,21 @@ export function runExecutorContract(options: ContractOptions): void {
       assert.equal(instance.state, 'running');
       assert.equal(instance.replica, 0);
       assert.notEqual(instance.pid, first.ok ? first.instance?.pid : 0);
+    });
+
+    test('slot-roles', 'a fallback leaves the exited primary of its slot; a replacement under a new id takes it over', async () => {
+      const executor = await setup();
+      const start = startAction('process/c-slot', makeSpec([process.execPath, SLEEP_FOREVER]));
+      await executor.apply(start);
+      await executor.apply(stopAction(start));
+      await waitFor(async () => ((await instancesOf(executor, start.object))[0]?.state === 'exited' ? true : undefined));
+      const fallback: StartAction = { ...start, instance: 'c-slot-0.fallback', reason: 'CircuitFallback', specHash: 'h-fb', fallback: true };
+      await executor.apply(fallback);
+      const summary = async (): Promise<string[]> =>
+        (await instancesOf(executor, start.object)).map((i) => `${i.id} ${i.state}${i.fallback ? ' fallback' : ''}`).sort();
+      assert.deepEqual(await summary(), ['c-slot-0 exited', 'c-slot-0.fallback running fallback']);
+      await executor.apply({ ...start, instance: 'c-slot-0.1', reason: 'RestartPolicy', replaces: 'c-slot-0' });
+      assert.deepEqual(await summary(), ['c-slot-0.1 running', 'c-slot-0.fallback running fallback']);
     });
 
     test('spawn-error', 'a program that cannot start is a SpawnError value and an exited instance', async () => {

@@ -39,3 +39,14 @@ void it('writes a marker that reads back, and that the spec cannot forge', () =>
   assert.equal(parseMarker(environ, 'state-2'), undefined);
   assert.equal(parseMarker(Buffer.from('XTEND_STATE_ID=state-1\0'), 'state-1'), undefined);
 });
+
+void it('marks a fallback instance so a scan after a lost state file knows it', () => {
+  const marker = { object: 'process/web', instance: 'web-0.fallback', replica: 0, specHash: 'fb', generation: 2, fallback: true };
+  const env = buildInstanceEnv({ base: {}, spec: { [TEND_ENV.fallback]: '0' }, stateId: 's', marker, user: undefined });
+  assert.equal(env.TEND_FALLBACK, '1');
+  const environ = Buffer.from(`${Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\0')}\0`);
+  assert.deepEqual(parseMarker(environ, 's'), marker);
+  const primary = buildInstanceEnv({ base: {}, spec: { [TEND_ENV.fallback]: '1' }, stateId: 's', marker: { ...marker, fallback: false }, user: undefined });
+  assert.equal(primary.TEND_FALLBACK, '0', 'a manifest cannot forge it');
+  assert.equal(parseMarker(Buffer.from(`${Object.entries(primary).map(([k, v]) => `${k}=${v}`).join('\0')}\0`), 's')?.fallback, undefined);
+});

@@ -44,6 +44,7 @@ function renderItem(item: Item, now: number): string {
     `Status:       ${item.status.phase} (${item.status.reason}), ${item.status.readyReplicas}/${item.status.replicas} ready, ${item.status.restarts} restarts`,
     ...(item.status.override ? [`Override:     ${item.status.override.type} at ${item.status.override.at}`] : []),
     ...(item.status.dependencies ?? []).map((d, i) => `${i === 0 ? 'Depends on:  ' : '             '} ${d.object} (${d.condition}): ${d.met ? 'met' : d.failed ? 'FAILED' : 'not met'}: ${d.message}`),
+    ...(item.status.circuit ? [`Circuit:      ${circuitLine(item)}`] : []),
     `Spec:`,
     ...Object.entries(spec).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
     `Instances:`,
@@ -61,6 +62,14 @@ function renderItem(item: Item, now: number): string {
   const probes = renderProbes(item, now);
   const events = item.events.length ? item.events.map((e) => formatEvent(e)).join('\n') + '\n' : '<none>\n';
   return `${lines.join('\n')}\n${indent(table)}${probes}${renderFailures(item)}Events:\n${indent(events)}`;
+}
+
+// The breaker's state, and the fallback instances running in the primaries' place.
+function circuitLine(item: Item): string {
+  const circuit = item.status.circuit;
+  const since = circuit?.openedAt ? ` (opened ${circuit.openedAt})` : '';
+  const fallbacks = item.instances.filter((i) => i.fallback && i.pid !== null).map((i) => `${i.id} pid ${i.pid ?? '-'}`);
+  return `${circuit?.state ?? 'Closed'}${since}${fallbacks.length ? `; fallback running: ${fallbacks.join(', ')}` : ''}`;
 }
 
 // One row per probe of each instance: its last result, streak and message.

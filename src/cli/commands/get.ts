@@ -38,6 +38,12 @@ export async function fetchViews(ctx: CliContext): Promise<ObjectView[]> {
   return offlineStatus(await readOffline(ctx));
 }
 
+// The phase, its reason unless obvious, and whether a fallback runs in the instances' place.
+function statusText(v: ObjectView): string {
+  const phase = v.status.phase === v.status.reason || v.status.reason === 'Ready' ? v.status.phase : `${v.status.phase} (${v.status.reason})`;
+  return v.instances.some((i) => i.fallback && i.pid !== null) ? `${phase}, fallback running` : phase;
+}
+
 /** The `get` table. */
 export function renderViews(views: readonly ObjectView[], now: number): string {
   const rows = views.map((v) => {
@@ -47,7 +53,7 @@ export function renderViews(views: readonly ObjectView[], now: number): string {
     return [
       `${v.key}`,
       `${v.status.readyReplicas}/${v.status.replicas}`,
-      v.status.phase === v.status.reason || v.status.reason === 'Ready' ? v.status.phase : `${v.status.phase} (${v.status.reason})`,
+      statusText(v),
       String(v.status.restarts),
       Number.isFinite(oldest) ? formatAge(oldest, now) : '-',
       live.length === 0 ? '-' : live.map((i) => i.pid).join(','),

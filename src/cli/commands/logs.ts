@@ -42,6 +42,16 @@ function sinceOf(text: string): number {
   return Date.now() - ms;
 }
 
+// NAME itself, a replacement or fallback of instance NAME (`web-0.2`, `web-0.fallback`), or,
+// for an object NAME, any of its instances (`web-0`, `web-0.2`, `web-1.fallback`).
+function isInstanceOf(instance: string, name: string): boolean {
+  if (instance === name) return true;
+  const suffix = /^(?:\.\d+|\.fallback)$/;
+  if (instance.startsWith(`${name}.`) && suffix.test(instance.slice(name.length))) return true;
+  const rest = instance.startsWith(`${name}-`) ? instance.slice(name.length + 1) : '';
+  return /^\d+(?:\.\d+|\.fallback)?$/.test(rest);
+}
+
 // The instance's own files when NAME is an instance, else every instance `NAME-<i>`.
 function findLogFiles(dir: string, name: string): LogFile[] {
   let entries: string[];
@@ -55,7 +65,7 @@ function findLogFiles(dir: string, name: string): LogFile[] {
     const match = pattern.exec(entry);
     if (!match?.[1]) return [];
     const instance = match[1];
-    if (instance !== name && !(instance.startsWith(`${name}-`) && /^\d+$/.test(instance.slice(name.length + 1)))) return [];
+    if (!isInstanceOf(instance, name)) return [];
     return [{ instance, stream: match[2] === 'out' ? 'stdout' : 'stderr', path: join(dir, entry) }];
   });
   const exact = files.filter((f) => f.instance === name);

@@ -81,5 +81,6 @@ function readMarkedInstance(pid: number, scan: MarkerScan): ObservedInstance | u
     generation: marker.generation,
     startedAt: ticksToEpochMs(stat.startTicks, scan.bootTimeMs),
     state: 'running',
+    ...(marker.fallback ? { fallback: true } : {}),
   };
 }

@@ -16,6 +16,7 @@ export const TEND_ENV = {
   object: 'TEND_OBJECT',
   specHash: 'TEND_SPEC_HASH',
   generation: 'TEND_GENERATION',
+  fallback: 'TEND_FALLBACK',
 } as const;
 
 /** What an instance's marker says about it. */
@@ -25,6 +26,8 @@ export interface InstanceMarker {
   readonly replica: number;
   readonly specHash: string;
   readonly generation: number;
+  /** The instance runs the object's fallback program (`TEND_FALLBACK=1`). */
+  readonly fallback?: boolean;
 }
 
 /** Builds the env of an instance; `user` adds HOME, USER and LOGNAME unless the spec sets them. */
@@ -48,6 +51,7 @@ export function buildInstanceEnv(options: {
     [TEND_ENV.object]: marker.object,
     [TEND_ENV.specHash]: marker.specHash,
     [TEND_ENV.generation]: String(marker.generation),
+    [TEND_ENV.fallback]: marker.fallback === true ? '1' : '0',
   };
 }
 
@@ -75,5 +79,6 @@ function markerFrom(vars: ReadonlyMap<string, string>): InstanceMarker | undefin
   const generation = Number(vars.get(TEND_ENV.generation));
   if (!object?.includes('/') || !instance || specHash === undefined) return undefined;
   if (!Number.isInteger(replica) || replica < 0 || !Number.isInteger(generation)) return undefined;
-  return { object, instance, replica, specHash, generation };
+  const fallback = vars.get(TEND_ENV.fallback) === '1';
+  return { object, instance, replica, specHash, generation, ...(fallback ? { fallback } : {}) };
 }

@@ -5,7 +5,7 @@ import type { StartAction } from '../../model/action.ts';
 import type { ObservedInstance } from '../../model/instance.ts';
 
 /** The parts of a start or restart action that name and describe the instance to start. */
-export type Launch = Pick<StartAction, 'object' | 'instance' | 'replica' | 'spec' | 'specHash' | 'generation'>;
+export type Launch = Pick<StartAction, 'object' | 'instance' | 'replica' | 'spec' | 'specHash' | 'generation' | 'fallback'>;
 
 /** The record of an instance that just started as `pid`. */
 export function runningInstance(launch: Launch, pid: number, startTicks: number, now: number): ObservedInstance {
@@ -37,7 +37,7 @@ export function spawnErrorInstance(launch: Launch, now: number, message?: string
   };
 }
 
-function identity(launch: Launch): Pick<ObservedInstance, 'id' | 'object' | 'replica' | 'specHash' | 'generation'> {
+function identity(launch: Launch): Pick<ObservedInstance, 'id' | 'object' | 'replica' | 'specHash' | 'generation' | 'fallback'> {
   const { object, replica, specHash, generation } = launch;
-  return { id: launch.instance, object, replica, specHash, generation };
+  return { id: launch.instance, object, replica, specHash, generation, ...(launch.fallback ? { fallback: true } : {}) };
 }

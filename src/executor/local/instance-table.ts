@@ -31,10 +31,15 @@ export class InstanceTable {
     }
   }
 
-  /** Forgets exited instances of `object` in `replica` (a new start takes their slot). */
-  removeExited(object: ObjectKey, replica: number): void {
+  /**
+   * Forgets exited instances of `object` in the slot of `started` (it took their place): those of
+   * the same kind (primary or fallback) in its replica, other than `started` itself.
+   */
+  removeExited(object: ObjectKey, started: { readonly id: string; readonly replica: number; readonly fallback?: true | undefined }): void {
     const list = this.#byObject.get(object);
-    const stale = (instance: ObservedInstance): boolean => instance.state === 'exited' && instance.replica === replica;
+    const fallback = started.fallback === true;
+    const stale = (instance: ObservedInstance): boolean =>
+      instance.state === 'exited' && instance.replica === started.replica && instance.id !== started.id && (instance.fallback === true) === fallback;
     if (list?.some(stale)) this.#set(object, list.filter((instance) => !stale(instance)));
   }
 

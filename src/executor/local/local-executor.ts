@@ -352,23 +352,32 @@ class LocalExecutor implements Executor {
 
   // ── spawning ───────────────────────────────────────────────────────────────
 
-  // Spawns (or begins preStart) and records synchronously, so no observe can see the slot empty in between.
+  // Spawns (or begins preStart) and records synchronously, so no observe can see the slot empty
+  // in between. The exited instance the new one replaces is forgotten only once the new one is
+  // recorded.
   #launch(launch: Launch): LaunchResult {
-    this.#table.removeExited(launch.object, launch.replica);
     const preStart = launch.spec.lifecycle.preStart;
-    return preStart ? { ok: true, instance: this.#preStart(launch, preStart) } : this.#spawnProgram(launch);
+    if (!preStart) return this.#spawnProgram(launch);
+    const starting = this.#preStart(launch, preStart);
+    this.#table.removeExited(launch.object, starting);
+    return { ok: true, instance: starting };
   }
 
   #spawnProgram(launch: Launch): LaunchResult {
     const key = keyOf(launch.object, launch.instance);
     const runtime = newRuntime(launch.object, launch.instance, launch.spec.logs, launch);
     const outcome = spawnInstance(this.#spawn, launch, (code, signal) => this.#onChildExit(key, runtime, code, signal));
-    if (!outcome.ok) return { ok: false, failure: this.#recordSpawnError(launch, outcome.failure) };
+    if (!outcome.ok) {
+      const failure = this.#recordSpawnError(launch, outcome.failure);
+      this.#table.removeExited(launch.object, { id: launch.instance, replica: launch.replica, fallback: launch.fallback });
+      return { ok: false, failure };
+    }
     this.#runtimes.set(key, runtime);
     this.#rotator.ensure();
-    const instance = this.#record(runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now()));
+    const started = this.#record(runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now()));
+    this.#table.removeExited(launch.object, started);
     const postStart = launch.spec.lifecycle.postStart;
-    return { ok: true, instance: postStart ? this.#postStart(runtime, instance, launch, postStart, launch.spec.stop) : instance };
+    return { ok: true, instance: postStart ? this.#postStart(runtime, started, launch, postStart, launch.spec.stop) : started };
   }
 
   // The slot holds an exited SpawnError instance at once (so the planner's backoff applies);

@@ -30,6 +30,8 @@ export interface SpawnRequest {
   readonly spec: ProgramSpec;
   readonly specHash: string;
   readonly generation: number;
+  /** A fallback program (recovery strategy `fallback`); marked as such in its env. */
+  readonly fallback?: true;
 }
 
 /** Why a process could not start. */
