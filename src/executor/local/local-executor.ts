@@ -76,6 +76,8 @@ interface Runtime {
   hook: RunningHook | undefined;
   /** The program and stop policy of the stop under way, whose hooks it runs. */
   stopping: StopHooks | undefined;
+  /** The program has exited and postStop runs (or waits for the group to go): nothing to signal. */
+  ending: boolean;
   cancelGrace: Cancel | undefined;
   /** Drop the record on exit (stop with `forget`). */
   forget: boolean;
@@ -115,7 +117,7 @@ function keyOf(object: ObjectKey, id: string): string {
 
 function newRuntime(object: ObjectKey, id: string, logs: LogPolicy, request?: SpawnRequest): Runtime {
   const adopted = request === undefined;
-  return { object, id, adopted, logs, request, hook: undefined, stopping: undefined, cancelGrace: undefined, forget: false, replacement: undefined };
+  return { object, id, adopted, logs, request, hook: undefined, stopping: undefined, ending: false, cancelGrace: undefined, forget: false, replacement: undefined };
 }
 
 class LocalExecutor implements Executor {
@@ -231,7 +233,7 @@ class LocalExecutor implements Executor {
   // The latest intent (forget, replacement) wins once the stop is under way.
   // A stop with a preStop hook signals once the hook is done; the grace timer runs from the start.
   #beginStop(action: StopAction | RestartAction, instance: ObservedInstance, runtime: Runtime, intent: Intent): ActionResult {
-    if (instance.state === 'stopping' && (runtime.cancelGrace || runtime.hook)) {
+    if (instance.state === 'stopping' && (runtime.cancelGrace || runtime.hook || runtime.ending)) {
       Object.assign(runtime, intent);
       return { ok: true, action, outcome: 'stopping', instance };
     }
@@ -339,6 +341,7 @@ class LocalExecutor implements Executor {
 
   // postStop once the group is gone; the instance stays `stopping` until it is done.
   #postStop(key: string, runtime: Runtime, instance: ObservedInstance, exit: ExitInfo, hooks: StopHooks, hook: Hook): void {
+    runtime.ending = true;
     this.#record({ ...instance, state: 'stopping', hook: 'postStop' });
     void whenGroupGone(instance.pid, this.#clock, hooks.stop.gracePeriodMs).then(() => {
       const running = (runtime.hook = runHook(this.#spawn, hookRequest(instance, hooks.program), 'postStop', hook, this.#clock));
