@@ -81,8 +81,9 @@ export function planKey(deps: ReconcileDeps, key: ObjectKey, observed: Observed)
   const trialWake = circuitCheckTrial(deps, object, instances);
   const history = deps.history.get();
   const health = deps.health?.();
-  const world: DependencyWorld = { objects: deps.desired(), observed, history, ...(health ? { health } : {}) };
-  if (object?.spec.dependsOn.length) reportDependencies(deps, object, instances, world);
+  // Only an object with dependencies reads the others (and pays for the view).
+  const world: DependencyWorld | undefined = object?.spec.dependsOn.length ? { objects: deps.desired(), observed, history, ...(health ? { health } : {}) } : undefined;
+  if (object && world) reportDependencies(deps, object, instances, world);
   const actions = planObject(key, object, instances, history.get(key), deps.clock.now(), health?.get(key), world);
   if (actions.length === 0) {
     if (!object && instances.length === 0) deps.history.drop(key);
