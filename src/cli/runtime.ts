@@ -72,6 +72,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     stateId: stateIdOf(ctx.stateDir),
     clock,
     asRoot: ctx.asRoot,
+    cutAbandonedHooks: true,
     onWarning: (reason, message, object, instance) => events.record({ object, ...(instance ? { instance } : {}), type: 'Warning', reason, message }),
   });
   await adoptRecorded(executor, persisted, events);
@@ -190,6 +191,9 @@ async function adoptRecorded(executor: Executor, persisted: PersistedState | und
   const report = await executor.adopt(sameBoot ? (persisted?.instances ?? []) : []);
   for (const i of [...report.adopted, ...report.found]) {
     events.record({ object: i.object, instance: i.id, type: 'Normal', reason: 'Adopted', message: `${i.id} (pid ${i.pid}) adopted` });
+  }
+  for (const h of report.cutHooks ?? []) {
+    events.record({ object: h.object, instance: h.instance, type: 'Warning', reason: 'HookAbandoned', message: `${h.hook} hook of ${h.instance} (pid ${h.pid}) was left running by a controller that is gone; killed, so it never runs twice at once` });
   }
   for (const i of report.lost) {
     events.record({ object: i.object, instance: i.id, type: 'Warning', reason: 'Lost', message: `${i.id} (pid ${i.pid}) is gone; it will be started again as its policy says` });

@@ -14,6 +14,11 @@ export interface AdoptReport {
   readonly lost: readonly ObservedInstance[];
   /** Processes carrying this state dir's marker that no record named, now adopted too. */
   readonly found: readonly ObservedInstance[];
+  /**
+   * Lifecycle hooks an earlier controller left running, now killed: nobody would act on their
+   * outcome, and a preStart would otherwise run twice at once when its instance starts again.
+   */
+  readonly cutHooks?: readonly { readonly object: ObjectKey; readonly instance: string; readonly hook: string; readonly pid: number }[];
 }
 
 export interface Executor {

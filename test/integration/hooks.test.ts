@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
-import { alive, createWorld, itemOf, processManifest, waitFor, type World } from './harness.ts';
+import { alive, createWorld, exited, itemOf, processManifest, waitFor, type World } from './harness.ts';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -136,4 +136,27 @@ test('reconcile --once waits for preStart, so the program runs when it returns',
   ));
   assert.equal(w.tend('reconcile', '--once').code, 0);
   assert.equal(w.markedPids().length, 1);
+});
+
+test('a preStart left running by a killed controller is cut by the next one, so it never runs twice at once', async () => {
+  const w = (world = createWorld());
+  const hookPid = join(w.root, 'hookpid');
+  w.write('web.yaml', processManifest('web',
+    'command: ["sleep", "1000"]',
+    'lifecycle:',
+    `  preStart: {exec: ${sh(`echo $$ > ${hookPid}; exec sleep 1000`)}}`,
+  ));
+  const first = await w.up();
+  await waitFor('preStart runs', () => read(hookPid) !== '');
+  const orphan = Number(read(hookPid));
+  first.kill('SIGKILL');
+  await exited(first);
+  assert.ok(alive(orphan), 'the hook outlives its controller');
+  w.items();
+  assert.ok(alive(orphan), 'an offline look (tend get) kills nothing');
+  writeFileSync(hookPid, '');
+  await w.up();
+  await waitFor('the orphan is killed', () => !alive(orphan), 5_000);
+  await waitFor('a new preStart runs', () => read(hookPid) !== '' && Number(read(hookPid)) !== orphan);
+  assert.match(w.tend('events').stdout, /HookAbandoned.*preStart hook of web-0/);
 });

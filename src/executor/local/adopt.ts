@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ObservedInstance } from '../../model/instance.ts';
-import { parseMarker } from './instance-env.ts';
+import { parseHookMarker, parseMarker, type AbandonedHook } from './instance-env.ts';
 import { withoutHook } from './instance-records.ts';
 import { isDead, readProcStat, ticksToEpochMs } from './proc-stat.ts';
 
@@ -37,18 +37,19 @@ export interface MarkerScan {
  * instances. A descendant that made itself a group leader inherits the marker too, so for each
  * instance only the earliest started process counts.
  */
-export function scanMarkedProcesses(scan: MarkerScan): readonly ObservedInstance[] {
+export function scanMarkedProcesses(scan: MarkerScan): { readonly instances: readonly ObservedInstance[]; readonly hooks: readonly AbandonedHook[] } {
   const byInstance = new Map<string, ObservedInstance>();
+  const hooks: AbandonedHook[] = [];
   for (const pid of listPids()) {
     if (scan.knownPids.has(pid)) continue;
-    const instance = readMarkedInstance(pid, scan);
+    const instance = readMarkedInstance(pid, scan, hooks);
     if (!instance) continue;
     const key = `${instance.object}\0${instance.id}`;
     const earlier = byInstance.get(key);
     if (scan.knownInstances.has(key) || (earlier && earlier.startTicks <= instance.startTicks)) continue;
     byInstance.set(key, instance);
   }
-  return [...byInstance.values()];
+  return { instances: [...byInstance.values()], hooks };
 }
 
 function listPids(): readonly number[] {
@@ -59,8 +60,9 @@ function listPids(): readonly number[] {
   }
 }
 
-// Only live group leaders are instances; their environ holds the marker.
-function readMarkedInstance(pid: number, scan: MarkerScan): ObservedInstance | undefined {
+// Only live group leaders are instances; their environ holds the marker. A lifecycle hook's
+// leader carries a hook marker instead, and goes into `hooks`.
+function readMarkedInstance(pid: number, scan: MarkerScan, hooks: AbandonedHook[]): ObservedInstance | undefined {
   const stat = readProcStat(pid);
   if (!stat || stat.pgid !== pid || isDead(stat)) return undefined;
   let environ: Buffer;
@@ -70,7 +72,11 @@ function readMarkedInstance(pid: number, scan: MarkerScan): ObservedInstance | u
     return undefined;
   }
   const marker = parseMarker(environ, scan.stateId);
-  if (!marker) return undefined;
+  if (!marker) {
+    const hook = parseHookMarker(environ, scan.stateId, pid);
+    if (hook) hooks.push(hook);
+    return undefined;
+  }
   return {
     id: marker.instance,
     object: marker.object,

@@ -39,6 +39,8 @@ export function runHook(context: SpawnContext, request: SpawnRequest, name: Hook
   const [file = '', ...args] = hook.command;
   const env = buildInstanceEnv({ base: context.baseEnv, spec: request.spec.env, stateId: context.stateId, marker: request, user });
   delete env[TEND_ENV.stateId];
+  env[TEND_ENV.hookOf] = context.stateId;
+  env[TEND_ENV.hook] = name;
   let fds: { readonly out: number; readonly err: number } | undefined;
   try {
     fds = openLogFiles(context.stateDir, request.instance);

@@ -17,7 +17,29 @@ export const TEND_ENV = {
   specHash: 'TEND_SPEC_HASH',
   generation: 'TEND_GENERATION',
   fallback: 'TEND_FALLBACK',
+  /** Set in lifecycle hooks instead of `stateId`: `<stateId>` — a hook is never adopted as an instance. */
+  hookOf: 'TEND_HOOK_OF',
+  /** The hook's name, in lifecycle hooks. */
+  hook: 'TEND_HOOK',
 } as const;
+
+/** A lifecycle hook found running with no controller watching it (its controller died). */
+export interface AbandonedHook {
+  readonly pid: number;
+  readonly object: ObjectKey;
+  readonly instance: string;
+  readonly hook: string;
+}
+
+/** Reads a hook's marker out of an environ buffer; undefined unless it is one of `stateId`'s hooks. */
+export function parseHookMarker(environ: Buffer, stateId: string, pid: number): AbandonedHook | undefined {
+  if (environ.indexOf(`${TEND_ENV.hookOf}=${stateId}`) < 0) return undefined;
+  const vars = tendVars(environ);
+  const object = vars.get(TEND_ENV.object);
+  const instance = vars.get(TEND_ENV.instance);
+  if (vars.get(TEND_ENV.hookOf) !== stateId || !object || !instance) return undefined;
+  return { pid, object, instance, hook: vars.get(TEND_ENV.hook) ?? 'hook' };
+}
 
 /** What an instance's marker says about it. */
 export interface InstanceMarker {
@@ -62,13 +84,19 @@ export function buildInstanceEnv(options: {
 export function parseMarker(environ: Buffer, stateId: string): InstanceMarker | undefined {
   // Cheap prefilter on the raw bytes; the parse below checks the exact variable.
   if (environ.indexOf(`${TEND_ENV.stateId}=${stateId}`) < 0) return undefined;
+  const vars = tendVars(environ);
+  if (vars.get(TEND_ENV.stateId) !== stateId) return undefined;
+  return markerFrom(vars);
+}
+
+// The TEND_ variables of a NUL-separated environ.
+function tendVars(environ: Buffer): Map<string, string> {
   const vars = new Map<string, string>();
   for (const entry of environ.toString('utf8').split('\0')) {
     const eq = entry.indexOf('=');
     if (eq > 0 && entry.startsWith('TEND_')) vars.set(entry.slice(0, eq), entry.slice(eq + 1));
   }
-  if (vars.get(TEND_ENV.stateId) !== stateId) return undefined;
-  return markerFrom(vars);
+  return vars;
 }
 
 function markerFrom(vars: ReadonlyMap<string, string>): InstanceMarker | undefined {

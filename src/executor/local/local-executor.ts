@@ -51,6 +51,11 @@ export interface LocalExecutorOptions {
   readonly asRoot?: boolean;
   /** The env programs inherit; defaults to `process.env` (read once, at creation). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Kill the lifecycle hooks an earlier controller left running when adopting (the controller
+   * does; an offline look such as `tend get` only observes and must never kill anything).
+   */
+  readonly cutAbandonedHooks?: boolean;
   /** Problems that degrade but never stop supervision (log files on a full disk, a failed hook). */
   readonly onWarning?: Warn;
 }
@@ -130,6 +135,7 @@ class LocalExecutor implements Executor {
   readonly #watcher: AdoptedWatcher;
   readonly #rotator: LogRotator;
   readonly #stateId: string;
+  readonly #cutAbandonedHooks: boolean;
   /** Runtimes with an armed grace timer, including exited ones whose group outlived the leader. */
   readonly #graced = new Set<Runtime>();
   #closed = false;
@@ -137,6 +143,7 @@ class LocalExecutor implements Executor {
   constructor(options: LocalExecutorOptions) {
     this.#clock = options.clock;
     this.#stateId = options.stateId;
+    this.#cutAbandonedHooks = options.cutAbandonedHooks ?? false;
     this.#onWarning = options.onWarning ?? (() => undefined);
     this.#spawn = {
       stateDir: options.stateDir,
@@ -186,8 +193,11 @@ class LocalExecutor implements Executor {
       else if (isSameProcess(record)) adopted.push(this.#takeOver(record));
       else lost.push(this.#record(lostInstance(record, now)));
     }
-    const found = this.#scan().map((instance) => this.#takeOver(instance));
-    return Promise.resolve({ adopted, lost, found });
+    const scan = this.#scan();
+    const found = scan.instances.map((instance) => this.#takeOver(instance));
+    if (!this.#cutAbandonedHooks || scan.hooks.length === 0) return Promise.resolve({ adopted, lost, found });
+    for (const hook of scan.hooks) signalGroup(hook.pid, 'SIGKILL');
+    return Promise.resolve({ adopted, lost, found, cutHooks: scan.hooks });
   }
 
   snapshot(): readonly ObservedInstance[] {
@@ -479,7 +489,7 @@ class LocalExecutor implements Executor {
     return this.#record(withoutHook(instance));
   }
 
-  #scan(): readonly ObservedInstance[] {
+  #scan(): ReturnType<typeof scanMarkedProcesses> {
     const knownPids = new Set<number>();
     const knownInstances = new Set<string>();
     for (const instance of this.#table.all()) {
