@@ -23,6 +23,13 @@ const web = (w: World): HookItem => itemOf(w.items(), 'process/web') as unknown 
 const sh = (script: string): string => JSON.stringify(['sh', '-c', script]);
 const read = (path: string): string => (existsSync(path) ? readFileSync(path, 'utf8') : '');
 
+// web with a preStart that never ends on its own; returns the file it writes its pid to.
+function writeHangingPreStart(w: World): string {
+  const hookPid = join(w.root, 'hookpid');
+  w.write('web.yaml', processManifest('web', 'command: ["sleep", "1000"]', 'lifecycle:', `  preStart: {exec: ${sh(`echo $$ > ${hookPid}; exec sleep 1000`)}}`));
+  return hookPid;
+}
+
 test('preStart runs first with the instance env and logs; its failure fails the start (HookFailure) until it passes', async () => {
   const w = (world = createWorld());
   const flag = join(w.root, 'ok');
@@ -111,12 +118,7 @@ test('a preStop that times out still stops the instance and is recorded', async 
 
 test('a stop during preStart cuts the hook and the program never runs', async () => {
   const w = (world = createWorld());
-  const hookPid = join(w.root, 'hookpid');
-  w.write('web.yaml', processManifest('web',
-    'command: ["sleep", "1000"]',
-    'lifecycle:',
-    `  preStart: {exec: ${sh(`echo $$ > ${hookPid}; exec sleep 1000`)}}`,
-  ));
+  const hookPid = writeHangingPreStart(w);
   await w.up();
   await waitFor('preStart runs', () => read(hookPid) !== '' && web(w).instances[0]?.reason === 'PreStartHook');
   const pid = Number(read(hookPid));
@@ -140,12 +142,7 @@ test('reconcile --once waits for preStart, so the program runs when it returns',
 
 test('a preStart left running by a killed controller is cut by the next one, so it never runs twice at once', async () => {
   const w = (world = createWorld());
-  const hookPid = join(w.root, 'hookpid');
-  w.write('web.yaml', processManifest('web',
-    'command: ["sleep", "1000"]',
-    'lifecycle:',
-    `  preStart: {exec: ${sh(`echo $$ > ${hookPid}; exec sleep 1000`)}}`,
-  ));
+  const hookPid = writeHangingPreStart(w);
   const first = await w.up();
   await waitFor('preStart runs', () => read(hookPid) !== '');
   const orphan = Number(read(hookPid));
