@@ -21,6 +21,7 @@ import type { Problem } from './diagnostics.ts';
 import { parseDotenv } from './dotenv.ts';
 import { normalizeProbes, type ProbeInput } from './normalize-probes.ts';
 import type { CircuitPolicy } from '../model/failure.ts';
+import type { OnExceed, ResourcePolicy } from '../model/limits.ts';
 
 /** A document that passed the schema of its kind. */
 export interface ValidManifest {
@@ -77,6 +78,8 @@ export const PROCESS_DEFAULTS = {
   updateStrategy: { type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 0 },
   priority: 'normal',
   dependencyCondition: 'started',
+  onExceed: 'restart',
+  warnAt: 0.8,
 } as const;
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
@@ -196,7 +199,8 @@ interface ProcessSpecInput {
   readonly updateStrategy?: { readonly type?: 'RollingUpdate' | 'Recreate'; readonly maxUnavailable?: number; readonly maxSurge?: number };
   readonly dependsOn?: readonly { readonly name: string; readonly kind?: 'Process' | 'Job'; readonly condition?: DependencyCondition }[];
   readonly priority?: string | number;
-  readonly resources?: { readonly limits?: Readonly<Record<string, string | number>> };
+  readonly resources?: { readonly limits?: Readonly<Record<string, string | number>>; readonly onExceed?: OnExceed };
+  readonly alerts?: { readonly warnAt?: number };
 }
 
 /**
@@ -246,6 +250,7 @@ export function normalizeProcessSpec(
       condition: dep.condition ?? d.dependencyCondition,
     })),
     priority: priorityValue(input.priority ?? d.priority),
+    ...resourcePolicyOf(input),
     raw: written,
   };
   return { spec, problems };
@@ -279,6 +284,14 @@ function normalizeLimits(input: ProcessSpecInput): Record<string, number> | unde
     else out[name] = value;
   }
   return out;
+}
+
+// `resources.limits` with `onExceed` and `alerts.warnAt`, only when some limit is set.
+function resourcePolicyOf(input: ProcessSpecInput): { readonly resources?: ResourcePolicy } {
+  const limits = normalizeLimits(input);
+  if (!limits || Object.keys(limits).length === 0) return {};
+  const d = PROCESS_DEFAULTS;
+  return { resources: { limits, onExceed: input.resources?.onExceed ?? d.onExceed, warnAt: input.alerts?.warnAt ?? d.warnAt } };
 }
 
 function checkUpdateStrategy(input: ProcessSpecInput): Problem[] {
