@@ -37,6 +37,10 @@ export const ACTION_REASONS = [
   'StartupTimeout',
   /** Wait: look again when the startup deadline passes. */
   'AwaitingStartup',
+  /** A resource limit was exceeded with `onExceed: restart`: stop, then the restart policy. */
+  'ResourceExhaustion',
+  /** A resource limit was exceeded with `onExceed: kill`: SIGKILL, and no restart. */
+  'ResourceKill',
 ] as const;
 export type ActionReason = (typeof ACTION_REASONS)[number];
 

@@ -9,6 +9,7 @@
  * `exited` instances stay observed until the planner starts a new instance in their slot or
  * forgets them, so restart decisions can be made from the exit (code, signal, time).
  */
+import type { Enforcement, LimitedResource } from './limits.ts';
 import type { ObjectKey } from './object.ts';
 
 export type InstanceState = 'running' | 'stopping' | 'exited';
@@ -24,28 +25,35 @@ export type ExitReason =
   /** tend stopped it because its liveness probe failed. */
   | 'LivenessFailure'
   /** tend stopped it because it did not start (startup probe) within `startupTimeout`. */
-  | 'StartupTimeout';
+  | 'StartupTimeout'
+  /** A resource limit: tend stopped it (`onExceed: restart`), or the kernel's OOM killer killed it. */
+  | 'ResourceExhaustion'
+  /** tend killed it for a resource limit (`onExceed: kill`); it is not restarted. */
+  | 'ResourceKill';
 
 /**
  * Stop reasons that make the exit a failure of the program rather than a stop tend wanted for
  * its own sake: the exit carries the reason and is not `requested`, so the restart policy and
  * backoff apply to it.
  */
-export const FAILURE_STOP_REASONS = ['LivenessFailure', 'StartupTimeout'] as const;
+export const FAILURE_STOP_REASONS = ['LivenessFailure', 'StartupTimeout', 'ResourceExhaustion', 'ResourceKill'] as const;
 export type FailureStopReason = (typeof FAILURE_STOP_REASONS)[number];
 
 /** Whether a stop for `reason` classifies the exit as a failure. */
 export function isFailureStop(reason: string | undefined): reason is FailureStopReason {
-  return reason === 'LivenessFailure' || reason === 'StartupTimeout';
+  return (FAILURE_STOP_REASONS as readonly (string | undefined)[]).includes(reason);
 }
 
 /**
  * How `instance` ended, from what the OS said (`end`) and whether tend was stopping it: a stop for
  * a failure reason becomes an unrequested exit with that reason.
  */
-export function exitOf(instance: ObservedInstance, end: Pick<ExitInfo, 'code' | 'signal' | 'reason'>, at: number): ExitInfo {
+export function exitOf(instance: ObservedInstance, end: Pick<ExitInfo, 'code' | 'signal' | 'reason' | 'message'>, at: number): ExitInfo {
   const stopping = instance.state === 'stopping';
-  if (stopping && isFailureStop(instance.stopReason)) return { ...end, at, reason: instance.stopReason, requested: false };
+  if (stopping && isFailureStop(instance.stopReason)) {
+    const message = instance.stopMessage ?? end.message;
+    return { ...end, at, reason: instance.stopReason, requested: false, ...(message === undefined ? {} : { message }) };
+  }
   return { ...end, at, requested: stopping };
 }
 
@@ -78,6 +86,10 @@ export interface ObservedInstance {
   readonly state: InstanceState;
   /** Why a stop was requested (an action reason code), while stopping or after a requested exit. */
   readonly stopReason?: string;
+  /** What a failure stop was for (`memory 312 MiB > limit 256 MiB`); it becomes the exit's message. */
+  readonly stopMessage?: string;
+  /** How each resource limit of the running program is held (kernel cgroup, rlimit, or the monitor). */
+  readonly enforcement?: Partial<Record<LimitedResource, Enforcement>>;
   readonly exit?: ExitInfo;
 }
 

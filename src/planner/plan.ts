@@ -27,6 +27,7 @@ import type { DesiredState, ObjectKey, ProcessObject } from '../model/object.ts'
 import { isProcessObject } from '../model/object.ts';
 import type { DesiredObject } from './actions.ts';
 import { PRUNE_STOP, stopAction } from './actions.ts';
+import { NO_BREACHES, type ObjectBreaches } from './exhaustion.ts';
 import { healthMatters, isHealthySteady, NO_HEALTH } from './health.ts';
 import { isUserStopped } from './override.ts';
 import type { SlotTable } from './update-strategy.ts';
@@ -41,6 +42,8 @@ export interface PlanInput {
   readonly now: number;
   /** Probe observations per object; objects without probes (or not probed yet) are absent. */
   readonly health?: Health;
+  /** Limit breaches per object (onExceed restart or kill); objects without any are absent. */
+  readonly breaches?: ReadonlyMap<ObjectKey, ObjectBreaches>;
 }
 
 const NO_ACTIONS: Plan = Object.freeze([]);
@@ -56,7 +59,7 @@ export function plan(input: PlanInput): Plan {
   const actions: Action[] = [];
   desired.objects.forEach((object, key) => {
     if (!isProcessObject(object)) return;
-    append(actions, planObject(key, object, observed.get(key) ?? NO_INSTANCES, history.get(key), now, health?.get(key)));
+    append(actions, planObject(key, object, observed.get(key) ?? NO_INSTANCES, history.get(key), now, health?.get(key), input.breaches?.get(key)));
   });
   observed.forEach((instances, key) => {
     if (desired.objects.has(key)) return;
@@ -80,10 +83,11 @@ export function planObject(
   history: ObjectHistory | undefined,
   now: number,
   health: ObjectHealth = NO_HEALTH,
+  breaches: ObjectBreaches = NO_BREACHES,
 ): Plan {
   if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances);
-  if (isSteady(object, instances, history, health)) return NO_ACTIONS;
-  const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health };
+  if (breaches.size === 0 && isSteady(object, instances, history, health)) return NO_ACTIONS;
+  const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health, breaches };
   const slots = slotTable(instances, object.spec.replicas);
   const actions = scaleDown(d, instances);
   if (isUserStopped(object, history)) stopAllForUser(actions, d, slots);

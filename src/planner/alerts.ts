@@ -1,0 +1,95 @@
+/**
+ * Resource alerts: a state machine per instance and resource with hysteresis. Pure.
+ *
+ *     none ──figure >= warnAt × limit──> warning ──figure >= limit──> critical
+ *       ^                                   │  ^                          │
+ *       └──figure < 0.9 × warnAt × limit────┘  └──figure < 0.9 × limit───┘
+ *
+ * A level is raised at its threshold and left only once the figure falls below
+ * {@link RESOLVE_RATIO} of it, so a figure hovering at a threshold raises one alert, not a flood.
+ * Must not: read the clock (`now` is an input), do I/O, or record events (the controller does).
+ */
+import type { LimitedResource, ResourceLimits } from '../model/limits.ts';
+import { LIMITED_RESOURCES } from '../model/limits.ts';
+import type { JudgedFigures } from './limits.ts';
+import { formatFigure } from './limits.ts';
+
+/** A level is left below this fraction of its threshold. */
+export const RESOLVE_RATIO = 0.9;
+
+export type AlertSeverity = 'warning' | 'critical';
+
+/** An open alert of one resource of an instance. */
+export interface OpenAlert {
+  readonly resource: LimitedResource;
+  readonly severity: AlertSeverity;
+  /** The judged figure when the alert was raised or last changed severity. */
+  readonly value: number;
+  readonly limit: number;
+  /** ms since the epoch, when it was raised. */
+  readonly since: number;
+}
+
+/** Open alerts of one instance, by resource. */
+export type AlertState = Readonly<Partial<Record<LimitedResource, OpenAlert>>>;
+
+/** A change of an alert, for an event: `ResourceWarning`, `ResourceCritical` or `ResourceResolved`. */
+export interface AlertChange {
+  readonly reason: 'ResourceWarning' | 'ResourceCritical' | 'ResourceResolved';
+  readonly severity?: AlertSeverity;
+  readonly resource: LimitedResource;
+  readonly message: string;
+}
+
+/**
+ * The level of one figure given the previous level (see the diagram).
+ * @example alertLevel('warning', 75, 100, 0.8) // 'warning': 75 is above 0.9 × 80
+ */
+export function alertLevel(previous: AlertSeverity | undefined, value: number, limit: number, warnAt: number): AlertSeverity | undefined {
+  const warn = warnAt * limit;
+  if (value >= limit || (previous === 'critical' && value >= RESOLVE_RATIO * limit)) return 'critical';
+  if (value >= warn || (previous !== undefined && value >= RESOLVE_RATIO * warn)) return 'warning';
+  return undefined;
+}
+
+/**
+ * The alerts after a sample's judged figures, and what changed. A resource without a figure in
+ * this sample (a window still filling) keeps its alert as it was.
+ */
+export function nextAlerts(
+  limits: ResourceLimits,
+  warnAt: number,
+  figures: JudgedFigures,
+  previous: AlertState,
+  now: number,
+): { readonly alerts: AlertState; readonly changes: readonly AlertChange[] } {
+  const alerts: Partial<Record<LimitedResource, OpenAlert>> = {};
+  const changes: AlertChange[] = [];
+  for (const resource of LIMITED_RESOURCES) {
+    const limit = limits[resource];
+    const before = previous[resource];
+    const value = figures[resource];
+    if (limit === undefined) continue;
+    if (value === undefined) {
+      if (before) alerts[resource] = before;
+      continue;
+    }
+    const severity = alertLevel(before?.severity, value, limit, warnAt);
+    if (severity === before?.severity) {
+      if (before) alerts[resource] = before;
+      continue;
+    }
+    const change = alertChange(resource, severity, value, limit, warnAt);
+    changes.push(change);
+    if (severity) alerts[resource] = { resource, severity, value, limit, since: before?.since ?? now };
+  }
+  return { alerts, changes };
+}
+
+function alertChange(resource: LimitedResource, severity: AlertSeverity | undefined, value: number, limit: number, warnAt: number): AlertChange {
+  const figure = `${resource} ${formatFigure(resource, value)}`;
+  if (severity === undefined) return { reason: 'ResourceResolved', resource, message: `${figure} is back below ${formatFigure(resource, RESOLVE_RATIO * warnAt * limit)}` };
+  if (severity === 'critical') return { reason: 'ResourceCritical', severity, resource, message: `${figure} reached the limit ${formatFigure(resource, limit)}` };
+  const threshold = formatFigure(resource, warnAt * limit);
+  return { reason: 'ResourceWarning', severity, resource, message: `${figure} is above ${Math.round(warnAt * 100)} % of the limit ${formatFigure(resource, limit)} (${threshold})` };
+}

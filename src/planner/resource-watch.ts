@@ -1,0 +1,42 @@
+/**
+ * What one sample of an instance means under its resource policy: the sustained windows, the
+ * alerts and, with `onExceed` restart or kill, the breach that stops it. Pure; the controller
+ * keeps the {@link InstanceWatch} between samples and records the changes as events.
+ */
+import type { ResourcePolicy } from '../model/limits.ts';
+import type { ResourceUsage } from '../model/usage.ts';
+import { nextAlerts, type AlertChange, type AlertState } from './alerts.ts';
+import { firstBreach, judgeSample, type Breach, type LimitWindow } from './limits.ts';
+
+/** What is remembered of one running process between samples. */
+export interface InstanceWatch {
+  /** The process it belongs to; a new process in the slot starts a fresh watch. */
+  readonly pid: number;
+  readonly window: LimitWindow;
+  readonly alerts: AlertState;
+  /** The limit whose breach stops the process (onExceed restart or kill); kept until it is gone. */
+  readonly breach?: Breach;
+}
+
+/** The watch after a sample, the alert changes, and a breach that is new with this sample. */
+export interface WatchVerdict {
+  readonly watch: InstanceWatch;
+  readonly changes: readonly AlertChange[];
+  readonly newBreach?: Breach;
+}
+
+const NO_ALERTS: AlertState = {};
+
+/**
+ * Judges one sample of process `pid`; `previous` is ignored when it belongs to another process.
+ * @example watchSample(policy, 4242, usage, undefined, now).newBreach?.message // 'memory 312 MiB > limit 256 MiB'
+ */
+export function watchSample(policy: ResourcePolicy, pid: number, usage: ResourceUsage, previous: InstanceWatch | undefined, now: number): WatchVerdict {
+  const same = previous?.pid === pid ? previous : undefined;
+  const judged = judgeSample(policy.limits, usage, same?.window ?? {});
+  const { alerts, changes } = nextAlerts(policy.limits, policy.warnAt, judged.figures, same?.alerts ?? NO_ALERTS, now);
+  const base = { pid, window: judged.window, alerts };
+  if (same?.breach) return { watch: { ...base, breach: same.breach }, changes };
+  const breach = policy.onExceed === 'alert' ? undefined : firstBreach(policy.limits, judged.figures);
+  return breach ? { watch: { ...base, breach }, changes, newBreach: breach } : { watch: base, changes };
+}
