@@ -80,6 +80,7 @@ export const PROCESS_DEFAULTS = {
   dependencyCondition: 'started',
   onExceed: 'restart',
   warnAt: 0.8,
+  enforce: 'kernel',
 } as const;
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
@@ -159,8 +160,9 @@ export function toManifestObject(
 // What affects the running program; a change restarts instances.
 function processSpecHash(spec: ProcessSpec): string {
   const { command, shell, workingDir, env, user, owner } = spec;
-  const limits = normalizeLimits(spec.raw as unknown as ProcessSpecInput);
-  return specHash({ command, shell, workingDir, env, user, owner, resources: { limits } });
+  const input = spec.raw as unknown as ProcessSpecInput;
+  const limits = normalizeLimits(input);
+  return specHash({ command, shell, workingDir, env, user, owner, resources: { limits, enforce: input.resources?.enforce } });
 }
 
 type Duration = string | number;
@@ -199,7 +201,7 @@ interface ProcessSpecInput {
   readonly updateStrategy?: { readonly type?: 'RollingUpdate' | 'Recreate'; readonly maxUnavailable?: number; readonly maxSurge?: number };
   readonly dependsOn?: readonly { readonly name: string; readonly kind?: 'Process' | 'Job'; readonly condition?: DependencyCondition }[];
   readonly priority?: string | number;
-  readonly resources?: { readonly limits?: Readonly<Record<string, string | number>>; readonly onExceed?: OnExceed };
+  readonly resources?: { readonly limits?: Readonly<Record<string, string | number>>; readonly onExceed?: OnExceed; readonly enforce?: 'kernel' | 'monitor' };
   readonly alerts?: { readonly warnAt?: number };
 }
 
@@ -291,7 +293,8 @@ function resourcePolicyOf(input: ProcessSpecInput): { readonly resources?: Resou
   const limits = normalizeLimits(input);
   if (!limits || Object.keys(limits).length === 0) return {};
   const d = PROCESS_DEFAULTS;
-  return { resources: { limits, onExceed: input.resources?.onExceed ?? d.onExceed, warnAt: input.alerts?.warnAt ?? d.warnAt } };
+  const { onExceed = d.onExceed, enforce = d.enforce } = input.resources ?? {};
+  return { resources: { limits, onExceed, warnAt: input.alerts?.warnAt ?? d.warnAt, enforce } };
 }
 
 function checkUpdateStrategy(input: ProcessSpecInput): Problem[] {

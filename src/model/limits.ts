@@ -20,6 +20,8 @@ export interface ResourcePolicy {
   readonly onExceed: OnExceed;
   /** Fraction of a limit that raises a Warning alert (0 < warnAt <= 1). */
   readonly warnAt: number;
+  /** `kernel`: cgroups and rlimits where the host allows; `monitor`: tend's monitor alone. */
+  readonly enforce: 'kernel' | 'monitor';
 }
 
 /** How a limit is held: by the kernel (a cgroup or an rlimit), or watched by tend's monitor. */
