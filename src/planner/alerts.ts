@@ -7,6 +7,8 @@
  *
  * A level is raised at its threshold and left only once the figure falls below
  * {@link RESOLVE_RATIO} of it, so a figure hovering at a threshold raises one alert, not a flood.
+ * For CPU and disk rates a level is raised by the sustained figure (the window's lowest sample)
+ * and left only when the window's peak is below, so a noisy rate does not flap either.
  * Must not: read the clock (`now` is an input), do I/O, or record events (the controller does).
  */
 import type { LimitedResource, ResourceLimits } from '../model/limits.ts';
@@ -42,24 +44,25 @@ export interface AlertChange {
 }
 
 /**
- * The level of one figure given the previous level (see the diagram).
+ * The level of one figure given the previous level (see the diagram); `peak` (default `value`)
+ * is what must fall below a level's resolve point to leave it.
  * @example alertLevel('warning', 75, 100, 0.8) // 'warning': 75 is above 0.9 × 80
  */
-export function alertLevel(previous: AlertSeverity | undefined, value: number, limit: number, warnAt: number): AlertSeverity | undefined {
+export function alertLevel(previous: AlertSeverity | undefined, value: number, limit: number, warnAt: number, peak = value): AlertSeverity | undefined {
   const warn = warnAt * limit;
-  if (value >= limit || (previous === 'critical' && value >= RESOLVE_RATIO * limit)) return 'critical';
-  if (value >= warn || (previous !== undefined && value >= RESOLVE_RATIO * warn)) return 'warning';
+  if (value >= limit || (previous === 'critical' && peak >= RESOLVE_RATIO * limit)) return 'critical';
+  if (value >= warn || (previous !== undefined && peak >= RESOLVE_RATIO * warn)) return 'warning';
   return undefined;
 }
 
 /**
- * The alerts after a sample's judged figures, and what changed. A resource without a figure in
- * this sample (a window still filling) keeps its alert as it was.
+ * The alerts after a sample's judged figures (and their peaks, when they differ), and what
+ * changed. A resource without a figure in this sample (a window still filling) keeps its alert.
  */
 export function nextAlerts(
   limits: ResourceLimits,
   warnAt: number,
-  figures: JudgedFigures,
+  judged: { readonly figures: JudgedFigures; readonly peaks?: JudgedFigures },
   previous: AlertState,
   now: number,
 ): { readonly alerts: AlertState; readonly changes: readonly AlertChange[] } {
@@ -68,13 +71,13 @@ export function nextAlerts(
   for (const resource of LIMITED_RESOURCES) {
     const limit = limits[resource];
     const before = previous[resource];
-    const value = figures[resource];
+    const value = judged.figures[resource];
     if (limit === undefined) continue;
     if (value === undefined) {
       if (before) alerts[resource] = before;
       continue;
     }
-    const severity = alertLevel(before?.severity, value, limit, warnAt);
+    const severity = alertLevel(before?.severity, value, limit, warnAt, judged.peaks?.[resource]);
     if (severity === before?.severity) {
       if (before) alerts[resource] = before;
       continue;

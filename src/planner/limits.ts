@@ -4,7 +4,8 @@
  *
  * Memory, fds and threads are judged on each sample. CPU and disk rates are judged over a
  * sustained window: the figure is the lowest of the last {@link SUSTAINED_SAMPLES} samples, so a
- * limit is exceeded only when every one of them is above it, never on one spike.
+ * limit is exceeded only when every one of them is above it, never on one spike; the peak, the
+ * highest of them, must fall below a threshold before an alert resolves (alerts.ts).
  * Must not: read the clock, do I/O, or choose actions (exhaustion.ts turns a breach into a stop).
  */
 import type { LimitedResource, ResourceLimits } from '../model/limits.ts';
@@ -22,6 +23,14 @@ export type LimitWindow = Readonly<Partial<Record<LimitedResource, readonly numb
 
 /** Figures as judged: one per limited resource that has enough samples. */
 export type JudgedFigures = Readonly<Partial<Record<LimitedResource, number>>>;
+
+/** A sample's judgement: the sustained figures, their peaks, and the window for the next sample. */
+export interface JudgedSample {
+  readonly figures: JudgedFigures;
+  /** Per figure, the highest sample of its window (the figure itself for per-sample resources). */
+  readonly peaks: JudgedFigures;
+  readonly window: LimitWindow;
+}
 
 /** A limit exceeded, with the figure that exceeded it. */
 export interface Breach {
@@ -56,8 +65,9 @@ export function figureOf(resource: LimitedResource, usage: ResourceUsage): numbe
  * until that many samples were taken.
  * @example judgeSample({ cpu: 1 }, { cpu: 150, ... }, {}).figures.cpu // undefined: one sample only
  */
-export function judgeSample(limits: ResourceLimits, usage: ResourceUsage, window: LimitWindow): { readonly figures: JudgedFigures; readonly window: LimitWindow } {
+export function judgeSample(limits: ResourceLimits, usage: ResourceUsage, window: LimitWindow): JudgedSample {
   const figures: Partial<Record<LimitedResource, number>> = {};
+  const peaks: Partial<Record<LimitedResource, number>> = {};
   const next: Partial<Record<LimitedResource, readonly number[]>> = {};
   for (const resource of LIMITED_RESOURCES) {
     if (limits[resource] === undefined) continue;
@@ -65,13 +75,16 @@ export function judgeSample(limits: ResourceLimits, usage: ResourceUsage, window
     if (value === undefined) continue;
     if (!WINDOWED.has(resource)) {
       figures[resource] = value;
+      peaks[resource] = value;
       continue;
     }
     const recent = [...(window[resource] ?? []), value].slice(-SUSTAINED_SAMPLES);
     next[resource] = recent;
-    if (recent.length === SUSTAINED_SAMPLES) figures[resource] = Math.min(...recent);
+    if (recent.length < SUSTAINED_SAMPLES) continue;
+    figures[resource] = Math.min(...recent);
+    peaks[resource] = Math.max(...recent);
   }
-  return { figures, window: next };
+  return { figures, peaks, window: next };
 }
 
 /** The first limit (in {@link LIMITED_RESOURCES} order) a judged figure is above, if any. */

@@ -3,7 +3,7 @@
  * alerts and, with `onExceed` restart or kill, the breach that stops it. Pure; the controller
  * keeps the {@link InstanceWatch} between samples and records the changes as events.
  */
-import type { ResourcePolicy } from '../model/limits.ts';
+import type { Enforcement, LimitedResource, ResourceLimits, ResourcePolicy } from '../model/limits.ts';
 import type { ResourceUsage } from '../model/usage.ts';
 import { nextAlerts, type AlertChange, type AlertState } from './alerts.ts';
 import { firstBreach, judgeSample, type Breach, type LimitWindow } from './limits.ts';
@@ -27,16 +27,35 @@ export interface WatchVerdict {
 
 const NO_ALERTS: AlertState = {};
 
+// The limits tend's monitor acts on: those no kernel mechanism holds.
+function monitored(limits: ResourceLimits, enforcement: Partial<Record<LimitedResource, Enforcement>>): ResourceLimits {
+  const out: Partial<Record<LimitedResource, number>> = {};
+  for (const [resource, limit] of Object.entries(limits) as [LimitedResource, number][]) {
+    const held = enforcement[resource];
+    if (held === undefined || held === 'monitor') out[resource] = limit;
+  }
+  return out;
+}
+
 /**
  * Judges one sample of process `pid`; `previous` is ignored when it belongs to another process.
+ * A limit the kernel holds (`enforcement` cgroup or rlimit) raises alerts but no breach: the
+ * kernel acts on it, and the sampled figure (RSS) is not what the kernel counts.
  * @example watchSample(policy, 4242, usage, undefined, now).newBreach?.message // 'memory 312 MiB > limit 256 MiB'
  */
-export function watchSample(policy: ResourcePolicy, pid: number, usage: ResourceUsage, previous: InstanceWatch | undefined, now: number): WatchVerdict {
+export function watchSample(
+  policy: ResourcePolicy,
+  pid: number,
+  usage: ResourceUsage,
+  previous: InstanceWatch | undefined,
+  now: number,
+  enforcement: Partial<Record<LimitedResource, Enforcement>> = {},
+): WatchVerdict {
   const same = previous?.pid === pid ? previous : undefined;
   const judged = judgeSample(policy.limits, usage, same?.window ?? {});
-  const { alerts, changes } = nextAlerts(policy.limits, policy.warnAt, judged.figures, same?.alerts ?? NO_ALERTS, now);
+  const { alerts, changes } = nextAlerts(policy.limits, policy.warnAt, judged, same?.alerts ?? NO_ALERTS, now);
   const base = { pid, window: judged.window, alerts };
   if (same?.breach) return { watch: { ...base, breach: same.breach }, changes };
-  const breach = policy.onExceed === 'alert' ? undefined : firstBreach(policy.limits, judged.figures);
+  const breach = policy.onExceed === 'alert' ? undefined : firstBreach(monitored(policy.limits, enforcement), judged.figures);
   return breach ? { watch: { ...base, breach }, changes, newBreach: breach } : { watch: base, changes };
 }

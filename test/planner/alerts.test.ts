@@ -31,18 +31,24 @@ void describe('alerts: changes', () => {
     let state: AlertState = {};
     const reasons: string[] = [];
     for (const [value, now] of [[85, 1], [86, 2], [100, 3], [95, 4], [60, 5]] as const) {
-      const r = nextAlerts(limits, 0.8, { memory: value }, state, now);
+      const r = nextAlerts(limits, 0.8, { figures: { memory: value } }, state, now);
       state = r.alerts;
       reasons.push(...r.changes.map((c) => c.reason));
       if (now === 3) assert.deepEqual(state.memory, { resource: 'memory', severity: 'critical', value: 100, limit: 100, since: 1 });
     }
     assert.deepEqual(reasons, ['ResourceWarning', 'ResourceCritical', 'ResourceResolved']);
-    const open = nextAlerts({ cpu: 1 }, 0.8, { cpu: 0.9 }, {}, 1).alerts;
-    assert.deepEqual(nextAlerts({ cpu: 1 }, 0.8, {}, open, 2), { alerts: open, changes: [] });
+    const open = nextAlerts({ cpu: 1 }, 0.8, { figures: { cpu: 0.9 } }, {}, 1).alerts;
+    assert.deepEqual(nextAlerts({ cpu: 1 }, 0.8, { figures: {} }, open, 2), { alerts: open, changes: [] });
+  });
+
+  void it('a noisy rate holds its alert while the window\'s peak stays above the resolve point', () => {
+    const open = nextAlerts({ cpu: 1 }, 0.6, { figures: { cpu: 0.65 }, peaks: { cpu: 0.7 } }, {}, 1).alerts;
+    assert.deepEqual(nextAlerts({ cpu: 1 }, 0.6, { figures: { cpu: 0.2 }, peaks: { cpu: 0.6 } }, open, 2).changes, []);
+    assert.deepEqual(nextAlerts({ cpu: 1 }, 0.6, { figures: { cpu: 0.2 }, peaks: { cpu: 0.5 } }, open, 3).changes.map((c) => c.reason), ['ResourceResolved']);
   });
 
   void it('a critical alert carries its severity', () => {
-    const { changes } = nextAlerts({ fds: 10 }, 0.8, { fds: 10 }, {}, 0);
+    const { changes } = nextAlerts({ fds: 10 }, 0.8, { figures: { fds: 10 } }, {}, 0);
     assert.deepEqual(changes.map((c) => [c.reason, c.severity, c.message]), [['ResourceCritical', 'critical', 'fds 10 reached the limit 10']]);
   });
 
@@ -63,7 +69,7 @@ void describe('alerts: changes', () => {
         const raised: string[] = [];
         let resolved = 0;
         for (const [i, f] of fractions.entries()) {
-          const r = nextAlerts({ memory: limit }, warnAt, { memory: low + f * (high - low) }, state, i);
+          const r = nextAlerts({ memory: limit }, warnAt, { figures: { memory: low + f * (high - low) } }, state, i);
           state = r.alerts;
           for (const c of r.changes) {
             if (c.reason === 'ResourceResolved') resolved++;

@@ -10,7 +10,7 @@ import { watchSample, type InstanceWatch } from '../../src/planner/resource-watc
 
 const MiB = 1024 * 1024;
 const usage = (memory: number, cpu = 0): ResourceUsage => ({ cpu, memory, fds: 3, threads: 1, sockets: 0 });
-const policy: ResourcePolicy = { limits: { memory: 100 * MiB, cpu: 1 }, onExceed: 'restart', warnAt: 0.8 };
+const policy: ResourcePolicy = { limits: { memory: 100 * MiB, cpu: 1 }, onExceed: 'restart', warnAt: 0.8, enforce: 'kernel' };
 
 void describe('resource watch', () => {
   void it('a breach is new once per process, with the critical alert on the same sample', () => {
@@ -27,6 +27,14 @@ void describe('resource watch', () => {
     assert.equal(r.newBreach, undefined);
     assert.equal(r.watch.breach, undefined);
     assert.equal(r.watch.alerts.memory?.severity, 'critical');
+  });
+
+  void it('a limit the kernel holds alerts but does not breach; the others still do', () => {
+    const kernel = watchSample(policy, 7, usage(120 * MiB), undefined, 1, { memory: 'cgroup', cpu: 'monitor' });
+    assert.equal(kernel.newBreach, undefined);
+    assert.deepEqual(kernel.changes.map((c) => c.reason), ['ResourceCritical']);
+    const fds = watchSample({ ...policy, limits: { fds: 10 } }, 7, { ...usage(MiB), fds: 11 }, undefined, 1, { fds: 'monitor' });
+    assert.equal(fds.newBreach?.resource, 'fds');
   });
 
   void it('CPU breaches only after three samples above the limit', () => {
