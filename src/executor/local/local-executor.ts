@@ -16,7 +16,7 @@
  * actions.
  */
 import type { Action, ActionResult, RestartAction, StartAction, StopAction } from '../../model/action.ts';
-import { exitOf, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
+import { exitOf, isFailureStop, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
 import type { LogPolicy, ObjectKey } from '../../model/object.ts';
 import type { Cancel, Clock } from '../../platform/clock.ts';
 import type { AdoptReport, Executor } from '../executor.ts';
@@ -28,6 +28,8 @@ import { groupExists, isSignalName, signalGroup, signalGroupIfOurs } from './kil
 import { logPaths, readLogTail, STDERR_TAIL_LINES } from './log-files.ts';
 import { LogRotator, type RotatedInstance } from './log-rotator.ts';
 import { readBootTimeMs } from './proc-stat.ts';
+import { createKernelLimits } from './kernel-limits.ts';
+import type { KernelEnd } from './oom-exit.ts';
 import { spawnInstance, type SpawnContext, type SpawnFailure } from './spawn-instance.ts';
 
 /** Options of {@link createLocalExecutor}. */
@@ -116,6 +118,7 @@ class LocalExecutor implements Executor {
       baseEnv: plainEnv(options.env ?? process.env),
       asRoot: options.asRoot ?? process.getuid?.() === 0,
       onLogFailure: (message, object) => this.#onWarning('LogOpenFailed', message, object),
+      kernel: createKernelLimits(options.stateId),
     };
     this.#watcher = new AdoptedWatcher(this.#clock, (key) => this.#onAdoptedDeath(key));
     this.#rotator = new LogRotator({
@@ -217,7 +220,7 @@ class LocalExecutor implements Executor {
     }
     Object.assign(runtime, intent);
     this.#armGrace(runtime, instance, gracePeriodMs);
-    const stopping = this.#record({ ...instance, state: 'stopping', stopReason: action.reason });
+    const stopping = this.#record({ ...instance, state: 'stopping', stopReason: action.reason, ...(isFailureStop(action.reason) ? { stopMessage: action.message } : {}) });
     return { ok: true, action, outcome: 'stopping', instance: stopping };
   }
 
@@ -228,11 +231,11 @@ class LocalExecutor implements Executor {
     const key = keyOf(launch.object, launch.instance);
     this.#table.removeExited(launch.object, launch.replica);
     const runtime = newRuntime(launch.object, launch.instance, false, launch.spec.logs);
-    const outcome = spawnInstance(this.#spawn, launch, (code, signal) => this.#onChildExit(key, runtime, code, signal));
+    const outcome = spawnInstance(this.#spawn, launch, (code, signal, kernel) => this.#onChildExit(key, runtime, code, signal, kernel));
     if (!outcome.ok) return { ok: false, failure: this.#recordSpawnError(launch, outcome.failure) };
     this.#runtimes.set(key, runtime);
     this.#rotator.ensure();
-    return { ok: true, instance: this.#record(runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now())) };
+    return { ok: true, instance: this.#record(runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now(), outcome.enforcement)) };
   }
 
   // The slot holds an exited SpawnError instance at once (so the planner's backoff applies);
@@ -256,12 +259,12 @@ class LocalExecutor implements Executor {
 
   // ── exits ──────────────────────────────────────────────────────────────────
 
-  #onChildExit(key: string, runtime: Runtime, code: number | null, signal: NodeJS.Signals | null): void {
+  #onChildExit(key: string, runtime: Runtime, code: number | null, signal: NodeJS.Signals | null, kernel?: KernelEnd): void {
     if (this.#runtimes.get(key) !== runtime) return;
     const instance = this.#table.get(runtime.object, runtime.id);
     // Nothing an instance started may outlive it.
     if (instance) signalGroup(instance.pid, 'SIGKILL');
-    this.#finish(key, runtime, { code, signal, reason: 'Exited' });
+    this.#finish(key, runtime, { code, signal, reason: 'Exited', ...kernel });
   }
 
   #onAdoptedDeath(key: string): void {
@@ -273,7 +276,7 @@ class LocalExecutor implements Executor {
   }
 
   // Records the exit, then forgets the instance or starts its replacement, then notifies.
-  #finish(key: string, runtime: Runtime, end: Pick<ExitInfo, 'code' | 'signal' | 'reason'>): void {
+  #finish(key: string, runtime: Runtime, end: Pick<ExitInfo, 'code' | 'signal' | 'reason' | 'message'>): void {
     const instance = this.#table.get(runtime.object, runtime.id);
     this.#runtimes.delete(key);
     if (runtime.adopted) this.#watcher.remove(key);
