@@ -17,6 +17,7 @@ import { plan } from '../planner/plan.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
 import { createWorkQueue } from './queue.ts';
 import { applyPlanned, createReconcileMemory, hasWork, planKey, type ReconcileResult } from './reconcile.ts';
+import type { LimitSource } from './resource-guard.ts';
 import { createHistoryStore, type GenerationChange } from './store.ts';
 
 export interface ControllerOptions {
@@ -37,6 +38,8 @@ export interface ControllerOptions {
   readonly onError?: (key: ObjectKey, error: unknown) => void;
   /** Probe observations; a change of an object's health enqueues its key. */
   readonly health?: HealthSource;
+  /** Resource limit breaches; a new breach enqueues its object. */
+  readonly limits?: LimitSource;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -75,7 +78,12 @@ export function createController(options: ControllerOptions): Controller {
   let idleWaiters: (() => void)[] = [];
   let cancelReload: (() => void) | undefined;
   const health = options.health;
-  const deps = { executor, history: store, clock, events, desired: () => desired.objects, memory: createReconcileMemory(), ...(health ? { health: () => health.health() } : {}) };
+  const limits = options.limits;
+  const deps = {
+    executor, history: store, clock, events, desired: () => desired.objects, memory: createReconcileMemory(),
+    ...(health ? { health: () => health.health() } : {}),
+    ...(limits ? { breaches: () => limits.breaches() } : {}),
+  };
 
   // Works through the queue in batches: one observation per batch, and keys with nothing to do
   // are planned synchronously, so a no-change pass costs no await per key.
@@ -137,9 +145,11 @@ export function createController(options: ControllerOptions): Controller {
   queue.onReady(() => void drain());
   const unsubscribeExits = executor.subscribe((key) => queue.add(key));
   const unsubscribeHealth = health?.subscribe((key) => queue.add(key));
+  const unsubscribeLimits = limits?.subscribe((key) => queue.add(key));
   const unsubscribe = (): void => {
     unsubscribeExits();
     unsubscribeHealth?.();
+    unsubscribeLimits?.();
   };
 
   return {
@@ -182,7 +192,7 @@ export function createController(options: ControllerOptions): Controller {
     book: () => book,
     async plan() {
       const observed = await executor.observe();
-      return plan({ desired, observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}) });
+      return plan({ desired, observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}), ...(limits ? { breaches: limits.breaches() } : {}) });
     },
     shutdown: () => shutdownAll(executor, desired, () => closeQueue()),
     close: () => closeQueue(),

@@ -12,6 +12,7 @@ import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { describeExit } from '../planner/actions.ts';
 import { classifyExit } from '../planner/failures.ts';
+import type { ObjectBreaches } from '../planner/exhaustion.ts';
 import { planObject } from '../planner/plan.ts';
 import { circuitCheckTrial, circuitOnFailure, circuitOnTrial } from './circuit.ts';
 import type { HistoryStore } from './store.ts';
@@ -25,6 +26,8 @@ export interface ReconcileDeps {
   readonly memory: ReconcileMemory;
   /** Probe observations, when a prober runs. */
   readonly health?: () => Health;
+  /** Resource limit breaches, when a monitor judges limits. */
+  readonly breaches?: () => ReadonlyMap<ObjectKey, ObjectBreaches>;
 }
 
 /** What was already reported, so each exit and back-off is told once. */
@@ -69,7 +72,7 @@ export function planKey(deps: ReconcileDeps, key: ObjectKey, instances: readonly
   if (object && !isProcessObject(object)) return { actions: [], results: [] };
   reportTransitions(deps, key, instances, object);
   const trialWake = circuitCheckTrial(deps, object, instances);
-  const actions = planObject(key, object, instances, deps.history.get().get(key), deps.clock.now(), deps.health?.().get(key));
+  const actions = planObject(key, object, instances, deps.history.get().get(key), deps.clock.now(), deps.health?.().get(key), deps.breaches?.().get(key));
   if (actions.length === 0) {
     if (!object && instances.length === 0) deps.history.drop(key);
     return trialWake === undefined ? NOTHING_TO_DO : { actions: [], results: [], requeueAt: trialWake };
@@ -130,7 +133,7 @@ function recordEnd(deps: ReconcileDeps, key: ObjectKey, instance: ObservedInstan
     return;
   }
   const { code: exitCode, signal, stderrTail } = exit;
-  const failure = { at: exit.at, instance: instance.id, type, exitCode, signal, ...(stderrTail ? { stderrTail } : {}) };
+  const failure = { at: exit.at, instance: instance.id, type, exitCode, signal, ...(stderrTail ? { stderrTail } : {}), ...(exit.message ? { message: exit.message } : {}) };
   deps.history.recordExit(key, instance.replica, exit, failure);
   circuitOnFailure(deps, object, exit.at);
 }

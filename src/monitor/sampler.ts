@@ -8,7 +8,7 @@
  * actions belong to the controller), write anything, or spawn processes.
  */
 import type { ObjectKey } from '../model/object.ts';
-import type { ResourceUsage } from '../model/usage.ts';
+import type { ResourceUsage, SampledUsage } from '../model/usage.ts';
 import type { Cancel, Clock } from '../platform/clock.ts';
 import { groupUsage, needsDetail, pidSample, type PidDetail, type PidSample } from './pid-usage.ts';
 import { countSockets, parseIo, parseStatUsage, parseUptimeMs } from './proc-parse.ts';
@@ -21,6 +21,8 @@ export interface SampledInstance {
   readonly pid: number;
   /** The leader's start time in clock ticks since boot; a reused pid does not match. */
   readonly startTicks: number;
+  /** Passed through to the pass's samples for the controller's judgement. */
+  readonly enforcement?: SampledUsage['enforcement'];
 }
 
 /** The latest sample of one instance. */
@@ -103,12 +105,25 @@ function readDetail(source: ProcSource, pid: number): PidDetail {
 
 const NO_PIDS: ReadonlySet<number> = new Set();
 
+// The pass's samples with the instance each belongs to.
+function samplesOf(instances: readonly SampledInstance[], state: SamplerState): SampledUsage[] {
+  const samples: SampledUsage[] = [];
+  for (const { object, id, enforcement } of instances) {
+    const sample = state.instances.get(sampleKey(object, id));
+    if (!sample) continue;
+    samples.push(enforcement ? { object, id, pid: sample.pid, usage: sample.usage, enforcement } : { object, id, pid: sample.pid, usage: sample.usage });
+  }
+  return samples;
+}
+
 /** Options of {@link createSampler}. */
 export interface SamplerOptions {
   readonly clock: Clock;
   readonly source: ProcSource;
   /** The instances to sample now (running or stopping). */
   readonly instances: () => Iterable<SampledInstance>;
+  /** Given every sample of a pass, once the pass is done (the controller judges limits on it). */
+  readonly onSample?: (samples: readonly SampledUsage[]) => void;
 }
 
 /** A sampling loop; idle until started with a non-zero interval. */
@@ -136,7 +151,9 @@ export function createSampler(options: SamplerOptions): Sampler {
   let cancel: Cancel | undefined;
   let state = NO_SAMPLES;
   const tick = (): void => {
-    state = sampleOnce(source, options.instances(), state);
+    const instances = [...options.instances()];
+    state = sampleOnce(source, instances, state);
+    if (options.onSample) options.onSample(samplesOf(instances, state));
     cancel = clock.after(intervalMs, tick);
   };
   const reschedule = (): void => {

@@ -1,0 +1,168 @@
+/**
+ * Resource limits on real programs through `tend up`, sampling every 200 ms: a memory limit the
+ * monitor enforces (graceful restart), one the kernel enforces in a cgroup (OOM kill recorded as
+ * ResourceExhaustion, then a restart), fds held by RLIMIT_NOFILE, a CPU spinner under
+ * `onExceed: alert` raising alerts that resolve once it idles, without flapping, and
+ * `onExceed: kill` leaving the instance Failed. Every check polls with a deadline.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createWorld, FIXTURES, itemOf, processManifest, waitFor, type World } from './harness.ts';
+
+interface Failure { type: string; message: string | null; signal: string | null }
+interface LimitView { limit: number; enforcement: string }
+interface Instance { id: string; pid: number | null; phase: string; reason: string; restarts: number; limits?: Record<string, LimitView> }
+interface Status { phase: string; failures: Failure[]; alerts: { resource: string; severity: string }[] }
+interface Event { object: string; reason: string; severity?: string; message: string }
+
+const MiB = 1024 * 1024;
+let world: World;
+
+// Whether this host lets tend (this test's user, in this test's memory cgroup) create cgroups.
+function cgroupsWritable(): boolean {
+  const own = /^\d+:memory:(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+  if (own === undefined) return false;
+  const probe = join('/sys/fs/cgroup/memory', own, `tend-probe-${process.pid}`);
+  try {
+    mkdirSync(probe);
+    rmdirSync(probe);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const node = (script: string, ...args: string[]): string => `command: ${JSON.stringify(['node', join(FIXTURES, script), ...args])}`;
+const FAST = 'backoff: {initialDelay: 100ms, maxDelay: 100ms}';
+
+before(async () => {
+  world = createWorld();
+  world.write('node.yaml', ['apiVersion: tend/v1', 'kind: Node', 'metadata: {name: local}', 'spec:', '  monitor: {interval: 200ms}', ''].join('\n'));
+  world.write('mem-monitor.yaml', processManifest('mem-monitor', node('alloc-memory.js', '160'), FAST, 'resources: {limits: {memory: 80Mi}, onExceed: restart, enforce: monitor}'));
+  world.write('mem-kernel.yaml', processManifest('mem-kernel', node('alloc-memory.js', '160'), FAST, 'resources: {limits: {memory: 80Mi}}'));
+  world.write('fds.yaml', processManifest('fds', node('open-until-full.js'), 'resources: {limits: {fds: 40}, onExceed: alert}'));
+  world.write('spin.yaml', processManifest('spin', node('spin-for.js', '3000'), 'resources: {limits: {cpu: 500m}, onExceed: alert}', 'alerts: {warnAt: 0.6}'));
+  world.write('killed.yaml', processManifest('killed', node('alloc-memory.js', '160'), FAST, 'resources: {limits: {memory: 80Mi}, onExceed: kill, enforce: monitor}'));
+  await world.up();
+});
+
+after(() => world.cleanup());
+
+function status(key: string): Status {
+  return itemOf(world.items(), key).status as unknown as Status;
+}
+
+function instance(key: string): Instance {
+  const found = itemOf(world.items(), key).instances[0] as unknown as Instance | undefined;
+  if (!found) throw new Error(`${key} has no instance`);
+  return found;
+}
+
+function events(key: string): Event[] {
+  const r = world.tend('events', '--for', key, '-o', 'json');
+  return r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
+}
+
+test('a memory limit the monitor enforces: ResourceExhaustion with the figure, then a restart', async () => {
+  await waitFor('a ResourceExhaustion failure and a restart', () => status('process/mem-monitor').failures.length > 0 && instance('process/mem-monitor').restarts >= 1, 20_000);
+  const [failure] = status('process/mem-monitor').failures;
+  assert.equal(failure?.type, 'ResourceExhaustion');
+  assert.match(failure?.message ?? '', /^memory \d+(\.\d+)? MiB > limit 80 MiB/);
+  assert.equal(failure?.signal, 'SIGTERM', 'a graceful stop, not an OOM kill');
+  assert.ok(events('process/mem-monitor').some((e) => e.reason === 'ResourceExhaustion' && /restarting it/.test(e.message)), 'a ResourceExhaustion event');
+  await waitFor('a running instance shows its limits', () => instance('process/mem-monitor').limits?.memory?.enforcement === 'monitor');
+});
+
+test('a memory limit the kernel enforces in a cgroup: the OOM kill is a ResourceExhaustion, then a restart', async (t) => {
+  if (!cgroupsWritable()) return t.skip('this host does not let tend create memory cgroups (needs root and a writable cgroup hierarchy)');
+  await waitFor('an OOM-kill failure and a restart', () => status('process/mem-kernel').failures.length > 0 && instance('process/mem-kernel').restarts >= 1, 20_000);
+  const [failure] = status('process/mem-kernel').failures;
+  assert.deepEqual([failure?.type, failure?.signal, failure?.message], ['ResourceExhaustion', 'SIGKILL', 'killed by the kernel OOM killer (memory limit 80 MiB)']);
+  // The program is OOM-killed again and again, so catch a live instance and its cgroup in one go.
+  await waitFor('a live instance in a cgroup of 80 MiB', () => {
+    const view = instance('process/mem-kernel');
+    return view.limits?.memory?.enforcement === 'cgroup' && memoryLimitOf(view.pid ?? 0) === String(80 * MiB);
+  });
+});
+
+test('an fds limit is RLIMIT_NOFILE: the program cannot open more', async () => {
+  await waitFor('the program filled its table', () => instance('process/fds').pid !== null && /opened \d+ files/.test(logOf('fds-0')));
+  const pid = instance('process/fds').pid ?? 0;
+  assert.match(readFileSync(`/proc/${pid}/limits`, 'utf8'), /^Max open files\s+40\s+40\s+files/m);
+  const opened = Number(/opened (\d+) files, then EMFILE/.exec(logOf('fds-0'))?.[1]);
+  assert.ok(opened > 0 && opened < 40, `opened ${opened}: ${logOf('fds-0')}`);
+  assert.ok(readdirSync(`/proc/${pid}/fd`).every((fd) => Number(fd) < 40 || inheritedByTest(Number(fd))), 'no fd number at or above the limit');
+  assert.equal(instance('process/fds').limits?.fds?.enforcement, 'rlimit');
+});
+
+test('a CPU spinner under onExceed alert: alerts while it spins, resolved once it idles, no flapping', async () => {
+  await waitFor('an alert is raised', () => events('process/spin').some((e) => e.reason === 'ResourceWarning' || e.reason === 'ResourceCritical'), 15_000);
+  await waitFor('the alert is resolved', () => events('process/spin').some((e) => e.reason === 'ResourceResolved'), 15_000);
+  const alerts = events('process/spin').filter((e) => e.reason.startsWith('Resource'));
+  const raised = alerts.filter((e) => e.reason !== 'ResourceResolved');
+  assert.ok(raised.every((e) => e.severity === (e.reason === 'ResourceCritical' ? 'critical' : 'warning')), JSON.stringify(alerts));
+  assert.ok(raised.filter((e) => e.reason === 'ResourceWarning').length <= 1, JSON.stringify(alerts));
+  assert.ok(raised.filter((e) => e.reason === 'ResourceCritical').length <= 1, JSON.stringify(alerts));
+  assert.equal(alerts.filter((e) => e.reason === 'ResourceResolved').length, 1, JSON.stringify(alerts));
+  assert.equal(instance('process/spin').restarts, 0, 'alert only: never restarted');
+  assert.deepEqual(status('process/spin').alerts, []);
+});
+
+test('onExceed kill: the instance is killed, recorded, and stays Failed', async () => {
+  await waitFor('Failed for ResourceKill', () => instance('process/killed').phase === 'Failed', 20_000);
+  const view = instance('process/killed');
+  assert.deepEqual([view.reason, view.pid, view.restarts], ['ResourceKill', null, 0]);
+  const [failure] = status('process/killed').failures;
+  assert.deepEqual([failure?.type, failure?.signal], ['ResourceExhaustion', 'SIGKILL']);
+  const diff = world.tend('diff');
+  assert.doesNotMatch(diff.stdout + diff.stderr, /killed-0/, 'nothing is planned for it');
+  assert.equal(instance('process/killed').phase, 'Failed');
+});
+
+test('describe shows use vs limit with the enforcement; the API lists open alerts; /metrics carries limits', async () => {
+  const text = world.tend('describe', 'process/fds').stdout;
+  assert.match(text, /^Limits:\n\s+INSTANCE\s+RESOURCE\s+USE\s+LIMIT\s+ENFORCED BY\n\s+fds-0\s+fds\s+\d+\s+40\s+rlimit \(RLIMIT_NOFILE\)$/m);
+  const alerts = JSON.parse(await api('/v1/alerts')) as { items: unknown[] };
+  assert.ok(Array.isArray(alerts.items));
+  const metrics = await api('/metrics');
+  assert.match(metrics, /^tend_instance_limit\{kind="Process",name="fds",instance="fds-0",resource="fds",enforcement="rlimit"\} 40$/m);
+  assert.match(metrics, /^# TYPE tend_instance_alert gauge$/m);
+});
+
+// memory.limit_in_bytes of the memory cgroup `pid` is in; undefined once it is gone.
+function memoryLimitOf(pid: number): string | undefined {
+  try {
+    const cgroup = /^\d+:memory:(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1] ?? '';
+    return readFileSync(join('/sys/fs/cgroup/memory', cgroup, 'memory.limit_in_bytes'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+// An fd this test process itself was started with (not close-on-exec) is inherited by every child.
+function inheritedByTest(fd: number): boolean {
+  return readdirSync('/proc/self/fd').includes(String(fd));
+}
+
+function logOf(instanceId: string): string {
+  try {
+    return readFileSync(join(world.stateDir, 'logs', `${instanceId}.out.log`), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function api(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: join(world.stateDir, 'tend.sock'), path }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
