@@ -44,6 +44,11 @@ export function isFailureStop(reason: string | undefined): reason is FailureStop
   return (FAILURE_STOP_REASONS as readonly (string | undefined)[]).includes(reason);
 }
 
+/** Whether a stop is for a resource limit: its message (the figure) becomes the exit's. */
+export function isLimitStop(reason: string): boolean {
+  return reason === 'ResourceExhaustion' || reason === 'ResourceKill';
+}
+
 /**
  * How `instance` ended, from what the OS said (`end`) and whether tend was stopping it: a stop for
  * a failure reason becomes an unrequested exit with that reason.

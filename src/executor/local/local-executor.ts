@@ -16,7 +16,7 @@
  * actions.
  */
 import type { Action, ActionResult, RestartAction, StartAction, StopAction } from '../../model/action.ts';
-import { exitOf, isFailureStop, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
+import { exitOf, isLimitStop, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
 import type { LogPolicy, ObjectKey } from '../../model/object.ts';
 import type { Cancel, Clock } from '../../platform/clock.ts';
 import type { AdoptReport, Executor } from '../executor.ts';
@@ -220,7 +220,7 @@ class LocalExecutor implements Executor {
     }
     Object.assign(runtime, intent);
     this.#armGrace(runtime, instance, gracePeriodMs);
-    const stopping = this.#record({ ...instance, state: 'stopping', stopReason: action.reason, ...(isFailureStop(action.reason) ? { stopMessage: action.message } : {}) });
+    const stopping = this.#record({ ...instance, state: 'stopping', stopReason: action.reason, ...(isLimitStop(action.reason) ? { stopMessage: action.message } : {}) });
     return { ok: true, action, outcome: 'stopping', instance: stopping };
   }
 
