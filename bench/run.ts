@@ -8,6 +8,7 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, cpuNs, percentile, processYaml, rssBytes, sleep, startController, tempWorld } from './harness.ts';
 import { noChangePass } from './no-change-pass.ts';
+import { prlimitCost, samplePassSteps } from './sample-steps.ts';
 import { schedule } from '../src/scheduler/schedule.ts';
 
 interface Row {
@@ -153,6 +154,13 @@ const SECTIONS: Readonly<Record<string, () => Promise<void> | void>> = {
   monitor200: () => scale(200, { upMs: 1000, rssMb: 45, cpuPct: 3, monitor: '1s', cpuOnly: true }),
   scale500: () => scale(500, { upMs: 1000, rssMb: 120, monitor: '0s' }),
   scale1000: () => scale(1000, { upMs: 2000, rssMb: 120, cpuPct: 3, monitor: '1s' }),
+  sampling: () => {
+    const pass = samplePassSteps(1000);
+    const [p50, p99, max] = pass.stepMs;
+    row('sampling pass over 1,000 idle instances: one turn of the event loop', `p50 ${ms(p50)}, p99 ${ms(p99)}, max ${ms(max)} (whole pass ${ms(pass.wholeMs)} in ${pass.steps} steps)`, 'p99 <= 5 ms', p99 <= 5);
+    const cost = prlimitCost();
+    if (cost) row('spawn through prlimit (an fds limit) vs bare, to completion', `${ms(cost.wrappedMs)} vs ${ms(cost.bareMs)}`, 'reported', true);
+  },
 };
 
 // `npm run bench -- save kill` runs only those sections.
