@@ -15,10 +15,10 @@ import { beginSample, NO_SAMPLES, sampleKey, type SampledInstance, type SamplerS
 const NO_PIDS: ReadonlySet<number> = new Set();
 
 /**
- * Processes read per turn of the event loop: about 2-4 ms of reading on a 2-core machine, so a
+ * Processes read per turn of the event loop: about 2-3 ms of reading on a 2-core machine, so a
  * pass over 1,000 instances (20-30 ms in one piece) never delays a restart by more than that.
  */
-export const STEP_PIDS = 250;
+export const STEP_PIDS = 200;
 
 // The pass's samples with the instance each belongs to.
 function samplesOf(instances: readonly SampledInstance[], state: SamplerState): SampledUsage[] {
