@@ -6,10 +6,11 @@
  * `onExceed: kill` leaving the instance Failed. Every check polls with a deadline.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { stateIdOf } from '../../src/platform/state-dir.ts';
 import { createWorld, FIXTURES, itemOf, processManifest, waitFor, type World } from './harness.ts';
 
 interface Failure { type: string; message: string | null; signal: string | null }
@@ -45,11 +46,27 @@ before(async () => {
   world.write('mem-kernel.yaml', processManifest('mem-kernel', node('alloc-memory.js', '160'), FAST, 'resources: {limits: {memory: 80Mi}}'));
   world.write('fds.yaml', processManifest('fds', node('open-until-full.js'), 'resources: {limits: {fds: 40}, onExceed: alert}'));
   world.write('spin.yaml', processManifest('spin', node('spin-for.js', '3000'), 'resources: {limits: {cpu: 500m}, onExceed: alert}', 'alerts: {warnAt: 0.6}'));
+  world.write('threads.yaml', processManifest('threads', node('start-threads.js', '2'), 'resources: {limits: {threads: 64}, onExceed: alert}'));
   world.write('killed.yaml', processManifest('killed', node('alloc-memory.js', '160'), FAST, 'resources: {limits: {memory: 80Mi}, onExceed: kill, enforce: monitor}'));
   await world.up();
 });
 
-after(() => world.cleanup());
+after(async () => {
+  await world.cleanup();
+  removeCgroups(stateIdOf(world.stateDir));
+});
+
+// tend removes an instance's cgroup when it sees the exit; the controller this test SIGKILLs at
+// the end sees none, so the cgroups of its last instances (empty by now) are removed here.
+function removeCgroups(stateId: string): void {
+  const folder = `tend-${stateId.slice(0, 16)}`;
+  for (const controller of ['memory', 'cpu', 'pids']) {
+    const parent = join('/sys/fs/cgroup', controller, ownCgroup(process.pid, controller) ?? '/', folder);
+    if (!existsSync(parent)) continue;
+    for (const entry of readdirSync(parent, { withFileTypes: true })) if (entry.isDirectory()) rmdirSync(join(parent, entry.name));
+    rmdirSync(parent);
+  }
+}
 
 function status(key: string): Status {
   return itemOf(world.items(), key).status as unknown as Status;
@@ -111,6 +128,15 @@ test('a CPU spinner under onExceed alert: alerts while it spins, resolved once i
   assert.deepEqual(status('process/spin').alerts, []);
 });
 
+test('cpu and threads limits are a CPU quota and a task limit in the instance\'s cgroups', async (t) => {
+  if (!cgroupsWritable()) return t.skip('this host does not let tend create cgroups (needs root and a writable cgroup hierarchy)');
+  await waitFor('spin and threads run', () => instance('process/spin').pid !== null && instance('process/threads').pid !== null);
+  assert.equal(cgroupFile(instance('process/spin').pid ?? 0, 'cpu', 'cpu.cfs_quota_us'), '50000');
+  assert.equal(cgroupFile(instance('process/threads').pid ?? 0, 'pids', 'pids.max'), '64');
+  assert.ok(Number(cgroupFile(instance('process/threads').pid ?? 0, 'pids', 'pids.current')) >= 3, 'the program and its threads are in it');
+  assert.deepEqual([instance('process/spin').limits?.cpu?.enforcement, instance('process/threads').limits?.threads?.enforcement], ['cgroup', 'cgroup']);
+});
+
 test('onExceed kill: the instance is killed, recorded, and stays Failed', async () => {
   await waitFor('Failed for ResourceKill', () => instance('process/killed').phase === 'Failed', 20_000);
   const view = instance('process/killed');
@@ -134,9 +160,22 @@ test('describe shows use vs limit with the enforcement; the API lists open alert
 
 // memory.limit_in_bytes of the memory cgroup `pid` is in; undefined once it is gone.
 function memoryLimitOf(pid: number): string | undefined {
+  return cgroupFile(pid, 'memory', 'memory.limit_in_bytes');
+}
+
+// A control file of the cgroup v1 `controller` hierarchy that `pid` is in; undefined once it is gone.
+function cgroupFile(pid: number, controller: string, file: string): string | undefined {
   try {
-    const cgroup = /^\d+:memory:(.*)$/m.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1] ?? '';
-    return readFileSync(join('/sys/fs/cgroup/memory', cgroup, 'memory.limit_in_bytes'), 'utf8').trim();
+    return readFileSync(join('/sys/fs/cgroup', controller, ownCgroup(pid, controller) ?? '', file), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+// The path of `pid`'s cgroup in the v1 `controller` hierarchy.
+function ownCgroup(pid: number, controller: string): string | undefined {
+  try {
+    return new RegExp(`^\\d+:[^:]*\\b${controller}\\b[^:]*:(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
   } catch {
     return undefined;
   }
