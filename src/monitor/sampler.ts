@@ -15,10 +15,11 @@ import { beginSample, NO_SAMPLES, sampleKey, type SampledInstance, type SamplerS
 const NO_PIDS: ReadonlySet<number> = new Set();
 
 /**
- * Processes read per turn of the event loop: about 2-3 ms of reading on a 2-core machine, so a
- * pass over 1,000 instances (20-30 ms in one piece) never delays a restart by more than that.
+ * Processes read per turn of the event loop: about 1.2 ms of reading on a 2-core machine (the
+ * first turn also lists /proc, about 1.3 ms more), so a pass over 1,000 instances (15-30 ms in
+ * one piece) never delays a restart by more than a few ms.
  */
-export const STEP_PIDS = 200;
+export const STEP_PIDS = 100;
 
 // The pass's samples with the instance each belongs to.
 function samplesOf(instances: readonly SampledInstance[], state: SamplerState): SampledUsage[] {
