@@ -95,12 +95,12 @@ export function spawnInstance(context: SpawnContext, request: SpawnRequest, onEx
   return { ok: true, child, pid, startTicks, enforcement: enforcementOf(limits, cgroup?.enforced ?? [], kernel !== undefined) };
 }
 
-// Reads the cgroup's OOM count before removing it, then reports the exit.
+// Reads the cgroup's OOM count, reports the exit (which SIGKILLs what is left of the group),
+// then removes the cgroup.
 function exitWithCgroup(cgroup: InstanceCgroup, memoryLimit: number | undefined, onExit: ExitListener): ExitListener {
   return (code, signal) => {
-    const kernel = oomEnd(signal, cgroup.oomKills(), memoryLimit);
+    onExit(code, signal, oomEnd(signal, cgroup.oomKills(), memoryLimit));
     cgroup.remove();
-    onExit(code, signal, kernel);
   };
 }
 
