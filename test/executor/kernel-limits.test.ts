@@ -24,7 +24,7 @@ void describe('kernel limits', () => {
 
   void it('a cgroup holds memory, cpu and threads where the host has the controller', () => {
     const host = { version: 1, parents: { memory: '/m', pids: '/p' } } as const;
-    assert.deepEqual(cgroupLimits(host, { memory: 1, cpu: 1, threads: 2, fds: 3 }), ['memory', 'threads']);
+    assert.deepEqual(cgroupLimits(host, { memory: 1, cpu: 1, threads: 2, fds: 3 }), [['memory', 'memory'], ['threads', 'pids']]);
     assert.deepEqual(cgroupLimits(undefined, { memory: 1 }), []);
   });
 

@@ -27,13 +27,13 @@ export interface InstanceCgroup {
 
 const CPU_PERIOD_US = 100_000;
 
-/** The controller that holds each limit, for the limits cgroups can hold. */
-const HOLDERS: Readonly<Partial<Record<LimitedResource, CgroupController>>> = { memory: 'memory', cpu: 'cpu', threads: 'pids' };
+/** The limits a cgroup can hold, each with the controller that holds it. */
+const HOLDERS: readonly (readonly [LimitedResource, CgroupController])[] = [['memory', 'memory'], ['cpu', 'cpu'], ['threads', 'pids']];
 
-/** Which of `limits` a cgroup can hold on `host`. */
-export function cgroupLimits(host: CgroupHost | undefined, limits: ResourceLimits): LimitedResource[] {
+/** Which of `limits` a cgroup can hold on `host`, with their controllers. */
+export function cgroupLimits(host: CgroupHost | undefined, limits: ResourceLimits): (readonly [LimitedResource, CgroupController])[] {
   if (!host) return [];
-  return (Object.keys(HOLDERS) as LimitedResource[]).filter((r) => limits[r] !== undefined && host.parents[HOLDERS[r] ?? 'memory'] !== undefined);
+  return HOLDERS.filter(([resource, controller]) => limits[resource] !== undefined && host.parents[controller] !== undefined);
 }
 
 /**
@@ -44,8 +44,7 @@ export function createInstanceCgroup(host: CgroupHost, name: string, pid: number
   const dirs = new Set<string>();
   const enforced: LimitedResource[] = [];
   let memoryDir: string | undefined;
-  for (const resource of cgroupLimits(host, limits)) {
-    const controller = HOLDERS[resource] ?? 'memory';
+  for (const [resource, controller] of cgroupLimits(host, limits)) {
     const dir = join(host.parents[controller] ?? '', name);
     try {
       if (!dirs.has(dir)) mkdirSync(dir);
