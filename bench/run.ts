@@ -10,6 +10,7 @@ import { writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, cpuNs, percentile, processYaml, rssBytes, sleep, startController, tempWorld } from './harness.ts';
 import { noChangePass } from './no-change-pass.ts';
+import { prlimitCost, samplePassSteps } from './sample-steps.ts';
 import { schedule } from '../src/scheduler/schedule.ts';
 import { callApi } from '../src/api/client.ts';
 
@@ -197,6 +198,14 @@ const SECTIONS: Readonly<Record<string, () => Promise<void> | void>> = {
   monitor200: () => scale(200, { upMs: 1000, rssMb: 45, cpuPct: 3, monitor: '1s', cpuOnly: true }),
   scale500: () => scale(500, { upMs: 1000, rssMb: 120, monitor: '0s' }),
   scale1000: () => scale(1000, { upMs: 2000, rssMb: 120, cpuPct: 3, monitor: '1s' }),
+  sampling: () => {
+    const pass = samplePassSteps(1000);
+    const [p50, p90, p99, max] = pass.stepMs;
+    const steps = `p50 ${ms(p50)}, p90 ${ms(p90)}, p99 ${ms(p99)}, max ${ms(max)} (whole pass ${ms(pass.wholeMs)} in ${pass.steps} steps)`;
+    row('sampling pass over 1,000 idle instances: one turn of the event loop', steps, 'p50 <= 3 ms', p50 <= 3);
+    const cost = prlimitCost();
+    if (cost) row('spawn through prlimit (an fds limit) vs bare, to completion', `${ms(cost.wrappedMs)} vs ${ms(cost.bareMs)}`, 'reported', true);
+  },
 };
 
 // `npm run bench -- save kill` runs only those sections.

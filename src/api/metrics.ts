@@ -25,6 +25,8 @@ export function renderMetrics(views: readonly ObjectView[], probes?: ProbeDelay)
   const ready = family('tend_object_ready_replicas', 'gauge', 'ready instances of the object');
   const replicas = family('tend_object_replicas', 'gauge', 'desired instances of the object');
   const usage = USAGE_GAUGES.map(([field, name, help]) => ({ field, ...family(name, 'gauge', help) }));
+  const limit = family('tend_instance_limit', 'gauge', 'resource limit of the instance (bytes, bytes per second, count, or CPU cores), labelled by how it is enforced');
+  const alert = family('tend_instance_alert', 'gauge', '1 for each open resource alert of the instance, labelled by resource and severity');
   for (const view of views) {
     const objectLabels = `kind="${view.kind}",name="${escape(view.name)}"`;
     ready.samples.push(`{${objectLabels}} ${view.status.readyReplicas}`);
@@ -37,9 +39,15 @@ export function renderMetrics(views: readonly ObjectView[], probes?: ProbeDelay)
         const value = instance.usage?.[gauge.field];
         if (value !== undefined) gauge.samples.push(`${labels} ${value}`);
       }
+      for (const [resource, l] of Object.entries(instance.limits ?? {})) {
+        limit.samples.push(`{${objectLabels},instance="${escape(instance.id)}",resource="${resource}",enforcement="${l.enforcement}"} ${l.limit}`);
+      }
+    }
+    for (const a of view.status.alerts) {
+      alert.samples.push(`{${objectLabels},instance="${escape(a.instance)}",resource="${a.resource}",severity="${a.severity}"} 1`);
     }
   }
-  const families: Family[] = [up, restarts, ready, replicas, ...usage];
+  const families: Family[] = [up, restarts, ready, replicas, ...usage, limit, alert];
   if (probes) families.push(probeDelayFamily(probes));
   return families
     .map((f) => [`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.samples.map((s) => `${f.name}${s}`)].join('\n'))

@@ -18,6 +18,8 @@ export interface ApiHandlers {
   reconcile(): Promise<unknown>;
   operate(key: string, verb: 'start' | 'stop' | 'restart'): boolean;
   metrics(): Promise<string>;
+  /** Open resource alerts. */
+  alerts(): unknown;
 }
 
 export interface ApiServer {
@@ -96,6 +98,7 @@ async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerRes
     if (req.method === 'POST' && parts[1] === 'objects' && parts.length === 5) return operate(handlers, parts, res);
     if (req.method === 'POST' && parts[1] === 'reconcile') return send(res, 200, await handlers.reconcile());
     if (req.method === 'GET' && parts[1] === 'events') return events(handlers, url, req, res);
+    if (req.method === 'GET' && parts[1] === 'alerts') return send(res, 200, handlers.alerts());
     send(res, 404, { error: `no route ${req.method ?? ''} ${url.pathname}` });
   } catch (error) {
     send(res, 500, { error: (error as Error).message });

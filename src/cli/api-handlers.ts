@@ -1,6 +1,7 @@
 /** The control API's answers, computed from a runtime. */
 import type { ApiHandlers } from '../api/server.ts';
 import { renderMetrics } from '../api/metrics.ts';
+import { alertViews } from '../controller/status.ts';
 import { describeItem, filterViews } from './views.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -20,5 +21,6 @@ export function handlersOf(rt: Runtime): ApiHandlers {
     },
     operate: (key, verb) => rt.controller.operate(key, verb),
     metrics: async () => renderMetrics(await rt.status(), rt.probeTiming()),
+    alerts: () => ({ items: alertViews(rt.alerts()) }),
   };
 }

@@ -25,6 +25,9 @@ import { createProber, probeTargets, type ProbeTiming } from '../monitor/prober.
 import { monitorIntervalOf } from '../monitor/monitor-interval.ts';
 import { procSource } from '../monitor/proc-reader.ts';
 import { createSampler, type Sampler } from '../monitor/sampler.ts';
+import { createResourceGuard, type InstanceAlert } from '../controller/resource-guard.ts';
+import { isProcessObject } from '../model/object.ts';
+import type { ResourcePolicy } from '../model/limits.ts';
 
 /** What the state file holds. */
 export interface PersistedState {
@@ -44,6 +47,8 @@ export interface Runtime {
   readonly clock: Clock;
   /** Resource sampling; idle until `tend up` starts it. */
   readonly sampler: Sampler;
+  /** Open resource alerts (none until the sampler runs). */
+  alerts(): readonly InstanceAlert[];
   /** Loads the manifests and hands them to the controller; false when the directory is unreadable. */
   reload(): Promise<boolean>;
   status(): Promise<ObjectView[]>;
@@ -83,7 +88,13 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     after: (ms, fn) => clock.after(ms, fn, true),
     onError: (error) => events.record({ object: 'controller', type: 'Warning', reason: 'StateNotSaved', message: `state file not written: ${(error as Error).message}` }),
   });
-  const sampler = createSampler({ clock, source: procSource, instances: () => executor.snapshot().filter((i) => i.state !== 'exited') });
+  const guard = createResourceGuard({ clock, events, policyOf: (key) => resourcePolicyOf(controller.desired().objects.get(key)) });
+  const sampler = createSampler({
+    clock,
+    source: procSource,
+    instances: () => executor.snapshot().filter((i) => i.state !== 'exited'),
+    onSample: (samples) => guard.observe(samples),
+  });
   const prober = createProber({ clock, events });
   // Coalesced and off the exit → restart path: a burst of exits or starts syncs the prober once.
   let probeSyncPending = false;
@@ -125,6 +136,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
       syncProbes();
     },
     health: prober,
+    limits: guard,
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
   return {
@@ -145,7 +157,9 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
         now: clock.now(),
         health: prober.health(),
         usage: (i) => sampler.usage(i.object, i.id, i.pid),
+        alerts: guard.alerts(),
       }),
+      alerts: () => guard.alerts(),
       save: () => writeStateFile(ctx.stateDir, persistedOf(controller, executor)),
       async close() {
         controller.close();
@@ -159,6 +173,10 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
       },
     },
   };
+}
+
+function resourcePolicyOf(object: ManifestObject | undefined): ResourcePolicy | undefined {
+  return object && isProcessObject(object) ? object.spec.resources : undefined;
 }
 
 // A problem is told once (stderr and a Warning event) until it goes away and comes back.

@@ -18,6 +18,7 @@ import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
 import { createWorkQueue } from './queue.ts';
 import { applyPlanned, createReconcileMemory, hasWork, planKey, type ReconcileResult } from './reconcile.ts';
 import { createDependencyLinks, type DependencyLinks } from './dependency-links.ts';
+import type { LimitSource } from './resource-guard.ts';
 import { createHistoryStore, type GenerationChange } from './store.ts';
 
 export interface ControllerOptions {
@@ -38,6 +39,8 @@ export interface ControllerOptions {
   readonly onError?: (key: ObjectKey, error: unknown) => void;
   /** Probe observations; a change of an object's health enqueues its key. */
   readonly health?: HealthSource;
+  /** Resource limit breaches; a new breach enqueues its object. */
+  readonly limits?: LimitSource;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -77,6 +80,7 @@ export function createController(options: ControllerOptions): Controller {
   const health = options.health;
   const links = createDependencyLinks();
   links.update(desired.objects);
+  const limits = options.limits;
   const deps = {
     executor,
     history: store,
@@ -86,6 +90,7 @@ export function createController(options: ControllerOptions): Controller {
     memory: createReconcileMemory(),
     dependentsOf: (key: ObjectKey) => links.dependentsOf(key),
     ...(health ? { health: () => health.health() } : {}),
+    ...(limits ? { breaches: () => limits.breaches() } : {}),
   };
 
   // A change of `key` may let its dependents start, or let a pruned dependency of it stop.
@@ -155,9 +160,11 @@ export function createController(options: ControllerOptions): Controller {
   queue.onReady(() => void drain());
   const unsubscribeExits = executor.subscribe(touch);
   const unsubscribeHealth = health?.subscribe(touch);
+  const unsubscribeLimits = limits?.subscribe((key) => queue.add(key));
   const unsubscribe = (): void => {
     unsubscribeExits();
     unsubscribeHealth?.();
+    unsubscribeLimits?.();
   };
 
   return {
@@ -201,7 +208,7 @@ export function createController(options: ControllerOptions): Controller {
     book: () => book,
     async plan() {
       const observed = await executor.observe();
-      return plan({ desired, observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}) });
+      return plan({ desired, observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}), ...(limits ? { breaches: limits.breaches() } : {}) });
     },
     shutdown: () => shutdownAll(executor, desired, links, () => closeQueue()),
     close: () => closeQueue(),

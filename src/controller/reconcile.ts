@@ -13,6 +13,7 @@ import type { Clock } from '../platform/clock.ts';
 import { describeExit } from '../planner/actions.ts';
 import { classifyExit } from '../planner/failures.ts';
 import { gateOf, type DependencyWorld } from '../planner/dependencies.ts';
+import type { ObjectBreaches } from '../planner/exhaustion.ts';
 import { planObject } from '../planner/plan.ts';
 import { circuitCheckTrial, circuitOnFailure, circuitOnTrial } from './circuit.ts';
 import type { HistoryStore } from './store.ts';
@@ -28,6 +29,8 @@ export interface ReconcileDeps {
   readonly health?: () => Health;
   /** Objects whose `dependsOn` names the key, as the manifests last said (pruned ones too). */
   readonly dependentsOf?: (key: ObjectKey) => Iterable<ObjectKey>;
+  /** Resource limit breaches, when a monitor judges limits. */
+  readonly breaches?: () => ReadonlyMap<ObjectKey, ObjectBreaches>;
 }
 
 /** What was already reported, so each exit and back-off is told once. */
@@ -84,7 +87,7 @@ export function planKey(deps: ReconcileDeps, key: ObjectKey, observed: Observed)
   // Only an object with dependencies reads the others (and pays for the view).
   const world: DependencyWorld | undefined = object?.spec.dependsOn.length ? { objects: deps.desired(), observed, history, ...(health ? { health } : {}) } : undefined;
   if (object && world) reportDependencies(deps, object, instances, world);
-  const actions = planObject(key, object, instances, history.get(key), deps.clock.now(), health?.get(key), world);
+  const actions = planObject(key, object, instances, history.get(key), deps.clock.now(), health?.get(key), deps.breaches?.().get(key), world);
   if (actions.length === 0) {
     if (!object && instances.length === 0) deps.history.drop(key);
     return trialWake === undefined ? NOTHING_TO_DO : { actions: [], results: [], requeueAt: trialWake };
@@ -146,7 +149,7 @@ function recordEnd(deps: ReconcileDeps, key: ObjectKey, instance: ObservedInstan
     return;
   }
   const { code: exitCode, signal, stderrTail } = exit;
-  const failure = { at: exit.at, instance: instance.id, type, exitCode, signal, ...(stderrTail ? { stderrTail } : {}) };
+  const failure = { at: exit.at, instance: instance.id, type, exitCode, signal, ...(stderrTail ? { stderrTail } : {}), ...(exit.message ? { message: exit.message } : {}) };
   deps.history.recordExit(key, instance.replica, exit, failure);
   circuitOnFailure(deps, object, exit.at);
 }

@@ -16,6 +16,9 @@ import { instancePhase, isInstanceReady, objectPhase } from '../planner/phase.ts
 import { healthOf, NO_HEALTH } from '../planner/health.ts';
 import { fallbackPhase } from '../planner/recovery.ts';
 import type { Health, ObjectHealth, ProbeKind, ProbeResult } from '../model/health.ts';
+import { LIMITED_RESOURCES, type Enforcement, type LimitedResource } from '../model/limits.ts';
+import type { AlertSeverity } from '../planner/alerts.ts';
+import type { InstanceAlert } from './resource-guard.ts';
 
 export interface InstanceView {
   readonly id: string;
@@ -38,6 +41,27 @@ export interface InstanceView {
   readonly probes?: Readonly<Partial<Record<ProbeKind, ProbeView>>>;
   /** The whole process group's latest sample; absent until the monitor has sampled it. */
   readonly usage?: ResourceUsage;
+  /** Each limit of a live instance and how it is held (`cgroup`, `rlimit` or `monitor`). */
+  readonly limits?: Readonly<Partial<Record<LimitedResource, LimitView>>>;
+}
+
+/** One limit of an instance, as `get -o json` and `describe` show it. */
+export interface LimitView {
+  /** Bytes, bytes per second, a count, or CPU cores. */
+  readonly limit: number;
+  readonly enforcement: Enforcement;
+}
+
+/** An open resource alert, as `status.alerts[]` and `GET /v1/alerts` show it. */
+export interface AlertView {
+  readonly object: ObjectKey;
+  readonly instance: string;
+  readonly resource: LimitedResource;
+  readonly severity: AlertSeverity;
+  readonly value: number;
+  readonly limit: number;
+  /** ISO 8601. */
+  readonly since: string;
 }
 
 /** The last result of one probe, as `get -o json` and `describe` show it. */
@@ -75,6 +99,8 @@ export interface ObjectView {
     readonly recovery: RecoveryStats;
     /** Each `dependsOn` entry and whether it is met, when the object has any. */
     readonly dependencies?: readonly DependencyStatus[];
+    /** Open resource alerts of the instances. */
+    readonly alerts: readonly AlertView[];
   };
   readonly instances: readonly InstanceView[];
 }
@@ -88,6 +114,8 @@ export interface FailureView {
   readonly signal: string | null;
   readonly stderrTail: string | null;
   readonly recoveredAt: string | null;
+  /** What the failure was, when known (`memory 312 MiB > limit 256 MiB`). */
+  readonly message: string | null;
 }
 
 export interface StatusInput {
@@ -101,6 +129,8 @@ export interface StatusInput {
   readonly health?: Health;
   /** The latest resource sample of a live instance, when a monitor runs. */
   readonly usage?: (instance: ObservedInstance) => ResourceUsage | undefined;
+  /** Open resource alerts, when a monitor judges limits. */
+  readonly alerts?: readonly InstanceAlert[];
 }
 
 /** One view per desired object, then per object that only still has instances, sorted by key. */
@@ -119,7 +149,7 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
   const summary = object && !process
     ? { phase: 'Unsupported', reason: `kind ${object.kind} is validated but not run yet`, readyReplicas: 0 }
     : objectPhase(process, instances, history, actions, health);
-  const views = instances.map((i) => withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage));
+  const views = instances.map((i) => withLimits(withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage), i, process));
   const override = history?.override;
   return {
     kind: object?.kind ?? kindOf(key),
@@ -141,6 +171,7 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
       failures: (history?.failures ?? []).map(failureView),
       recovery: recoveryStats(history?.failures ?? []),
       ...(process?.spec.dependsOn.length ? { dependencies: dependencyStatuses(process, dependencyWorld(input)) } : {}),
+      alerts: (input.alerts ?? []).filter((a) => a.object === key).map(alertView),
     },
     instances: views,
   };
@@ -221,7 +252,29 @@ function failureView(f: FailureRecord): FailureView {
     signal: f.signal,
     stderrTail: f.stderrTail ?? null,
     recoveredAt: f.recoveredAt === undefined ? null : new Date(f.recoveredAt).toISOString(),
+    message: f.message ?? null,
   };
+}
+
+function alertView(a: InstanceAlert): AlertView {
+  return { object: a.object, instance: a.instance, resource: a.resource, severity: a.severity, value: a.value, limit: a.limit, since: new Date(a.since).toISOString() };
+}
+
+/** Open alerts as the API lists them. */
+export function alertViews(alerts: readonly InstanceAlert[]): AlertView[] {
+  return alerts.map(alertView);
+}
+
+// The limits of a live instance with their enforcement (the monitor's for an adopted one).
+function withLimits(view: InstanceView, instance: ObservedInstance, process: ProcessObject | undefined): InstanceView {
+  const limits = process?.spec.resources?.limits;
+  if (!limits || instance.state === 'exited') return view;
+  const shown: Partial<Record<LimitedResource, LimitView>> = {};
+  for (const resource of LIMITED_RESOURCES) {
+    const limit = limits[resource];
+    if (limit !== undefined) shown[resource] = { limit, enforcement: instance.enforcement?.[resource] ?? 'monitor' };
+  }
+  return { ...view, limits: shown };
 }
 
 /** What a secret value is shown as. */

@@ -4,7 +4,7 @@
  * Keep it tiny; it must not grow into a second local executor.
  */
 import type { Action, ActionResult, RestartAction, StartAction, StopAction } from '../model/action.ts';
-import { exitOf, type ExitInfo, type Observed, type ObservedInstance } from '../model/instance.ts';
+import { exitOf, isLimitStop, type ExitInfo, type Observed, type ObservedInstance } from '../model/instance.ts';
 import type { ObjectKey } from '../model/object.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { AdoptReport, Executor } from './executor.ts';
@@ -63,7 +63,8 @@ export function createDryRunExecutor(initial?: Observed, clock: Pick<Clock, 'now
     if (!current || (current.state === 'exited' && !action.forget)) return { ok: true, action, outcome: 'unchanged' };
     if (action.forget) remove(action.object, action.instance);
     else {
-      const stopping: ObservedInstance = { ...current, state: 'stopping', stopReason: action.reason };
+      const stopMessage = isLimitStop(action.reason) ? { stopMessage: action.message } : {};
+      const stopping: ObservedInstance = { ...current, state: 'stopping', stopReason: action.reason, ...stopMessage };
       const exit = exitOf(stopping, { code: null, signal: action.stop.signal, reason: 'Exited' }, clock.now());
       put({ ...stopping, state: 'exited', exit }, (other) => other.id === current.id);
     }

@@ -24,6 +24,7 @@ import { parseDotenv } from './dotenv.ts';
 import { normalizeProbes, type ProbeInput } from './normalize-probes.ts';
 import type { CircuitPolicy } from '../model/failure.ts';
 import { normalizeRecovery, type RecoveryInput } from './normalize-recovery.ts';
+import type { OnExceed, ResourcePolicy } from '../model/limits.ts';
 
 /** A document that passed the schema of its kind. */
 export interface ValidManifest {
@@ -81,6 +82,9 @@ export const PROCESS_DEFAULTS = {
   updateStrategy: { type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 0 },
   priority: 'normal',
   dependencyCondition: 'started',
+  onExceed: 'restart',
+  warnAt: 0.8,
+  enforce: 'kernel',
 } as const;
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
@@ -160,8 +164,9 @@ export function toManifestObject(
 // What affects the running program; a change restarts instances.
 function processSpecHash(spec: ProcessSpec): string {
   const { command, shell, workingDir, env, user, owner } = spec;
-  const limits = normalizeLimits(spec.raw as unknown as ProcessSpecInput);
-  return specHash({ command, shell, workingDir, env, user, owner, resources: { limits } });
+  const input = spec.raw as unknown as ProcessSpecInput;
+  const limits = normalizeLimits(input);
+  return specHash({ command, shell, workingDir, env, user, owner, resources: { limits, enforce: input.resources?.enforce } });
 }
 
 type Duration = string | number;
@@ -201,7 +206,8 @@ interface ProcessSpecInput {
   readonly updateStrategy?: { readonly type?: 'RollingUpdate' | 'Recreate'; readonly maxUnavailable?: number; readonly maxSurge?: number };
   readonly dependsOn?: readonly { readonly name: string; readonly kind?: 'Process' | 'Job'; readonly condition?: DependencyCondition }[];
   readonly priority?: string | number;
-  readonly resources?: { readonly limits?: Readonly<Record<string, string | number>> };
+  readonly resources?: { readonly limits?: Readonly<Record<string, string | number>>; readonly onExceed?: OnExceed; readonly enforce?: 'kernel' | 'monitor' };
+  readonly alerts?: { readonly warnAt?: number };
   readonly recovery?: RecoveryInput & { readonly fallback?: Pick<ProcessSpecInput, 'env' | 'envFrom'> };
 }
 
@@ -258,6 +264,7 @@ export function normalizeProcessSpec(
       condition: dep.condition ?? d.dependencyCondition,
     })),
     priority: priorityValue(input.priority ?? d.priority),
+    ...resourcePolicyOf(input),
     raw: written,
   };
   const recovery = normalizeRecovery(input.recovery, spec, fallbackEnv, context.dir);
@@ -308,6 +315,15 @@ function normalizeLimits(input: ProcessSpecInput): Record<string, number> | unde
     else out[name] = value;
   }
   return out;
+}
+
+// `resources.limits` with `onExceed` and `alerts.warnAt`, only when some limit is set.
+function resourcePolicyOf(input: ProcessSpecInput): { readonly resources?: ResourcePolicy } {
+  const limits = normalizeLimits(input);
+  if (!limits || Object.keys(limits).length === 0) return {};
+  const d = PROCESS_DEFAULTS;
+  const { onExceed = d.onExceed, enforce = d.enforce } = input.resources ?? {};
+  return { resources: { limits, onExceed, warnAt: input.alerts?.warnAt ?? d.warnAt, enforce } };
 }
 
 function checkUpdateStrategy(input: ProcessSpecInput): Problem[] {

@@ -47,6 +47,10 @@ export const ACTION_REASONS = [
   'CircuitFallback',
   /** The primary may start again (trial or closed circuit): the slot's fallback stops first. */
   'FallbackDone',
+  /** A resource limit was exceeded with `onExceed: restart`: stop, then the restart policy. */
+  'ResourceExhaustion',
+  /** A resource limit was exceeded with `onExceed: kill`: SIGKILL, and no restart. */
+  'ResourceKill',
 ] as const;
 export type ActionReason = (typeof ACTION_REASONS)[number];
 

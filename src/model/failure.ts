@@ -14,6 +14,8 @@ export interface FailureRecord {
   readonly signal: string | null;
   /** The last lines the instance wrote to stderr, when known. */
   readonly stderrTail?: string;
+  /** What the failure was, when more is known than the exit: `memory 312 MiB > limit 256 MiB`. */
+  readonly message?: string;
   /** When a replacement in the same slot was running again. */
   readonly recoveredAt?: number;
 }

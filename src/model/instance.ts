@@ -14,6 +14,7 @@
  * `exited` instances stay observed until the planner starts a new instance in their slot or
  * forgets them, so restart decisions can be made from the exit (code, signal, time).
  */
+import type { Enforcement, LimitedResource } from './limits.ts';
 import type { HookName, ObjectKey } from './object.ts';
 
 export type InstanceState = 'starting' | 'running' | 'stopping' | 'exited';
@@ -31,14 +32,18 @@ export type ExitReason =
   /** tend stopped it because it did not start (startup probe) within `startupTimeout`. */
   | 'StartupTimeout'
   /** Its preStart hook failed (it never ran), or tend stopped it because its postStart hook failed. */
-  | 'HookFailure';
+  | 'HookFailure'
+  /** A resource limit: tend stopped it (`onExceed: restart`), or the kernel's OOM killer killed it. */
+  | 'ResourceExhaustion'
+  /** tend killed it for a resource limit (`onExceed: kill`); it is not restarted. */
+  | 'ResourceKill';
 
 /**
  * Stop reasons that make the exit a failure of the program rather than a stop tend wanted for
  * its own sake: the exit carries the reason and is not `requested`, so the restart policy and
  * backoff apply to it.
  */
-export const FAILURE_STOP_REASONS = ['LivenessFailure', 'StartupTimeout', 'HookFailure'] as const;
+export const FAILURE_STOP_REASONS = ['LivenessFailure', 'StartupTimeout', 'HookFailure', 'ResourceExhaustion', 'ResourceKill'] as const;
 export type FailureStopReason = (typeof FAILURE_STOP_REASONS)[number];
 
 /** Whether a stop for `reason` classifies the exit as a failure. */
@@ -51,13 +56,21 @@ export function isLive(instance: ObservedInstance): boolean {
   return instance.state === 'running' || instance.state === 'starting';
 }
 
+/** Whether a stop is for a resource limit: its message (the figure) becomes the exit's. */
+export function isLimitStop(reason: string): boolean {
+  return reason === 'ResourceExhaustion' || reason === 'ResourceKill';
+}
+
 /**
  * How `instance` ended, from what the OS said (`end`) and whether tend was stopping it: a stop for
  * a failure reason becomes an unrequested exit with that reason.
  */
-export function exitOf(instance: ObservedInstance, end: Pick<ExitInfo, 'code' | 'signal' | 'reason'>, at: number): ExitInfo {
+export function exitOf(instance: ObservedInstance, end: Pick<ExitInfo, 'code' | 'signal' | 'reason' | 'message'>, at: number): ExitInfo {
   const stopping = instance.state === 'stopping';
-  if (stopping && isFailureStop(instance.stopReason)) return { ...end, at, reason: instance.stopReason, requested: false };
+  if (stopping && isFailureStop(instance.stopReason)) {
+    const message = instance.stopMessage ?? end.message;
+    return { ...end, at, reason: instance.stopReason, requested: false, ...(message === undefined ? {} : { message }) };
+  }
   return { ...end, at, requested: stopping };
 }
 
@@ -90,6 +103,10 @@ export interface ObservedInstance {
   readonly state: InstanceState;
   /** Why a stop was requested (an action reason code), while stopping or after a requested exit. */
   readonly stopReason?: string;
+  /** What a failure stop was for (`memory 312 MiB > limit 256 MiB`); it becomes the exit's message. */
+  readonly stopMessage?: string;
+  /** How each resource limit of the running program is held (kernel cgroup, rlimit, or the monitor). */
+  readonly enforcement?: Partial<Record<LimitedResource, Enforcement>>;
   readonly exit?: ExitInfo;
   /** The lifecycle hook running now, if any. */
   readonly hook?: HookName;

@@ -4,6 +4,7 @@
  */
 import type { CircuitPolicy } from './failure.ts';
 import type { ProbeSet } from './health.ts';
+import type { ResourcePolicy } from './limits.ts';
 
 /** Manifest kinds. Only `Process` is run today; the others validate and are reported unsupported. */
 export const KINDS = ['Process', 'ProcessPool', 'Job', 'Node'] as const;
@@ -100,6 +101,8 @@ export interface ProgramSpec {
   /** Names in `env` whose values are never shown (all envFrom names and those marked secret). */
   readonly secretEnv: readonly string[];
   readonly user?: string;
+  /** `resources.limits`, `onExceed` and `alerts.warnAt`; absent when no limit is set. */
+  readonly resources?: ResourcePolicy;
   /**
    * Owner of the manifest file that names the program. Running as root, tend runs the program as
    * this user when `user` is unset, and never as root unless this owner is root.

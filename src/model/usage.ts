@@ -3,6 +3,19 @@
  * Observations only; nothing here decides anything. Field names are a contract (SPEC §2).
  */
 
+import type { Enforcement, LimitedResource } from './limits.ts';
+import type { ObjectKey } from './object.ts';
+
+/** One instance's sample, as a sampling pass hands it on. */
+export interface SampledUsage {
+  readonly object: ObjectKey;
+  readonly id: string;
+  readonly pid: number;
+  readonly usage: ResourceUsage;
+  /** How the instance's limits are held, as the executor recorded it (passed through, not read). */
+  readonly enforcement?: Partial<Record<LimitedResource, Enforcement>>;
+}
+
 /** The latest sample of one instance, summed over every process in its group. */
 export interface ResourceUsage {
   /** Percent of one core over the last interval (the lifetime average on the first sample). */

@@ -11,6 +11,7 @@ import type { ObjectHistory } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import type { ObjectKey, ProcessObject, ProgramSpec, StopPolicy } from '../model/object.ts';
 import type { DependencyGate } from './dependencies.ts';
+import type { ObjectBreaches } from './exhaustion.ts';
 
 /** A desired Process object with what every action for it needs. */
 export interface DesiredObject {
@@ -24,6 +25,8 @@ export interface DesiredObject {
   readonly health: ObjectHealth;
   /** Whether its dependencies allow starts; absent means they do (or there are none). */
   readonly gate?: DependencyGate;
+  /** Resource limits its running instances breached (onExceed restart or kill). */
+  readonly breaches?: ObjectBreaches;
 }
 
 /** How a start counts for backoff: a fresh start, or a restart after an unrequested exit. */
@@ -117,6 +120,8 @@ export function describeExit(instance: ObservedInstance): string {
   if (exit.reason === 'SpawnError') return `could not start${exit.message === undefined ? '' : `: ${exit.message}`}`;
   if (exit.reason === 'LivenessFailure') return 'was stopped after failing its liveness probe';
   if (exit.reason === 'StartupTimeout') return 'was stopped for not starting within startupTimeout';
+  if (exit.reason === 'ResourceExhaustion') return `exceeded a resource limit: ${exit.message ?? exit.signal ?? 'unknown'}`;
+  if (exit.reason === 'ResourceKill') return `was killed for exceeding a resource limit: ${exit.message ?? 'unknown'}`;
   if (exit.signal !== null) return `was killed by ${exit.signal}`;
   return `exited with code ${exit.code ?? 'unknown'}`;
 }

@@ -12,6 +12,7 @@ const STOP_FAILURES: Readonly<Record<string, FailureType>> = {
   StartupTimeout: 'StartupTimeout',
   LivenessFailure: 'LivenessFailure',
   ResourceExhaustion: 'ResourceExhaustion',
+  ResourceKill: 'ResourceExhaustion',
   DependencyFailure: 'DependencyFailure',
   HookFailure: 'HookFailure',
   Timeout: 'Timeout',
@@ -26,6 +27,8 @@ export function classifyExit(exit: ExitInfo, stopReason?: string): FailureType |
   if (exit.requested) return stopFailure;
   // A liveness or startup stop ends in an unrequested exit that carries its reason (exitOf).
   if (exit.reason === 'LivenessFailure' || exit.reason === 'StartupTimeout' || exit.reason === 'HookFailure') return exit.reason;
+  // A limit action of tend's, or a kill by the kernel's OOM killer in the instance's cgroup.
+  if (exit.reason === 'ResourceExhaustion' || exit.reason === 'ResourceKill') return 'ResourceExhaustion';
   if (exit.reason === 'SpawnError' || exit.reason === 'Lost') return 'Crash';
   return exit.code === 0 && exit.signal === null ? undefined : 'Crash';
 }

@@ -11,6 +11,7 @@
  *        └──startupTimeout passes first──> stop (StartupTimeout)
  *
  * Both stops end in an unrequested exit with that reason, so the restart policy and backoff apply.
+ * A resource limit's stop (exhaustion.ts) comes before either.
  */
 import type { StopAction, WaitAction } from '../model/action.ts';
 import type { InstanceHealth, ObjectHealth } from '../model/health.ts';
@@ -18,6 +19,7 @@ import type { ObservedInstance } from '../model/instance.ts';
 import type { ProcessSpec } from '../model/object.ts';
 import type { DesiredObject } from './actions.ts';
 import { stopAction } from './actions.ts';
+import { exhaustionStop } from './exhaustion.ts';
 
 /** Health of no instance. */
 export const NO_HEALTH: ObjectHealth = new Map();
@@ -46,6 +48,8 @@ export function isAvailable(spec: ProcessSpec, health: InstanceHealth | undefine
  * until that deadline, or nothing. Without any observation of the process nothing is decided.
  */
 export function healthDecision(d: DesiredObject, instance: ObservedInstance): StopAction | WaitAction | undefined {
+  const exhausted = exhaustionStop(d, instance);
+  if (exhausted) return exhausted;
   const { spec } = d.object;
   if (instance.state !== 'running') return undefined;
   const health = healthOf(d.health, instance);

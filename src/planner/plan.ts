@@ -28,6 +28,7 @@ import { isProcessObject } from '../model/object.ts';
 import type { DesiredObject } from './actions.ts';
 import { PRUNE_STOP, stopAction } from './actions.ts';
 import { gateOf, type DependencyWorld } from './dependencies.ts';
+import { NO_BREACHES, type ObjectBreaches } from './exhaustion.ts';
 import { healthMatters, isHealthySteady, NO_HEALTH } from './health.ts';
 import { isUserStopped } from './override.ts';
 import { planFallbacks, splitFallbacks } from './recovery.ts';
@@ -43,6 +44,8 @@ export interface PlanInput {
   readonly now: number;
   /** Probe observations per object; objects without probes (or not probed yet) are absent. */
   readonly health?: Health;
+  /** Limit breaches per object (onExceed restart or kill); objects without any are absent. */
+  readonly breaches?: ReadonlyMap<ObjectKey, ObjectBreaches>;
 }
 
 const NO_ACTIONS: Plan = Object.freeze([]);
@@ -59,7 +62,7 @@ export function plan(input: PlanInput): Plan {
   const world: DependencyWorld = { objects: desired.objects, observed, history, ...(health ? { health } : {}) };
   desired.objects.forEach((object, key) => {
     if (!isProcessObject(object)) return;
-    append(actions, planObject(key, object, observed.get(key) ?? NO_INSTANCES, history.get(key), now, health?.get(key), world));
+    append(actions, planObject(key, object, observed.get(key) ?? NO_INSTANCES, history.get(key), now, health?.get(key), input.breaches?.get(key), world));
   });
   observed.forEach((instances, key) => {
     if (desired.objects.has(key)) return;
@@ -85,13 +88,14 @@ export function planObject(
   history: ObjectHistory | undefined,
   now: number,
   health: ObjectHealth = NO_HEALTH,
+  breaches: ObjectBreaches = NO_BREACHES,
   world?: DependencyWorld,
 ): Plan {
   if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances);
   const { primaries, fallbacks } = splitFallbacks(instances);
-  if (fallbacks.length === 0 && isSteady(object, instances, history, health)) return NO_ACTIONS;
+  if (fallbacks.length === 0 && breaches.size === 0 && isSteady(object, instances, history, health)) return NO_ACTIONS;
   const gate = world === undefined ? undefined : gateOf(object, world);
-  const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health, ...(gate ? { gate } : {}) };
+  const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health, breaches, ...(gate ? { gate } : {}) };
   const slots = slotTable(primaries, object.spec.replicas);
   const actions = scaleDown(d, primaries);
   if (isUserStopped(object, history)) stopAllForUser(actions, d, slots);

@@ -65,7 +65,8 @@ export function restartVerdict(
   exit: ExitInfo,
   slot: SlotHistory | undefined,
 ): RestartVerdict {
-  if (!shouldRestart(spec.restartPolicy, exit)) return DONE;
+  // `onExceed: kill` ends the instance for good, whatever the policy.
+  if (exit.reason === 'ResourceKill' || !shouldRestart(spec.restartPolicy, exit)) return DONE;
   const longRun = exit.at - instance.startedAt >= spec.backoff.resetAfterMs;
   const attempt = longRun ? 0 : (slot?.backoffAttempt ?? 0);
   const failures = Math.min(slot?.restarts ?? 0, attempt);

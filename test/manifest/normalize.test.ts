@@ -110,11 +110,24 @@ void describe('normalizeProcessSpec', () => {
     assert.deepEqual(defs.stop?.default, { signal: d.stop.signal, gracePeriod: '10s' });
     assert.deepEqual(defs.logs?.default, { maxSize: '10Mi', maxFiles: d.logs.maxFiles });
     assert.deepEqual(defs.updateStrategy?.default, d.updateStrategy);
+    const resources = defs.resources as unknown as { properties: { onExceed: { default: string }; enforce: { default: string } } };
+    assert.equal(resources.properties.enforce.default, d.enforce);
+    const alerts = defs.alerts as unknown as { properties: { warnAt: { default: number } } };
+    assert.equal(resources.properties.onExceed.default, d.onExceed);
+    assert.equal(alerts.properties.warnAt.default, d.warnAt);
     const backoff = defs.backoff?.default as unknown as Record<string, string | undefined>;
     assert.equal(parseDuration(backoff.initialDelay ?? ''), d.backoff.initialDelayMs);
     assert.equal(parseDuration(backoff.maxDelay ?? ''), d.backoff.maxDelayMs);
     assert.equal(parseDuration(backoff.resetAfter ?? ''), d.backoff.resetAfterMs);
     assert.equal(parseQuantity('10Mi'), d.logs.maxSizeBytes);
+  });
+
+  void it('normalises resource limits with onExceed and warnAt; none without limits', () => {
+    const spec = specOf(['command: [x]', 'resources: {limits: {memory: 256Mi, cpu: 500m, fds: 64, threads: 8, diskWrite: 1Mi}, onExceed: kill, enforce: monitor}', 'alerts: {warnAt: 0.5}']);
+    assert.deepEqual(spec.resources, { limits: { memory: 256 * 1024 ** 2, cpu: 0.5, fds: 64, threads: 8, diskWrite: 1024 ** 2 }, onExceed: 'kill', warnAt: 0.5, enforce: 'monitor' });
+    const d = PROCESS_DEFAULTS;
+    assert.deepEqual(specOf(['command: [x]', 'resources: {limits: {fds: 10}}']).resources, { limits: { fds: 10 }, onExceed: d.onExceed, warnAt: d.warnAt, enforce: d.enforce });
+    assert.equal(specOf(['command: [x]', 'alerts: {warnAt: 0.5}']).resources, undefined);
   });
 
   void it('converts durations, sizes, priorities and dependencies', () => {

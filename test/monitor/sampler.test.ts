@@ -1,7 +1,8 @@
 /** The sampler over a fake /proc: group membership, pid reuse, read counts and the timer. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { createSampler, NO_SAMPLES, sampleKey, sampleOnce, type SampledInstance } from '../../src/monitor/sampler.ts';
+import { createSampler, STEP_PIDS } from '../../src/monitor/sampler.ts';
+import { NO_SAMPLES, sampleKey, sampleOnce, type SampledInstance } from '../../src/monitor/sample-pass.ts';
 import { createFakeClock } from '../helpers/fake-clock.ts';
 import { fakeProc, type FakeProcess } from './fake-proc.ts';
 
@@ -73,5 +74,26 @@ void it('samples on the clock at the configured interval; 0 turns it off and for
   assert.equal(sampler.usage('process/web', 'web-0', 100), undefined);
   clock.advance(5000);
   assert.equal(source.reads.stat, 18);
+  sampler.close();
+});
+
+void it('reads a large machine in steps of STEP_PIDS processes, one per turn, then hands the pass on', () => {
+  const clock = createFakeClock();
+  const uptime = { value: 20_000 };
+  const strangers: FakeProcess[] = Array.from({ length: 2 * STEP_PIDS }, (_, i) => ({ pid: 1000 + i, pgid: 1000 + i }));
+  const source = fakeProc([...world(), ...strangers], uptime);
+  const passes: number[] = [];
+  let turns = 0;
+  const counting = { now: () => clock.now(), after: (ms: number, fn: () => void) => (ms === 0 && turns++, clock.after(ms, fn)) };
+  const sampler = createSampler({ clock: counting, source, instances: () => [web], onSample: (samples) => passes.push(samples.length) });
+  sampler.configure(1000);
+  sampler.start();
+  const before = source.reads.stat;
+  clock.advance(0);
+  assert.equal(turns, 3, 'one turn to begin, then one more per step: 2 x STEP_PIDS + 6 processes take three steps');
+  assert.equal(source.reads.stat - before, 6 + 2 * STEP_PIDS);
+  assert.deepEqual(passes, [1]);
+  const whole = sampleOnce(fakeProc([...world(), ...strangers], uptime), [web], NO_SAMPLES);
+  assert.deepEqual(sampler.usage('process/web', 'web-0', 100), whole.instances.get(sampleKey('process/web', 'web-0'))?.usage);
   sampler.close();
 });

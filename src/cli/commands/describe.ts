@@ -3,6 +3,7 @@ import type { TendEvent } from '../../model/event.ts';
 import type { ObjectView } from '../../controller/status.ts';
 import { callApi, controllerRunning } from '../../api/client.ts';
 import { printData } from '../render/output.ts';
+import { renderLimits } from '../render/limits.ts';
 import { formatAge, renderTable } from '../render/table.ts';
 import type { CliContext } from '../context.ts';
 import { offlineStatus, readOffline } from '../offline.ts';
@@ -61,7 +62,7 @@ function renderItem(item: Item, now: number): string {
   const table = rows.length ? renderTable(['ID', 'PHASE', 'REASON', 'PID', 'RESTARTS', 'AGE', 'LAST EXIT'], rows) : '<none>\n';
   const probes = renderProbes(item, now);
   const events = item.events.length ? item.events.map((e) => formatEvent(e)).join('\n') + '\n' : '<none>\n';
-  return `${lines.join('\n')}\n${indent(table)}${probes}${renderFailures(item)}Events:\n${indent(events)}`;
+  return `${lines.join('\n')}\n${indent(table)}${probes}${renderLimits(item, indent)}${renderFailures(item)}Events:\n${indent(events)}`;
 }
 
 // The breaker's state, and the fallback instances running in the primaries' place.
@@ -79,8 +80,8 @@ function renderFailures(item: Item): string {
   if (failures.length === 0) return '';
   const rate = recovery.recoveryRate === null ? '-' : `${Math.round(recovery.recoveryRate * 100)} %`;
   const mttr = recovery.meanTimeToRecoverMs === null ? '-' : `${Math.round(recovery.meanTimeToRecoverMs)} ms`;
-  const rows = failures.slice(-10).map((f) => [f.at, f.instance, f.type, f.signal ?? `code ${f.exitCode ?? '?'}`, f.recoveredAt ?? '-', (f.stderrTail ?? '').split('\n').at(-1) ?? '']);
-  const table = renderTable(['AT', 'INSTANCE', 'TYPE', 'EXIT', 'RECOVERED', 'LAST STDERR LINE'], rows);
+  const rows = failures.slice(-10).map((f) => [f.at, f.instance, f.type, f.signal ?? `code ${f.exitCode ?? '?'}`, f.recoveredAt ?? '-', f.message ?? (f.stderrTail ?? '').split('\n').at(-1) ?? '']);
+  const table = renderTable(['AT', 'INSTANCE', 'TYPE', 'EXIT', 'RECOVERED', 'WHY / LAST STDERR LINE'], rows);
   return `Failures:     ${recovery.failures}, recovered ${recovery.recoveries} (${rate}), mean time to recover ${mttr}\n${indent(table)}`;
 }
 

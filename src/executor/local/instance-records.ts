@@ -7,9 +7,10 @@ import type { ObservedInstance } from '../../model/instance.ts';
 /** The parts of a start or restart action that name and describe the instance to start. */
 export type Launch = Pick<StartAction, 'object' | 'instance' | 'replica' | 'spec' | 'specHash' | 'generation' | 'fallback'>;
 
-/** The record of an instance that just started as `pid`. */
-export function runningInstance(launch: Launch, pid: number, startTicks: number, now: number): ObservedInstance {
-  return { ...identity(launch), pid, startTicks, startedAt: now, state: 'running' };
+/** The record of an instance that just started as `pid`, with how its limits are held when it has any. */
+export function runningInstance(launch: Launch, pid: number, startTicks: number, now: number, enforcement?: ObservedInstance['enforcement']): ObservedInstance {
+  const instance: ObservedInstance = { ...identity(launch), pid, startTicks, startedAt: now, state: 'running' };
+  return enforcement ? { ...instance, enforcement } : instance;
 }
 
 /** The record of an instance whose preStart hook runs: no program yet (pid 0). */

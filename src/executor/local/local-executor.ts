@@ -25,7 +25,7 @@
  * actions.
  */
 import type { Action, ActionResult, RestartAction, StartAction, StopAction } from '../../model/action.ts';
-import { exitOf, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
+import { exitOf, isLimitStop, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
 import type { Hook, LogPolicy, ObjectKey, ProgramSpec, StopPolicy } from '../../model/object.ts';
 import type { Cancel, Clock } from '../../platform/clock.ts';
 import type { AdoptReport, Executor } from '../executor.ts';
@@ -38,6 +38,8 @@ import { groupExists, isSignalName, signalGroup, signalGroupIfOurs } from './kil
 import { logPaths, readLogTail, STDERR_TAIL_LINES } from './log-files.ts';
 import { LogRotator, type RotatedInstance } from './log-rotator.ts';
 import { readBootTimeMs } from './proc-stat.ts';
+import { createKernelLimits } from './kernel-limits.ts';
+import type { KernelEnd } from './oom-exit.ts';
 import { spawnInstance, type SpawnContext, type SpawnFailure, type SpawnRequest } from './spawn-instance.ts';
 
 /** Options of {@link createLocalExecutor}. */
@@ -151,6 +153,7 @@ class LocalExecutor implements Executor {
       baseEnv: plainEnv(options.env ?? process.env),
       asRoot: options.asRoot ?? process.getuid?.() === 0,
       onLogFailure: (message, object) => this.#onWarning('LogOpenFailed', message, object),
+      kernel: createKernelLimits(options.stateId),
     };
     this.#watcher = new AdoptedWatcher(this.#clock, (key) => this.#onAdoptedDeath(key));
     this.#rotator = new LogRotator({
@@ -264,7 +267,8 @@ class LocalExecutor implements Executor {
     runtime.hook?.cancel();
     Object.assign(runtime, intent, { stopping: hooks });
     this.#armGrace(runtime, instance, gracePeriodMs);
-    const stopping = this.#record({ ...withoutHook(instance), state: 'stopping', stopReason: action.reason, ...(preStop ? { hook: 'preStop' as const } : {}) });
+    const limitMessage = isLimitStop(action.reason) ? { stopMessage: action.message } : {};
+    const stopping = this.#record({ ...withoutHook(instance), state: 'stopping', stopReason: action.reason, ...limitMessage, ...(preStop ? { hook: 'preStop' as const } : {}) });
     if (preStop && hooks) this.#preStop(runtime, stopping, hooks.program, preStop, { signal, gracePeriodMs });
     return { ok: true, action, outcome: 'stopping', instance: stopping };
   }
@@ -379,7 +383,7 @@ class LocalExecutor implements Executor {
   #spawnProgram(launch: Launch): LaunchResult {
     const key = keyOf(launch.object, launch.instance);
     const runtime = newRuntime(launch.object, launch.instance, launch.spec.logs, launch);
-    const outcome = spawnInstance(this.#spawn, launch, (code, signal) => this.#onChildExit(key, runtime, code, signal));
+    const outcome = spawnInstance(this.#spawn, launch, (code, signal, kernel) => this.#onChildExit(key, runtime, code, signal, kernel));
     if (!outcome.ok) {
       const failure = this.#recordSpawnError(launch, outcome.failure);
       this.#table.removeExited(launch.object, { id: launch.instance, replica: launch.replica, fallback: launch.fallback });
@@ -387,7 +391,7 @@ class LocalExecutor implements Executor {
     }
     this.#runtimes.set(key, runtime);
     this.#rotator.ensure();
-    const started = this.#record(runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now()));
+    const started = this.#record(runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now(), outcome.enforcement));
     this.#table.removeExited(launch.object, started);
     const postStart = launch.spec.lifecycle.postStart;
     return { ok: true, instance: postStart ? this.#postStart(runtime, started, launch, postStart, launch.spec.stop) : started };
@@ -414,12 +418,12 @@ class LocalExecutor implements Executor {
 
   // ── exits ──────────────────────────────────────────────────────────────────
 
-  #onChildExit(key: string, runtime: Runtime, code: number | null, signal: NodeJS.Signals | null): void {
+  #onChildExit(key: string, runtime: Runtime, code: number | null, signal: NodeJS.Signals | null, kernel?: KernelEnd): void {
     if (this.#runtimes.get(key) !== runtime) return;
     const instance = this.#table.get(runtime.object, runtime.id);
     // Nothing an instance started may outlive it.
     if (instance) signalGroup(instance.pid, 'SIGKILL');
-    this.#finish(key, runtime, { code, signal, reason: 'Exited' });
+    this.#finish(key, runtime, { code, signal, reason: 'Exited', ...kernel });
   }
 
   #onAdoptedDeath(key: string): void {
@@ -431,7 +435,7 @@ class LocalExecutor implements Executor {
   }
 
   // Records the exit (after postStop), then forgets the instance or starts its replacement, then notifies.
-  #finish(key: string, runtime: Runtime, end: Pick<ExitInfo, 'code' | 'signal' | 'reason'>): void {
+  #finish(key: string, runtime: Runtime, end: Pick<ExitInfo, 'code' | 'signal' | 'reason' | 'message'>): void {
     const instance = this.#table.get(runtime.object, runtime.id);
     if (runtime.adopted) this.#watcher.remove(key);
     if (!instance) {

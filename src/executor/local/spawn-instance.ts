@@ -6,7 +6,11 @@
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import type { ObjectKey, ProgramSpec } from '../../model/object.ts';
+import type { Enforcement, LimitedResource } from '../../model/limits.ts';
+import type { InstanceCgroup } from './instance-cgroup.ts';
 import { buildInstanceEnv } from './instance-env.ts';
+import { enforcementOf, type KernelLimits } from './kernel-limits.ts';
+import { oomEnd, type KernelEnd } from './oom-exit.ts';
 import { closeLogFds, openLogFiles } from './log-files.ts';
 import { readProcStat } from './proc-stat.ts';
 import { lookupUser, type UserAccount } from './users.ts';
@@ -20,6 +24,8 @@ export interface SpawnContext {
   readonly asRoot: boolean;
   /** Log files could not be opened; the program then runs with its output discarded. */
   readonly onLogFailure: (message: string, object: ObjectKey) => void;
+  /** Kernel enforcement of limits (rlimits, cgroups); without it every limit is left to the monitor. */
+  readonly kernel?: KernelLimits;
 }
 
 /** One instance to start. */
@@ -45,11 +51,21 @@ export interface SpawnFailure {
  * bad working dir) arrive on the next tick, so the failure detail is a promise either way.
  */
 export type SpawnOutcome =
-  | { readonly ok: true; readonly child: ChildProcess; readonly pid: number; readonly startTicks: number }
+  | {
+      readonly ok: true;
+      readonly child: ChildProcess;
+      readonly pid: number;
+      readonly startTicks: number;
+      /** How each limit of the spec is held; absent without limits. */
+      readonly enforcement?: Partial<Record<LimitedResource, Enforcement>>;
+    }
   | { readonly ok: false; readonly failure: Promise<SpawnFailure> };
 
-/** Called once when the started process exits (code, or the name of the signal that killed it). */
-export type ExitListener = (code: number | null, signal: NodeJS.Signals | null) => void;
+/**
+ * Called once when the started process exits (code, or the name of the signal that killed it);
+ * `kernel` when its memory cgroup says the kernel's OOM killer killed it.
+ */
+export type ExitListener = (code: number | null, signal: NodeJS.Signals | null, kernel?: KernelEnd) => void;
 
 /** Spawns the instance; whether it started is known synchronously. Never throws. */
 export function spawnInstance(context: SpawnContext, request: SpawnRequest, onExit: ExitListener): SpawnOutcome {
@@ -68,11 +84,25 @@ export function spawnInstance(context: SpawnContext, request: SpawnRequest, onEx
   if (pid === undefined) {
     return { ok: false, failure: new Promise((resolve) => child.once('error', (error) => resolve(failure(request, error)))) };
   }
-  child.once('exit', onExit);
+  const limits = request.spec.resources?.limits;
+  const kernel = request.spec.resources?.enforce === 'kernel' ? context.kernel : undefined;
+  const cgroup = limits ? kernel?.attach(`${request.instance}-${pid}`, pid, limits) : undefined;
+  child.once('exit', cgroup ? exitWithCgroup(cgroup, limits?.memory, onExit) : onExit);
   // Errors after a successful spawn (a failed kill) need no handling: exits are what count.
   child.on('error', () => undefined);
   child.unref();
-  return { ok: true, child, pid, startTicks: readProcStat(pid)?.startTicks ?? 0 };
+  const startTicks = readProcStat(pid)?.startTicks ?? 0;
+  if (!limits) return { ok: true, child, pid, startTicks };
+  return { ok: true, child, pid, startTicks, enforcement: enforcementOf(limits, cgroup?.enforced ?? [], kernel !== undefined) };
+}
+
+// Reads the cgroup's OOM count, reports the exit (which SIGKILLs what is left of the group),
+// then removes the cgroup.
+function exitWithCgroup(cgroup: InstanceCgroup, memoryLimit: number | undefined, onExit: ExitListener): ExitListener {
+  return (code, signal) => {
+    onExit(code, signal, oomEnd(signal, cgroup.oomKills(), memoryLimit));
+    cgroup.remove();
+  };
 }
 
 interface PreparedSpawn {
@@ -86,7 +116,10 @@ function prepareSpawn(context: SpawnContext, request: SpawnRequest): PreparedSpa
   const { spec } = request;
   const line = spec.command[0];
   if (line === undefined || line === '') return { message: 'command is empty' };
-  const [file = line, ...args] = spec.shell ? ['/bin/sh', '-c', line] : spec.command;
+  const [bare = line, ...bareArgs] = spec.shell ? ['/bin/sh', '-c', line] : spec.command;
+  const { resources } = spec;
+  const kernel = resources?.enforce === 'kernel' ? context.kernel : undefined;
+  const { file, args } = resources && kernel ? kernel.wrap({ file: bare, args: bareArgs }, resources.limits) : { file: bare, args: bareArgs };
   const user = context.asRoot ? runAs(spec) : undefined;
   if (user && 'message' in user) return user;
   const env = buildInstanceEnv({ base: context.baseEnv, spec: spec.env, stateId: context.stateId, marker: request, user });

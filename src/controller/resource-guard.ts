@@ -1,0 +1,104 @@
+/**
+ * The controller's side of resource limits: after each sampling pass it judges every sampled
+ * instance that has limits (pure: planner/resource-watch.ts), tells alert changes and breaches
+ * as events, keeps the open alerts, and hands breaches (onExceed restart or kill) to the planner,
+ * enqueueing the object. The monitor only samples; the planner only turns breaches into stops.
+ * Must not: read the clock other than through its Clock, or act on processes.
+ */
+import type { EventSink } from '../model/event.ts';
+import type { ResourcePolicy } from '../model/limits.ts';
+import type { ObjectKey } from '../model/object.ts';
+import type { SampledUsage } from '../model/usage.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { OpenAlert } from '../planner/alerts.ts';
+import type { LimitBreach, ObjectBreaches } from '../planner/exhaustion.ts';
+import { watchSample, type InstanceWatch } from '../planner/resource-watch.ts';
+
+/** An open alert of one instance, as the API and `status.alerts` list it. */
+export interface InstanceAlert extends OpenAlert {
+  readonly object: ObjectKey;
+  readonly instance: string;
+}
+
+/** What the planner and the status views read. */
+export interface LimitSource {
+  /** Breaches of running instances, per object; objects without any are absent. */
+  breaches(): ReadonlyMap<ObjectKey, ObjectBreaches>;
+  /** Called with an object key when one of its instances breached a limit. */
+  subscribe(listener: (object: ObjectKey) => void): () => void;
+}
+
+export interface ResourceGuard extends LimitSource {
+  /** Judges one sampling pass: every sampled instance, whether or not it has limits. */
+  observe(samples: readonly SampledUsage[]): void;
+  /** Open alerts, by object then instance. */
+  alerts(): readonly InstanceAlert[];
+}
+
+export interface ResourceGuardOptions {
+  readonly clock: Clock;
+  readonly events: EventSink;
+  /** The resource policy of an object's instances, when it has limits. */
+  readonly policyOf: (object: ObjectKey) => ResourcePolicy | undefined;
+}
+
+/** Creates a resource guard. */
+export function createResourceGuard(options: ResourceGuardOptions): ResourceGuard {
+  const { clock, events } = options;
+  let watches = new Map<string, { readonly sample: SampledUsage; readonly watch: InstanceWatch }>();
+  let breaches: ReadonlyMap<ObjectKey, ObjectBreaches> = new Map();
+  const listeners = new Set<(object: ObjectKey) => void>();
+  return {
+    observe(samples) {
+      const now = clock.now();
+      const next = new Map<string, { readonly sample: SampledUsage; readonly watch: InstanceWatch }>();
+      const breached = new Set<ObjectKey>();
+      for (const sample of samples) {
+        const policy = options.policyOf(sample.object);
+        if (!policy) continue;
+        const key = `${sample.object}\0${sample.id}`;
+        const verdict = watchSample(policy, sample.pid, sample.usage, watches.get(key)?.watch, now, sample.enforcement);
+        next.set(key, { sample, watch: verdict.watch });
+        for (const change of verdict.changes) {
+          const severity = change.severity ? { severity: change.severity } : {};
+          events.record({ object: sample.object, instance: sample.id, type: 'Warning', ...severity, reason: change.reason, message: `${sample.id} ${change.message}` });
+        }
+        if (!verdict.newBreach) continue;
+        breached.add(sample.object);
+        const action = policy.onExceed === 'kill' ? 'killing it, no restart' : 'restarting it';
+        events.record({ object: sample.object, instance: sample.id, type: 'Warning', reason: 'ResourceExhaustion', message: `${sample.id} ${verdict.newBreach.message}: ${action} (onExceed ${policy.onExceed})` });
+      }
+      const changed = breached.size > 0 || [...watches].some(([key, w]) => w.watch.breach && !next.get(key)?.watch.breach);
+      watches = next;
+      if (changed) breaches = breachesOf(next.values(), options.policyOf);
+      for (const object of breached) for (const listener of listeners) listener(object);
+    },
+    alerts() {
+      const open: InstanceAlert[] = [];
+      for (const { sample, watch } of watches.values()) {
+        for (const alert of Object.values(watch.alerts)) open.push({ object: sample.object, instance: sample.id, ...alert });
+      }
+      return open.sort((a, b) => a.object.localeCompare(b.object) || a.instance.localeCompare(b.instance));
+    },
+    breaches: () => breaches,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+function breachesOf(
+  watches: Iterable<{ readonly sample: SampledUsage; readonly watch: InstanceWatch }>,
+  policyOf: ResourceGuardOptions['policyOf'],
+): ReadonlyMap<ObjectKey, ObjectBreaches> {
+  const out = new Map<ObjectKey, Map<string, LimitBreach>>();
+  for (const { sample, watch } of watches) {
+    const onExceed = policyOf(sample.object)?.onExceed;
+    if (!watch.breach || onExceed === undefined || onExceed === 'alert') continue;
+    const perObject = out.get(sample.object) ?? new Map<string, LimitBreach>();
+    perObject.set(sample.id, { pid: sample.pid, onExceed, message: watch.breach.message });
+    out.set(sample.object, perObject);
+  }
+  return out;
+}
