@@ -100,7 +100,7 @@ export function planObject(
   const actions = scaleDown(d, primaries);
   if (isUserStopped(object, history)) stopAllForUser(actions, d, slots);
   else if (object.spec.updateStrategy.type === 'Recreate') planRecreate(actions, d, slots, primaries);
-  else planRollingUpdate(actions, d, slots, primaries.length > 0);
+  else planRollingUpdate(actions, d, slots, primaries);
   planFallbacks(actions, d, slots, fallbacks);
   return actions;
 }
@@ -122,10 +122,14 @@ function isSteady(object: ProcessObject, instances: readonly ObservedInstance[],
 }
 
 // Desired slots 0..replicas-1 and the instance observed in each (first one wins).
+// A slot holds two instances only in a surge (see update-strategy.ts): a live one wins over an
+// exited one, so an instance that ended beside its replacement is not started again.
 function slotTable(instances: readonly ObservedInstance[], replicas: number): SlotTable {
   const slots = new Array<ObservedInstance | undefined>(replicas).fill(undefined);
   for (const instance of instances) {
-    if (instance.replica >= 0 && instance.replica < replicas) slots[instance.replica] ??= instance;
+    if (instance.replica < 0 || instance.replica >= replicas) continue;
+    const held = slots[instance.replica];
+    if (held === undefined || (held.state === 'exited' && instance.state !== 'exited')) slots[instance.replica] = instance;
   }
   return slots;
 }

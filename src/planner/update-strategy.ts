@@ -8,16 +8,22 @@
  *
  * A running instance counts as available once it is started and, with a readiness probe, ready
  * (health.ts), so a new revision that never becomes ready holds the rollout with the old
- * instances serving. `maxSurge` simply adds to `maxUnavailable`: each replacement is a
- * stop-then-start `restart`, never a surge instance started first.
+ * instances serving. With `maxSurge` ≥ 1 a replacement starts beside the stale instance under a
+ * fresh id in the same slot (`web-0` → `web-0.1`), and the stale one stops only once the new one
+ * is available (up to `maxSurge` new instances not yet available at a time); without, each
+ * replacement is a stop-then-start `restart` within `maxUnavailable`.
+ *
+ *     stale running ──surge start──> stale running + new starting ──new available──> stop stale
+ *                                                      └──new fails──> its restart policy; stale serves
  * Health stops (`LivenessFailure`, `StartupTimeout`) come before any update of a running instance.
  */
-import type { Action } from '../model/action.ts';
+import type { Action, StartAction } from '../model/action.ts';
 import { isLive, type ObservedInstance } from '../model/instance.ts';
 import type { DesiredObject } from './actions.ts';
-import { restartAction, stopAction } from './actions.ts';
+import { FRESH_START, instanceId, restartAction, startAction, stopAction } from './actions.ts';
 import { healthDecision, healthOf, isAvailable } from './health.ts';
 import { isRestartRequested } from './override.ts';
+import { replacementId } from './recovery.ts';
 import { isFailedExit, shouldRestart } from './restart-policy.ts';
 import { exitInfoOf, startDecision } from './start-decision.ts';
 
@@ -48,32 +54,102 @@ export function planRecreate(
 }
 
 /**
- * RollingUpdate: restarts stale instances lowest index first while fewer than
- * `max(1, maxUnavailable + maxSurge)` slots are down (see {@link isDown}); a stale instance that
- * is down already (not Ready) is replaced without waiting for the budget, as it serves nothing.
- * Missing and exited slots get their start decision meanwhile.
+ * RollingUpdate, lowest index first: with `maxSurge` ≥ 1, starts a surge instance beside each
+ * stale available one while fewer than `maxSurge` surges are not yet available, and stops the
+ * stale one once its surge is; otherwise (and for stale instances already down) restarts in
+ * place while fewer than `maxUnavailable` slots are down (at least one without surge; see
+ * {@link isDown}). A stale instance that is down already is replaced without waiting for the
+ * budget, as it serves nothing. Missing and exited slots get their start decision meanwhile.
  */
 export function planRollingUpdate(
   actions: Action[],
   d: DesiredObject,
   slots: SlotTable,
-  hasInstances: boolean,
+  instances: readonly ObservedInstance[],
 ): void {
   const { maxUnavailable, maxSurge } = d.object.spec.updateStrategy;
-  let budget = Math.max(1, maxUnavailable + maxSurge) - slots.filter((i) => isDown(d, i)).length;
+  const surges = maxSurge > 0 ? surgePairs(d, instances) : NO_SURGES;
+  let surgeBudget = maxSurge - [...surges.values()].filter((pair) => !isAvailableNow(d, pair.surge)).length;
+  let budget = (maxSurge > 0 ? maxUnavailable : Math.max(1, maxUnavailable)) - slots.filter((i, replica) => !surges.has(replica) && isDown(d, i)).length;
+  forgetShadowed(actions, d, slots, instances);
   slots.forEach((instance, replica) => {
-    if (instance !== undefined && isLive(instance)) {
+    const pair = surges.get(replica);
+    if (pair !== undefined) planSurge(actions, d, pair);
+    else if (instance !== undefined && isLive(instance)) {
       const health = healthDecision(d, instance);
       const down = isDown(d, instance);
-      if (health?.type !== 'stop' && (budget > 0 || down) && isStale(d, instance)) {
+      const stale = health?.type !== 'stop' && isStale(d, instance);
+      if (stale && !down && surgeBudget > 0) {
+        surgeBudget--;
+        actions.push(surgeStart(d, instance));
+      } else if (stale && (budget > 0 || down)) {
         if (!down) budget--;
         actions.push(restartAction(d, instance, staleReason(d, instance), staleMessage(d, instance)));
       } else if (health !== undefined) actions.push(health);
     } else if (instance?.state !== 'stopping') {
-      const action = startDecision(d, replica, instance, hasInstances);
+      const action = startDecision(d, replica, instance, instances.length > 0);
       if (action !== undefined) actions.push(action);
     }
   });
+}
+
+/** A slot in a surge: the stale instance still there, and the new one started beside it. */
+interface SurgePair {
+  readonly stale: ObservedInstance;
+  readonly surge: ObservedInstance;
+}
+
+const NO_SURGES: ReadonlyMap<number, SurgePair> = new Map();
+
+// Slots holding a stale instance that is not exited and, beside it, one of the current spec.
+function surgePairs(d: DesiredObject, instances: readonly ObservedInstance[]): ReadonlyMap<number, SurgePair> {
+  const pairs = new Map<number, SurgePair>();
+  for (const stale of instances) {
+    if (stale.state === 'exited' || stale.replica >= d.object.spec.replicas || !isStale(d, stale)) continue;
+    const surge = instances.find((i) => i.replica === stale.replica && i !== stale && !isStale(d, i));
+    if (surge !== undefined) pairs.set(stale.replica, { stale, surge });
+  }
+  return pairs;
+}
+
+// The stale instance stops once the surge is available; a failed surge follows its restart
+// policy while the stale one serves; health stops apply to the surge as to any instance.
+function planSurge(actions: Action[], d: DesiredObject, { stale, surge }: SurgePair): void {
+  if (surge.state === 'exited') {
+    const action = startDecision(d, surge.replica, surge, true);
+    if (action !== undefined) actions.push(action);
+    return;
+  }
+  if (surge.state === 'stopping') return;
+  const health = healthDecision(d, surge);
+  if (health !== undefined) actions.push(health);
+  if (health?.type === 'stop' || !isAvailableNow(d, surge) || stale.state === 'stopping') return;
+  const message = `${surge.id} is available; stopping ${stale.id}, which runs ${staleReason(d, stale) === 'SpecChanged' ? `spec ${stale.specHash}` : 'from before tend restart'}`;
+  actions.push({ ...stopAction(d.key, stale, d.object.spec.stop, staleReason(d, stale), true, d.object.spec), message });
+}
+
+// An exited stale instance beside the live one of its slot (one that ended during its surge) is
+// forgotten; the live one carries the slot on. A failed new one stays for its restart policy.
+function forgetShadowed(actions: Action[], d: DesiredObject, slots: SlotTable, instances: readonly ObservedInstance[]): void {
+  if (instances.length <= slots.length) return;
+  for (const instance of instances) {
+    const held = slots[instance.replica];
+    if (instance.state === 'exited' && isStale(d, instance) && held !== undefined && held !== instance && held.state !== 'exited') {
+      actions.push(stopAction(d.key, instance, d.object.spec.stop, 'Forget', true));
+    }
+  }
+}
+
+// A new instance of the current spec beside `stale`, in its slot, under a fresh id.
+function surgeStart(d: DesiredObject, stale: ObservedInstance): StartAction {
+  const id = replacementId(instanceId(d.object, stale.replica), stale.id);
+  const message = `${staleMessage(d, stale).replace(/; restarting$/, '')}; starting ${id} beside it (maxSurge)`;
+  return { ...startAction(d, stale.replica, staleReason(d, stale), FRESH_START, message), instance: id };
+}
+
+// Running, past its hooks and startup probe, and Ready when it has a readiness probe.
+function isAvailableNow(d: DesiredObject, instance: ObservedInstance): boolean {
+  return instance.state === 'running' && instance.hook === undefined && isAvailable(d.object.spec, healthOf(d.health, instance));
 }
 
 // Slots that use the update budget: missing, stopping, running but not available, or exited and

@@ -164,6 +164,27 @@ test('a rolling update whose new revision never becomes ready keeps the old inst
   assert.equal(itemFor('process/roll').status.phase, 'Progressing');
 });
 
+test('maxSurge: the new instance starts beside the old one, which stops only once the new one is Ready', async () => {
+  const readiness = `probes: {readiness: {exec: ["sh", "-c", "test -f \\"$READY_FILE\\""], ${FAST}}}`;
+  const manifest = (v: string): string => processManifest('surge', `command: [${node}, ${fixture('sleep-forever.js')}]`,
+    'updateStrategy: {type: RollingUpdate, maxUnavailable: 0, maxSurge: 1}', `env: {READY_FILE: ${flagPath(`ready-${v}`)}}`, readiness);
+  flag('ready-1', '');
+  world.write('surge.yaml', manifest('1'));
+  await waitFor('surge ready', () => itemFor('process/surge').status.readyReplicas === 1);
+  const oldPid = instancesOf('process/surge')[0]?.pid ?? 0;
+  world.write('surge.yaml', manifest('2'));
+  await waitFor('the new instance runs beside the old one', () => instancesOf('process/surge').some((i) => i.id === 'surge-0.1' && i.pid !== null && i.phase === 'Running'));
+  const startedWaiting = Date.now();
+  await waitFor('the old one to keep serving for 1 s', () => Date.now() - startedWaiting > 1000);
+  const old = instancesOf('process/surge').find((i) => i.id === 'surge-0');
+  assert.equal(old?.pid, oldPid, 'the old instance still runs');
+  assert.ok(old?.ready, 'and is still Ready');
+  flag('ready-2', '');
+  await waitFor('the old instance stops once the new one is Ready', () => instancesOf('process/surge').map((i) => i.id).join() === 'surge-0.1');
+  assert.equal(itemFor('process/surge').status.readyReplicas, 1);
+  assert.equal(readdirSync('/proc').includes(String(oldPid)), false);
+});
+
 test('reconcile --once --wait converges on Ready, and fails when readiness never passes', async () => {
   const once = createWorld();
   try {

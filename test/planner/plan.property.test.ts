@@ -125,7 +125,7 @@ function planWorld(world: World): Plan {
 function apply(world: World, action: Action, forgetting: Set<string>): void {
   const current = world.instances.get(action.instance);
   if (action.type === 'start' || action.type === 'restart') {
-    const started = running(action.replica, { specHash: action.specHash, generation: action.generation, startedAt: world.now }, action.object.slice('process/'.length));
+    const started = running(action.replica, { id: action.instance, specHash: action.specHash, generation: action.generation, startedAt: world.now }, action.object.slice('process/'.length));
     world.instances.set(action.instance, started);
     const count = action.type === 'start' ? action : { backoffAttempt: 0, countsAsRestart: false };
     recordStart(world, action.object, action.replica, count);
@@ -165,7 +165,9 @@ function checkPass(world: World, actions: Plan, previous: Plan): void {
       assert.ok(a.spec === object.spec && a.specHash === object.specHash, `${a.instance} starts the desired spec`);
     }
     const replica = world.instances.get(a.instance)?.replica ?? -1;
-    if (a.type === 'stop' && a.forget) assert.ok(!object || replica >= object.spec.replicas, `${a.instance} forgotten`);
+    // Forgotten: a slot gone, or an instance whose slot another live one holds (a surge).
+    const shadowed = [...world.instances.values()].some((o) => o.object === a.object && o.id !== a.instance && o.replica === replica && o.state !== 'exited');
+    if (a.type === 'stop' && a.forget) assert.ok(!object || replica >= object.spec.replicas || shadowed, `${a.instance} forgotten`);
     if (a.type === 'wait') assert.ok(a.until > world.now, 'waits lie in the future');
     const again = previous.find((p) => p.type !== 'wait' && p.type === a.type && p.instance === a.instance && p.object === a.object);
     assert.equal(again, undefined, `${a.type} ${a.instance} asked twice in a row`);

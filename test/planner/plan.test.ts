@@ -14,6 +14,7 @@ import {
   KEY,
   NOW,
   OLD_HASH,
+  SPEC,
   at,
   blankMessages,
   exited,
@@ -197,7 +198,32 @@ void describe('plan: spec change under RollingUpdate', () => {
     { name: 'maxUnavailable 1: lowest index first', mutate: [rolling(1), withInstances(old(0), old(1), old(2))], expected: (e) => [e.restart(0, 'SpecChanged')] },
     { name: 'maxUnavailable 2', mutate: [rolling(2), withInstances(old(0), old(1), old(2))], expected: (e) => [e.restart(0, 'SpecChanged'), e.restart(1, 'SpecChanged')] },
     { name: 'maxUnavailable 0 still moves one at a time', mutate: [rolling(0), withInstances(old(0), old(1), old(2))], expected: (e) => [e.restart(0, 'SpecChanged')] },
-    { name: 'maxSurge adds to the budget', mutate: [rolling(1, 1), withInstances(old(0), old(1), old(2))], expected: (e) => [e.restart(0, 'SpecChanged'), e.restart(1, 'SpecChanged')] },
+    {
+      name: 'maxSurge starts a new instance beside the old one; maxUnavailable still restarts in place',
+      mutate: [rolling(1, 1), withInstances(old(0), old(1), old(2))],
+      expected: (e) => [{ ...e.start(0, 'SpecChanged'), instance: 'web-0.1' }, e.restart(1, 'SpecChanged')],
+    },
+    { name: 'surge only: one new instance at a time', mutate: [rolling(0, 1), withInstances(old(0), old(1), old(2))], expected: (e) => [{ ...e.start(0, 'SpecChanged'), instance: 'web-0.1' }] },
+    {
+      name: 'surge: the old instance stops (and is forgotten) once the new one is available, and the next surge starts',
+      mutate: [rolling(0, 1), withInstances(old(0), running(0, { id: 'web-0.1', startedAt: NOW }), old(1), old(2))],
+      expected: (e) => [{ ...e.stop(0, 'SpecChanged', true), instance: 'web-0' }, { ...e.start(1, 'SpecChanged'), instance: 'web-1.1' }],
+    },
+    {
+      name: 'surge: waits while the new instance is not available',
+      mutate: [rolling(0, 1), withInstances(old(0), running(0, { id: 'web-0.1', hook: 'postStart' }), old(1), old(2))],
+      expected: () => [],
+    },
+    {
+      name: 'surge: a failed new instance backs off while the old one serves',
+      mutate: [rolling(0, 1), withInstances(old(0), { ...exited(0, { at: NOW }), id: 'web-0.1' }, old(1), old(2))],
+      expected: (e) => [{ ...e.wait(0, NOW + 1000), instance: 'web-0.1' }],
+    },
+    {
+      name: 'surge: an old instance that ended beside its replacement is forgotten, not started again',
+      mutate: [rolling(0, 1), withInstances({ ...exited(0, { requested: true }), specHash: OLD_HASH }, running(0, { id: 'web-0.1' }), running(1), running(2))],
+      expected: (e) => [e.stop(0, 'Forget', true, SPEC.stop)],
+    },
     { name: 'continues after the first replacement runs', mutate: [rolling(1), withInstances(running(0), old(1), old(2))], expected: (e) => [e.restart(1, 'SpecChanged')] },
     {
       name: 'halts while a replacement backs off',
