@@ -47,6 +47,8 @@ export const ACTION_REASONS = [
   'CircuitFallback',
   /** The primary may start again (trial or closed circuit): the slot's fallback stops first. */
   'FallbackDone',
+  /** A ProcessPool worker is recycled (lease expired, or `maxLeasesPerWorker` served): stop, then start fresh. */
+  'Recycle',
 ] as const;
 export type ActionReason = (typeof ACTION_REASONS)[number];
 

@@ -31,6 +31,7 @@ import { gateOf, type DependencyWorld } from './dependencies.ts';
 import { healthMatters, isHealthySteady, NO_HEALTH } from './health.ts';
 import { isUserStopped } from './override.ts';
 import { planFallbacks, splitFallbacks } from './recovery.ts';
+import { planRecycles } from './pool-recycle.ts';
 import type { SlotTable } from './update-strategy.ts';
 import { planRecreate, planRollingUpdate } from './update-strategy.ts';
 
@@ -89,7 +90,7 @@ export function planObject(
 ): Plan {
   if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances);
   const { primaries, fallbacks } = splitFallbacks(instances);
-  if (fallbacks.length === 0 && isSteady(object, instances, history, health)) return NO_ACTIONS;
+  if (fallbacks.length === 0 && !object.recycle?.length && isSteady(object, instances, history, health)) return NO_ACTIONS;
   const gate = world === undefined ? undefined : gateOf(object, world);
   const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health, ...(gate ? { gate } : {}) };
   const slots = slotTable(primaries, object.spec.replicas);
@@ -98,6 +99,7 @@ export function planObject(
   else if (object.spec.updateStrategy.type === 'Recreate') planRecreate(actions, d, slots, primaries);
   else planRollingUpdate(actions, d, slots, primaries.length > 0);
   planFallbacks(actions, d, slots, fallbacks);
+  planRecycles(actions, d, primaries);
   return actions;
 }
 

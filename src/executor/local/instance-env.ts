@@ -5,6 +5,7 @@
  * instances whose record was lost.
  */
 import type { ObjectKey } from '../../model/object.ts';
+import type { PortRange } from '../../model/pool.ts';
 import type { UserAccount } from './users.ts';
 
 /** Names of the variables tend sets in every instance. */
@@ -17,7 +18,13 @@ export const TEND_ENV = {
   specHash: 'TEND_SPEC_HASH',
   generation: 'TEND_GENERATION',
   fallback: 'TEND_FALLBACK',
+  port: 'TEND_PORT',
 } as const;
+
+/** A pool worker's port: `ports.from + replica` (undefined without a port range). */
+export function workerPort(ports: PortRange | undefined, replica: number): number | undefined {
+  return ports === undefined ? undefined : ports.from + replica;
+}
 
 /** What an instance's marker says about it. */
 export interface InstanceMarker {
@@ -37,8 +44,11 @@ export function buildInstanceEnv(options: {
   readonly stateId: string;
   readonly marker: InstanceMarker;
   readonly user: UserAccount | undefined;
+  /** ProcessPool workers: the pool's port range, for `TEND_PORT`. */
+  readonly ports?: PortRange | undefined;
 }): Record<string, string> {
   const { marker, user } = options;
+  const port = workerPort(options.ports, marker.replica);
   const userEnv = user ? { HOME: user.home, USER: user.name, LOGNAME: user.name } : undefined;
   return {
     ...options.base,
@@ -52,6 +62,7 @@ export function buildInstanceEnv(options: {
     [TEND_ENV.specHash]: marker.specHash,
     [TEND_ENV.generation]: String(marker.generation),
     [TEND_ENV.fallback]: marker.fallback === true ? '1' : '0',
+    ...(port === undefined ? {} : { [TEND_ENV.port]: String(port) }),
   };
 }
 
