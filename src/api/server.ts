@@ -8,6 +8,7 @@ import { chmodSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { TendEvent } from '../model/event.ts';
+import { routePools, type PoolHandlers } from './pool-routes.ts';
 
 export interface ApiHandlers {
   objects(filter: { kind?: string; selector?: string }): Promise<unknown>;
@@ -18,6 +19,8 @@ export interface ApiHandlers {
   reconcile(): Promise<unknown>;
   operate(key: string, verb: 'start' | 'stop' | 'restart'): boolean;
   metrics(): Promise<string>;
+  /** Pool leases (see pool-routes.ts). */
+  readonly pools?: PoolHandlers;
 }
 
 export interface ApiServer {
@@ -96,6 +99,7 @@ async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerRes
     if (req.method === 'POST' && parts[1] === 'objects' && parts.length === 5) return operate(handlers, parts, res);
     if (req.method === 'POST' && parts[1] === 'reconcile') return send(res, 200, await handlers.reconcile());
     if (req.method === 'GET' && parts[1] === 'events') return events(handlers, url, req, res);
+    if (await routePools(handlers.pools, req, res, url, send)) return;
     send(res, 404, { error: `no route ${req.method ?? ''} ${url.pathname}` });
   } catch (error) {
     send(res, 500, { error: (error as Error).message });

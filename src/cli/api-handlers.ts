@@ -20,5 +20,10 @@ export function handlersOf(rt: Runtime): ApiHandlers {
     },
     operate: (key, verb) => rt.controller.operate(key, verb),
     metrics: async () => renderMetrics(await rt.status(), rt.probeTiming()),
+    pools: {
+      lease: (pool, waitMs, signal) => rt.controller.pools.lease(pool, waitMs, signal),
+      get: (id) => rt.controller.pools.get(id),
+      release: (id) => rt.controller.pools.release(id),
+    },
   };
 }

@@ -124,6 +124,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
       syncProbes();
     },
     health: prober,
+    usage: (i) => sampler.usage(i.object, i.id, i.pid),
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
   return {
@@ -144,6 +145,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
         now: clock.now(),
         health: prober.health(),
         usage: (i) => sampler.usage(i.object, i.id, i.pid),
+        pools: (key) => controller.pools.stats(key),
       }),
       save: () => writeStateFile(ctx.stateDir, persistedOf(controller, executor)),
       async close() {

@@ -19,6 +19,8 @@ import { createWorkQueue } from './queue.ts';
 import { applyPlanned, createReconcileMemory, hasWork, planKey, type ReconcileResult } from './reconcile.ts';
 import { createDependencyLinks, type DependencyLinks } from './dependency-links.ts';
 import { createHistoryStore, type GenerationChange } from './store.ts';
+import { createPoolManager, type PoolManager } from './pools.ts';
+import type { ResourceUsage } from '../model/usage.ts';
 
 export interface ControllerOptions {
   readonly executor: Executor;
@@ -38,6 +40,8 @@ export interface ControllerOptions {
   readonly onError?: (key: ObjectKey, error: unknown) => void;
   /** Probe observations; a change of an object's health enqueues its key. */
   readonly health?: HealthSource;
+  /** The latest resource sample of an instance (pool autoscaling reads it). */
+  readonly usage?: (instance: ObservedInstance) => ResourceUsage | undefined;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -54,6 +58,8 @@ export interface Controller {
   desired(): DesiredState;
   history(): History;
   book(): FileBook;
+  /** ProcessPool leases and replica decisions. */
+  readonly pools: PoolManager;
   /** The full plan for the current state, without applying it (`tend diff`). */
   plan(): Promise<readonly Action[]>;
   /** Stops every instance (SIGINT/SIGTERM to `tend up`) and resolves when all have exited. */
@@ -77,12 +83,28 @@ export function createController(options: ControllerOptions): Controller {
   const health = options.health;
   const links = createDependencyLinks();
   links.update(desired.objects);
+  // Pools run with the replica count their pool planner decided: the desired state as planned.
+  const pools = createPoolManager({
+    clock,
+    events,
+    observe: () => executor.observe(),
+    objects: () => desired.objects,
+    enqueue: (key) => queue.add(key),
+    ...(options.health ? { health: options.health } : {}),
+    ...(options.usage ? { usage: options.usage } : {}),
+  });
+  let planned: DesiredState = desired;
+  const current = (): DesiredState => {
+    const objects = pools.effective(desired.objects);
+    if (objects !== planned.objects || planned.revision !== desired.revision) planned = { objects, revision: desired.revision };
+    return planned;
+  };
   const deps = {
     executor,
     history: store,
     clock,
     events,
-    desired: () => desired.objects,
+    desired: () => current().objects,
     memory: createReconcileMemory(),
     dependentsOf: (key: ObjectKey) => links.dependentsOf(key),
     ...(health ? { health: () => health.health() } : {}),
@@ -155,9 +177,12 @@ export function createController(options: ControllerOptions): Controller {
   queue.onReady(() => void drain());
   const unsubscribeExits = executor.subscribe(touch);
   const unsubscribeHealth = health?.subscribe(touch);
+  const unsubscribePools = executor.subscribe((key) => pools.changed(key));
   const unsubscribe = (): void => {
     unsubscribeExits();
     unsubscribeHealth?.();
+    unsubscribePools();
+    pools.close();
   };
 
   return {
@@ -170,6 +195,7 @@ export function createController(options: ControllerOptions): Controller {
       const changed = changedKeys(previous, merged.objects);
       store.syncGenerations(generationChanges(changed, merged.objects));
       for (const key of changed) queue.add(key);
+      pools.desiredChanged();
       cancelReload?.();
       cancelReload = merged.wakeAt === undefined ? undefined : clock.after(merged.wakeAt - clock.now(), () => options.requestReload?.());
       options.onChange?.();
@@ -196,12 +222,13 @@ export function createController(options: ControllerOptions): Controller {
       queue.add(key);
       return true;
     },
-    desired: () => desired,
+    desired: current,
+    pools,
     history: () => store.get(),
     book: () => book,
     async plan() {
       const observed = await executor.observe();
-      return plan({ desired, observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}) });
+      return plan({ desired: current(), observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}) });
     },
     shutdown: () => shutdownAll(executor, desired, links, () => closeQueue()),
     close: () => closeQueue(),

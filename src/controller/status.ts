@@ -9,6 +9,7 @@ import { CLOSED, circuitState } from '../planner/circuit-breaker.ts';
 import type { History, SlotHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { ResourceUsage } from '../model/usage.ts';
+import type { PoolStats } from '../model/pool.ts';
 import { isProcessObject, type DesiredState, type HookName, type ManifestObject, type ObjectKey, type ProcessObject, type ProcessSpec } from '../model/object.ts';
 import { recoveryStats, type RecoveryStats } from '../planner/failures.ts';
 import { dependencyStatuses, type DependencyStatus, type DependencyWorld } from '../planner/dependencies.ts';
@@ -75,6 +76,8 @@ export interface ObjectView {
     readonly recovery: RecoveryStats;
     /** Each `dependsOn` entry and whether it is met, when the object has any. */
     readonly dependencies?: readonly DependencyStatus[];
+    /** ProcessPool: lease statistics (`tend up` only). */
+    readonly pool?: PoolStats;
   };
   readonly instances: readonly InstanceView[];
 }
@@ -101,6 +104,8 @@ export interface StatusInput {
   readonly health?: Health;
   /** The latest resource sample of a live instance, when a monitor runs. */
   readonly usage?: (instance: ObservedInstance) => ResourceUsage | undefined;
+  /** Lease statistics of a pool, when a controller serves leases. */
+  readonly pools?: (key: ObjectKey) => PoolStats | undefined;
 }
 
 /** One view per desired object, then per object that only still has instances, sorted by key. */
@@ -141,9 +146,15 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
       failures: (history?.failures ?? []).map(failureView),
       recovery: recoveryStats(history?.failures ?? []),
       ...(process?.spec.dependsOn.length ? { dependencies: dependencyStatuses(process, dependencyWorld(input)) } : {}),
+      ...poolOf(input, key),
     },
     instances: views,
   };
+}
+
+function poolOf(input: StatusInput, key: ObjectKey): { pool?: PoolStats } {
+  const pool = input.pools?.(key);
+  return pool ? { pool } : {};
 }
 
 function dependencyWorld(input: StatusInput): DependencyWorld {
@@ -232,7 +243,7 @@ function kindOf(key: ObjectKey): ManifestObject['kind'] {
   return prefix === 'pool' ? 'ProcessPool' : prefix === 'job' ? 'Job' : prefix === 'node' ? 'Node' : 'Process';
 }
 
-/** True when every object has converged: each Process Running or Succeeded. */
+/** True when every object has converged: each Process (and ProcessPool) Running or Succeeded. */
 export function isConverged(views: readonly ObjectView[]): boolean {
-  return views.every((v) => v.kind !== 'Process' || v.status.phase === 'Running' || v.status.phase === 'Succeeded' || v.status.phase === 'Stopped');
+  return views.every((v) => (v.kind !== 'Process' && v.kind !== 'ProcessPool') || v.status.phase === 'Running' || v.status.phase === 'Succeeded' || v.status.phase === 'Stopped');
 }
