@@ -134,7 +134,7 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
     generation: history?.generation ?? 0,
     revision: input.desired.revision,
     source: object ? `${object.source.file}:${object.source.line}` : null,
-    ...(object ? { spec: process ? specView(process.spec) : (object.spec as Readonly<Record<string, unknown>>) } : {}),
+    ...(object ? { spec: process ? { ...specView(process.spec), ...(process.pool ? { pool: process.pool } : {}) } : (object.spec as Readonly<Record<string, unknown>>) } : {}),
     status: {
       phase: summary.phase,
       reason: summary.reason,

@@ -111,6 +111,15 @@ test('leasing hands out distinct Ready workers; the (max+1)-th request waits and
   assert.deepEqual(order, ['a', 'b']);
   const timedOut = w.tend('lease', 'render', '--timeout', '300ms');
   assert.equal(timedOut.code, 1, 'every worker is leased: the request times out');
+
+  const table = w.tend('get').stdout;
+  assert.match(table, /^NAME\s+READY\s+BUSY\s+STATUS/);
+  assert.match(table, /pool\/render\s+2\/2\s+2\s+Running/);
+  assert.match(w.tend('describe', 'pool/render').stdout, /Leases:\s+4 granted, 2 released, 0 expired, 0 failed, 2 active/);
+  const metrics = (await callApi(w.stateDir, 'GET', '/metrics')).body as string;
+  assert.match(metrics, /tend_pool_leases_granted_total\{kind="ProcessPool",name="render"\} 4/);
+  assert.match(metrics, /tend_pool_busy_workers\{kind="ProcessPool",name="render"\} 2/);
+  assert.match(metrics, /tend_pool_utilization\{kind="ProcessPool",name="render"\} 1/);
 });
 
 test('demand grows the pool toward maxReplicas and idleness shrinks it back to minReplicas', async () => {
