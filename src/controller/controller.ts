@@ -165,6 +165,7 @@ export function createController(options: ControllerOptions): Controller {
   // starts one instance per pass); a pass with nothing to do ends the loop.
   const finish = (key: ObjectKey, result: ReconcileResult): void => {
     queue.forget(key);
+    if (result.results.length > 0) pools.changed(key);
     if (result.results.some((r) => r.ok && r.outcome !== 'unchanged')) touch(key);
     else if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
   };
