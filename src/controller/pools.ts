@@ -80,6 +80,9 @@ interface Waiter {
   cancelTimeout(): void;
 }
 
+/** Size of the lease id index at which ids of forgotten leases are dropped from it. */
+const INDEX_PRUNE_AT = 4096;
+
 /** How often an autoscaled pool looks at its workers' usage. */
 const AUTOSCALE_TICK_MS = 1_000;
 
@@ -233,6 +236,11 @@ export function createPoolManager(options: PoolManagerOptions): PoolManager {
     events.record({ object: key, ...(lease.worker ? { instance: lease.worker.id } : {}), type: 'Warning', reason, message: `lease ${lease.id}: ${lease.message ?? lease.state}` });
   };
 
+  // Lease ids the books have forgotten (only the last ended ones are kept) leave the index.
+  const pruneIndex = (): void => {
+    for (const [id, key] of leaseIndex) if (!states.get(key)?.book.leases.has(id)) leaseIndex.delete(id);
+  };
+
   const unsubscribe = options.health?.subscribe(schedule);
 
   return {
@@ -254,6 +262,7 @@ export function createPoolManager(options: PoolManagerOptions): PoolManager {
       if (!object || closed) return Promise.resolve({ kind: 'unknown-pool' });
       const state = stateOf(pool, object);
       const id = newLeaseId();
+      if (leaseIndex.size >= INDEX_PRUNE_AT) pruneIndex();
       leaseIndex.set(id, pool);
       state.book = requestLease(state.book, id, clock.now());
       return new Promise<LeaseOutcome>((resolve) => {
