@@ -190,7 +190,7 @@ test('the pool never exceeds maxReplicas under 50 concurrent lease requests', as
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   })();
-  const answers = await Promise.all(Array.from({ length: 50 }, () => lease(w, '4s')));
+  const answers = await Promise.all(Array.from({ length: 50 }, () => lease(w, '8s')));
   done = true;
   await watch;
   const ok = answers.filter((r) => r.status === 200).map((r) => r.body as LeaseBody);
