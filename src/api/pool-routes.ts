@@ -3,6 +3,7 @@
  *
  *     POST   /v1/pools/NAME/leases[?timeout=30s]  long poll: 200 the lease, 408 nobody free in time,
  *                                                 404 unknown pool, 503 the pool went away meanwhile
+ *                                                 or the controller is shutting down
  *     GET    /v1/leases/ID                        200 the lease (waiting, active, released, expired, failed)
  *     DELETE /v1/leases/ID                        200 released; 409 it had already ended (expired,
  *                                                 failed: the body says why); 404 unknown
@@ -60,6 +61,8 @@ function leaseAnswer(outcome: LeaseOutcome, pool: string, waitMs: number): [numb
       return [408, { error: `no worker of pool/${pool} became free within ${waitMs} ms` }];
     case 'unknown-pool':
       return [404, { error: `unknown pool pool/${pool}` }];
+    case 'closed':
+      return [503, { error: 'the controller is shutting down' }];
     case 'failed':
       return [503, { error: `lease ${outcome.lease.id} ended before it was granted (${outcome.lease.reason ?? ''})`, lease: outcome.lease }];
   }

@@ -22,7 +22,7 @@ import type { Clock } from '../platform/clock.ts';
 import { NO_HEALTH } from '../planner/health.ts';
 import { isInstanceReady } from '../planner/phase.ts';
 import {
-  cancelRequest, emptyBook, expireLeases, failAll, grantWaiting, markReaped, nextExpiry, observeWorkers, releaseLease, requestLease,
+  cancelRequest, emptyBook, expireLeases, failAll, grantWaiting, keepReaping, markReaped, nextExpiry, observeWorkers, releaseLease, requestLease,
   type Lease, type LeaseBook, type WorkerObservation,
 } from '../planner/lease-book.ts';
 import { decideReplicas, type Recommendation } from '../planner/pool.ts';
@@ -44,7 +44,7 @@ export interface PoolManagerOptions {
 /** What a lease request came to. */
 export type LeaseOutcome =
   | { readonly kind: 'granted'; readonly lease: LeaseView }
-  | { readonly kind: 'timeout' | 'unknown-pool' }
+  | { readonly kind: 'timeout' | 'unknown-pool' | 'closed' }
   | { readonly kind: 'failed'; readonly lease: LeaseView };
 
 /** What a release came to: `released`, or the lease as it ended before (expired, failed). */
@@ -181,7 +181,7 @@ export function createPoolManager(options: PoolManagerOptions): PoolManager {
     const recycles = state.book.recycle.join(',');
     const decision = decideReplicas({ policy, current: state.replicas, book: state.book, recommendations: state.recommendations, now, ...(usage === undefined ? {} : { usage }) });
     state.recommendations = decision.recommendations;
-    state.book = markReaped(state.book, decision.reaped);
+    state.book = keepReaping(markReaped(state.book, decision.reaped), decision.replicas);
     const scaled = decision.replicas !== state.replicas;
     if (scaled) {
       events.record({ object: key, type: 'Normal', reason: decision.reason ?? 'PoolScaled', message: decision.message ?? `${state.replicas} -> ${decision.replicas} workers` });
@@ -259,7 +259,8 @@ export function createPoolManager(options: PoolManagerOptions): PoolManager {
     },
     lease(pool, waitMs, signal) {
       const object = poolOf(pool);
-      if (!object || closed) return Promise.resolve({ kind: 'unknown-pool' });
+      if (closed) return Promise.resolve({ kind: 'closed' });
+      if (!object) return Promise.resolve({ kind: 'unknown-pool' });
       const state = stateOf(pool, object);
       const id = newLeaseId();
       if (leaseIndex.size >= INDEX_PRUNE_AT) pruneIndex();
@@ -317,7 +318,7 @@ export function createPoolManager(options: PoolManagerOptions): PoolManager {
       closed = true;
       unsubscribe?.();
       for (const state of states.values()) state.cancelTimer?.();
-      for (const id of [...waiters.keys()]) finishWaiter(id, { kind: 'unknown-pool' });
+      for (const id of [...waiters.keys()]) finishWaiter(id, { kind: 'closed' });
     },
     changed: schedule,
   };

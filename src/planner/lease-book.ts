@@ -217,6 +217,12 @@ export function markReaped(book: LeaseBook, ids: readonly string[]): LeaseBook {
   return { ...book, reaping: [...book.reaping, ...ids], counters };
 }
 
+/** Keeps reap marks only for workers at or above `replicas` (a pool that grew again keeps its slots). */
+export function keepReaping(book: LeaseBook, replicas: number): LeaseBook {
+  const reaping = book.reaping.filter((id) => (book.workers.get(id)?.replica ?? replicas) >= replicas);
+  return reaping.length === book.reaping.length ? book : { ...book, reaping };
+}
+
 /** The earliest active lease expiry, if any. */
 export function nextExpiry(book: LeaseBook): number | undefined {
   let at: number | undefined;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  cancelRequest, emptyBook, expireLeases, grantWaiting, observeWorkers, percentile, releaseLease, requestLease,
+  cancelRequest, emptyBook, expireLeases, grantWaiting, isIdle, keepReaping, markReaped, observeWorkers, percentile, releaseLease, requestLease,
   type LeaseBook, type WorkerObservation,
 } from '../../src/planner/lease-book.ts';
 
@@ -72,6 +72,17 @@ void describe('lease book', () => {
     const book = cancelRequest(request(withWorkers(0), 'a', 'b'), 'a', T0 + 1);
     assert.deepEqual(book.waiting, ['b']);
     assert.equal(book.leases.get('a')?.state, 'cancelled');
+  });
+
+  void it('a reaped worker is not leasable, and is again once the pool grows back over its slot', () => {
+    const book = markReaped(withWorkers(3), ['render-2']);
+    const top = book.workers.get('render-2');
+    assert.ok(top && !isIdle(book, top));
+    assert.equal(book.counters.workersReaped, 1);
+    assert.deepEqual(keepReaping(book, 2).reaping, ['render-2']);
+    const grown = keepReaping(book, 3);
+    assert.deepEqual(grown.reaping, []);
+    assert.ok(isIdle(grown, top));
   });
 
   void it('computes nearest-rank percentiles', () => {
