@@ -91,6 +91,8 @@ test('leasing hands out distinct Ready workers; the (max+1)-th request waits and
   const cli = w.tend('lease', 'pool/render', '-o', 'json');
   assert.equal(cli.code, 0, cli.stderr);
   const first = JSON.parse(cli.stdout) as LeaseBody;
+  for (const key of ['id', 'pool', 'worker', 'expiresAt']) assert.ok(key in first, `tend lease -o json has ${key}`);
+  for (const key of ['id', 'pid', 'address']) assert.ok(first.worker && key in first.worker, `worker.${key}`);
   const second = granted(await lease(w));
   assert.notEqual(first.worker?.id, second.worker?.id);
   assert.notEqual(first.worker?.pid, second.worker?.pid);
