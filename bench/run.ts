@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { BIN, cpuNs, percentile, processYaml, rssBytes, sleep, startController, tempWorld } from './harness.ts';
 import { noChangePass } from './no-change-pass.ts';
 import { prlimitCost, samplePassSteps } from './sample-steps.ts';
+import { benchPools } from './pools.ts';
 import { schedule } from '../src/scheduler/schedule.ts';
 import { callApi } from '../src/api/client.ts';
 
@@ -190,6 +191,11 @@ const SECTIONS: Readonly<Record<string, () => Promise<void> | void>> = {
     row('no-change reconcile pass over 10,000 objects', `median ${ms(pass)}`, '<= 20 ms', pass <= 20);
   },
   validate: validate100,
+  pools: async () => {
+    const r = await benchPools();
+    row('pool lease with an idle worker, over the Unix socket', `p50 ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}`, 'p50 <= 2 ms', r.p50Ms <= 2);
+    row('pool leases + releases per second, 10 workers, 10 clients', `${r.pairsPerSecond.toFixed(0)} /s`, 'none in the spec; recorded', true);
+  },
   scheduler: schedulingPass,
   save: saveToRunning,
   kill: killToReplacement,

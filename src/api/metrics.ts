@@ -1,6 +1,7 @@
 /** Prometheus text exposition of the status views; every name starts with `tend_`. */
 import type { ObjectView } from '../controller/status.ts';
 import type { ResourceUsage } from '../model/usage.ts';
+import { poolFamilies } from './pool-metrics.ts';
 
 interface Family {
   readonly name: string;
@@ -48,6 +49,7 @@ export function renderMetrics(views: readonly ObjectView[], probes?: ProbeDelay)
     }
   }
   const families: Family[] = [up, restarts, ready, replicas, ...usage, limit, alert];
+  families.push(...poolFamilies(views, escape));
   if (probes) families.push(probeDelayFamily(probes));
   return families
     .map((f) => [`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.samples.map((s) => `${f.name}${s}`)].join('\n'))

@@ -8,6 +8,7 @@ import { chmodSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { TendEvent } from '../model/event.ts';
+import { routePools, type PoolHandlers } from './pool-routes.ts';
 
 export interface ApiHandlers {
   objects(filter: { kind?: string; selector?: string }): Promise<unknown>;
@@ -20,6 +21,8 @@ export interface ApiHandlers {
   metrics(): Promise<string>;
   /** Open resource alerts. */
   alerts(): unknown;
+  /** Pool leases (see pool-routes.ts). */
+  readonly pools?: PoolHandlers;
 }
 
 export interface ApiServer {
@@ -99,6 +102,7 @@ async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerRes
     if (req.method === 'POST' && parts[1] === 'reconcile') return send(res, 200, await handlers.reconcile());
     if (req.method === 'GET' && parts[1] === 'events') return events(handlers, url, req, res);
     if (req.method === 'GET' && parts[1] === 'alerts') return send(res, 200, handlers.alerts());
+    if (await routePools(handlers.pools, req, res, url, send)) return;
     send(res, 404, { error: `no route ${req.method ?? ''} ${url.pathname}` });
   } catch (error) {
     send(res, 500, { error: (error as Error).message });

@@ -22,5 +22,10 @@ export function handlersOf(rt: Runtime): ApiHandlers {
     operate: (key, verb) => rt.controller.operate(key, verb),
     metrics: async () => renderMetrics(await rt.status(), rt.probeTiming()),
     alerts: () => ({ items: alertViews(rt.alerts()) }),
+    pools: {
+      lease: (pool, waitMs, signal) => rt.controller.pools.lease(pool, waitMs, signal),
+      get: (id) => rt.controller.pools.get(id),
+      release: (id) => rt.controller.pools.release(id),
+    },
   };
 }

@@ -87,6 +87,18 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     options: { sort: { type: 'string' } },
     run: lazy(() => import('./commands/top.ts')),
   },
+  lease: {
+    summary: 'lease an idle worker of a pool',
+    usage: 'tend lease POOL [--timeout 30s] [-o json]',
+    options: { timeout: { type: 'string' } },
+    run: lazy(() => import('./commands/lease.ts')),
+  },
+  release: {
+    summary: 'release a lease',
+    usage: 'tend release LEASE',
+    options: {},
+    run: async (ctx, _values, positionals) => (await import('./commands/lease.ts')).runRelease(ctx, positionals),
+  },
   start: operator('start'),
   stop: operator('stop'),
   restart: operator('restart'),

@@ -137,6 +137,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     },
     health: prober,
     limits: guard,
+    usage: (i) => sampler.usage(i.object, i.id, i.pid),
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
   return {
@@ -158,6 +159,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
         health: prober.health(),
         usage: (i) => sampler.usage(i.object, i.id, i.pid),
         alerts: guard.alerts(),
+        pools: (key) => controller.pools.stats(key),
       }),
       alerts: () => guard.alerts(),
       save: () => writeStateFile(ctx.stateDir, persistedOf(controller, executor)),

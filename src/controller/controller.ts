@@ -20,6 +20,8 @@ import { applyPlanned, createReconcileMemory, hasWork, planKey, type ReconcileRe
 import { createDependencyLinks, type DependencyLinks } from './dependency-links.ts';
 import type { LimitSource } from './resource-guard.ts';
 import { createHistoryStore, type GenerationChange } from './store.ts';
+import { createPoolManager, type PoolManager } from './pools.ts';
+import type { ResourceUsage } from '../model/usage.ts';
 
 export interface ControllerOptions {
   readonly executor: Executor;
@@ -41,6 +43,8 @@ export interface ControllerOptions {
   readonly health?: HealthSource;
   /** Resource limit breaches; a new breach enqueues its object. */
   readonly limits?: LimitSource;
+  /** The latest resource sample of an instance (pool autoscaling reads it). */
+  readonly usage?: (instance: ObservedInstance) => ResourceUsage | undefined;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -57,6 +61,8 @@ export interface Controller {
   desired(): DesiredState;
   history(): History;
   book(): FileBook;
+  /** ProcessPool leases and replica decisions. */
+  readonly pools: PoolManager;
   /** The full plan for the current state, without applying it (`tend diff`). */
   plan(): Promise<readonly Action[]>;
   /** Stops every instance (SIGINT/SIGTERM to `tend up`) and resolves when all have exited. */
@@ -81,12 +87,28 @@ export function createController(options: ControllerOptions): Controller {
   const links = createDependencyLinks();
   links.update(desired.objects);
   const limits = options.limits;
+  // Pools run with the replica count their pool planner decided: the desired state as planned.
+  const pools = createPoolManager({
+    clock,
+    events,
+    observe: () => executor.observe(),
+    objects: () => desired.objects,
+    enqueue: (key) => queue.add(key),
+    ...(options.health ? { health: options.health } : {}),
+    ...(options.usage ? { usage: options.usage } : {}),
+  });
+  let planned: DesiredState = desired;
+  const current = (): DesiredState => {
+    const objects = pools.effective(desired.objects);
+    if (objects !== planned.objects || planned.revision !== desired.revision) planned = { objects, revision: desired.revision };
+    return planned;
+  };
   const deps = {
     executor,
     history: store,
     clock,
     events,
-    desired: () => desired.objects,
+    desired: () => current().objects,
     memory: createReconcileMemory(),
     dependentsOf: (key: ObjectKey) => links.dependentsOf(key),
     ...(health ? { health: () => health.health() } : {}),
@@ -148,6 +170,7 @@ export function createController(options: ControllerOptions): Controller {
   // starts one instance per pass); a pass with nothing to do ends the loop.
   const finish = (key: ObjectKey, result: ReconcileResult): void => {
     queue.forget(key);
+    if (result.results.length > 0) pools.changed(key);
     if (result.results.some((r) => r.ok && r.outcome !== 'unchanged')) touch(key);
     else if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
   };
@@ -161,10 +184,13 @@ export function createController(options: ControllerOptions): Controller {
   const unsubscribeExits = executor.subscribe(touch);
   const unsubscribeHealth = health?.subscribe(touch);
   const unsubscribeLimits = limits?.subscribe((key) => queue.add(key));
+  const unsubscribePools = executor.subscribe((key) => pools.changed(key));
   const unsubscribe = (): void => {
     unsubscribeExits();
     unsubscribeHealth?.();
     unsubscribeLimits?.();
+    unsubscribePools();
+    pools.close();
   };
 
   return {
@@ -177,6 +203,7 @@ export function createController(options: ControllerOptions): Controller {
       const changed = changedKeys(previous, merged.objects);
       store.syncGenerations(generationChanges(changed, merged.objects));
       for (const key of changed) queue.add(key);
+      pools.desiredChanged();
       cancelReload?.();
       cancelReload = merged.wakeAt === undefined ? undefined : clock.after(merged.wakeAt - clock.now(), () => options.requestReload?.());
       options.onChange?.();
@@ -203,12 +230,13 @@ export function createController(options: ControllerOptions): Controller {
       queue.add(key);
       return true;
     },
-    desired: () => desired,
+    desired: current,
+    pools,
     history: () => store.get(),
     book: () => book,
     async plan() {
       const observed = await executor.observe();
-      return plan({ desired, observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}), ...(limits ? { breaches: limits.breaches() } : {}) });
+      return plan({ desired: current(), observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}), ...(limits ? { breaches: limits.breaches() } : {}) });
     },
     shutdown: () => shutdownAll(executor, desired, links, () => closeQueue()),
     close: () => closeQueue(),

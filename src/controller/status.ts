@@ -9,6 +9,7 @@ import { CLOSED, circuitState } from '../planner/circuit-breaker.ts';
 import type { History, SlotHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { ResourceUsage } from '../model/usage.ts';
+import type { PoolStats } from '../model/pool.ts';
 import { isProcessObject, type DesiredState, type HookName, type ManifestObject, type ObjectKey, type ProcessObject, type ProcessSpec } from '../model/object.ts';
 import { recoveryStats, type RecoveryStats } from '../planner/failures.ts';
 import { dependencyStatuses, type DependencyStatus, type DependencyWorld } from '../planner/dependencies.ts';
@@ -101,6 +102,8 @@ export interface ObjectView {
     readonly dependencies?: readonly DependencyStatus[];
     /** Open resource alerts of the instances. */
     readonly alerts: readonly AlertView[];
+    /** ProcessPool: lease statistics (`tend up` only). */
+    readonly pool?: PoolStats;
   };
   readonly instances: readonly InstanceView[];
 }
@@ -131,6 +134,8 @@ export interface StatusInput {
   readonly usage?: (instance: ObservedInstance) => ResourceUsage | undefined;
   /** Open resource alerts, when a monitor judges limits. */
   readonly alerts?: readonly InstanceAlert[];
+  /** Lease statistics of a pool, when a controller serves leases. */
+  readonly pools?: (key: ObjectKey) => PoolStats | undefined;
 }
 
 /** One view per desired object, then per object that only still has instances, sorted by key. */
@@ -159,7 +164,7 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
     generation: history?.generation ?? 0,
     revision: input.desired.revision,
     source: object ? `${object.source.file}:${object.source.line}` : null,
-    ...(object ? { spec: process ? specView(process.spec) : (object.spec as Readonly<Record<string, unknown>>) } : {}),
+    ...(object ? { spec: process ? { ...specView(process.spec), ...(process.pool ? { pool: process.pool } : {}) } : (object.spec as Readonly<Record<string, unknown>>) } : {}),
     status: {
       phase: summary.phase,
       reason: summary.reason,
@@ -172,9 +177,15 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
       recovery: recoveryStats(history?.failures ?? []),
       ...(process?.spec.dependsOn.length ? { dependencies: dependencyStatuses(process, dependencyWorld(input)) } : {}),
       alerts: (input.alerts ?? []).filter((a) => a.object === key).map(alertView),
+      ...poolOf(input, key),
     },
     instances: views,
   };
+}
+
+function poolOf(input: StatusInput, key: ObjectKey): { pool?: PoolStats } {
+  const pool = input.pools?.(key);
+  return pool ? { pool } : {};
 }
 
 function dependencyWorld(input: StatusInput): DependencyWorld {
@@ -285,7 +296,7 @@ function kindOf(key: ObjectKey): ManifestObject['kind'] {
   return prefix === 'pool' ? 'ProcessPool' : prefix === 'job' ? 'Job' : prefix === 'node' ? 'Node' : 'Process';
 }
 
-/** True when every object has converged: each Process Running or Succeeded. */
+/** True when every object has converged: each Process (and ProcessPool) Running or Succeeded. */
 export function isConverged(views: readonly ObjectView[]): boolean {
-  return views.every((v) => v.kind !== 'Process' || v.status.phase === 'Running' || v.status.phase === 'Succeeded' || v.status.phase === 'Stopped');
+  return views.every((v) => (v.kind !== 'Process' && v.kind !== 'ProcessPool') || v.status.phase === 'Running' || v.status.phase === 'Succeeded' || v.status.phase === 'Stopped');
 }

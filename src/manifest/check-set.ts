@@ -4,7 +4,7 @@
  * works on the per-file results and marks a file not ok when it receives an error here.
  */
 import type { Diagnostic } from '../model/diagnostic.ts';
-import { isProcessObject, type ManifestObject, type ObjectKey } from '../model/object.ts';
+import { isProcessObject, objectKey, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import { compareDiagnostics, didYouMean, hasErrors, makeDiagnostic } from './diagnostics.ts';
 import type { DependencyRef, ManifestFileResult } from './validate.ts';
 
@@ -38,6 +38,8 @@ export function checkManifestSet(files: readonly ManifestFileResult[]): Manifest
     const first = defined.get(object.key);
     if (first) add(atObject(object, 'DuplicateObject', `${object.key} is already defined at ${where(first)}; the first definition in path order wins`));
     else defined.set(object.key, object);
+    const twin = first ? undefined : instanceTwin(object, defined);
+    if (twin) add(atObject(object, 'DuplicateObject', `${twin.key} (${where(twin)}) has the same name, and both would run instances ${object.name}-0, ${object.name}-1, ...; rename one`));
     if (object.kind === 'Node' && !first) {
       if (node) add(atObject(object, 'MultipleNodes', `only one Node is allowed; ${node.key} is already defined at ${where(node)}`));
       else node = object;
@@ -89,6 +91,12 @@ function assemble(files: readonly ManifestFileResult[], added: ReadonlyMap<strin
     diagnostics,
     valid: !hasErrors(diagnostics),
   };
+}
+
+// A Process and a ProcessPool of one name would share instance ids; the earlier one in path order is the twin.
+function instanceTwin(object: ManifestObject, defined: ReadonlyMap<ObjectKey, ManifestObject>): ManifestObject | undefined {
+  if (object.kind !== 'Process' && object.kind !== 'ProcessPool') return undefined;
+  return defined.get(objectKey(object.kind === 'Process' ? 'ProcessPool' : 'Process', object.name));
 }
 
 function where(object: ManifestObject): string {

@@ -25,6 +25,7 @@ import { normalizeProbes, type ProbeInput } from './normalize-probes.ts';
 import type { CircuitPolicy } from '../model/failure.ts';
 import { normalizeRecovery, type RecoveryInput } from './normalize-recovery.ts';
 import type { OnExceed, ResourcePolicy } from '../model/limits.ts';
+import { toPoolObject } from './normalize-pool.ts';
 
 /** A document that passed the schema of its kind. */
 export interface ValidManifest {
@@ -136,8 +137,8 @@ export function parseCpu(value: string | number): number | undefined {
 }
 
 /**
- * Turns a validated document into a manifest object. Process specs are normalised; the other
- * kinds keep their validated spec as written. Problems (an unreadable envFrom file, a rolling
+ * Turns a validated document into a manifest object. Process and ProcessPool specs are
+ * normalised; the other kinds keep their validated spec as written. Problems (an unreadable envFrom file, a rolling
  * update that cannot progress) come back instead of the object.
  */
 export function toManifestObject(
@@ -148,6 +149,7 @@ export function toManifestObject(
   const { name } = manifest.metadata;
   const labels = Object.fromEntries(Object.entries(manifest.metadata.labels ?? {}).map(([k, v]) => [k, String(v)]));
   const base = { kind, name, key: objectKey(kind, name), labels, source: context.source };
+  if (kind === 'ProcessPool') return toPoolObject(base, manifest.spec, context);
   if (kind !== 'Process') {
     const hash = specHash(manifest.spec);
     return { object: { ...base, spec: manifest.spec, specHash: hash, contentHash: specHash({ labels, hash }) }, problems: [] };
@@ -161,8 +163,8 @@ export function toManifestObject(
   return { object: { ...base, spec, specHash: program, contentHash }, problems: result.problems };
 }
 
-// What affects the running program; a change restarts instances.
-function processSpecHash(spec: ProcessSpec): string {
+/** What affects the running program (a hash); a change restarts instances. */
+export function processSpecHash(spec: ProcessSpec): string {
   const { command, shell, workingDir, env, user, owner } = spec;
   const input = spec.raw as unknown as ProcessSpecInput;
   const limits = normalizeLimits(input);

@@ -130,6 +130,7 @@ function semanticProblems(manifest: ValidManifest): Problem[] {
     if (min > max) {
       problems.push({ code: 'ManifestInvalid', severity: 'error', path: ['spec', 'minReplicas'], message: `must not exceed maxReplicas (got ${min} > ${max})` });
     }
+    problems.push(...portRangeProblems(spec.ports, max));
   }
   const resourceMaps: [FieldPath, unknown][] = [
     [['spec', 'resources', 'requests'], nested(spec, 'resources', 'requests')],
@@ -137,10 +138,18 @@ function semanticProblems(manifest: ValidManifest): Problem[] {
     [['spec', 'capacity'], spec.capacity],
   ];
   for (const [path, map] of resourceMaps) problems.push(...resourceNameTypos(path, map));
-  if (manifest.kind !== 'Process' && !problems.some((p) => p.severity === 'error')) {
+  if (manifest.kind !== 'Process' && manifest.kind !== 'ProcessPool' && !problems.some((p) => p.severity === 'error')) {
     problems.push({ code: 'UnsupportedKind', severity: 'warning', path: [], at: ['kind'], message: `kind ${manifest.kind} is validated but not run yet` });
   }
   return problems;
+}
+
+// A pool's port range must give every worker up to maxReplicas its own port.
+function portRangeProblems(ports: unknown, max: number): Problem[] {
+  if (!isRecord(ports) || typeof ports.from !== 'number' || typeof ports.to !== 'number') return [];
+  const size = ports.to - ports.from + 1;
+  if (size >= max) return [];
+  return [{ code: 'ManifestInvalid', severity: 'error', path: ['spec', 'ports'], message: `must hold maxReplicas (${max}) ports (got ${Math.max(size, 0)}: ${ports.from}-${ports.to})` }];
 }
 
 // `memroy: 1` is a valid countable resource, but almost surely a typo.

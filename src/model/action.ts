@@ -51,6 +51,8 @@ export const ACTION_REASONS = [
   'ResourceExhaustion',
   /** A resource limit was exceeded with `onExceed: kill`: SIGKILL, and no restart. */
   'ResourceKill',
+  /** A ProcessPool worker is recycled (lease expired, or `maxLeasesPerWorker` served): stop, then start fresh. */
+  'Recycle',
 ] as const;
 export type ActionReason = (typeof ACTION_REASONS)[number];
 

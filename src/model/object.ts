@@ -5,8 +5,9 @@
 import type { CircuitPolicy } from './failure.ts';
 import type { ProbeSet } from './health.ts';
 import type { ResourcePolicy } from './limits.ts';
+import type { PoolPolicy, PortRange } from './pool.ts';
 
-/** Manifest kinds. Only `Process` is run today; the others validate and are reported unsupported. */
+/** Manifest kinds. `Process` and `ProcessPool` run; the others validate and are reported unsupported. */
 export const KINDS = ['Process', 'ProcessPool', 'Job', 'Node'] as const;
 export type Kind = (typeof KINDS)[number];
 
@@ -108,6 +109,8 @@ export interface ProgramSpec {
    * this user when `user` is unset, and never as root unless this owner is root.
    */
   readonly owner?: { readonly uid: number; readonly gid: number };
+  /** ProcessPool workers only: worker `i` runs with `TEND_PORT = ports.from + i`. */
+  readonly ports?: PortRange;
 }
 
 /** `recovery.strategy`: what replaces a failed instance (see `src/planner/recovery.ts`). */
@@ -181,15 +184,22 @@ export interface ManifestObject {
   readonly contentHash: string;
 }
 
-/** A `Process` object, the kind the planner runs. */
+/**
+ * A `Process` object, the kind the planner runs. A `ProcessPool` runs as one too: its spec is the
+ * worker template, `replicas` what the pool planner decided (see `src/planner/pool.ts`).
+ */
 export interface ProcessObject extends ManifestObject {
-  readonly kind: 'Process';
+  readonly kind: 'Process' | 'ProcessPool';
   readonly spec: ProcessSpec;
+  /** ProcessPool only: the pool's policy. */
+  readonly pool?: PoolPolicy;
+  /** ProcessPool only: pids of workers the lease book wants recycled (stopped, then started fresh). */
+  readonly recycle?: readonly number[];
 }
 
-/** Narrows a manifest object to a runnable Process. */
+/** Narrows a manifest object to a runnable Process (or ProcessPool, planned as one). */
 export function isProcessObject(object: ManifestObject): object is ProcessObject {
-  return object.kind === 'Process';
+  return object.kind === 'Process' || (object.kind === 'ProcessPool' && 'pool' in object);
 }
 
 /** The desired state: every valid object, by key, and the revision it was read at. */

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { ProcessSpec } from '../model/object.ts';
 import type { Clock } from '../platform/clock.ts';
-import { TEND_ENV } from '../executor/local/instance-env.ts';
+import { TEND_ENV, workerPort } from '../executor/local/instance-env.ts';
 import { runAs } from '../executor/local/spawn-instance.ts';
 import { settleWithin, type ProbeOutcome } from './probe-outcome.ts';
 
@@ -46,6 +46,8 @@ function probeEnv(target: ExecProbeTarget): NodeJS.ProcessEnv {
   env[TEND_ENV.name] = target.object.slice(target.object.indexOf('/') + 1);
   env[TEND_ENV.replica] = String(target.replica);
   env[TEND_ENV.instance] = target.instance;
+  const port = workerPort(target.spec.ports, target.replica);
+  if (port !== undefined) env[TEND_ENV.port] = String(port);
   delete env[TEND_ENV.stateId];
   return env;
 }

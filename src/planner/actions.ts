@@ -134,6 +134,7 @@ const STOP_WORDING: Partial<Record<ActionReason, string>> = {
   SpecChanged: 'runs an outdated spec',
   LivenessFailure: 'failed its liveness probe',
   StartupTimeout: 'did not pass its startup probe within startupTimeout',
+  Recycle: 'is a pool worker due for recycling (lease expired, or maxLeasesPerWorker served)',
 };
 
 // A stop of an exited instance only forgets its record; say so.

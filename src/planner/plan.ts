@@ -32,6 +32,7 @@ import { NO_BREACHES, type ObjectBreaches } from './exhaustion.ts';
 import { healthMatters, isHealthySteady, NO_HEALTH } from './health.ts';
 import { isUserStopped } from './override.ts';
 import { planFallbacks, splitFallbacks } from './recovery.ts';
+import { planRecycles } from './pool-recycle.ts';
 import type { SlotTable } from './update-strategy.ts';
 import { planRecreate, planRollingUpdate } from './update-strategy.ts';
 
@@ -93,7 +94,7 @@ export function planObject(
 ): Plan {
   if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances);
   const { primaries, fallbacks } = splitFallbacks(instances);
-  if (fallbacks.length === 0 && breaches.size === 0 && isSteady(object, instances, history, health)) return NO_ACTIONS;
+  if (fallbacks.length === 0 && breaches.size === 0 && !object.recycle?.length && isSteady(object, instances, history, health)) return NO_ACTIONS;
   const gate = world === undefined ? undefined : gateOf(object, world);
   const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health, breaches, ...(gate ? { gate } : {}) };
   const slots = slotTable(primaries, object.spec.replicas);
@@ -102,6 +103,7 @@ export function planObject(
   else if (object.spec.updateStrategy.type === 'Recreate') planRecreate(actions, d, slots, primaries);
   else planRollingUpdate(actions, d, slots, primaries);
   planFallbacks(actions, d, slots, fallbacks);
+  planRecycles(actions, d, primaries);
   return actions;
 }
 

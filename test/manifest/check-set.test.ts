@@ -30,6 +30,14 @@ void describe('checkManifestSet', () => {
     assert.equal(set.valid, true);
   });
 
+  void it('refuses a Process and a ProcessPool of one name, since their instance ids would collide', () => {
+    const pool = ['apiVersion: tend/v1', 'kind: ProcessPool', 'metadata: {name: web}', 'spec: {template: {command: [x]}}', ''].join('\n');
+    const set = checkManifestSet([file('a.yaml', processDoc('web')), file('b.yaml', pool)]);
+    assert.equal(set.diagnostics[0]?.code, 'DuplicateObject');
+    assert.match(lines(set).join('\n'), /manifests\/b\.yaml:3:.*process\/web .* both would run instances web-0/);
+    assert.deepEqual(set.objects.map((o) => o.key), ['process/web']);
+  });
+
   void it('reports dependsOn targets that no manifest defines', () => {
     const set = checkManifestSet([file('web.yaml', processDoc('web', dependsOn('db', 'job/migrate'))), file('db.yaml', processDoc('db'))]);
     assert.deepEqual(lines(set), ['manifests/web.yaml:9:10: spec.dependsOn[1].name: job/migrate is not defined in any manifest']);

@@ -9,6 +9,7 @@ import type { CliContext } from '../context.ts';
 import { offlineStatus, readOffline } from '../offline.ts';
 import { describeItem, keyOf } from '../views.ts';
 import { formatEvent, readEventLog } from './events.ts';
+import { poolLines } from '../render/pool.ts';
 
 type Item = ObjectView & { events: TendEvent[] };
 
@@ -46,6 +47,7 @@ function renderItem(item: Item, now: number): string {
     ...(item.status.override ? [`Override:     ${item.status.override.type} at ${item.status.override.at}`] : []),
     ...(item.status.dependencies ?? []).map((d, i) => `${i === 0 ? 'Depends on:  ' : '             '} ${d.object} (${d.condition}): ${d.met ? 'met' : d.failed ? 'FAILED' : 'not met'}: ${d.message}`),
     ...(item.status.circuit ? [`Circuit:      ${circuitLine(item)}`] : []),
+    ...(item.status.pool ? poolLines(item.status.pool) : []),
     `Spec:`,
     ...Object.entries(spec).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
     `Instances:`,

@@ -62,5 +62,9 @@ export function renderViews(views: readonly ObjectView[], now: number): string {
       v.revision ? v.revision.slice(0, 8) : '-',
     ];
   });
-  return renderTable(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'PID', 'CPU', 'MEM', 'REVISION'], rows);
+  const headers = ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'PID', 'CPU', 'MEM', 'REVISION'];
+  // Pools add BUSY (leased workers) after READY; without pools the table is unchanged.
+  if (!views.some((v) => v.status.pool)) return renderTable(headers, rows);
+  const busy = views.map((v) => (v.status.pool ? String(v.status.pool.busy) : '-'));
+  return renderTable([...headers.slice(0, 2), 'BUSY', ...headers.slice(2)], rows.map((r, i) => [...r.slice(0, 2), busy[i] ?? '-', ...r.slice(2)]));
 }

@@ -37,7 +37,7 @@ export function runHook(context: SpawnContext, request: SpawnRequest, name: Hook
   const user = context.asRoot ? runAs(request.spec) : undefined;
   if (user && 'message' in user) return fail(user.message);
   const [file = '', ...args] = hook.command;
-  const env = buildInstanceEnv({ base: context.baseEnv, spec: request.spec.env, stateId: context.stateId, marker: request, user });
+  const env = buildInstanceEnv({ base: context.baseEnv, spec: request.spec.env, stateId: context.stateId, marker: request, user, ports: request.spec.ports });
   delete env[TEND_ENV.stateId];
   env[TEND_ENV.hookOf] = context.stateId;
   env[TEND_ENV.hook] = name;

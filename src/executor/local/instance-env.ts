@@ -5,6 +5,7 @@
  * instances whose record was lost.
  */
 import type { ObjectKey } from '../../model/object.ts';
+import type { PortRange } from '../../model/pool.ts';
 import type { UserAccount } from './users.ts';
 
 /** Names of the variables tend sets in every instance. */
@@ -21,7 +22,13 @@ export const TEND_ENV = {
   hookOf: 'TEND_HOOK_OF',
   /** The hook's name, in lifecycle hooks. */
   hook: 'TEND_HOOK',
+  port: 'TEND_PORT',
 } as const;
+
+/** A pool worker's port: `ports.from + replica` (undefined without a port range). */
+export function workerPort(ports: PortRange | undefined, replica: number): number | undefined {
+  return ports === undefined ? undefined : ports.from + replica;
+}
 
 /** A lifecycle hook found running with no controller watching it (its controller died). */
 export interface AbandonedHook {
@@ -59,8 +66,11 @@ export function buildInstanceEnv(options: {
   readonly stateId: string;
   readonly marker: InstanceMarker;
   readonly user: UserAccount | undefined;
+  /** ProcessPool workers: the pool's port range, for `TEND_PORT`. */
+  readonly ports?: PortRange | undefined;
 }): Record<string, string> {
   const { marker, user } = options;
+  const port = workerPort(options.ports, marker.replica);
   const userEnv = user ? { HOME: user.home, USER: user.name, LOGNAME: user.name } : undefined;
   return {
     ...options.base,
@@ -74,6 +84,7 @@ export function buildInstanceEnv(options: {
     [TEND_ENV.specHash]: marker.specHash,
     [TEND_ENV.generation]: String(marker.generation),
     [TEND_ENV.fallback]: marker.fallback === true ? '1' : '0',
+    ...(port === undefined ? {} : { [TEND_ENV.port]: String(port) }),
   };
 }
 

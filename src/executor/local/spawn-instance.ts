@@ -122,7 +122,7 @@ function prepareSpawn(context: SpawnContext, request: SpawnRequest): PreparedSpa
   const { file, args } = resources && kernel ? kernel.wrap({ file: bare, args: bareArgs }, resources.limits) : { file: bare, args: bareArgs };
   const user = context.asRoot ? runAs(spec) : undefined;
   if (user && 'message' in user) return user;
-  const env = buildInstanceEnv({ base: context.baseEnv, spec: spec.env, stateId: context.stateId, marker: request, user });
+  const env = buildInstanceEnv({ base: context.baseEnv, spec: spec.env, stateId: context.stateId, marker: request, user, ports: request.spec.ports });
   const options: SpawnOptions = { cwd: spec.workingDir, env, detached: true };
   if (user) Object.assign(options, { uid: user.uid, gid: user.gid });
   return { file, args, options };
