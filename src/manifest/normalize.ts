@@ -24,6 +24,7 @@ import { parseDotenv } from './dotenv.ts';
 import { normalizeProbes, type ProbeInput } from './normalize-probes.ts';
 import type { CircuitPolicy } from '../model/failure.ts';
 import { normalizeRecovery, type RecoveryInput } from './normalize-recovery.ts';
+import { toJobObject } from './normalize-job.ts';
 
 /** A document that passed the schema of its kind. */
 export interface ValidManifest {
@@ -144,6 +145,7 @@ export function toManifestObject(
   const { name } = manifest.metadata;
   const labels = Object.fromEntries(Object.entries(manifest.metadata.labels ?? {}).map(([k, v]) => [k, String(v)]));
   const base = { kind, name, key: objectKey(kind, name), labels, source: context.source };
+  if (kind === 'Job') return toJobObject(name, labels, manifest.spec, context);
   if (kind !== 'Process') {
     const hash = specHash(manifest.spec);
     return { object: { ...base, spec: manifest.spec, specHash: hash, contentHash: specHash({ labels, hash }) }, problems: [] };
