@@ -4,6 +4,7 @@
  * `reconcile --once` and the imperative verbs (when no controller runs) all open one.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 import type { ObjectHistory } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import type { ManifestObject, ObjectKey } from '../model/object.ts';
@@ -124,6 +125,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
       syncProbes();
     },
     health: prober,
+    machine: { cpu: availableParallelism(), memory: totalmem() },
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
   return {
@@ -144,6 +146,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
         now: clock.now(),
         health: prober.health(),
         usage: (i) => sampler.usage(i.object, i.id, i.pid),
+        scheduling: (await controller.scheduling()).stats,
       }),
       save: () => writeStateFile(ctx.stateDir, persistedOf(controller, executor)),
       async close() {

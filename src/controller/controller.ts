@@ -19,6 +19,10 @@ import { createWorkQueue } from './queue.ts';
 import { applyPlanned, createReconcileMemory, hasWork, planKey, type ReconcileResult } from './reconcile.ts';
 import { createDependencyLinks, type DependencyLinks } from './dependency-links.ts';
 import { createHistoryStore, type GenerationChange } from './store.ts';
+import { createSchedulingMemo } from './scheduling-memo.ts';
+import type { MachineCapacity } from '../planner/node-policy.ts';
+import type { SchedulingView } from '../planner/scheduling.ts';
+import { planJobs } from './job-reconcile.ts';
 
 export interface ControllerOptions {
   readonly executor: Executor;
@@ -38,6 +42,8 @@ export interface ControllerOptions {
   readonly onError?: (key: ObjectKey, error: unknown) => void;
   /** Probe observations; a change of an object's health enqueues its key. */
   readonly health?: HealthSource;
+  /** The machine's cores and memory: the Node's capacity where it does not say. */
+  readonly machine?: MachineCapacity;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -56,12 +62,17 @@ export interface Controller {
   book(): FileBook;
   /** The full plan for the current state, without applying it (`tend diff`). */
   plan(): Promise<readonly Action[]>;
+  /** The scheduling pass over the current state: verdicts and statistics. */
+  scheduling(): Promise<SchedulingView>;
   /** Stops every instance (SIGINT/SIGTERM to `tend up`) and resolves when all have exited. */
   shutdown(): Promise<void>;
   close(): void;
 }
 
 const DEFAULT_STOP: StopPolicy = { signal: 'SIGTERM', gracePeriodMs: 10_000 };
+
+// Without the machine's figures, only a Node's capacity limits anything.
+const UNBOUNDED_MACHINE: MachineCapacity = { cpu: Number.MAX_SAFE_INTEGER, memory: Number.MAX_SAFE_INTEGER };
 
 /** Creates a controller and subscribes it to its executor's exits. */
 export function createController(options: ControllerOptions): Controller {
@@ -77,7 +88,9 @@ export function createController(options: ControllerOptions): Controller {
   const health = options.health;
   const links = createDependencyLinks();
   links.update(desired.objects);
+  const scheduling = createSchedulingMemo({ machine: options.machine ?? UNBOUNDED_MACHINE, objects: () => desired.objects, history: () => store.get(), clock });
   const deps = {
+    scheduling: (observed: Observed) => scheduling.view(observed),
     executor,
     history: store,
     clock,
@@ -112,6 +125,8 @@ export function createController(options: ControllerOptions): Controller {
           await pending;
         } else queue.done(key);
       }
+      // What this batch did may let waiting work start, or ask running work to give way.
+      if (!closed) scheduling.wake(await executor.observe(), (key) => queue.add(key));
     }
     draining = false;
     // Persist only what changed: an idle resync writes nothing.
@@ -201,7 +216,11 @@ export function createController(options: ControllerOptions): Controller {
     book: () => book,
     async plan() {
       const observed = await executor.observe();
-      return plan({ desired, observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}) });
+      const processes = plan({ desired, observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}) });
+      return [...processes, ...planJobs(desired.objects, observed, store.get(), clock.now(), scheduling.view(observed).admission)];
+    },
+    async scheduling() {
+      return scheduling.view(await executor.observe());
     },
     shutdown: () => shutdownAll(executor, desired, links, () => closeQueue()),
     close: () => closeQueue(),

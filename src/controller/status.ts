@@ -16,6 +16,9 @@ import { instancePhase, isInstanceReady, objectPhase } from '../planner/phase.ts
 import { healthOf, NO_HEALTH } from '../planner/health.ts';
 import { fallbackPhase } from '../planner/recovery.ts';
 import type { Health, ObjectHealth, ProbeKind, ProbeResult } from '../model/health.ts';
+import { isJobObject } from '../model/job.ts';
+import type { SchedulingStats } from '../planner/scheduling.ts';
+import { jobInstancePhase, jobSummary, type JobStatusView } from './job-status.ts';
 
 export interface InstanceView {
   readonly id: string;
@@ -75,6 +78,10 @@ export interface ObjectView {
     readonly recovery: RecoveryStats;
     /** Each `dependsOn` entry and whether it is met, when the object has any. */
     readonly dependencies?: readonly DependencyStatus[];
+    /** A Job's run: completions, duration, priority, queue position. */
+    readonly job?: JobStatusView;
+    /** On Jobs and the Node: the machine's queue and use of capacity. */
+    readonly scheduling?: SchedulingStats;
   };
   readonly instances: readonly InstanceView[];
 }
@@ -101,6 +108,8 @@ export interface StatusInput {
   readonly health?: Health;
   /** The latest resource sample of a live instance, when a monitor runs. */
   readonly usage?: (instance: ObservedInstance) => ResourceUsage | undefined;
+  /** The scheduler's statistics, when a controller schedules. */
+  readonly scheduling?: SchedulingStats;
 }
 
 /** One view per desired object, then per object that only still has instances, sorted by key. */
@@ -116,10 +125,11 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
   const process = object && isProcessObject(object) ? object : undefined;
   const actions = input.plan.filter((a) => a.object === key);
   const health = input.health?.get(key) ?? NO_HEALTH;
-  const summary = object && !process
-    ? { phase: 'Unsupported', reason: `kind ${object.kind} is validated but not run yet`, readyReplicas: 0 }
-    : objectPhase(process, instances, history, actions, health);
-  const views = instances.map((i) => withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage));
+  const job = object && isJobObject(object) ? jobSummary(object, instances, history, actions, input.now) : undefined;
+  const summary = job ?? (object && !process
+    ? object.kind === 'Node' ? { phase: 'Active', reason: 'Scheduling', readyReplicas: 0 } : { phase: 'Unsupported', reason: `kind ${object.kind} is validated but not run yet`, readyReplicas: 0 }
+    : objectPhase(process, instances, history, actions, health));
+  const views = job ? instances.map((i) => withUsage(instanceView(i, jobInstancePhase(i, actions), history?.slots[i.replica], object?.specHash), i, input.usage)) : instances.map((i) => withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage));
   const override = history?.override;
   return {
     kind: object?.kind ?? kindOf(key),
@@ -129,11 +139,11 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
     generation: history?.generation ?? 0,
     revision: input.desired.revision,
     source: object ? `${object.source.file}:${object.source.line}` : null,
-    ...(object ? { spec: process ? specView(process.spec) : (object.spec as Readonly<Record<string, unknown>>) } : {}),
+    ...(object ? { spec: process ? specView(process.spec) : isJobObject(object) ? specView(object.spec) : (object.spec as Readonly<Record<string, unknown>>) } : {}),
     status: {
       phase: summary.phase,
       reason: summary.reason,
-      replicas: process?.spec.replicas ?? 0,
+      replicas: process?.spec.replicas ?? (object && isJobObject(object) ? object.spec.completions : 0),
       readyReplicas: summary.readyReplicas,
       restarts: views.reduce((n, v) => n + v.restarts, 0),
       ...(override ? { override: { type: override.type, at: new Date(override.at).toISOString() } } : {}),
@@ -141,6 +151,8 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
       failures: (history?.failures ?? []).map(failureView),
       recovery: recoveryStats(history?.failures ?? []),
       ...(process?.spec.dependsOn.length ? { dependencies: dependencyStatuses(process, dependencyWorld(input)) } : {}),
+      ...(job ? { job: job.job } : {}),
+      ...(input.scheduling && (job || object?.kind === 'Node') ? { scheduling: input.scheduling } : {}),
     },
     instances: views,
   };
@@ -232,7 +244,7 @@ function kindOf(key: ObjectKey): ManifestObject['kind'] {
   return prefix === 'pool' ? 'ProcessPool' : prefix === 'job' ? 'Job' : prefix === 'node' ? 'Node' : 'Process';
 }
 
-/** True when every object has converged: each Process Running or Succeeded. */
+/** True when every object has converged: each Process Running or Succeeded, each Job Succeeded. */
 export function isConverged(views: readonly ObjectView[]): boolean {
-  return views.every((v) => v.kind !== 'Process' || v.status.phase === 'Running' || v.status.phase === 'Succeeded' || v.status.phase === 'Stopped');
+  return views.every((v) => (v.kind === 'Job' ? v.status.phase === 'Succeeded' : v.kind !== 'Process' || v.status.phase === 'Running' || v.status.phase === 'Succeeded' || v.status.phase === 'Stopped'));
 }
