@@ -39,7 +39,7 @@ export function renderMetrics(views: readonly ObjectView[], probes?: ProbeDelay)
       }
     }
   }
-  const families: Family[] = [up, restarts, ready, replicas, ...usage];
+  const families: Family[] = [up, restarts, ready, replicas, ...usage, ...schedulingFamilies(views)];
   if (probes) families.push(probeDelayFamily(probes));
   return families
     .map((f) => [`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.samples.map((s) => `${f.name}${s}`)].join('\n'))
@@ -67,6 +67,22 @@ function probeDelayFamily(probes: ProbeDelay): Family {
     help: 'how late probes start against their schedule (recent launches)',
     samples: [`{quantile="0.5"} ${seconds(probes.p50Ms)}`, `{quantile="0.99"} ${seconds(probes.p99Ms)}`, `{quantile="1"} ${seconds(probes.maxMs)}`, `_count ${probes.launched}`],
   };
+}
+
+// The scheduler's queue and use of capacity, from the Node's view (or any Job's: they carry the same).
+function schedulingFamilies(views: readonly ObjectView[]): Family[] {
+  const stats = views.find((v) => v.status.scheduling !== undefined)?.status.scheduling;
+  if (stats === undefined) return [];
+  const gauge = (name: string, help: string, samples: string[]): Family => ({ name, type: 'gauge', help, samples });
+  const names = Object.keys(stats.capacity);
+  return [
+    gauge('tend_scheduler_queued', 'instances waiting for capacity', [` ${stats.queued}`]),
+    gauge('tend_scheduler_running', 'scheduled instances running', [` ${stats.running}`]),
+    gauge('tend_scheduler_suspended', 'instances suspended by preemption or time slicing', [` ${stats.suspended}`]),
+    gauge('tend_scheduler_capacity', 'the Node capacity per resource (cpu in cores, memory in bytes)', names.map((n) => `{resource="${escape(n)}"} ${stats.capacity[n] ?? 0}`)),
+    gauge('tend_scheduler_used', 'what running instances reserve plus the memory suspended ones keep', names.map((n) => `{resource="${escape(n)}"} ${stats.used[n] ?? 0}`)),
+    gauge('tend_scheduler_utilization_ratio', 'used / capacity per resource', names.map((n) => `{resource="${escape(n)}"} ${stats.utilization[n] ?? 0}`)),
+  ];
 }
 
 function escape(value: string): string {

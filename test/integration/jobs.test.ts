@@ -126,3 +126,17 @@ test('a Process that dependsOn a migration Job (completed) starts only after the
   assert.ok(existsSync(done), 'the migration had finished first');
   assert.equal(item(w, 'job/migrate').status.phase, 'Succeeded');
 });
+
+test('get jobs, describe and get -o json show the queue and the use of capacity', async () => {
+  const w = (world = createWorld());
+  w.write('node.yaml', NODE);
+  w.write('a.yaml', jobManifest('a', 'command: ["sleep", "1000"]', 'preemptible: false', 'resources: {requests: {cpu: 1, memory: 256Mi}}'));
+  w.write('b.yaml', jobManifest('b', 'command: ["sleep", "1000"]', 'resources: {requests: {cpu: 1}}'));
+  await w.up();
+  await waitFor('one runs, one waits', () => item(w, 'job/a').status.phase === 'Running' && item(w, 'job/b').status.phase === 'Pending');
+  const table = w.tend('get', 'jobs').stdout;
+  assert.match(table, /^NAME\s+COMPLETIONS\s+DURATION\s+PRIORITY\s+STATUS\s+AGE$/m);
+  assert.match(table, /^job\/b\s+0\/1\s+-\s+20\s+Pending \(Insufficient cpu\), queue #1/m);
+  assert.match(w.tend('describe', 'job/b').stdout, /Scheduling: +1 running, 0 suspended, 1 queued; cpu 1\/1 \(100 %\), memory 256Mi\/1\.0Gi \(25 %\)/);
+  assert.deepEqual(item(w, 'job/b').status.scheduling, { queued: 1, running: 1, suspended: 0, capacity: { cpu: 1, memory: 1073741824 }, used: { cpu: 1, memory: 268435456 }, utilization: { cpu: 1, memory: 0.25 } });
+});
