@@ -9,7 +9,7 @@ import type { Observed } from '../model/instance.ts';
 import type { ManifestObject, ObjectKey } from '../model/object.ts';
 import type { Clock } from '../platform/clock.ts';
 import { nodeOf, schedulingPolicyOf, type MachineCapacity } from '../planner/node-policy.ts';
-import { scheduleWorld, type SchedulingView } from '../planner/scheduling.ts';
+import { objectOfUnit, scheduleWorld, type SchedulingView } from '../planner/scheduling.ts';
 
 /** A decision stays good this long unless something it read changes (aging has minute steps). */
 const REUSE_MS = 100;
@@ -46,12 +46,12 @@ export function createSchedulingMemo(options: {
       const current = view(observed);
       if (current === woken) return;
       woken = current;
-      const { decision, objectOf } = current;
-      const keys = new Set<ObjectKey | undefined>();
-      for (const id of decision.admit) keys.add(objectOf.get(id));
-      for (const id of decision.resume) keys.add(objectOf.get(id));
-      for (const p of decision.preempt) keys.add(objectOf.get(p.id));
-      for (const key of keys) if (key !== undefined) wakeKey(key);
+      const { decision } = current;
+      const keys = new Set<ObjectKey>();
+      for (const id of decision.admit) keys.add(objectOfUnit(id));
+      for (const id of decision.resume) keys.add(objectOfUnit(id));
+      for (const p of decision.preempt) keys.add(objectOfUnit(p.id));
+      for (const key of keys) wakeKey(key);
     },
   };
 }
