@@ -10,6 +10,7 @@ import { specHash } from '../model/spec-hash.ts';
 import type { Problem } from './diagnostics.ts';
 import { normalizeProcessSpec, parseDuration, PRIORITY_VALUES, type NormalizeContext } from './normalize.ts';
 import { requestsOfRaw } from './normalize-requests.ts';
+import { parseCron } from '../scheduler/cron-parse.ts';
 
 /** Job defaults, as job.schema.json records them (durations in ms). */
 export const JOB_DEFAULTS = {
@@ -53,6 +54,10 @@ export function normalizeJobSpec(
   const completions = input.completions ?? JOB_DEFAULTS.completions;
   const asProcess = { ...program, replicas: completions, restartPolicy: 'OnFailure', backoff: { ...JOB_DEFAULTS.backoff, ...(input.backoff ?? {}) } };
   const result = normalizeProcessSpec(asProcess, context);
+  const cron = input.schedule === undefined ? undefined : parseCron(input.schedule);
+  if (cron?.ok === false) {
+    return { problems: [...result.problems, { code: 'ManifestInvalid', severity: 'error', path: ['spec', 'schedule'], message: `${cron.error.message} (a cron expression: minute hour day-of-month month day-of-week, e.g. "0 3 * * *")` }] };
+  }
   if (!result.spec) return { problems: result.problems };
   const base: ProcessSpec = { ...result.spec, raw: written, owner: { uid: context.source.uid, gid: context.source.gid } };
   const spec: JobSpec = {

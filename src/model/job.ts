@@ -64,6 +64,8 @@ export interface JobRecord {
   readonly finished?: { readonly phase: 'Succeeded' | 'Failed'; readonly at: number; readonly reason: string };
   /** The finished run's instances were forgotten (ttlAfterFinished). */
   readonly forgotten?: true;
-  /** Scheduled Jobs: the cron tick of the current run. */
+  /** Scheduled Jobs: the cron tick of the current run (or, before the first, when first seen). */
   readonly tick?: number;
+  /** Scheduled Jobs: no run yet, the first tick has not come. */
+  readonly waitingForTick?: true;
 }

@@ -21,6 +21,7 @@ import { isLive, runningTimeOf, type ExitInfo, type ObservedInstance } from '../
 import type { JobObject, JobPhase, JobRecord } from '../model/job.ts';
 import type { ObjectKey } from '../model/object.ts';
 import { backoffDelay } from './backoff.ts';
+import { cronRun } from './job-cron.ts';
 import { classifyExit } from './failures.ts';
 import { isFailedExit } from './restart-policy.ts';
 
@@ -70,21 +71,35 @@ export function jobInstanceId(object: JobObject, index: number): string {
   return `${object.name}-${index}`;
 }
 
-/** The run record for the current spec: the recorded one, or a new run arriving `now`. */
-export function currentRecord(object: JobObject, history: ObjectHistory | undefined, now: number): JobRecord {
+/**
+ * The run record for the current spec: the recorded one, or a new run arriving `now`; for a
+ * scheduled Job, the run of the latest due tick (job-cron.ts).
+ */
+export function currentRecord(object: JobObject, history: ObjectHistory | undefined, now: number, instances: readonly ObservedInstance[] = []): JobRecord {
+  if (object.spec.schedule !== undefined) return cronRun(object, history, instances, now).record;
   const record = history?.job;
   if (record?.specHash === object.specHash) return record;
   return { specHash: object.specHash, arrivedAt: now, retries: 0, requeues: 0 };
 }
 
 /** Reads the run of `ctx.object` off its instances and record. */
-export function jobState(ctx: JobContext, record: JobRecord = currentRecord(ctx.object, ctx.history, ctx.now)): JobState {
+export function jobState(ctx: JobContext, record: JobRecord = currentRecord(ctx.object, ctx.history, ctx.now, ctx.instances)): JobState {
+  const state = recordState(ctx, record);
+  const tick = ctx.object.spec.schedule === undefined ? undefined : cronRun(ctx.object, ctx.history, ctx.instances, ctx.now).nextTick;
+  if (tick === undefined || (state.wakeAt !== undefined && state.wakeAt <= tick)) return state;
+  return { ...state, wakeAt: tick };
+}
+
+function recordState(ctx: JobContext, record: JobRecord): JobState {
   const { object } = ctx;
-  const outdated = ctx.instances.filter((i) => i.specHash !== object.specHash || i.replica >= object.spec.completions);
+  // A scheduled Job's instances started before its current run belong to an earlier run.
+  const earlier = (i: ObservedInstance): boolean => object.spec.schedule !== undefined && i.startedAt < record.arrivedAt;
+  const outdated = ctx.instances.filter((i) => i.specHash !== object.specHash || i.replica >= object.spec.completions || earlier(i));
   const current = ctx.instances.filter((i) => !outdated.includes(i));
   const live = current.filter((i) => i.state !== 'exited');
   const base = { record, live, outdated, wants: [], overdue: [], backingOff: [] };
   const succeeded = current.filter((i) => i.state === 'exited' && isSuccess(exitOf(i))).length;
+  if (record.waitingForTick) return { ...base, phase: 'Pending', reason: 'WaitingForSchedule', succeeded };
   if (record.finished) {
     const ttl = object.spec.ttlAfterFinishedMs;
     const wakeAt = ttl > 0 && !record.forgotten ? record.finished.at + ttl : undefined;

@@ -31,7 +31,9 @@ export function planJob(ctx: JobContext & { readonly generation: number }, admis
   const { key, object } = ctx;
   const actions: Action[] = [];
   const stop = object.spec.stop;
-  for (const i of state.outdated) if (i.state !== 'stopping') actions.push(stopAction(key, i, stop, 'SpecChanged', true, object.spec));
+  for (const i of state.outdated) {
+    if (i.state !== 'stopping') actions.push(stopAction(key, i, stop, i.specHash === object.specHash ? 'Replaced' : 'SpecChanged', true, object.spec));
+  }
   if (state.record.finished) {
     planFinished(ctx, state, actions);
     return { state, actions };

@@ -98,8 +98,9 @@ function unitsOf(input: SchedulingInput, object: ManifestObject): readonly Sched
 
 function jobUnits(input: SchedulingInput, object: JobObject): { units: SchedulableUnit[]; validUntil: number } {
   const history = input.history.get(object.key);
-  const record = currentRecord(object, history, input.now);
-  const state = jobState({ key: object.key, object, instances: input.observed.get(object.key) ?? NO_INSTANCES, history, now: input.now }, record);
+  const instances = input.observed.get(object.key) ?? NO_INSTANCES;
+  const record = currentRecord(object, history, input.now, instances);
+  const state = jobState({ key: object.key, object, instances, history, now: input.now }, record);
   const { spec } = object;
   const base: UnitBase = { requests: spec.requests, priority: spec.priority, arrivedAt: record.arrivedAt, preemptible: spec.preemptible, preemption: spec.preemption, countsTowardMaxJobs: true };
   const units: SchedulableUnit[] = state.live.map((i) => liveUnit(object.key, i, base));
