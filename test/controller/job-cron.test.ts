@@ -51,14 +51,20 @@ test('a scheduled Job starts nothing before its first tick, then one run per tic
   assert.notEqual(second?.pid, first?.pid);
 });
 
-test('Forbid: a tick during an active run waits for it to end, then runs at once', async () => {
-  const t = setup({ concurrencyPolicy: 'Forbid' });
+// The first run starts at the first tick and is still running at the second.
+async function twoTicks(t: ReturnType<typeof setup>) {
   await t.settle();
   t.clock.advance(TO_TICK);
   await t.settle();
   const first = await t.instance();
   t.clock.advance(60_000);
   await t.settle();
+  return first;
+}
+
+test('Forbid: a tick during an active run waits for it to end, then runs at once', async () => {
+  const t = setup({ concurrencyPolicy: 'Forbid' });
+  const first = await twoTicks(t);
   assert.equal((await t.instance())?.pid, first?.pid, 'the active run goes on');
   t.executor.exit('job/tick', 'tick-0', { code: 0, signal: null });
   await t.settle();
@@ -69,12 +75,7 @@ test('Forbid: a tick during an active run waits for it to end, then runs at once
 
 test('Replace: a tick during an active run stops it and starts the new run', async () => {
   const t = setup({ concurrencyPolicy: 'Replace' });
-  await t.settle();
-  t.clock.advance(TO_TICK);
-  await t.settle();
-  const first = await t.instance();
-  t.clock.advance(60_000);
-  await t.settle();
+  const first = await twoTicks(t);
   const next = await t.instance();
   assert.equal(next?.state, 'running');
   assert.notEqual(next?.pid, first?.pid);
