@@ -126,7 +126,7 @@ export function createController(options: ControllerOptions): Controller {
         } else queue.done(key);
       }
       // What this batch did may let waiting work start, or ask running work to give way.
-      if (!closed) scheduling.wake(await executor.observe(), (key) => queue.add(key));
+      if (!closed) await wakeScheduled();
     }
     draining = false;
     // Persist only what changed: an idle resync writes nothing.
@@ -134,6 +134,21 @@ export function createController(options: ControllerOptions): Controller {
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const resolve of waiters) resolve();
+  };
+
+  // Wakes the objects the scheduling decision asks to act, and again when aging or a time slice
+  // may change the decision with nothing else changing.
+  let cancelSchedulingWake: (() => void) | undefined;
+  let schedulingWakeAt: number | undefined;
+  const wakeScheduled = async (): Promise<void> => {
+    const next = scheduling.wake(await executor.observe(), (key) => queue.add(key));
+    if (next === schedulingWakeAt || closed) return;
+    cancelSchedulingWake?.();
+    schedulingWakeAt = next;
+    cancelSchedulingWake = next === undefined ? undefined : clock.after(next - clock.now(), () => {
+      schedulingWakeAt = undefined;
+      void wakeScheduled();
+    });
   };
 
   // Plans one key; returns a promise only when there are actions to apply.
@@ -236,6 +251,7 @@ export function createController(options: ControllerOptions): Controller {
 
   function closeQueue(): void {
     closed = true;
+    cancelSchedulingWake?.();
     queue.close();
     cancelReload?.();
     unsubscribe();

@@ -17,8 +17,11 @@ const REUSE_MS = 100;
 /** The memo and its wake-up. */
 export interface SchedulingMemo {
   view(observed: Observed): SchedulingView;
-  /** Calls `wake` for each object with a verdict to act on, once per new decision. */
-  wake(observed: Observed, wake: (key: ObjectKey) => void): void;
+  /**
+   * Calls `wake` for each object with a verdict to act on, once per new decision; returns when
+   * the decision may change with nothing else changing (aging, a time slice), to call it again.
+   */
+  wake(observed: Observed, wake: (key: ObjectKey) => void): number | undefined;
 }
 
 /** Creates the memo over the controller's desired state and history. */
@@ -44,7 +47,7 @@ export function createSchedulingMemo(options: {
     view,
     wake(observed, wakeKey) {
       const current = view(observed);
-      if (current === woken) return;
+      if (current === woken) return current.decision.nextWake;
       woken = current;
       const { decision } = current;
       const keys = new Set<ObjectKey>();
@@ -52,6 +55,7 @@ export function createSchedulingMemo(options: {
       for (const id of decision.resume) keys.add(objectOfUnit(id));
       for (const p of decision.preempt) keys.add(objectOfUnit(p.id));
       for (const key of keys) wakeKey(key);
+      return decision.nextWake;
     },
   };
 }

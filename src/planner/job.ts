@@ -69,6 +69,10 @@ function liveAction(ctx: JobContext, instance: ObservedInstance, verdict: Verdic
     return { type: 'suspend', object: key, instance: instance.id, reason: verdict.reason, message: `${instance.id} ${verdict.reason === 'Preempted' ? `preempted by ${verdict.by}` : 'time slice over'}; suspending` };
   }
   if (verdict.kind === 'resume' && suspended) return { type: 'resume', object: key, instance: instance.id, reason: 'Resumed', message: `${instance.id} fits again; resuming` };
+  // A suspended instance waits like a pending one: looked at again when aging or a slice may let it in.
+  if (verdict.kind === 'wait' && suspended) {
+    return { type: 'wait', object: key, instance: instance.id, reason: 'Unschedulable', message: `${instance.id} stays suspended: ${verdict.reason}`, until: verdict.until ?? Infinity, shortfall: verdict.reason, queuePosition: verdict.position + 1 };
+  }
   return undefined;
 }
 

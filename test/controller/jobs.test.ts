@@ -13,6 +13,7 @@ import type { JobSpec } from '../../src/model/job.ts';
 import type { ManifestObject } from '../../src/model/object.ts';
 import { createFakeClock } from '../helpers/fake-clock.ts';
 import { jobObject } from '../planner/job-fixtures.ts';
+import { processObject } from '../planner/fixtures.ts';
 
 function setup() {
   const clock = createFakeClock();
@@ -105,4 +106,36 @@ test('ttlAfterFinished forgets a finished run\'s instances, and the run stays fi
   await t.settle();
   assert.deepEqual(await t.world(), {}, 'nothing runs again');
   assert.equal(t.controller.history().get('job/once')?.job?.forgotten, true);
+});
+
+test('time slicing: equal-priority Jobs beyond capacity take turns, each suspended after its slice', async () => {
+  const t = setup();
+  const node: ManifestObject = { ...NODE, spec: { capacity: { cpu: 1 }, timeSlice: '10s' }, contentHash: 'n-slice' };
+  t.controller.applyLoad(files(node, job('a'), job('b')), 'r1');
+  await t.settle();
+  const first = await t.world();
+  assert.equal(Object.values(first).flat().length, 1, 'one runs, the other waits');
+  const running = first['job/a'] ? 'a' : 'b';
+  const waiting = running === 'a' ? 'b' : 'a';
+  t.clock.advance(10_000);
+  await t.settle();
+  assert.deepEqual(await t.world(), { [`job/${running}`]: [`${running}-0:running:suspended`], [`job/${waiting}`]: [`${waiting}-0:running`] });
+  t.clock.advance(10_000);
+  await t.settle();
+  assert.deepEqual(await t.world(), { [`job/${running}`]: [`${running}-0:running`], [`job/${waiting}`]: [`${waiting}-0:running:suspended`] });
+});
+
+test('a Process with requests waits as Unschedulable while Jobs hold the Node, and starts when they end', async () => {
+  const t = setup();
+  const web = processObject('web', { replicas: 1, raw: { resources: { requests: { cpu: 1 } } } });
+  t.controller.applyLoad(files(NODE, job('batch', { preemptible: false })), 'r1');
+  await t.settle();
+  t.controller.applyLoad(files(NODE, job('batch', { preemptible: false }), web), 'r2');
+  await t.settle();
+  assert.deepEqual(await t.world(), { 'job/batch': ['batch-0:running'] });
+  const waits = (await t.controller.plan()).filter((a) => a.object === 'process/web').map((a) => a.reason);
+  assert.deepEqual(waits, ['Create'], 'the diff plan is the process planner\'s own; the gate applies when reconciling');
+  t.executor.exit('job/batch', 'batch-0', { code: 0, signal: null });
+  await t.settle();
+  assert.deepEqual(await t.world(), { 'job/batch': ['batch-0:exited'], 'process/web': ['web-0:running'] });
 });
