@@ -140,3 +140,20 @@ test('get jobs, describe and get -o json show the queue and the use of capacity'
   assert.match(w.tend('describe', 'job/b').stdout, /Scheduling: +1 running, 0 suspended, 1 queued; cpu 1\/1 \(100 %\), memory 256Mi\/1\.0Gi \(25 %\)/);
   assert.deepEqual(item(w, 'job/b').status.scheduling, { queued: 1, running: 1, suspended: 0, capacity: { cpu: 1, memory: 1073741824 }, used: { cpu: 1, memory: 268435456 }, utilization: { cpu: 1, memory: 0.25 } });
 });
+
+test('time slicing: two equal Jobs on a one-cpu Node take turns, SIGSTOP and SIGCONT on their groups', async () => {
+  const w = (world = createWorld());
+  w.write('node.yaml', ['apiVersion: tend/v1', 'kind: Node', 'metadata: {name: local}', 'spec: {capacity: {cpu: 1}, timeSlice: 400ms}', ''].join('\n'));
+  w.write('a.yaml', jobManifest('a', 'command: ["sleep", "1000"]', 'resources: {requests: {cpu: 1}}'));
+  w.write('b.yaml', jobManifest('b', 'command: ["sleep", "1000"]', 'resources: {requests: {cpu: 1}}'));
+  await w.up();
+  await waitFor('both have run', () => pidOf(w, 'job/a') > 0 && pidOf(w, 'job/b') > 0);
+  const a = pidOf(w, 'job/a');
+  const b = pidOf(w, 'job/b');
+  const turn = (running: number, stopped: number) => () => procState(running) !== 'T' && procState(stopped) === 'T';
+  for (let i = 0; i < 2; i++) {
+    await waitFor('a runs while b is stopped', turn(a, b), 5000);
+    await waitFor('b runs while a is stopped', turn(b, a), 5000);
+  }
+  assert.deepEqual([pidOf(w, 'job/a'), pidOf(w, 'job/b')], [a, b], 'the same processes, continued, not restarted');
+});
