@@ -46,7 +46,7 @@ export function isJobObject(object: ManifestObject): object is JobObject {
 }
 
 /** Job phases, as `tend get jobs` shows them. */
-export type JobPhase = 'Pending' | 'Running' | 'Suspended' | 'Succeeded' | 'Failed';
+export type JobPhase = 'Pending' | 'Running' | 'Suspended' | 'Succeeded' | 'Failed' | 'Stopped';
 
 /**
  * What the controller remembers of a Job's current run (in the object's history): when it

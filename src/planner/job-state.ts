@@ -165,10 +165,18 @@ function runningState(ctx: JobContext, record: JobRecord, split: Split): JobStat
     const ttl = spec.ttlAfterFinishedMs;
     return { ...base, phase: finished.phase, reason: finished.reason, wants: [], overdue: [], backingOff: [], ...(ttl > 0 ? { wakeAt: finished.at + ttl } : {}) };
   }
+  if (isStoppedByUser(ctx.history)) {
+    return { ...base, phase: 'Stopped', reason: 'UserStopped', wants: [], overdue: [], backingOff: [] };
+  }
   const room = Math.max(0, spec.parallelism - split.live.length);
   const { phase, reason } = unfinishedPhase(split.live, backingOff.length > 0);
   const wake = Number.isFinite(wakeAt) ? { wakeAt } : {};
   return { ...base, phase, reason, wants: split.outdated.some((i) => i.state !== 'exited') ? [] : wants.slice(0, room), overdue, backingOff, ...wake };
+}
+
+// `tend stop` at the current generation: nothing starts, what runs is stopped (`tend start` resumes the run).
+function isStoppedByUser(history: ObjectHistory | undefined): boolean {
+  return history?.override?.type === 'stopped' && history.override.generation === history.generation;
 }
 
 function unfinishedPhase(live: readonly ObservedInstance[], backingOff: boolean): { phase: JobPhase; reason: string } {

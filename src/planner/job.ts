@@ -38,6 +38,10 @@ export function planJob(ctx: JobContext & { readonly generation: number }, admis
     planFinished(ctx, state, actions);
     return { state, actions };
   }
+  if (state.phase === 'Stopped') {
+    for (const i of state.live) if (i.state !== 'stopping') actions.push(stopAction(key, i, stop, 'UserStopped', false, object.spec));
+    return { state, actions };
+  }
   for (const i of state.overdue) actions.push({ ...stopAction(key, i, stop, 'Timeout', false, object.spec), message: `${i.id} ran past activeDeadline ${object.spec.activeDeadlineMs}ms; killing` });
   for (const i of state.live) {
     if (state.overdue.includes(i)) continue;

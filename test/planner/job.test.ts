@@ -152,3 +152,15 @@ void describe('job planner: the scheduler\'s verdicts', () => {
     assert.deepEqual([start.reason, start.jobRequeue, start.jobRetry, start.countsAsRestart], ['JobRun', true, undefined, true]);
   });
 });
+
+void describe('job planner: tend stop and start', () => {
+  void it('a stopped Job stops what runs and starts nothing; after start the stopped index runs again', () => {
+    const stopped: ObjectHistory = { ...history(), override: { type: 'stopped', at: NOW - 1, generation: 1 } };
+    const object = jobObject('report', { completions: 2, parallelism: 2 });
+    const plan = run(object, [jobRunning(0)], stopped);
+    assert.deepEqual([brief(plan.actions), plan.state.phase], [[['stop', 'report-0', 'UserStopped']], 'Stopped']);
+    const exitedByStop = jobExited(0, { code: null, signal: 'SIGTERM', requested: true }, { stopReason: 'UserStopped' });
+    assert.deepEqual(brief(run(object, [exitedByStop], stopped).actions), []);
+    assert.deepEqual(brief(run(object, [exitedByStop], history()).actions), [['start', 'report-0', 'Create'], ['start', 'report-1', 'Create']]);
+  });
+});
