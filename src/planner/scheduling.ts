@@ -120,9 +120,10 @@ function processUnits(input: SchedulingInput, object: ProcessObject): Schedulabl
   const units: SchedulableUnit[] = [];
   for (let replica = 0; replica < spec.replicas; replica++) {
     const instance = instances.find((i) => i.replica === replica && !i.fallback);
-    if (instance && instance.state !== 'exited') units.push(liveUnit(object.key, instance, base));
+    // A Process asks from when its slot emptied (or now): aging counts only the waiting.
+    if (instance && instance.state !== 'exited') units.push(liveUnit(object.key, instance, { ...base, arrivedAt: instance.startedAt }));
     else if (!instance || wouldStart(object, instance, slots?.[replica])) {
-      units.push(pendingUnit(unitIdOf(object.key, `${object.name}-${replica}`), base, instance?.exit?.at ?? 0));
+      units.push(pendingUnit(unitIdOf(object.key, `${object.name}-${replica}`), base, instance?.exit?.at ?? input.now));
     }
   }
   return units;

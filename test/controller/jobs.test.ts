@@ -139,3 +139,18 @@ test('a Process with requests waits as Unschedulable while Jobs hold the Node, a
   await t.settle();
   assert.deepEqual(await t.world(), { 'job/batch': ['batch-0:exited'], 'process/web': ['web-0:running'] });
 });
+
+test('a preemptible Process instance is stopped for a critical Job and started again when it fits', async () => {
+  const t = setup();
+  const web = processObject('web', { replicas: 1, priority: 10, raw: { preemptible: true, resources: { requests: { cpu: 1 } } } });
+  t.controller.applyLoad(files(NODE, web), 'r1');
+  await t.settle();
+  assert.deepEqual(await t.world(), { 'process/web': ['web-0:running'] });
+  t.controller.applyLoad(files(NODE, web, job('crit', { priority: 40, preemptible: false })), 'r2');
+  await t.settle();
+  assert.deepEqual(await t.world(), { 'process/web': ['web-0:exited'], 'job/crit': ['crit-0:running'] });
+  assert.ok(t.events.some((e) => e.instance === 'web-0' && /preempted by job\/crit/.test(e.message)));
+  t.executor.exit('job/crit', 'crit-0', { code: 0, signal: null });
+  await t.settle();
+  assert.deepEqual(await t.world(), { 'process/web': ['web-0:running'], 'job/crit': ['crit-0:exited'] });
+});
