@@ -16,7 +16,7 @@ export interface MachineCapacity {
 }
 
 /** Aging when the Node does not say: +1 per minute waited. */
-export const DEFAULT_AGING = { everyMs: 60_000, boost: 1 } as const;
+const DEFAULT_AGING = { everyMs: 60_000, boost: 1 } as const;
 
 interface NodeInput {
   readonly capacity?: Readonly<Record<string, string | number>>;

@@ -30,7 +30,7 @@ function jobStatus(v: ObjectView): string {
 }
 
 /** `850ms`, `12s`, `3m4s`, `2h5m`. */
-export function formatDuration(ms: number): string {
+function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const s = Math.floor(ms / 1000);
   if (s < 60) return `${s}s`;
