@@ -22,7 +22,7 @@ import { createHistoryStore, type GenerationChange } from './store.ts';
 import { createSchedulingMemo } from './scheduling-memo.ts';
 import type { MachineCapacity } from '../planner/node-policy.ts';
 import type { SchedulingView } from '../planner/scheduling.ts';
-import { planJobs } from './job-reconcile.ts';
+import { gateProcessPlan, planJobs } from './job-reconcile.ts';
 
 export interface ControllerOptions {
   readonly executor: Executor;
@@ -232,7 +232,8 @@ export function createController(options: ControllerOptions): Controller {
     async plan() {
       const observed = await executor.observe();
       const processes = plan({ desired, observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}) });
-      return [...processes, ...planJobs(desired.objects, observed, store.get(), clock.now(), scheduling.view(observed).admission)];
+      const { admission } = scheduling.view(observed);
+      return [...gateProcessPlan(processes, desired.objects, observed, admission), ...planJobs(desired.objects, observed, store.get(), clock.now(), admission)];
     },
     async scheduling() {
       return scheduling.view(await executor.observe());

@@ -6,7 +6,8 @@
 import type { Action, StartAction } from '../model/action.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import { isJobObject, type JobObject, type JobRecord } from '../model/job.ts';
-import type { ManifestObject, ObjectKey, ProcessObject } from '../model/object.ts';
+import { isProcessObject, type ManifestObject, type ObjectKey, type ProcessObject } from '../model/object.ts';
+import { hasRequests } from '../planner/scheduling.ts';
 import type { History } from '../model/history.ts';
 import { stopAction } from '../planner/actions.ts';
 import { ADMIT_ALL, type Admission } from '../planner/admission.ts';
@@ -50,6 +51,16 @@ export function planJobs(objects: ReadonlyMap<ObjectKey, ManifestObject>, observ
     actions.push(...planJob({ key, object, instances: observed.get(key) ?? [], history: h, now, generation: h?.generation ?? 1 }, admission).actions);
   }
   return actions;
+}
+
+/** `gateProcessStarts` over a whole plan, for each Process with requests (`tend diff`, status). */
+export function gateProcessPlan(actions: readonly Action[], objects: ReadonlyMap<ObjectKey, ManifestObject>, observed: Observed, admission: Admission): Action[] {
+  const byObject = new Map<ObjectKey, Action[]>();
+  for (const action of actions) byObject.set(action.object, [...(byObject.get(action.object) ?? []), action]);
+  return [...byObject].flatMap(([key, own]) => {
+    const object = objects.get(key);
+    return object && isProcessObject(object) && hasRequests(object) ? gateProcessStarts(own, object, observed.get(key) ?? [], admission) : own;
+  });
 }
 
 /** A Job start was applied: a retry counts against backoffLimit, a requeue as a restart. */

@@ -133,8 +133,8 @@ test('a Process with requests waits as Unschedulable while Jobs hold the Node, a
   t.controller.applyLoad(files(NODE, job('batch', { preemptible: false }), web), 'r2');
   await t.settle();
   assert.deepEqual(await t.world(), { 'job/batch': ['batch-0:running'] });
-  const waits = (await t.controller.plan()).filter((a) => a.object === 'process/web').map((a) => a.reason);
-  assert.deepEqual(waits, ['Create'], 'the diff plan is the process planner\'s own; the gate applies when reconciling');
+  const waits = (await t.controller.plan()).filter((a) => a.object === 'process/web');
+  assert.deepEqual(waits.map((a) => [a.type, a.reason, a.type === 'wait' ? a.shortfall : '']), [['wait', 'Unschedulable', 'Insufficient cpu']]);
   t.executor.exit('job/batch', 'batch-0', { code: 0, signal: null });
   await t.settle();
   assert.deepEqual(await t.world(), { 'job/batch': ['batch-0:exited'], 'process/web': ['web-0:running'] });
