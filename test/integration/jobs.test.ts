@@ -5,7 +5,7 @@
  * dependsOn a Job (completed) starts only after the Job succeeded.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { alive, createWorld, itemOf, processManifest, waitFor, type World } from './harness.ts';
@@ -38,39 +38,46 @@ function procState(pid: number): string {
   return stat.slice(stat.lastIndexOf(')') + 2)[0] ?? '';
 }
 
+// A shell loop that waits for `file` to exist: a Job that runs until the test lets it finish.
+const until = (file: string, then: string): string => sh(`while [ ! -f ${file} ]; do sleep 0.05; done; ${then}`);
+
 test('a critical Job arriving on a full Node suspends a low one, which resumes and completes after it', async () => {
   const w = (world = createWorld());
+  const go = join(w.root, 'go');
   const lowDone = join(w.root, 'low.done');
   const critDone = join(w.root, 'crit.done');
   w.write('node.yaml', NODE);
-  w.write('low.yaml', jobManifest('low', `command: ${sh(`sleep 2; date +%s%N > ${lowDone}`)}`, 'priority: low', 'resources: {requests: {cpu: 1}}'));
+  w.write('low.yaml', jobManifest('low', `command: ${until(go, `date +%s%N > ${lowDone}`)}`, 'priority: low', 'resources: {requests: {cpu: 1}}'));
   await w.up();
   await waitFor('low runs', () => pidOf(w, 'job/low') > 0 && item(w, 'job/low').status.phase === 'Running');
   const low = pidOf(w, 'job/low');
-  w.write('crit.yaml', jobManifest('crit', `command: ${sh(`sleep 1; date +%s%N > ${critDone}`)}`, 'priority: critical', 'resources: {requests: {cpu: 1}}'));
+  w.write('crit.yaml', jobManifest('crit', `command: ${until(go, `date +%s%N > ${critDone}`)}`, 'priority: critical', 'resources: {requests: {cpu: 1}}'));
   await waitFor('low is suspended', () => item(w, 'job/low').status.phase === 'Suspended');
   assert.equal(procState(low), 'T', 'the low job\'s process is stopped');
   await waitFor('crit runs', () => pidOf(w, 'job/crit') > 0);
   assert.equal(item(w, 'job/crit').status.scheduling?.suspended, 1);
+  writeFileSync(go, '');
   await waitFor('crit succeeds', () => item(w, 'job/crit').status.phase === 'Succeeded');
   await waitFor('low resumes and succeeds', () => item(w, 'job/low').status.phase === 'Succeeded');
-  assert.ok(Number(read(lowDone)) > Number(read(critDone)), 'low finished after crit');
+  assert.ok(Number(read(lowDone)) > Number(read(critDone)), 'low, stopped while both could finish, finished after crit');
   assert.equal(item(w, 'job/low').status.job?.retries, 0);
 });
 
 test('requeue: a preempted low Job is stopped, waits, and runs again as a restart, not a failure', async () => {
   const w = (world = createWorld());
   const runs = join(w.root, 'runs');
+  const go = join(w.root, 'go');
   w.write('node.yaml', NODE);
-  w.write('low.yaml', jobManifest('low', `command: ${sh(`echo run >> ${runs}; sleep 1`)}`, 'priority: low', 'preemption: requeue', 'resources: {requests: {cpu: 1}}'));
+  w.write('low.yaml', jobManifest('low', `command: ${sh(`echo run >> ${runs}; while [ ! -f ${go} ]; do sleep 0.05; done`)}`, 'priority: low', 'preemption: requeue', 'resources: {requests: {cpu: 1}}'));
   await w.up();
   await waitFor('low runs', () => pidOf(w, 'job/low') > 0);
   const first = pidOf(w, 'job/low');
   w.write('crit.yaml', jobManifest('crit', `command: ${sh('sleep 0.5')}`, 'priority: critical', 'resources: {requests: {cpu: 1}}'));
   await waitFor('low is stopped', () => !alive(first));
   await waitFor('crit succeeds', () => item(w, 'job/crit').status.phase === 'Succeeded');
-  await waitFor('low runs again and succeeds', () => item(w, 'job/low').status.phase === 'Succeeded');
-  assert.equal(read(runs), 'run\nrun\n');
+  await waitFor('low runs again', () => read(runs) === 'run\nrun\n' && pidOf(w, 'job/low') > 0);
+  writeFileSync(go, '');
+  await waitFor('low succeeds', () => item(w, 'job/low').status.phase === 'Succeeded');
   const status = item(w, 'job/low').status;
   assert.deepEqual([status.job?.requeues, status.job?.retries, status.failures.length], [1, 0, 0]);
   assert.equal(item(w, 'job/low').instances[0]?.restarts, 1);
@@ -91,14 +98,15 @@ test('a Job that does not fit waits as Pending with the reason and its queue pos
 
 test('activeDeadline kills a Job that runs too long: Failed, failure type Timeout', async () => {
   const w = (world = createWorld());
-  w.write('slow.yaml', jobManifest('slow', 'command: ["sleep", "1000"]', 'activeDeadline: 500ms', 'stop: {gracePeriod: 1s}'));
+  const started = join(w.root, 'started');
+  w.write('slow.yaml', jobManifest('slow', `command: ${sh(`date +%s%N > ${started}; exec sleep 1000`)}`, 'activeDeadline: 1s', 'stop: {gracePeriod: 1s}'));
   await w.up();
-  await waitFor('slow runs', () => pidOf(w, 'job/slow') > 0);
-  const pid = pidOf(w, 'job/slow');
   await waitFor('slow fails', () => item(w, 'job/slow').status.phase === 'Failed');
+  const endedAt = Date.now();
   assert.equal(item(w, 'job/slow').status.reason, 'Timeout');
   assert.deepEqual(item(w, 'job/slow').status.failures.map((f) => f.type), ['Timeout']);
-  assert.equal(alive(pid), false);
+  assert.ok(endedAt - Number(read(started)) / 1e6 >= 1000, 'it ran its deadline first');
+  assert.deepEqual(w.markedPids(), [], 'nothing of it runs');
 });
 
 test('backoffLimit: a Job that keeps failing is retried backoffLimit times, then Failed', async () => {
@@ -116,12 +124,15 @@ test('backoffLimit: a Job that keeps failing is retried backoffLimit times, then
 
 test('a Process that dependsOn a migration Job (completed) starts only after the Job succeeded', async () => {
   const w = (world = createWorld());
+  const go = join(w.root, 'go');
   const done = join(w.root, 'migrated');
-  w.write('migrate.yaml', jobManifest('migrate', `command: ${sh(`sleep 1.5; touch ${done}`)}`));
+  w.write('migrate.yaml', jobManifest('migrate', `command: ${until(go, `touch ${done}`)}`));
   w.write('web.yaml', processManifest('web', 'command: ["sleep", "1000"]', 'dependsOn: [{kind: Job, name: migrate, condition: completed}]'));
   await w.up();
+  await waitFor('the job runs', () => pidOf(w, 'job/migrate') > 0);
   await waitFor('web waits for the job', () => item(w, 'process/web').status.reason === 'WaitingForDependency');
-  assert.equal(existsSync(done), false);
+  assert.deepEqual(item(w, 'process/web').instances, []);
+  writeFileSync(go, '');
   await waitFor('web runs', () => pidOf(w, 'process/web') > 0);
   assert.ok(existsSync(done), 'the migration had finished first');
   assert.equal(item(w, 'job/migrate').status.phase, 'Succeeded');
