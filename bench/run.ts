@@ -12,6 +12,7 @@ import { BIN, cpuNs, percentile, processYaml, rssBytes, sleep, startController, 
 import { noChangePass } from './no-change-pass.ts';
 import { prlimitCost, samplePassSteps } from './sample-steps.ts';
 import { benchPools } from './pools.ts';
+import { wiredSchedulingPass } from './scheduling-world.ts';
 import { schedule } from '../src/scheduler/schedule.ts';
 import { callApi } from '../src/api/client.ts';
 
@@ -143,6 +144,27 @@ function schedulingPass(): void {
   }).slice(5);
   const p50 = percentile(samples, 50);
   row('scheduling pass over 10,000 pending jobs', `median ${ms(p50)}`, '<= 20 ms', p50 <= 20);
+  const wired = wiredSchedulingPass(10_000);
+  row('scheduling pass over 10,000 pending Job objects (units built from the world, as the controller does)', `median ${ms(wired)}`, '—', true);
+}
+
+// Short Jobs (`true`) through the whole controller: written in one file, queued behind
+// maxConcurrentJobs, started, reaped and marked Succeeded; jobs per second from the write to the
+// last Completed event.
+async function jobThroughput(): Promise<void> {
+  const n = 500;
+  const world = tempWorld();
+  writeFileSync(join(world.dir, 'node.yaml'), 'apiVersion: tend/v1\nkind: Node\nmetadata: {name: local}\nspec:\n  maxConcurrentJobs: 16\n  monitor: {interval: 0s}\n');
+  const c = await startController(world.dir, world.stateDir);
+  const all = c.count((e) => e.object.startsWith('job/') && e.reason === 'Completed', n);
+  const docs = Array.from({ length: n }, (_, i) => `apiVersion: tend/v1\nkind: Job\nmetadata: {name: short-${i}}\nspec:\n  command: ["true"]\n`);
+  const t0 = performance.now();
+  writeFileSync(join(world.dir, 'jobs.yaml'), docs.join('---\n'));
+  await all;
+  const seconds = (performance.now() - t0) / 1000;
+  await c.stop();
+  world.cleanup();
+  row(`throughput of ${n} short Jobs (\`true\`), maxConcurrentJobs 16, end to end`, `${(n / seconds).toFixed(0)} jobs/s (${seconds.toFixed(2)} s)`, '—', true);
 }
 
 // 200 idle instances, each with an HTTP readiness probe every second against a server in this
@@ -197,6 +219,7 @@ const SECTIONS: Readonly<Record<string, () => Promise<void> | void>> = {
     row('pool leases + releases per second, 10 workers, 10 clients', `${r.pairsPerSecond.toFixed(0)} /s`, 'none in the spec; recorded', true);
   },
   scheduler: schedulingPass,
+  jobs: jobThroughput,
   save: saveToRunning,
   kill: killToReplacement,
   probes200,

@@ -48,7 +48,7 @@ export function renderMetrics(views: readonly ObjectView[], probes?: ProbeDelay)
       alert.samples.push(`{${objectLabels},instance="${escape(a.instance)}",resource="${a.resource}",severity="${a.severity}"} 1`);
     }
   }
-  const families: Family[] = [up, restarts, ready, replicas, ...usage, limit, alert];
+  const families: Family[] = [up, restarts, ready, replicas, ...usage, limit, alert, ...schedulingFamilies(views)];
   families.push(...poolFamilies(views, escape));
   if (probes) families.push(probeDelayFamily(probes));
   return families
@@ -77,6 +77,22 @@ function probeDelayFamily(probes: ProbeDelay): Family {
     help: 'how late probes start against their schedule (recent launches)',
     samples: [`{quantile="0.5"} ${seconds(probes.p50Ms)}`, `{quantile="0.99"} ${seconds(probes.p99Ms)}`, `{quantile="1"} ${seconds(probes.maxMs)}`, `_count ${probes.launched}`],
   };
+}
+
+// The scheduler's queue and use of capacity, from the Node's view (or any Job's: they carry the same).
+function schedulingFamilies(views: readonly ObjectView[]): Family[] {
+  const stats = views.find((v) => v.status.scheduling !== undefined)?.status.scheduling;
+  if (stats === undefined) return [];
+  const gauge = (name: string, help: string, samples: string[]): Family => ({ name, type: 'gauge', help, samples });
+  const names = Object.keys(stats.capacity);
+  return [
+    gauge('tend_scheduler_queued', 'instances waiting for capacity', [` ${stats.queued}`]),
+    gauge('tend_scheduler_running', 'scheduled instances running', [` ${stats.running}`]),
+    gauge('tend_scheduler_suspended', 'instances suspended by preemption or time slicing', [` ${stats.suspended}`]),
+    gauge('tend_scheduler_capacity', 'the Node capacity per resource (cpu in cores, memory in bytes)', names.map((n) => `{resource="${escape(n)}"} ${stats.capacity[n] ?? 0}`)),
+    gauge('tend_scheduler_used', 'what running instances reserve plus the memory suspended ones keep', names.map((n) => `{resource="${escape(n)}"} ${stats.used[n] ?? 0}`)),
+    gauge('tend_scheduler_utilization_ratio', 'used / capacity per resource', names.map((n) => `{resource="${escape(n)}"} ${stats.utilization[n] ?? 0}`)),
+  ];
 }
 
 function escape(value: string): string {

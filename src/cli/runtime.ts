@@ -4,6 +4,7 @@
  * `reconcile --once` and the imperative verbs (when no controller runs) all open one.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 import type { ObjectHistory } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import type { ManifestObject, ObjectKey } from '../model/object.ts';
@@ -138,6 +139,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     health: prober,
     limits: guard,
     usage: (i) => sampler.usage(i.object, i.id, i.pid),
+    machine: { cpu: availableParallelism(), memory: totalmem() },
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
   return {
@@ -160,6 +162,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
         usage: (i) => sampler.usage(i.object, i.id, i.pid),
         alerts: guard.alerts(),
         pools: (key) => controller.pools.stats(key),
+        scheduling: (await controller.scheduling()).stats,
       }),
       alerts: () => guard.alerts(),
       save: () => writeStateFile(ctx.stateDir, persistedOf(controller, executor)),

@@ -22,6 +22,10 @@ import type { LimitSource } from './resource-guard.ts';
 import { createHistoryStore, type GenerationChange } from './store.ts';
 import { createPoolManager, type PoolManager } from './pools.ts';
 import type { ResourceUsage } from '../model/usage.ts';
+import { createSchedulingMemo } from './scheduling-memo.ts';
+import type { MachineCapacity } from '../planner/node-policy.ts';
+import type { SchedulingView } from '../planner/scheduling.ts';
+import { gateProcessPlan, planJobs } from './job-reconcile.ts';
 
 export interface ControllerOptions {
   readonly executor: Executor;
@@ -45,6 +49,8 @@ export interface ControllerOptions {
   readonly limits?: LimitSource;
   /** The latest resource sample of an instance (pool autoscaling reads it). */
   readonly usage?: (instance: ObservedInstance) => ResourceUsage | undefined;
+  /** The machine's cores and memory: the Node's capacity where it does not say. */
+  readonly machine?: MachineCapacity;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -65,12 +71,17 @@ export interface Controller {
   readonly pools: PoolManager;
   /** The full plan for the current state, without applying it (`tend diff`). */
   plan(): Promise<readonly Action[]>;
+  /** The scheduling pass over the current state: verdicts and statistics. */
+  scheduling(): Promise<SchedulingView>;
   /** Stops every instance (SIGINT/SIGTERM to `tend up`) and resolves when all have exited. */
   shutdown(): Promise<void>;
   close(): void;
 }
 
 const DEFAULT_STOP: StopPolicy = { signal: 'SIGTERM', gracePeriodMs: 10_000 };
+
+// Without the machine's figures, only a Node's capacity limits anything.
+const UNBOUNDED_MACHINE: MachineCapacity = { cpu: Number.MAX_SAFE_INTEGER, memory: Number.MAX_SAFE_INTEGER };
 
 /** Creates a controller and subscribes it to its executor's exits. */
 export function createController(options: ControllerOptions): Controller {
@@ -103,7 +114,9 @@ export function createController(options: ControllerOptions): Controller {
     if (objects !== planned.objects || planned.revision !== desired.revision) planned = { objects, revision: desired.revision };
     return planned;
   };
+  const scheduling = createSchedulingMemo({ machine: options.machine ?? UNBOUNDED_MACHINE, objects: () => current().objects, history: () => store.get(), clock });
   const deps = {
+    scheduling: (observed: Observed) => scheduling.view(observed),
     executor,
     history: store,
     clock,
@@ -139,6 +152,8 @@ export function createController(options: ControllerOptions): Controller {
           await pending;
         } else queue.done(key);
       }
+      // What this batch did may let waiting work start, or ask running work to give way.
+      if (!closed) await wakeScheduled();
     }
     draining = false;
     // Persist only what changed: an idle resync writes nothing.
@@ -146,6 +161,21 @@ export function createController(options: ControllerOptions): Controller {
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const resolve of waiters) resolve();
+  };
+
+  // Wakes the objects the scheduling decision asks to act, and again when aging or a time slice
+  // may change the decision with nothing else changing.
+  let cancelSchedulingWake: (() => void) | undefined;
+  let schedulingWakeAt: number | undefined;
+  const wakeScheduled = async (): Promise<void> => {
+    const next = scheduling.wake(await executor.observe(), (key) => queue.add(key));
+    if (next === schedulingWakeAt || closed) return;
+    cancelSchedulingWake?.();
+    schedulingWakeAt = next;
+    cancelSchedulingWake = next === undefined ? undefined : clock.after(next - clock.now(), () => {
+      schedulingWakeAt = undefined;
+      void wakeScheduled();
+    });
   };
 
   // Plans one key; returns a promise only when there are actions to apply.
@@ -236,7 +266,12 @@ export function createController(options: ControllerOptions): Controller {
     book: () => book,
     async plan() {
       const observed = await executor.observe();
-      return plan({ desired: current(), observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}), ...(limits ? { breaches: limits.breaches() } : {}) });
+      const processes = plan({ desired: current(), observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}), ...(limits ? { breaches: limits.breaches() } : {}) });
+      const { admission } = scheduling.view(observed);
+      return [...gateProcessPlan(processes, desired.objects, observed, admission), ...planJobs(desired.objects, observed, store.get(), clock.now(), admission)];
+    },
+    async scheduling() {
+      return scheduling.view(await executor.observe());
     },
     shutdown: () => shutdownAll(executor, desired, links, () => closeQueue()),
     close: () => closeQueue(),
@@ -252,6 +287,7 @@ export function createController(options: ControllerOptions): Controller {
 
   function closeQueue(): void {
     closed = true;
+    cancelSchedulingWake?.();
     queue.close();
     cancelReload?.();
     unsubscribe();

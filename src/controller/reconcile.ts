@@ -16,6 +16,9 @@ import { gateOf, type DependencyWorld } from '../planner/dependencies.ts';
 import type { ObjectBreaches } from '../planner/exhaustion.ts';
 import { planObject } from '../planner/plan.ts';
 import { circuitCheckTrial, circuitOnFailure, circuitOnTrial } from './circuit.ts';
+import { countJobStart, gateProcessStarts, planJobKey } from './job-reconcile.ts';
+import { isJobObject } from '../model/job.ts';
+import { hasRequests, type SchedulingView } from '../planner/scheduling.ts';
 import type { HistoryStore } from './store.ts';
 
 export interface ReconcileDeps {
@@ -31,6 +34,8 @@ export interface ReconcileDeps {
   readonly dependentsOf?: (key: ObjectKey) => Iterable<ObjectKey>;
   /** Resource limit breaches, when a monitor judges limits. */
   readonly breaches?: () => ReadonlyMap<ObjectKey, ObjectBreaches>;
+  /** The scheduling pass over `observed` (memoised); absent: everything fits. */
+  readonly scheduling?: (observed: Observed) => SchedulingView;
 }
 
 /** What was already reported, so each exit and back-off is told once. */
@@ -76,10 +81,12 @@ export async function reconcileKey(deps: ReconcileDeps, key: ObjectKey): Promise
  * waits. `observed` is every object's instances (dependencies are read from it).
  */
 export function planKey(deps: ReconcileDeps, key: ObjectKey, observed: Observed): ReconcileResult {
-  const object = deps.desired().get(key);
-  if (object && !isProcessObject(object)) return { actions: [], results: [] };
+  const desired = deps.desired().get(key);
+  if (desired && !isProcessObject(desired) && !isJobObject(desired)) return { actions: [], results: [] };
   const instances = observed.get(key) ?? NO_INSTANCES;
+  const object = desired && isProcessObject(desired) ? desired : undefined;
   reportTransitions(deps, key, instances, object);
+  if (desired && isJobObject(desired)) return planJobKey(deps, key, desired, instances, observed);
   if (!object && heldByDependents(deps, key, observed)) return NOTHING_TO_DO;
   const trialWake = circuitCheckTrial(deps, object, instances);
   const history = deps.history.get();
@@ -87,7 +94,8 @@ export function planKey(deps: ReconcileDeps, key: ObjectKey, observed: Observed)
   // Only an object with dependencies reads the others (and pays for the view).
   const world: DependencyWorld | undefined = object?.spec.dependsOn.length ? { objects: deps.desired(), observed, history, ...(health ? { health } : {}) } : undefined;
   if (object && world) reportDependencies(deps, object, instances, world);
-  const actions = planObject(key, object, instances, history.get(key), deps.clock.now(), health?.get(key), deps.breaches?.().get(key), world);
+  const planned = planObject(key, object, instances, history.get(key), deps.clock.now(), health?.get(key), deps.breaches?.().get(key), world);
+  const actions = object && deps.scheduling && hasRequests(object) ? gateProcessStarts(planned, object, instances, deps.scheduling(observed).admission) : planned;
   if (actions.length === 0) {
     if (!object && instances.length === 0) deps.history.drop(key);
     return trialWake === undefined ? NOTHING_TO_DO : { actions: [], results: [], requeueAt: trialWake };
@@ -209,6 +217,7 @@ function recordResult(deps: ReconcileDeps, result: ActionResult): void {
     const attempt = action.type === 'start' ? action.backoffAttempt : 0;
     const counts = action.type === 'start' && action.countsAsRestart;
     deps.history.recordStart(action.object, action.replica, attempt, counts);
+    if (action.type === 'start') countJobStart(deps, action);
     deps.history.recordRecovery(action.object, (action.type === 'start' ? action.replaces : undefined) ?? action.instance, deps.clock.now());
     if (action.type === 'start' && action.circuitTrial) {
       circuitOnTrial(deps, processOf(deps, action.object), action.instance, result.instance?.startedAt ?? deps.clock.now());
@@ -238,6 +247,10 @@ function eventReason(result: ActionResult & { ok: true }): string {
       return 'Stopped';
     case 'unchanged':
       return 'Unchanged';
+    case 'suspended':
+      return 'Suspended';
+    case 'resumed':
+      return 'Resumed';
   }
 }
 

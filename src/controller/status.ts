@@ -20,6 +20,9 @@ import type { Health, ObjectHealth, ProbeKind, ProbeResult } from '../model/heal
 import { LIMITED_RESOURCES, type Enforcement, type LimitedResource } from '../model/limits.ts';
 import type { AlertSeverity } from '../planner/alerts.ts';
 import type { InstanceAlert } from './resource-guard.ts';
+import { isJobObject } from '../model/job.ts';
+import type { SchedulingStats } from '../planner/scheduling.ts';
+import { jobInstancePhase, jobSummary, type JobStatusView } from './job-status.ts';
 
 export interface InstanceView {
   readonly id: string;
@@ -104,6 +107,10 @@ export interface ObjectView {
     readonly alerts: readonly AlertView[];
     /** ProcessPool: lease statistics (`tend up` only). */
     readonly pool?: PoolStats;
+    /** A Job's run: completions, duration, priority, queue position. */
+    readonly job?: JobStatusView;
+    /** On Jobs and the Node: the machine's queue and use of capacity. */
+    readonly scheduling?: SchedulingStats;
   };
   readonly instances: readonly InstanceView[];
 }
@@ -136,6 +143,8 @@ export interface StatusInput {
   readonly alerts?: readonly InstanceAlert[];
   /** Lease statistics of a pool, when a controller serves leases. */
   readonly pools?: (key: ObjectKey) => PoolStats | undefined;
+  /** The scheduler's statistics, when a controller schedules. */
+  readonly scheduling?: SchedulingStats;
 }
 
 /** One view per desired object, then per object that only still has instances, sorted by key. */
@@ -151,10 +160,13 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
   const process = object && isProcessObject(object) ? object : undefined;
   const actions = input.plan.filter((a) => a.object === key);
   const health = input.health?.get(key) ?? NO_HEALTH;
-  const summary = object && !process
-    ? { phase: 'Unsupported', reason: `kind ${object.kind} is validated but not run yet`, readyReplicas: 0 }
-    : objectPhase(process, instances, history, actions, health);
-  const views = instances.map((i) => withLimits(withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage), i, process));
+  const job = object && isJobObject(object) ? jobSummary(object, instances, history, actions, input.now) : undefined;
+  const summary = job ?? (object && !process
+    ? object.kind === 'Node' ? { phase: 'Active', reason: 'Scheduling', readyReplicas: 0 } : { phase: 'Unsupported', reason: `kind ${object.kind} is validated but not run yet`, readyReplicas: 0 }
+    : objectPhase(process, instances, history, actions, health));
+  const views = job
+    ? instances.map((i) => withUsage(instanceView(i, jobInstancePhase(i, actions), history?.slots[i.replica], object?.specHash), i, input.usage))
+    : instances.map((i) => withLimits(withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage), i, process));
   const override = history?.override;
   return {
     kind: object?.kind ?? kindOf(key),
@@ -164,11 +176,11 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
     generation: history?.generation ?? 0,
     revision: input.desired.revision,
     source: object ? `${object.source.file}:${object.source.line}` : null,
-    ...(object ? { spec: process ? { ...specView(process.spec), ...(process.pool ? { pool: process.pool } : {}) } : (object.spec as Readonly<Record<string, unknown>>) } : {}),
+    ...(object ? { spec: process ? { ...specView(process.spec), ...(process.pool ? { pool: process.pool } : {}) } : isJobObject(object) ? specView(object.spec) : (object.spec as Readonly<Record<string, unknown>>) } : {}),
     status: {
       phase: summary.phase,
       reason: summary.reason,
-      replicas: process?.spec.replicas ?? 0,
+      replicas: process?.spec.replicas ?? (object && isJobObject(object) ? object.spec.completions : 0),
       readyReplicas: summary.readyReplicas,
       restarts: views.reduce((n, v) => n + v.restarts, 0),
       ...(override ? { override: { type: override.type, at: new Date(override.at).toISOString() } } : {}),
@@ -178,6 +190,8 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
       ...(process?.spec.dependsOn.length ? { dependencies: dependencyStatuses(process, dependencyWorld(input)) } : {}),
       alerts: (input.alerts ?? []).filter((a) => a.object === key).map(alertView),
       ...poolOf(input, key),
+      ...(job ? { job: job.job } : {}),
+      ...(input.scheduling && (job || object?.kind === 'Node') ? { scheduling: input.scheduling } : {}),
     },
     instances: views,
   };
@@ -296,7 +310,7 @@ function kindOf(key: ObjectKey): ManifestObject['kind'] {
   return prefix === 'pool' ? 'ProcessPool' : prefix === 'job' ? 'Job' : prefix === 'node' ? 'Node' : 'Process';
 }
 
-/** True when every object has converged: each Process (and ProcessPool) Running or Succeeded. */
+/** True when every object has converged: each Process (and ProcessPool) Running or Succeeded, each Job Succeeded. */
 export function isConverged(views: readonly ObjectView[]): boolean {
-  return views.every((v) => (v.kind !== 'Process' && v.kind !== 'ProcessPool') || v.status.phase === 'Running' || v.status.phase === 'Succeeded' || v.status.phase === 'Stopped');
+  return views.every((v) => (v.kind === 'Job' ? v.status.phase === 'Succeeded' : (v.kind !== 'Process' && v.kind !== 'ProcessPool') || v.status.phase === 'Running' || v.status.phase === 'Succeeded' || v.status.phase === 'Stopped'));
 }

@@ -6,6 +6,7 @@ import { enableMapSet, produce, type Draft } from 'immer';
 import type { History, ObjectHistory, Override } from '../model/history.ts';
 import type { CircuitRecord, FailureRecord } from '../model/failure.ts';
 import type { ExitInfo } from '../model/instance.ts';
+import type { JobRecord } from '../model/job.ts';
 import { appendFailure, markRecovered } from '../planner/failures.ts';
 import type { ObjectKey } from '../model/object.ts';
 
@@ -38,6 +39,8 @@ export interface HistoryStore {
   drop(key: ObjectKey): void;
   /** Drops the records of replica slots at or above `replicas`. */
   trimSlots(key: ObjectKey, replicas: number): void;
+  /** A Job's run record changed; `undefined` forgets it. */
+  setJob(key: ObjectKey, job: JobRecord | undefined): void;
 }
 
 // A fresh history entry, mutable for the recipe that fills it.
@@ -122,6 +125,13 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
       if (!slots || !Object.keys(slots).some((i) => Number(i) >= replicas)) return;
       update(key, (h) => {
         for (const i of Object.keys(h.slots)) if (Number(i) >= replicas) delete h.slots[Number(i)];
+      });
+    },
+    setJob(key, job) {
+      if (state.get(key)?.job === job) return;
+      update(key, (h) => {
+        if (job) h.job = job;
+        else delete h.job;
       });
     },
   };

@@ -3,7 +3,7 @@
  * in memory (a stop exits at once). Used by `--dry-run`, `tend diff` and controller tests.
  * Keep it tiny; it must not grow into a second local executor.
  */
-import type { Action, ActionResult, RestartAction, StartAction, StopAction } from '../model/action.ts';
+import type { Action, ActionResult, RestartAction, ResumeAction, StartAction, StopAction, SuspendAction } from '../model/action.ts';
 import { exitOf, isLimitStop, type ExitInfo, type Observed, type ObservedInstance } from '../model/instance.ts';
 import type { ObjectKey } from '../model/object.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -72,12 +72,26 @@ export function createDryRunExecutor(initial?: Observed, clock: Pick<Clock, 'now
     return { ok: true, action, outcome: 'stopped' };
   };
 
+  // Suspend and resume only mark the instance, as the local executor does.
+  const pause = (action: SuspendAction | ResumeAction): ActionResult => {
+    const current = find(action.object, action.instance);
+    if (!current || current.state === 'exited') return { ok: true, action, outcome: 'unchanged' };
+    const now = clock.now();
+    const { suspendedAt, ...rest } = current;
+    const next: ObservedInstance = action.type === 'suspend'
+      ? { ...current, suspendedAt: suspendedAt ?? now }
+      : { ...rest, suspendedMs: (current.suspendedMs ?? 0) + (suspendedAt === undefined ? 0 : now - suspendedAt), resumedAt: now };
+    put(next, (other) => other.id === current.id);
+    return { ok: true, action, outcome: action.type === 'suspend' ? 'suspended' : 'resumed', instance: next };
+  };
+
   return {
     applied,
     observe: () => Promise.resolve((snapshot ??= new Map(world))),
     apply(action) {
       applied.push(action);
       if (action.type === 'wait') return Promise.resolve({ ok: true, action, outcome: 'unchanged' });
+      if (action.type === 'suspend' || action.type === 'resume') return Promise.resolve(pause(action));
       return Promise.resolve(action.type === 'stop' ? stop(action) : launch(action));
     },
     subscribe(listener) {

@@ -26,6 +26,7 @@ import type { CircuitPolicy } from '../model/failure.ts';
 import { normalizeRecovery, type RecoveryInput } from './normalize-recovery.ts';
 import type { OnExceed, ResourcePolicy } from '../model/limits.ts';
 import { toPoolObject } from './normalize-pool.ts';
+import { toJobObject } from './normalize-job.ts';
 
 /** A document that passed the schema of its kind. */
 export interface ValidManifest {
@@ -150,6 +151,7 @@ export function toManifestObject(
   const labels = Object.fromEntries(Object.entries(manifest.metadata.labels ?? {}).map(([k, v]) => [k, String(v)]));
   const base = { kind, name, key: objectKey(kind, name), labels, source: context.source };
   if (kind === 'ProcessPool') return toPoolObject(base, manifest.spec, context);
+  if (kind === 'Job') return toJobObject(name, labels, manifest.spec, context);
   if (kind !== 'Process') {
     const hash = specHash(manifest.spec);
     return { object: { ...base, spec: manifest.spec, specHash: hash, contentHash: specHash({ labels, hash }) }, problems: [] };

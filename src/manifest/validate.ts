@@ -138,9 +138,6 @@ function semanticProblems(manifest: ValidManifest): Problem[] {
     [['spec', 'capacity'], spec.capacity],
   ];
   for (const [path, map] of resourceMaps) problems.push(...resourceNameTypos(path, map));
-  if (manifest.kind !== 'Process' && manifest.kind !== 'ProcessPool' && !problems.some((p) => p.severity === 'error')) {
-    problems.push({ code: 'UnsupportedKind', severity: 'warning', path: [], at: ['kind'], message: `kind ${manifest.kind} is validated but not run yet` });
-  }
   return problems;
 }
 

@@ -53,6 +53,26 @@ export const ACTION_REASONS = [
   'ResourceKill',
   /** A ProcessPool worker is recycled (lease expired, or `maxLeasesPerWorker` served): stop, then start fresh. */
   'Recycle',
+  /** A Job instance ran past `activeDeadline`: stopped, failure type Timeout, the Job Failed. */
+  'Timeout',
+  /** Higher-priority work needs the place: suspended (SIGSTOP) or stopped to run again later. */
+  'Preempted',
+  /** Time slicing: an equal-priority job takes its turn; suspended. */
+  'TimeSliceExpired',
+  /** The scheduler gives a suspended instance its place back (SIGCONT). */
+  'Resumed',
+  /** Wait: the instance does not fit the Node's free capacity (`Insufficient cpu`, `MaxConcurrentJobs`). */
+  'Unschedulable',
+  /** Wait: the instance is admitted once the instances it preempts have given their place back. */
+  'Preempting',
+  /** A Job instance to start (a retry after a failure, or a preempted one requeued). */
+  'JobRun',
+  /** The Job ended (Succeeded, or Failed): what still runs of it is stopped. */
+  'JobFinished',
+  /** A finished Job's `ttlAfterFinished` passed: its instances are forgotten. */
+  'TtlExpired',
+  /** A scheduled Job's new run replaces the active one (`concurrencyPolicy: Replace`). */
+  'Replaced',
 ] as const;
 export type ActionReason = (typeof ACTION_REASONS)[number];
 
@@ -81,6 +101,10 @@ export interface StartAction extends ActionBase {
   readonly replaces?: string;
   /** Starts the object's `recovery.fallback` program instead of its own. */
   readonly fallback?: true;
+  /** A Job's retry after a failed instance: counted against its backoffLimit. */
+  readonly jobRetry?: true;
+  /** A Job's instance started again after it was preempted with `requeue`: a restart, not a failure. */
+  readonly jobRequeue?: true;
 }
 
 /**
@@ -117,13 +141,27 @@ export interface RestartAction extends ActionBase {
 export interface WaitAction extends ActionBase {
   readonly type: 'wait';
   readonly until: number;
+  /** `Unschedulable`: what does not fit, in the scheduler's words (`Insufficient cpu`). */
+  readonly shortfall?: string;
+  /** `Unschedulable`: the place in the scheduler's queue, 1 is next. */
+  readonly queuePosition?: number;
 }
 
-export type Action = StartAction | StopAction | RestartAction | WaitAction;
+/** SIGSTOP to the instance's process group: it keeps its memory, gives up its CPU. */
+export interface SuspendAction extends ActionBase {
+  readonly type: 'suspend';
+}
+
+/** SIGCONT to a suspended instance's process group. */
+export interface ResumeAction extends ActionBase {
+  readonly type: 'resume';
+}
+
+export type Action = StartAction | StopAction | RestartAction | WaitAction | SuspendAction | ResumeAction;
 export type Plan = readonly Action[];
 
 /** What an action did; completes the sentence "instance web-0 was ...". */
-export type Outcome = 'starting' | 'started' | 'stopping' | 'stopped' | 'restarted' | 'unchanged';
+export type Outcome = 'starting' | 'started' | 'stopping' | 'stopped' | 'restarted' | 'unchanged' | 'suspended' | 'resumed';
 
 /** OS failures are values, never throws. */
 export type ActionResult =

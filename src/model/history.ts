@@ -4,6 +4,7 @@
  */
 import type { CircuitRecord, FailureRecord } from './failure.ts';
 import type { ExitInfo } from './instance.ts';
+import type { JobRecord } from './job.ts';
 import type { ObjectKey } from './object.ts';
 
 /** Per replica slot. */
@@ -38,6 +39,8 @@ export interface ObjectHistory {
   readonly failures?: readonly FailureRecord[];
   /** The circuit breaker's record, when the object has one and it ever saw a failure. */
   readonly circuit?: CircuitRecord;
+  /** A Job's current run. */
+  readonly job?: JobRecord;
 }
 
 export type History = ReadonlyMap<ObjectKey, ObjectHistory>;

@@ -112,6 +112,18 @@ export interface ObservedInstance {
   readonly hook?: HookName;
   /** The object's `recovery.fallback` program, running in slot `replica` while the circuit is open. */
   readonly fallback?: true;
+  /** Set while the process group is suspended (SIGSTOP): when it was. */
+  readonly suspendedAt?: number;
+  /** Time spent suspended before the current suspension, in ms (running time excludes it). */
+  readonly suspendedMs?: number;
+  /** When it was last resumed (SIGCONT). */
+  readonly resumedAt?: number;
+}
+
+/** How long `instance` has run by `now`: since its start, suspended time excluded. */
+export function runningTimeOf(instance: ObservedInstance, now: number): number {
+  const suspended = (instance.suspendedMs ?? 0) + (instance.suspendedAt === undefined ? 0 : now - instance.suspendedAt);
+  return Math.max(0, now - instance.startedAt - suspended);
 }
 
 /** Instances per object. Objects with no instance are absent. */

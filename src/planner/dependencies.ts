@@ -20,6 +20,7 @@ import type { History } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type Dependency, type ManifestObject, type ObjectKey, type ProcessObject } from '../model/object.ts';
 import { healthOf, isStarted, NO_HEALTH } from './health.ts';
+import { isJobObject, type JobObject } from '../model/job.ts';
 import { isInstanceReady } from './phase.ts';
 import { isFailedExit, restartVerdict } from './restart-policy.ts';
 
@@ -74,6 +75,7 @@ function statusOf(dependency: Dependency, world: DependencyWorld): DependencySta
   const target = world.objects.get(key);
   const base = { object: key, condition };
   if (target === undefined) return { ...base, met: false, failed: false, message: `${key} (${condition}): not defined` };
+  if (isJobObject(target)) return jobStatusOf(dependency, target, world);
   if (!isProcessObject(target)) return { ...base, met: false, failed: false, message: `${key} (${condition}): a ${target.kind} is not run yet` };
   const instances = world.observed.get(key) ?? NO_INSTANCES;
   const health = world.health?.get(key) ?? NO_HEALTH;
@@ -83,6 +85,19 @@ function statusOf(dependency: Dependency, world: DependencyWorld): DependencySta
   const shown = `${key} (${condition}): ${meeting}/${replicas} ${condition}`;
   if (meeting >= replicas) return { ...base, met: true, failed: false, message: shown };
   return ended ? { ...base, met: false, failed: true, message: `${key} (${condition}): ${ended} ended for good` } : { ...base, met: false, failed: false, message: shown };
+}
+
+// A Job: `completed` once its current run Succeeded, failed for good once it Failed; `started`
+// and `ready` once it has run at all (an instance live or exited in the current run).
+function jobStatusOf(dependency: Dependency, target: JobObject, world: DependencyWorld): DependencyStatus {
+  const { key, condition } = dependency;
+  const base = { object: key, condition };
+  const record = world.history.get(key)?.job;
+  const finished = record?.specHash === target.specHash ? record.finished : undefined;
+  if (finished?.phase === 'Failed') return { ...base, met: false, failed: true, message: `${key} (${condition}): Failed (${finished.reason})` };
+  const ran = (world.observed.get(key) ?? NO_INSTANCES).some((i) => i.specHash === target.specHash);
+  const met = condition === 'completed' ? finished?.phase === 'Succeeded' : finished !== undefined || ran;
+  return { ...base, met, failed: false, message: `${key} (${condition}): ${finished?.phase ?? (ran ? 'Running' : 'Pending')}` };
 }
 
 function meets(condition: Dependency['condition'], target: ProcessObject, instance: ObservedInstance, health: ObjectHealth): boolean {

@@ -91,7 +91,7 @@ export function instancePhase(
   if (instance.state === 'stopping') return { phase: 'Stopping', reason: instance.stopReason ?? 'Stopping' };
   if (object !== undefined && isUserStopped(object, history)) return { phase: 'Stopped', reason: 'UserStopped' };
   const action = actions.find((a) => a.object === instance.object && a.instance === instance.id);
-  if (action?.type === 'wait') return { phase: waitPhase(action.reason), reason: action.reason };
+  if (action?.type === 'wait') return { phase: waitPhase(action.reason), reason: action.shortfall ?? action.reason };
   if (action?.type === 'start') return { phase: 'Pending', reason: action.reason };
   if (action?.type === 'stop' || instance.exit?.requested === true) {
     return { phase: 'Stopped', reason: action?.reason ?? instance.stopReason ?? 'Stopped' };
@@ -139,7 +139,7 @@ export function objectPhase(
   if (tally.circuitOpen) return { phase: 'Degraded', reason: 'CircuitOpen', readyReplicas };
   if (tally.backOff) return { phase: 'Degraded', reason: 'CrashLoopBackOff', readyReplicas };
   const held = actions.find((a) => a.object === object.key && isDependencyWait(a));
-  if (held) return { phase: instances.some((i) => i.state === 'running') ? 'Progressing' : 'Pending', reason: held.reason, readyReplicas };
+  if (held) return { phase: instances.some((i) => i.state === 'running') ? 'Progressing' : 'Pending', reason: (held.type === 'wait' ? held.shortfall : undefined) ?? held.reason, readyReplicas };
   const pending = actions.find((a) => a.object === object.key && a.type !== 'wait');
   if (pending === undefined && readyReplicas + tally.succeeded >= object.spec.replicas) {
     const completed = readyReplicas === 0 && tally.succeeded > 0;
@@ -160,12 +160,15 @@ export function nextWake(plan: Plan): number | undefined {
 
 /** Whether a wait holds a start for `dependsOn`. */
 export function isDependencyWait(action: Action): boolean {
-  return action.type === 'wait' && (action.reason === 'WaitingForDependency' || action.reason === 'DependencyFailure');
+  return action.type === 'wait' && HELD.has(action.reason);
 }
+
+// Waits on something outside the object: a dependency, or room on the Node (the scheduler).
+const HELD = new Set<Action['reason']>(['WaitingForDependency', 'DependencyFailure', 'Unschedulable', 'Preempting']);
 
 function waitPhase(reason: Action['reason']): InstancePhase {
   if (reason === 'CircuitOpen') return 'CircuitOpen';
-  return reason === 'WaitingForDependency' || reason === 'DependencyFailure' ? 'Pending' : 'BackOff';
+  return HELD.has(reason) ? 'Pending' : 'BackOff';
 }
 
 function countReady(object: ProcessObject, instances: readonly ObservedInstance[], health: ObjectHealth): number {

@@ -98,12 +98,14 @@ void describe('schema errors', () => {
     assert.deepEqual(lines(check('# header\n- a\n- b\n')), ['manifests/web.yaml:2:1: must be a mapping (got a list)']);
   });
 
-  void it('warns that other kinds are validated but not run yet', () => {
-    const text = ['apiVersion: tend/v1', 'kind: Job', 'metadata: {name: report}', 'spec: {command: [./report.sh], priority: low}', ''].join('\n');
+  void it('runs Jobs: no warning, and a normalised spec', () => {
+    const text = ['apiVersion: tend/v1', 'kind: Job', 'metadata: {name: report}', 'spec: {command: [./report.sh], priority: low, resources: {requests: {cpu: 500m}}}', ''].join('\n');
     const result = check(text);
     assert.equal(result.ok, true);
-    assert.deepEqual(lines(result), ['manifests/web.yaml:2:1: warning: kind Job is validated but not run yet']);
+    assert.deepEqual(lines(result), []);
     assert.equal(result.objects[0]?.key, 'job/report');
+    const spec = result.objects[0]?.spec as Record<string, unknown>;
+    assert.deepEqual([spec.completions, spec.backoffLimit, spec.preemptible, spec.requests], [1, 3, true, { cpu: 0.5 }]);
   });
 
   void it('validates pools and nodes against their own schemas', () => {
@@ -124,12 +126,10 @@ void describe('schema errors', () => {
     ].join('\n');
     assert.deepEqual(lines(check(text)), [
       'manifests/web.yaml:5:45: spec.template.replicas: unknown field',
-      'manifests/web.yaml:10:1: warning: kind Node is validated but not run yet',
     ]);
     const fixed = check(text.replace(', replicas: 2', ''));
     assert.deepEqual(lines(fixed), [
       'manifests/web.yaml:6:3: spec.minReplicas: must not exceed maxReplicas (got 5 > 2)',
-      'manifests/web.yaml:10:1: warning: kind Node is validated but not run yet',
     ]);
   });
 

@@ -3,6 +3,7 @@
  * for good, and what the planner does with the result (starts held as waits, running instances
  * left alone).
  */
+import { jobObject } from './job-fixtures.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Health } from '../../src/model/health.ts';
@@ -51,15 +52,22 @@ void describe('dependency conditions', () => {
     });
   }
 
-  void it('a dependency that is not defined, or a Job, is never met', () => {
+  void it('a dependency that is not defined is never met; a Job is completed once its run Succeeded', () => {
     const dependent = processObject('web', { dependsOn: [{ key: 'process/db', condition: 'started' }, { key: 'job/migrate', condition: 'completed' }] });
-    const job: ManifestObject = { ...processObject('migrate'), kind: 'Job', key: 'job/migrate', spec: {} };
+    const job = jobObject('migrate');
     const objects = new Map<string, ManifestObject>([['process/web', dependent], ['job/migrate', job]]);
     const statuses = dependencyStatuses(dependent, { objects, observed: new Map(), history: new Map() });
     assert.deepEqual(statuses.map((s) => [s.met, s.message]), [
       [false, 'process/db (started): not defined'],
-      [false, 'job/migrate (completed): a Job is not run yet'],
+      [false, 'job/migrate (completed): Pending'],
     ]);
+    const run = (finished?: { phase: 'Succeeded' | 'Failed'; at: number; reason: string }, specHash = job.specHash) =>
+      new Map([['job/migrate', { generation: 1, contentHash: 'c', slots: {}, job: { specHash, arrivedAt: 0, retries: 0, requeues: 0, ...(finished ? { finished } : {}) } }]]);
+    const after = (history: ReturnType<typeof run>) => dependencyStatuses(dependent, { objects, observed: new Map(), history })[1];
+    assert.deepEqual([after(run({ phase: 'Succeeded', at: 1, reason: 'Completed' }))?.met, after(run({ phase: 'Succeeded', at: 1, reason: 'Completed' }))?.failed], [true, false]);
+    assert.deepEqual([after(run({ phase: 'Failed', at: 1, reason: 'BackoffLimitExceeded' }))?.met, after(run({ phase: 'Failed', at: 1, reason: 'BackoffLimitExceeded' }))?.failed], [false, true]);
+    // A run of an older spec does not count: a changed migration must complete again.
+    assert.equal(after(run({ phase: 'Succeeded', at: 1, reason: 'Completed' }, 'h-old'))?.met, false);
   });
 });
 

@@ -4,7 +4,7 @@ import type { ObjectView } from '../../controller/status.ts';
 import { callApi, controllerRunning } from '../../api/client.ts';
 import { printData } from '../render/output.ts';
 import { renderLimits } from '../render/limits.ts';
-import { formatAge, renderTable } from '../render/table.ts';
+import { formatAge, formatBytes, renderTable } from '../render/table.ts';
 import type { CliContext } from '../context.ts';
 import { offlineStatus, readOffline } from '../offline.ts';
 import { describeItem, keyOf } from '../views.ts';
@@ -48,6 +48,7 @@ function renderItem(item: Item, now: number): string {
     ...(item.status.dependencies ?? []).map((d, i) => `${i === 0 ? 'Depends on:  ' : '             '} ${d.object} (${d.condition}): ${d.met ? 'met' : d.failed ? 'FAILED' : 'not met'}: ${d.message}`),
     ...(item.status.circuit ? [`Circuit:      ${circuitLine(item)}`] : []),
     ...(item.status.pool ? poolLines(item.status.pool) : []),
+    ...schedulingLines(item),
     `Spec:`,
     ...Object.entries(spec).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
     `Instances:`,
@@ -99,6 +100,26 @@ function renderProbes(item: Item, now: number): string {
     ]),
   );
   return rows.length ? `Probes:\n${indent(renderTable(['INSTANCE', 'PROBE', 'RESULT', 'IN A ROW', 'LAST', 'MESSAGE'], rows))}` : '';
+}
+
+// A Job's run and queue place, and the machine's scheduling figures (Jobs and the Node).
+function schedulingLines(item: Item): string[] {
+  const { job, scheduling } = item.status;
+  const lines: string[] = [];
+  if (job) {
+    lines.push(`Completions:  ${job.succeeded}/${job.completions} succeeded, ${job.active} active (${job.suspended} suspended), ${job.retries} retries, ${job.requeues} requeues`);
+    lines.push(`Priority:     ${job.priority}${job.queuePosition === undefined ? '' : `, queue position ${job.queuePosition}`}`);
+  }
+  if (scheduling) {
+    const use = Object.keys(scheduling.capacity).map((name) => `${name} ${amount(name, scheduling.used[name] ?? 0)}/${amount(name, scheduling.capacity[name] ?? 0)} (${Math.round((scheduling.utilization[name] ?? 0) * 100)} %)`);
+    lines.push(`Scheduling:   ${scheduling.running} running, ${scheduling.suspended} suspended, ${scheduling.queued} queued; ${use.join(', ')}`);
+  }
+  return lines;
+}
+
+function amount(name: string, value: number): string {
+  if (name === 'memory' || name === 'disk') return formatBytes(value);
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
 function indent(text: string): string {

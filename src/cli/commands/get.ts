@@ -9,6 +9,7 @@ import { formatAge, formatBytes, renderTable } from '../render/table.ts';
 import type { CliContext } from '../context.ts';
 import { offlineStatus, readOffline } from '../offline.ts';
 import { filterViews, parseTarget } from '../views.ts';
+import { renderJobs } from '../render/jobs-table.ts';
 
 /** Runs `tend get`. */
 export async function run(ctx: CliContext, values: Record<string, unknown>, positionals: string[]): Promise<number> {
@@ -19,7 +20,8 @@ export async function run(ctx: CliContext, values: Record<string, unknown>, posi
     const views = filterViews(await fetchViews(ctx), target === 'all' ? undefined : target, selector);
     if (ctx.output !== 'table') return printData(ctx.output, { items: views });
     if (values.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-    process.stdout.write(views.length === 0 ? 'No objects found.\n' : renderViews(views, Date.now()));
+    const jobs = parseTarget(target).kind === 'Job';
+    process.stdout.write(views.length === 0 ? 'No objects found.\n' : jobs ? renderJobs(views, Date.now()) : renderViews(views, Date.now()));
   };
   await show();
   while (values.watch) {

@@ -24,7 +24,7 @@
  * the default grace period. It must not make decisions: what to start or stop comes only from
  * actions.
  */
-import type { Action, ActionResult, RestartAction, StartAction, StopAction } from '../../model/action.ts';
+import type { Action, ActionResult, RestartAction, ResumeAction, StartAction, StopAction, SuspendAction } from '../../model/action.ts';
 import { exitOf, isLimitStop, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
 import type { Hook, LogPolicy, ObjectKey, ProgramSpec, StopPolicy } from '../../model/object.ts';
 import type { Cancel, Clock } from '../../platform/clock.ts';
@@ -178,6 +178,9 @@ class LocalExecutor implements Executor {
         return this.#restart(action);
       case 'wait':
         return Promise.resolve({ ok: true, action, outcome: 'unchanged' });
+      case 'suspend':
+      case 'resume':
+        return Promise.resolve(this.#pause(action));
     }
   }
 
@@ -242,6 +245,20 @@ class LocalExecutor implements Executor {
     return this.#resultOf(action, this.#launch(action), 'restarted');
   }
 
+  // SIGSTOP / SIGCONT to a running instance's group; the record keeps when and for how long.
+  #pause(action: SuspendAction | ResumeAction): ActionResult {
+    const instance = this.#table.get(action.object, action.instance);
+    const runtime = this.#runtimes.get(keyOf(action.object, action.instance));
+    if (!instance || !runtime || instance.state !== 'running') return { ok: true, action, outcome: 'unchanged' };
+    const suspend = action.type === 'suspend';
+    if (suspend === (instance.suspendedAt !== undefined)) return { ok: true, action, outcome: 'unchanged', instance };
+    if (this.#signal(runtime, instance, suspend ? 'SIGSTOP' : 'SIGCONT') === 'denied') {
+      return { ok: false, action, reason: 'SignalFailed', message: `not permitted to signal process group ${instance.pid}` };
+    }
+    const next = this.#record(suspend ? { ...instance, suspendedAt: this.#clock.now() } : resumedRecord(instance, this.#clock.now()));
+    return { ok: true, action, outcome: suspend ? 'suspended' : 'resumed', instance: next };
+  }
+
   // Signals the group and arms the grace timer; a stop already under way keeps its deadline.
   // The latest intent (forget, replacement) wins once the stop is under way.
   // A stop with a preStop hook signals once the hook is done; the grace timer runs from the start.
@@ -263,6 +280,11 @@ class LocalExecutor implements Executor {
     if (!preStop) {
       const sent = this.#signal(runtime, instance, signal);
       if (sent === 'denied') return { ok: false, action, reason: 'StopFailed', message: `not permitted to signal process group ${instance.pid}` };
+    }
+    // A suspended group handles no signal but SIGKILL until it is continued.
+    if (instance.suspendedAt !== undefined) {
+      this.#signal(runtime, instance, 'SIGCONT');
+      instance = resumedRecord(instance, this.#clock.now());
     }
     runtime.hook?.cancel();
     Object.assign(runtime, intent, { stopping: hooks });
@@ -569,6 +591,13 @@ function whenGroupGone(pgid: number, clock: Clock, limitMs: number): Promise<voi
 }
 
 // A plain copy without undefined values: what spawn needs, built once instead of per spawn.
+// The record of a suspended instance once continued: its suspended time added up.
+function resumedRecord(instance: ObservedInstance, now: number): ObservedInstance {
+  const { suspendedAt, ...rest } = instance;
+  const suspendedMs = (instance.suspendedMs ?? 0) + (suspendedAt === undefined ? 0 : now - suspendedAt);
+  return { ...rest, suspendedMs, resumedAt: now };
+}
+
 function plainEnv(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (value !== undefined) result[name] = value;
