@@ -324,33 +324,58 @@ function changedKeys(before: ReadonlyMap<ObjectKey, ManifestObject>, after: Read
 // it runs any more; independent objects all at once) and resolves when all have exited.
 async function shutdownAll(executor: Executor, desired: DesiredState, links: DependencyLinks, closeQueue: () => void): Promise<void> {
   closeQueue();
-  const stopped = new Set<ObservedInstance>();
+  // Instances already asked to stop (a stop that changed nothing is not asked again).
+  const asked = new WeakSet<ObservedInstance>();
   await new Promise<void>((resolve) => {
     let busy = false;
     const step = async (): Promise<void> => {
       if (busy) return;
       busy = true;
       const observed = await executor.observe();
-      const live = [...observed.values()].flat().filter((i) => i.state !== 'exited');
-      if (live.length === 0) {
+      if (needsStop(observed, asked)) await stopFree(observed);
+      if (!hasLive(observed)) {
         unsubscribe();
         resolve();
         return;
-      }
-      const running = new Set(live.map((i) => i.object));
-      const free = (key: ObjectKey): boolean => ![...links.dependentsOf(key)].some((other) => running.has(other));
-      for (const instance of live) {
-        if (instance.state === 'stopping' || stopped.has(instance) || !free(instance.object)) continue;
-        stopped.add(instance);
-        await stopForShutdown(executor, desired, instance);
       }
       busy = false;
       // Exits that arrived while stopping were seen by no step.
       if ((await executor.observe()) !== observed) void step();
     };
+    // Stops the running instances that no running object depends on.
+    const stopFree = async (observed: Observed): Promise<void> => {
+      const running = new Set<ObjectKey>();
+      for (const [key, list] of observed) if (list.some((i) => i.state !== 'exited')) running.add(key);
+      const free = (key: ObjectKey): boolean => {
+        for (const other of links.dependentsOf(key)) if (running.has(other)) return false;
+        return true;
+      };
+      for (const list of observed.values()) {
+        for (const instance of list) {
+          if (!isUnasked(instance, asked) || !free(instance.object)) continue;
+          asked.add(instance);
+          await stopForShutdown(executor, desired, instance);
+        }
+      }
+    };
     const unsubscribe = executor.subscribe(() => void step());
     void step();
   });
+}
+
+// Running (or in preStart) and not yet asked to stop.
+function isUnasked(instance: ObservedInstance, asked: WeakSet<ObservedInstance>): boolean {
+  return (instance.state === 'running' || instance.state === 'starting') && !asked.has(instance);
+}
+
+function needsStop(observed: Observed, asked: WeakSet<ObservedInstance>): boolean {
+  for (const list of observed.values()) for (const instance of list) if (isUnasked(instance, asked)) return true;
+  return false;
+}
+
+function hasLive(observed: Observed): boolean {
+  for (const list of observed.values()) for (const instance of list) if (instance.state !== 'exited') return true;
+  return false;
 }
 
 async function stopForShutdown(executor: Executor, desired: DesiredState, instance: ObservedInstance): Promise<void> {
