@@ -80,6 +80,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     asRoot: ctx.asRoot,
     cutAbandonedHooks: true,
     onWarning: (reason, message, object, instance) => events.record({ object, ...(instance ? { instance } : {}), type: 'Warning', reason, message }),
+    onNormal: (reason, message, object, instance) => events.record({ object, ...(instance ? { instance } : {}), type: 'Normal', reason, message }),
   });
   await adoptRecorded(executor, persisted, events);
   const saver = createStateSaver({

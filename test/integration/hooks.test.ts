@@ -51,6 +51,7 @@ test('preStart runs first with the instance env and logs; its failure fails the 
     return pid !== null && pid !== undefined && alive(pid);
   });
   assert.equal(read(seen).trim(), 'web-0');
+  await waitFor('the start is told once the program runs', () => /Started .*web-0 started \(pid \d+\) after its preStart hook/.test(w.tend('events').stdout));
   assert.match(w.tend('logs', 'process/web').stdout, /migrating-web-0/);
 });
 

@@ -45,7 +45,7 @@ function renderItem(item: Item, now: number): string {
     `Revision:     ${item.revision || '-'}`,
     `Status:       ${item.status.phase} (${item.status.reason}), ${item.status.readyReplicas}/${item.status.replicas} ready, ${item.status.restarts} restarts`,
     ...(item.status.override ? [`Override:     ${item.status.override.type} at ${item.status.override.at}`] : []),
-    ...(item.status.dependencies ?? []).map((d, i) => `${i === 0 ? 'Depends on:  ' : '             '} ${d.object} (${d.condition}): ${d.met ? 'met' : d.failed ? 'FAILED' : 'not met'}: ${d.message}`),
+    ...(item.status.dependencies ?? []).map((d, i) => `${i === 0 ? 'Depends on:  ' : '             '} ${d.message} (${d.met ? 'met' : d.failed ? 'failed for good' : 'not met'})`),
     ...(item.status.circuit ? [`Circuit:      ${circuitLine(item)}`] : []),
     ...(item.status.pool ? poolLines(item.status.pool) : []),
     ...schedulingLines(item),

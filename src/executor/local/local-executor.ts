@@ -60,6 +60,8 @@ export interface LocalExecutorOptions {
   readonly cutAbandonedHooks?: boolean;
   /** Problems that degrade but never stop supervision (log files on a full disk, a failed hook). */
   readonly onWarning?: Warn;
+  /** What happened without an action to report it (a program started once its preStart passed). */
+  readonly onNormal?: Warn;
 }
 
 /** Reports a problem of `object` (and of one of its instances). */
@@ -131,6 +133,7 @@ class LocalExecutor implements Executor {
   readonly #clock: Clock;
   readonly #spawn: SpawnContext;
   readonly #onWarning: Warn;
+  readonly #onNormal: Warn;
   readonly #table = new InstanceTable();
   readonly #runtimes = new Map<string, Runtime>();
   readonly #listeners = new Set<(object: ObjectKey) => void>();
@@ -147,6 +150,7 @@ class LocalExecutor implements Executor {
     this.#stateId = options.stateId;
     this.#cutAbandonedHooks = options.cutAbandonedHooks ?? false;
     this.#onWarning = options.onWarning ?? (() => undefined);
+    this.#onNormal = options.onNormal ?? (() => undefined);
     this.#spawn = {
       stateDir: options.stateDir,
       stateId: options.stateId,
@@ -314,7 +318,9 @@ class LocalExecutor implements Executor {
       runtime.hook = undefined;
       this.#runtimes.delete(key);
       if (result.ok) {
-        this.#announce(launch.object, this.#spawnProgram(launch));
+        const launched = this.#spawnProgram(launch);
+        if (launched.ok) this.#onNormal('Started', `${launch.instance} started (pid ${launched.instance.pid}) after its preStart hook`, launch.object, launch.instance);
+        this.#announce(launch.object, launched);
         return;
       }
       this.#onWarning('HookFailed', `${launch.instance}: ${result.message}; the program was not started`, launch.object, launch.instance);
