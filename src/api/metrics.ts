@@ -1,5 +1,6 @@
 /** Prometheus text exposition of the status views; every name starts with `tend_`. */
 import type { ObjectView } from '../controller/status.ts';
+import type { ProbeTiming } from '../model/health.ts';
 import type { ResourceUsage } from '../model/usage.ts';
 import { poolFamilies } from './pool-metrics.ts';
 
@@ -10,16 +11,8 @@ interface Family {
   readonly samples: string[];
 }
 
-/** Scheduled-vs-actual start of recent probes (see the prober's `timing()`). */
-export interface ProbeDelay {
-  readonly launched: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
-}
-
 /** Renders `/metrics`. */
-export function renderMetrics(views: readonly ObjectView[], probes?: ProbeDelay): string {
+export function renderMetrics(views: readonly ObjectView[], probes?: ProbeTiming): string {
   const family = (name: string, type: Family['type'], help: string): Family => ({ name, type, help, samples: [] });
   const up = family('tend_instance_up', 'gauge', '1 when the instance runs, else 0');
   const restarts = family('tend_instance_restarts_total', 'counter', 'restarts of the instance slot');
@@ -69,7 +62,7 @@ const USAGE_GAUGES: readonly (readonly [keyof ResourceUsage, string, string])[] 
 ];
 
 // How late probes start against their schedule, over the recent launches, as a summary.
-function probeDelayFamily(probes: ProbeDelay): Family {
+function probeDelayFamily(probes: ProbeTiming): Family {
   const seconds = (msValue: number): string => String(msValue / 1000);
   return {
     name: 'tend_probe_delay_seconds',

@@ -22,7 +22,8 @@ import { createStateSaver, readStateFile, writeStateFile } from '../platform/sta
 import type { CliContext } from './context.ts';
 import type { ManifestCache } from '../manifest/load.ts';
 import { loadManifestDir } from './load-manifests.ts';
-import { createProber, probeTargets, type ProbeTiming } from '../monitor/prober.ts';
+import { createProber, probeTargets } from '../monitor/prober.ts';
+import type { ProbeTiming } from '../model/health.ts';
 import { monitorIntervalOf } from '../monitor/monitor-interval.ts';
 import { procSource } from '../monitor/proc-reader.ts';
 import { createSampler, type Sampler } from '../monitor/sampler.ts';

@@ -12,7 +12,7 @@ import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { describeExit } from '../planner/actions.ts';
 import { classifyExit } from '../planner/failures.ts';
-import { gateOf, type DependencyWorld } from '../planner/dependencies.ts';
+import { gateOf, type DependencyGate, type DependencyWorld } from '../planner/dependencies.ts';
 import type { ObjectBreaches } from '../planner/exhaustion.ts';
 import { planObject } from '../planner/plan.ts';
 import { circuitCheckTrial, circuitOnFailure, circuitOnTrial } from './circuit.ts';
@@ -93,8 +93,8 @@ export function planKey(deps: ReconcileDeps, key: ObjectKey, observed: Observed)
   const health = deps.health?.();
   // Only an object with dependencies reads the others (and pays for the view).
   const world: DependencyWorld | undefined = object?.spec.dependsOn.length ? { objects: deps.desired(), observed, history, ...(health ? { health } : {}) } : undefined;
-  if (object && world) reportDependencies(deps, object, instances, world);
-  const planned = planObject(key, object, instances, history.get(key), deps.clock.now(), health?.get(key), deps.breaches?.().get(key), world);
+  const gate = object && world ? reportDependencies(deps, object, instances, world) : undefined;
+  const planned = planObject(key, object, instances, history.get(key), deps.clock.now(), health?.get(key), deps.breaches?.().get(key), gate);
   const actions = object && deps.scheduling && hasRequests(object) ? gateProcessStarts(planned, object, instances, deps.scheduling(observed).admission) : planned;
   if (actions.length === 0) {
     if (!object && instances.length === 0) deps.history.drop(key);
@@ -172,23 +172,24 @@ function heldByDependents(deps: ReconcileDeps, key: ObjectKey, observed: Observe
   return false;
 }
 
-// Tells once per change whether an object's dependencies are met: a wait before its start, or a
+// What an object's dependencies allow, told once per change: a wait before its start, or a
 // dependency lost under running instances (which go on running: nothing is killed for it).
-function reportDependencies(deps: ReconcileDeps, object: ProcessObject, instances: readonly ObservedInstance[], world: DependencyWorld): void {
+function reportDependencies(deps: ReconcileDeps, object: ProcessObject, instances: readonly ObservedInstance[], world: DependencyWorld): DependencyGate {
   const gate = gateOf(object, world);
   const said = gate.kind === 'met' ? 'met' : gate.message;
   const before = deps.memory.dependencies.get(object.key);
-  if (before === said || (before === undefined && gate.kind === 'met')) return;
+  if (before === said || (before === undefined && gate.kind === 'met')) return gate;
   deps.memory.dependencies.set(object.key, said);
   if (gate.kind === 'met') {
     deps.events.record({ object: object.key, type: 'Normal', reason: 'DependenciesMet', message: 'every dependency meets its condition' });
-    return;
+    return gate;
   }
   const live = instances.some((i) => i.state !== 'exited');
   const type = gate.kind === 'failed' || live ? 'Warning' : 'Normal';
   const reason = gate.kind === 'failed' || live ? 'DependencyFailure' : 'WaitingForDependency';
   const message = live ? `${gate.message}; the running instances are left running` : gate.message;
   deps.events.record({ object: object.key, type, reason, message });
+  return gate;
 }
 
 function announceBackoff(deps: ReconcileDeps, key: ObjectKey, instance: string, until: number, message: string): void {

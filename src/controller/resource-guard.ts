@@ -68,7 +68,7 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
         const action = policy.onExceed === 'kill' ? 'killing it, no restart' : 'restarting it';
         events.record({ object: sample.object, instance: sample.id, type: 'Warning', reason: 'ResourceExhaustion', message: `${sample.id} ${verdict.newBreach.message}: ${action} (onExceed ${policy.onExceed})` });
       }
-      const changed = breached.size > 0 || [...watches].some(([key, w]) => w.watch.breach && !next.get(key)?.watch.breach);
+      const changed = breached.size > 0 || breachEnded(watches, next);
       watches = next;
       if (changed) breaches = breachesOf(next.values(), options.policyOf);
       for (const object of breached) for (const listener of listeners) listener(object);
@@ -86,6 +86,12 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
       return () => listeners.delete(listener);
     },
   };
+}
+
+// Whether an instance that had breached a limit no longer has (gone, or its process replaced).
+function breachEnded(before: ReadonlyMap<string, { readonly watch: InstanceWatch }>, after: ReadonlyMap<string, { readonly watch: InstanceWatch }>): boolean {
+  for (const [key, w] of before) if (w.watch.breach && !after.get(key)?.watch.breach) return true;
+  return false;
 }
 
 function breachesOf(

@@ -66,6 +66,18 @@ export type ObjectHealth = ReadonlyMap<string, InstanceHealth>;
 /** Health per object. Objects whose instances have no probes are absent. */
 export type Health = ReadonlyMap<ObjectKey, ObjectHealth>;
 
+/**
+ * How late probes start against their schedule (the due time the probe book set), over the most
+ * recent launches (4,096): what `/metrics` shows as `tend_probe_delay_seconds`.
+ */
+export interface ProbeTiming {
+  /** Probes launched since the prober was created. */
+  readonly launched: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
 /** Where the controller reads health from; the prober implements it. */
 export interface HealthSource {
   /** The current observations. */

@@ -12,7 +12,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { EventSink } from '../model/event.ts';
-import type { Health, HealthSource, InstanceHealth, ObjectHealth, ProbeCheck, ProbeKind } from '../model/health.ts';
+import type { Health, HealthSource, InstanceHealth, ObjectHealth, ProbeCheck, ProbeKind, ProbeTiming } from '../model/health.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type DesiredState, type ObjectKey, type ProcessSpec } from '../model/object.ts';
 import type { Cancel, Clock } from '../platform/clock.ts';
@@ -47,20 +47,8 @@ export interface ProberOptions {
   readonly maxInFlight?: number;
 }
 
-/**
- * How late probes start against their schedule (the due time the probe book set), over the most
- * recent {@link DELAY_WINDOW} launches: what `/metrics` shows as `tend_probe_delay_seconds`.
- */
-export interface ProbeTiming {
-  /** Probes launched since the prober was created. */
-  readonly launched: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
-}
-
 /** Launches the delay statistics look back over. */
-export const DELAY_WINDOW = 4096;
+const DELAY_WINDOW = 4096;
 
 export interface Prober extends HealthSource {
   /** Scheduled-vs-actual start of the recent probes. */

@@ -57,7 +57,7 @@ export function dependencyStatuses(object: ProcessObject, world: DependencyWorld
 }
 
 /** What the statuses mean for starting instances: a failed one first, then any not met. */
-export function dependencyGate(statuses: readonly DependencyStatus[]): DependencyGate {
+function dependencyGate(statuses: readonly DependencyStatus[]): DependencyGate {
   const failed = statuses.find((s) => s.failed);
   if (failed) return { kind: 'failed', message: `dependency ${failed.message}` };
   const waiting = statuses.filter((s) => !s.met);

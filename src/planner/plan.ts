@@ -27,7 +27,7 @@ import type { DesiredState, ObjectKey, ProcessObject } from '../model/object.ts'
 import { isProcessObject } from '../model/object.ts';
 import type { DesiredObject } from './actions.ts';
 import { PRUNE_STOP, stopAction } from './actions.ts';
-import { gateOf, type DependencyWorld } from './dependencies.ts';
+import { gateOf, type DependencyGate, type DependencyWorld } from './dependencies.ts';
 import { NO_BREACHES, type ObjectBreaches } from './exhaustion.ts';
 import { healthMatters, isHealthySteady, NO_HEALTH } from './health.ts';
 import { isUserStopped } from './override.ts';
@@ -63,7 +63,7 @@ export function plan(input: PlanInput): Plan {
   const world: DependencyWorld = { objects: desired.objects, observed, history, ...(health ? { health } : {}) };
   desired.objects.forEach((object, key) => {
     if (!isProcessObject(object)) return;
-    append(actions, planObject(key, object, observed.get(key) ?? NO_INSTANCES, history.get(key), now, health?.get(key), input.breaches?.get(key), world));
+    append(actions, planObject(key, object, observed.get(key) ?? NO_INSTANCES, history.get(key), now, health?.get(key), input.breaches?.get(key), gateOf(object, world)));
   });
   observed.forEach((instances, key) => {
     if (desired.objects.has(key)) return;
@@ -74,8 +74,7 @@ export function plan(input: PlanInput): Plan {
 
 /**
  * Plans one object. `health` holds the probe observations of its instances (see health.ts);
- * `world` the other objects, for its `dependsOn` (starts wait until they are met; without a
- * world, dependencies count as met).
+ * `gate` what its `dependsOn` allows (see dependencies.ts; absent: every dependency is met).
  * `object` undefined means it is gone from the manifests: every instance that
  * is not already stopping is stopped and forgotten (reason `Pruned`), highest replica first.
  * Otherwise the order is: extra slots stopped (highest first), then slot actions by index.
@@ -90,12 +89,11 @@ export function planObject(
   now: number,
   health: ObjectHealth = NO_HEALTH,
   breaches: ObjectBreaches = NO_BREACHES,
-  world?: DependencyWorld,
+  gate?: DependencyGate,
 ): Plan {
   if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances);
   const { primaries, fallbacks } = splitFallbacks(instances);
   if (fallbacks.length === 0 && breaches.size === 0 && !object.recycle?.length && isSteady(object, instances, history, health)) return NO_ACTIONS;
-  const gate = world === undefined ? undefined : gateOf(object, world);
   const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health, breaches, ...(gate ? { gate } : {}) };
   const slots = slotTable(primaries, object.spec.replicas);
   const actions = scaleDown(d, primaries);
