@@ -13,6 +13,8 @@ interface Command {
   readonly usage: string;
   readonly options: Options;
   readonly run: (ctx: CliContext, values: Record<string, unknown>, positionals: string[]) => Promise<number>;
+  /** `-o` names an output folder, not a format. */
+  readonly outputIsFolder?: true;
 }
 
 const GLOBAL: Options = {
@@ -99,6 +101,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     options: {},
     run: async (ctx, _values, positionals) => (await import('./commands/lease.ts')).runRelease(ctx, positionals),
   },
+  render: {
+    summary: 'the manifests as Kubernetes objects',
+    usage: 'tend render kubernetes [-o OUTDIR] [--namespace NS] [--image IMAGE] [--wait-image IMAGE] [--strict]',
+    options: { target: { type: 'string' }, namespace: { type: 'string' }, image: { type: 'string' }, 'wait-image': { type: 'string' }, strict: { type: 'boolean' } },
+    outputIsFolder: true,
+    run: lazy(() => import('./commands/render.ts')),
+  },
   start: operator('start'),
   stop: operator('stop'),
   restart: operator('restart'),
@@ -132,7 +141,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`usage: ${command.usage}\n\n${command.summary}\n${globalHelp()}`);
       return 0;
     }
-    return await command.run(createContext(values), values, positionals);
+    const { output: _output, ...formatless } = values;
+    return await command.run(createContext(command.outputIsFolder ? formatless : values), values, positionals);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       return usageError((error as Error).message, `usage: ${command.usage}\n`);
