@@ -54,12 +54,14 @@ function hasReadinessProbe(source: RenderSource): boolean {
 
 /**
  * The init containers that wait for a program's dependencies, in the order written. They run
- * under the `tend-wait` service account (see {@link waitAccess}).
+ * under the `tend-wait` service account (see {@link waitAccess}). `resources` states the
+ * zero requests a Node's quota needs of every container.
  */
-export function waitContainers(waits: readonly DependencyWait[], image: string): Record<string, unknown>[] {
+export function waitContainers(waits: readonly DependencyWait[], image: string, resources: Record<string, unknown> | undefined): Record<string, unknown>[] {
+  const limits = resources ? { resources } : {};
   return waits.flatMap((wait, index) => [
-    { name: `wait-${index}-created`, image, args: ['wait', '--for=create', wait.resource, '--timeout=-1s'] },
-    { name: `wait-${index}`, image, args: [...wait.until] },
+    { name: `wait-${index}-created`, image, args: ['wait', '--for=create', wait.resource, '--timeout=-1s'], ...limits },
+    { name: `wait-${index}`, image, args: [...wait.until], ...limits },
   ]);
 }
 

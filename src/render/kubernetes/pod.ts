@@ -27,7 +27,7 @@ export function renderPodTemplate(program: Program, context: PodContext): { temp
   const env = renderEnv(program, context);
   const main = { ...programContainer(program, context, env), ...renderProbes(program.probes), ...lifecycleField(program.lifecycle) };
   const preStart = preStartContainer(program, context, env);
-  const initContainers = [...waitContainers(context.waits, context.waitImage), ...(preStart ? [preStart] : [])];
+  const initContainers = [...waitContainers(context.waits, context.waitImage, renderResources(undefined, context.quotaResources)), ...(preStart ? [preStart] : [])];
   const spec = {
     containers: [main],
     ...(initContainers.length > 0 ? { initContainers } : {}),

@@ -36,6 +36,5 @@ export function priorityClasses(priorities: readonly unknown[], preemption: bool
     value: priorityValue(byName.get(name)),
     globalDefault: false,
     preemptionPolicy: preemption ? 'PreemptLowerPriority' : 'Never',
-    description: `tend priority ${String(byName.get(name))}`,
   }));
 }

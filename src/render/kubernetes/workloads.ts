@@ -76,7 +76,7 @@ export function jobSpec(run: JobRun, template: Obj): Obj {
     ...(run.backoffLimitPerIndex === undefined ? { backoffLimit: run.backoffLimit ?? INT32_MAX } : { backoffLimitPerIndex: run.backoffLimitPerIndex }),
     ...(deadline > 0 ? { activeDeadlineSeconds: ceilSeconds(run.activeDeadline) } : {}),
     ...(ttl > 0 ? { ttlSecondsAfterFinished: ceilSeconds(run.ttlAfterFinished) } : {}),
-    podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] },
+    podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] },
     template,
   };
 }
