@@ -3,7 +3,8 @@
  * (also `tend render --target kubernetes`): the manifests as Kubernetes objects, a YAML stream
  * on stdout or one file per object in OUTDIR. Every field without a faithful Kubernetes form
  * is reported on stderr as `file:line:col: field: not rendered: why`. Exit 0 ok; 2 invalid
- * manifests, usage, a program without an image, or (with --strict) any field not rendered.
+ * manifests, usage, a program without an image, or (with --strict) any field not rendered;
+ * then nothing is written.
  */
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,9 +38,13 @@ export async function run(ctx: CliContext, values: Record<string, unknown>, posi
   });
   report(result);
   if (result.problems.length > 0) return 2;
+  if (values.strict === true && result.notRendered.length > 0) {
+    process.stderr.write(`tend: --strict: ${result.notRendered.length} field${result.notRendered.length === 1 ? '' : 's'} not rendered; nothing written\n`);
+    return 2;
+  }
   if (typeof values.output === 'string') writeFolder(values.output, result.objects);
   else process.stdout.write(yamlStream(result.objects));
-  return values.strict === true && result.notRendered.length > 0 ? 2 : 0;
+  return 0;
 }
 
 function targetOf(option: unknown, positionals: readonly string[]): string {
