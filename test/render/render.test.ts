@@ -66,6 +66,12 @@ describe('images', () => {
   });
 });
 
+test('a StatefulSet or CronJob name longer than Kubernetes allows is an error at the name', () => {
+  const long = 'a'.repeat(53);
+  const result = render(process(long, '{command: [x, $TEND_REPLICA]}') + process('b'.repeat(53), '{command: [x]}'));
+  assert.deepEqual(result.problems.map((p) => [p.line, p.message.replace(long, 'NAME')]), [[3, 'process/NAME: a StatefulSet name has at most 52 characters in Kubernetes (got 53); shorten the name']]);
+});
+
 test('a one-shot Process and a Job of one name cannot both be Job <name>', () => {
   const result = render(process('x', '{command: [x], restartPolicy: Never}') + 'apiVersion: tend/v1\nkind: Job\nmetadata: {name: x}\nspec: {command: [y]}\n');
   assert.equal(result.problems.length, 1);

@@ -43,14 +43,28 @@ export function renderObject(source: RenderSource, set: SetContext): ObjectRende
   const meta = metadata(source, set.options, notRendered);
   if (!workload) return { objects: [resourceQuota(source, meta)], notRendered, waits: false };
   const image = typeof program.image === 'string' ? program.image : set.options.image;
-  if (image === undefined) {
-    const at = source.locate([...programPath(source), 'image']);
-    const message = `${objectKey(source.kind, source.name)}: no container image: set ${[...programPath(source), 'image'].join('.')} or pass --image`;
-    return { objects: [], notRendered, problem: { file: source.file, line: at.line, col: at.col, message }, waits: false };
-  }
+  const problem = image === undefined ? noImage(source) : nameTooLong(source, workload);
+  if (problem || image === undefined) return { objects: [], notRendered, ...(problem ? { problem } : {}), waits: false };
   const waits = ((program.dependsOn ?? []) as unknown[]).map((entry) => dependencyWait(entry, set.find)).filter((w): w is DependencyWait => !('drop' in w));
   const objects = workloadObjects(source, { workload, program, meta, image, waits, set });
   return { objects, notRendered, priority: program.priority ?? 'normal', waits: waits.length > 0 };
+}
+
+function noImage(source: RenderSource): RenderProblem {
+  const at = source.locate([...programPath(source), 'image']);
+  const message = `${objectKey(source.kind, source.name)}: no container image: set ${[...programPath(source), 'image'].join('.')} or pass --image`;
+  return { file: source.file, line: at.line, col: at.col, message };
+}
+
+// Kubernetes derives names from these (a CronJob's Jobs, a StatefulSet's revision label) and caps them at 63.
+const MAX_NAME: Partial<Record<WorkloadKind, number>> = { CronJob: 52, StatefulSet: 52 };
+
+function nameTooLong(source: RenderSource, workload: WorkloadKind): RenderProblem | undefined {
+  const max = MAX_NAME[workload];
+  if (max === undefined || source.name.length <= max) return undefined;
+  const at = source.locate(['metadata', 'name']);
+  const message = `${objectKey(source.kind, source.name)}: a ${workload} name has at most ${max} characters in Kubernetes (got ${source.name.length}); shorten the name`;
+  return { file: source.file, line: at.line, col: at.col, message };
 }
 
 interface WorkloadInput {
