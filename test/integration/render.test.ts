@@ -79,12 +79,23 @@ test('a program without an image is exit 2 with its place, and nothing is writte
 test('bad usage and invalid manifests are exit 2', () => {
   assert.equal(tend('render', '-d', 'manifests').code, 2);
   assert.match(tend('render', 'helm', '-d', 'manifests').stderr, /unknown render target "helm"/);
+  assert.match(tend('render', 'kubernetes', '-d', 'manifests', '--image', 'i', '--namespace', 'Shop_1').stderr, /--namespace must be a DNS-1123 label/);
   const bad = join(root, 'bad');
   mkdirSync(bad);
   writeFileSync(join(bad, 'x.yaml'), 'apiVersion: tend/v1\nkind: Process\nmetadata: {name: x}\nspec: {command: [x], restartPolicy: always}\n');
   const run = tend('render', 'kubernetes', '-d', bad, '--image', 'img:1');
   assert.equal(run.code, 2);
   assert.match(run.stderr, /x\.yaml:4:\d+: spec\.restartPolicy/);
+});
+
+test('--namespace puts every namespaced object in the namespace, cluster objects stay out', () => {
+  const run = tend('render', 'kubernetes', '-d', 'manifests', '--image', 'i:1', '--namespace', 'shop');
+  assert.equal(run.code, 0, run.stderr);
+  const docs = run.stdout.split(/^---\n/m).filter(Boolean);
+  const namespaced = docs.filter((d) => /^  namespace: shop$/m.test(d)).length;
+  const cluster = docs.filter((d) => /^kind: PriorityClass$/m.test(d)).length;
+  assert.equal(namespaced + cluster, docs.length);
+  assert.match(run.stdout, /subjects:\n {2}- kind: ServiceAccount\n {4}name: tend-wait\n {4}namespace: shop/);
 });
 
 test('the output folder loses stale rendered files, keeps other files, and keeps Secrets private', () => {

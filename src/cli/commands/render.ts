@@ -23,6 +23,10 @@ const FILE_MARK = '# Rendered by tend render kubernetes';
 export async function run(ctx: CliContext, values: Record<string, unknown>, positionals: string[]): Promise<number> {
   const target = targetOf(values.target, positionals);
   if (target !== 'kubernetes') throw new UsageError(`unknown render target "${target}" (the only target is kubernetes)`);
+  const namespace = typeof values.namespace === 'string' ? values.namespace : undefined;
+  if (namespace !== undefined && !/^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
+    throw new UsageError(`--namespace must be a DNS-1123 label like shop or team-a (got "${namespace}")`);
+  }
   const cache: ManifestCache = new Map();
   const set = await readManifestDir(ctx.dir, { asRoot: ctx.asRoot, cache });
   if (!set.ok) {
@@ -32,7 +36,7 @@ export async function run(ctx: CliContext, values: Record<string, unknown>, posi
   for (const d of set.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!set.valid) return 2;
   const result = renderKubernetes(renderSources(set.objects, cache, ctx.dir), {
-    ...(typeof values.namespace === 'string' ? { namespace: values.namespace } : {}),
+    ...(namespace ? { namespace } : {}),
     ...(typeof values.image === 'string' ? { image: values.image } : {}),
     waitImage: typeof values['wait-image'] === 'string' ? values['wait-image'] : DEFAULT_WAIT_IMAGE,
   });
