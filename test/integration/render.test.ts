@@ -92,7 +92,7 @@ test('--namespace puts every namespaced object in the namespace, cluster objects
   const run = tend('render', 'kubernetes', '-d', 'manifests', '--image', 'i:1', '--namespace', 'shop');
   assert.equal(run.code, 0, run.stderr);
   const docs = run.stdout.split(/^---\n/m).filter(Boolean);
-  const namespaced = docs.filter((d) => /^  namespace: shop$/m.test(d)).length;
+  const namespaced = docs.filter((d) => /^ {2}namespace: shop$/m.test(d)).length;
   const cluster = docs.filter((d) => /^kind: PriorityClass$/m.test(d)).length;
   assert.equal(namespaced + cluster, docs.length);
   assert.match(run.stdout, /subjects:\n {2}- kind: ServiceAccount\n {4}name: tend-wait\n {4}namespace: shop/);
