@@ -110,6 +110,24 @@ test('a field is reported at its place in the file', () => {
   assert.deepEqual(result.notRendered, [{ file: 'm.yaml', line: 5, col: 3, object: 'process/a', field: 'spec.circuitBreaker', why: 'Kubernetes has no circuit breaker: it keeps restarting with back-off' }]);
 });
 
+test("a pool's autoscale is an HPA on average values: cpu in cores, memory as a share of the limit", () => {
+  const pool = (name: string, template: string, autoscale: string): string => `apiVersion: tend/v1\nkind: ProcessPool\nmetadata: {name: ${name}}\nspec: {template: ${template}, maxReplicas: 6, autoscale: ${autoscale}}\n---\n`;
+  const result = render(
+    pool('cpu', '{command: [w]}', '{metric: cpu, target: 75}') +
+      pool('mem', '{command: [w], resources: {limits: {memory: 1Gi}}}', '{metric: memory, target: 50}') +
+      pool('nolimit', '{command: [w]}', '{metric: memory}'),
+  );
+  const target = (name: string): unknown => {
+    const hpa = result.objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === name);
+    return (hpa?.spec as { metrics: { resource: unknown }[] }).metrics[0]?.resource;
+  };
+  assert.deepEqual(target('cpu'), { name: 'cpu', target: { type: 'AverageValue', averageValue: '750m' } });
+  assert.deepEqual(target('mem'), { name: 'memory', target: { type: 'AverageValue', averageValue: String(512 * 1024 ** 2) } });
+  assert.deepEqual(target('nolimit'), { name: 'cpu', target: { type: 'AverageValue', averageValue: '700m' } });
+  assert.deepEqual(result.notRendered.map((n) => `${n.object} ${n.field}`), ['pool/nolimit spec.autoscale.metric']);
+  assert.equal((result.objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'cpu')?.spec as Record<string, unknown>).replicas, undefined);
+});
+
 test('$(VAR) and $$ are escaped so Kubernetes passes them as written', () => {
   assert.equal(escapeExpansion('echo $(date) $$ $HOME $'), 'echo $$(date) $$$ $HOME $');
   assert.equal(escapeExpansion('plain'), 'plain');

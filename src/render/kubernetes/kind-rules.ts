@@ -84,7 +84,7 @@ const POOL_RULES: RuleTable = {
   maxLeasesPerWorker: drop('Kubernetes has no leases to count'),
   leaseTimeout: drop('Kubernetes has no leases'),
   autoscale: 'each',
-  'autoscale.metric': when((value, context) => value !== 'memory' || memoryLimit(context) !== undefined, 'memory autoscaling is in percent of the memory limit, and the template sets none'),
+  'autoscale.metric': when((value, context) => value !== 'memory' || memoryLimit(context) !== undefined, 'memory autoscaling is in percent of the memory limit, and the template sets none; the autoscaler uses cpu'),
   'autoscale.target': 'field',
   'autoscale.stabilization': 'each',
   'autoscale.stabilization.up': stabilization,
