@@ -33,18 +33,18 @@ for (const [name, dir] of [['examples', 'manifests'], ['every-field', 'test/fixt
     const second = join(root, `${name}-2`);
 
     test('two runs, in both spellings, write byte-identical files and stdout matches the golden file', () => {
-      const a = tend('render', 'kubernetes', '-d', dir, '--image', 'registry.example/base:1', '-o', first);
-      const b = tend('render', '--target', 'kubernetes', '-d', dir, '--image', 'registry.example/base:1', '-o', second);
+      const a = tend('render', 'kubernetes', '-d', dir, '-o', first);
+      const b = tend('render', '--target', 'kubernetes', '-d', dir, '-o', second);
       assert.equal(a.code, 0, a.stderr);
       assert.equal(b.code, 0, b.stderr);
       assert.deepEqual(files(second), files(first));
       assert.ok(Object.keys(files(first)).length >= 5);
-      const stream = tend('render', 'kubernetes', '-d', dir, '--image', 'registry.example/base:1');
+      const stream = tend('render', 'kubernetes', '-d', dir);
       assert.equal(stream.stdout, readFileSync(`test/fixtures/render/golden/${name}.yaml`, 'utf8'));
     });
 
     test('stderr names every field that is not rendered, with its place', () => {
-      const run = tend('render', 'kubernetes', '-d', dir, '--image', 'registry.example/base:1');
+      const run = tend('render', 'kubernetes', '-d', dir);
       assert.equal(run.stderr, readFileSync(`test/fixtures/render/golden/${name}.not-rendered.txt`, 'utf8'));
       assert.match(run.stderr, /^[^:\n]+\.yaml:\d+:\d+: spec\.[^:]+: not rendered: .+$/m);
     });
@@ -70,10 +70,14 @@ test('--strict refuses any field that is not rendered and writes nothing', () =>
 });
 
 test('a program without an image is exit 2 with its place, and nothing is written', () => {
-  const run = tend('render', 'kubernetes', '-d', 'manifests');
+  const dir = join(root, 'no-image');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'web.yaml'), 'apiVersion: tend/v1\nkind: Process\nmetadata: {name: web}\nspec:\n  command: [web]\n');
+  const run = tend('render', 'kubernetes', '-d', dir);
   assert.equal(run.code, 2);
-  assert.match(run.stderr, /^manifests\/web\.yaml:9:1: error: process\/web: no container image: set spec\.image or pass --image$/m);
+  assert.match(run.stderr, /no-image\/web\.yaml:4:1: error: process\/web: no container image: set spec\.image or pass --image$/m);
   assert.equal(run.stdout, '');
+  assert.equal(tend('render', 'kubernetes', '-d', dir, '--image', 'web:1').code, 0);
 });
 
 test('bad usage and invalid manifests are exit 2', () => {
