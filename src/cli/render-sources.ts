@@ -8,6 +8,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { parseDotenv } from '../manifest/dotenv.ts';
 import type { ManifestCache } from '../manifest/load.ts';
 import { locate, parseManifestText, type ParsedDocument } from '../manifest/parse.ts';
+import { TendError } from '../model/errors.ts';
 import type { ManifestObject } from '../model/object.ts';
 import type { EnvFileContent, RenderSource } from '../render/kubernetes/model.ts';
 
@@ -20,11 +21,11 @@ export function renderSources(objects: readonly ManifestObject[], cache: Manifes
   const parsed = new Map<string, readonly ParsedDocument[]>();
   return objects.map((object) => {
     const entry = byFile.get(object.source.file);
-    if (!entry) throw new Error(`internal: ${object.source.file} was loaded but is not in the cache`);
+    if (!entry) throw new TendError('InvariantViolation', `${object.source.file} was loaded but is not in the cache`);
     const documents = parsed.get(entry.result.file) ?? parseManifestText(entry.text, entry.result.file).documents;
     parsed.set(entry.result.file, documents);
     const doc = documents.find((d) => matches(d.value, object));
-    if (!doc) throw new Error(`internal: ${object.key} not found again in ${object.source.file}`);
+    if (!doc) throw new TendError('InvariantViolation', `${object.key} not found again in ${object.source.file}`);
     const value = doc.value as { spec: Record<string, unknown> };
     const absolute = resolve(object.source.file);
     return {

@@ -84,7 +84,7 @@ const POOL_RULES: RuleTable = {
   maxLeasesPerWorker: drop('Kubernetes has no leases to count'),
   leaseTimeout: drop('Kubernetes has no leases'),
   autoscale: 'each',
-  'autoscale.metric': when((value, context) => value !== 'memory' || memoryLimit(context) !== undefined, 'memory autoscaling is in percent of the memory limit, and the template sets none; the autoscaler uses cpu'),
+  'autoscale.metric': when((value, context) => value !== 'memory' || memoryLimit(context.program) !== undefined, 'memory autoscaling is in percent of the memory limit, and the template sets none; the autoscaler uses cpu'),
   'autoscale.target': 'field',
   'autoscale.stabilization': 'each',
   'autoscale.stabilization.up': stabilization,
@@ -107,9 +107,9 @@ const NODE_RULES: RuleTable = {
   monitor: drop("the kubelet samples resources at its own interval"),
 };
 
-/** The memory limit of the pool's template, as written. */
-export function memoryLimit(context: RuleContext): unknown {
-  const resources = context.program.resources as { limits?: { memory?: unknown } } | undefined;
+/** The memory limit of a program (a pool's template), as written. */
+export function memoryLimit(program: Readonly<Record<string, unknown>>): unknown {
+  const resources = program.resources as { limits?: { memory?: unknown } } | undefined;
   return resources?.limits?.memory;
 }
 

@@ -107,8 +107,7 @@ function mainObjects(source: RenderSource, workload: WorkloadKind, parts: Worklo
   const replicas = autoscale ? undefined : source.kind === 'ProcessPool' ? numberOr(spec.minReplicas, 1) : numberOr(spec.replicas, 1);
   const objects = workload === 'StatefulSet' ? statefulSet(parts, replicas) : [deployment(parts, replicas, programOf(source))];
   if (!autoscale) return objects;
-  const rules = { source, workload, program: programOf(source), dependencyDrop: () => undefined };
-  return [...objects, autoscaler(parts.meta, { kind: workload, name: source.name }, spec, memoryLimit(rules))];
+  return [...objects, autoscaler(parts.meta, { kind: workload, name: source.name }, spec, memoryLimit(programOf(source)))];
 }
 
 function numberOr(value: unknown, fallback: number): number {
