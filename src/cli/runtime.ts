@@ -114,7 +114,8 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
   const printed = new Set<string>();
   const cache: ManifestCache = new Map();
   const reload = async (): Promise<boolean> => {
-    const loaded = await loadManifestDir(ctx, cache);
+    const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
+    const loaded = await loadManifestDir(ctx, cache, running);
     if (!loaded.ok) {
       reportOnce(printed, events, 'ManifestDirUnreadable', loaded.message);
       return false;

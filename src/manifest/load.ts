@@ -13,7 +13,7 @@ import type { Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { TendError } from '../model/errors.ts';
 import { checkManifestSet } from './check-set.ts';
-import type { ManifestSetResult } from './check-set.ts';
+import type { Incumbents, ManifestSetResult } from './check-set.ts';
 import { FILE_START, makeDiagnostic } from './diagnostics.ts';
 import type { DiagnosticCode, Position } from './diagnostics.ts';
 import { decodeUtf8 } from './decode.ts';
@@ -42,6 +42,8 @@ export interface ReadManifestOptions {
    * read, so an edit costs the edited file, not the whole directory.
    */
   readonly cache?: ManifestCache;
+  /** The file that defines each running object: it keeps the object when another file redefines it. */
+  readonly incumbents?: Incumbents;
 }
 
 /** Per-file results of earlier reads, by real path. */
@@ -76,6 +78,7 @@ interface Settings {
   readonly cwd: string;
   readonly maxFileSize: number;
   readonly cache: ManifestCache | undefined;
+  readonly incumbents: Incumbents | undefined;
 }
 
 /** A manifest file to read: its path as named (logical) and where to read it (real). */
@@ -111,7 +114,7 @@ function readDirNow(dir: string, settings: Settings): ReadManifestDirResult {
   const toReal = (path: string): string => realPathIn(path, logical, realDir);
   const files = entries.map((entry) => loadFile(entry, settings, toReal)).filter((f) => f !== undefined);
   forgetOthers(settings.cache, entries);
-  return { ok: true, dir: logical, realDir, ...checkManifestSet(files) };
+  return { ok: true, dir: logical, realDir, ...checkManifestSet(files, settings.incumbents) };
 }
 
 /**
@@ -151,6 +154,7 @@ function settingsOf(options: ReadManifestOptions): Settings {
     cwd: options.cwd ?? process.cwd(),
     maxFileSize: options.maxFileSize ?? MAX_MANIFEST_FILE_SIZE,
     cache: options.cache,
+    incumbents: options.incumbents,
   };
 }
 
