@@ -138,6 +138,14 @@ function prepareSpawn(context: SpawnContext, request: SpawnRequest): PreparedSpa
  * file's owner; root only for a root-owned manifest. A message when that is not allowed.
  */
 export function runAs(spec: ProgramSpec): UserAccount | { readonly message: string } | undefined {
+  try {
+    return accountOf(spec);
+  } catch (error) {
+    return { message: (error as Error).message };
+  }
+}
+
+function accountOf(spec: ProgramSpec): UserAccount | { readonly message: string } | undefined {
   const ownerIsRoot = spec.owner === undefined || spec.owner.uid === 0;
   if (spec.user === undefined) {
     if (ownerIsRoot || !spec.owner) return undefined;
