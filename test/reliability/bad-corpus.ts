@@ -81,7 +81,7 @@ function structure(): [string, string][] {
     out.push([`nest-block-${depth}`, `${Array.from({ length: depth }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')} 1\n`]);
     out.push([`nest-seq-${depth}`, `${'- '.repeat(depth)}x\n`]);
   }
-  for (const [width, levels] of [[9, 9], [10, 12], [2, 40], [100, 3]]) {
+  for (const [width, levels] of [[9, 9], [10, 12], [2, 40], [100, 3]] as const) {
     const rows = [`l0: &l0 [${Array(width).fill('"lol"').join(', ')}]`];
     for (let i = 1; i <= levels; i++) rows.push(`l${i}: &l${i} [${Array(width).fill(`*l${i - 1}`).join(', ')}]`);
     out.push([`alias-bomb-${width}x${levels}`, `${rows.join('\n')}\n`]);
