@@ -78,7 +78,14 @@ async function restartLatencyMs(n: number): Promise<number | undefined> {
 const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 
 async function main(): Promise<void> {
-  while (!readdirSync(stateDir, { withFileTypes: true }).some((d) => d.name === 'tend.sock')) await sleep(100);
+  const ready = (): boolean => {
+    try {
+      return readdirSync(stateDir).includes('tend.sock');
+    } catch {
+      return false;
+    }
+  };
+  while (!ready()) await sleep(100);
   await sleep(3_000);
   const started = Date.now();
   const rows: { t: number; rss: number; cpu: number; logs: number; events: number }[] = [];
