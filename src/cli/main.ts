@@ -5,6 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createContext, UsageError, type CliContext } from './context.ts';
+import { faultMessage } from './fault-message.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -147,7 +148,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       return usageError((error as Error).message, `usage: ${command.usage}\n`);
     }
-    throw error;
+    const fault = faultMessage(error);
+    if (fault === undefined) throw error;
+    process.stderr.write(`tend: ${fault}\n`);
+    return 1;
   }
 }
 

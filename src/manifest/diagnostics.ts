@@ -29,6 +29,8 @@ export const DIAGNOSTIC_CODES = [
   'FileTooLarge',
   /** Running as root, the file or a folder above it is writable by group or others. */
   'InsecurePermissions',
+  /** The file is not UTF-8. */
+  'InvalidEncoding',
   /** The file could not be read. */
   'FileUnreadable',
   /** An `envFrom` file could not be read or parsed. */
@@ -114,6 +116,7 @@ export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
   if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number too large to represent';
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
 }
 

@@ -13,15 +13,16 @@ import type { Stats } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { TendError } from '../model/errors.ts';
 import { checkManifestSet } from './check-set.ts';
-import type { ManifestSetResult } from './check-set.ts';
+import type { Incumbents, ManifestSetResult } from './check-set.ts';
 import { FILE_START, makeDiagnostic } from './diagnostics.ts';
-import type { DiagnosticCode } from './diagnostics.ts';
+import type { DiagnosticCode, Position } from './diagnostics.ts';
+import { decodeUtf8 } from './decode.ts';
 import type { EnvFileRead, ReadEnvFile } from './normalize.ts';
 import { validateManifestText } from './validate.ts';
 import type { ManifestFileResult } from './validate.ts';
 
 /** Per-file size limit (SPEC §5), also applied to envFrom files. */
-export const MAX_MANIFEST_FILE_SIZE = 1024 * 1024;
+export const MAX_MANIFEST_FILE_SIZE = 256 * 1024;
 
 /** How manifests are read. */
 export interface ReadManifestOptions {
@@ -41,6 +42,8 @@ export interface ReadManifestOptions {
    * read, so an edit costs the edited file, not the whole directory.
    */
   readonly cache?: ManifestCache;
+  /** The file that defines each running object: it keeps the object when another file redefines it. */
+  readonly incumbents?: Incumbents;
 }
 
 /** Per-file results of earlier reads, by real path. */
@@ -75,6 +78,7 @@ interface Settings {
   readonly cwd: string;
   readonly maxFileSize: number;
   readonly cache: ManifestCache | undefined;
+  readonly incumbents: Incumbents | undefined;
 }
 
 /** A manifest file to read: its path as named (logical) and where to read it (real). */
@@ -110,7 +114,7 @@ function readDirNow(dir: string, settings: Settings): ReadManifestDirResult {
   const toReal = (path: string): string => realPathIn(path, logical, realDir);
   const files = entries.map((entry) => loadFile(entry, settings, toReal)).filter((f) => f !== undefined);
   forgetOthers(settings.cache, entries);
-  return { ok: true, dir: logical, realDir, ...checkManifestSet(files) };
+  return { ok: true, dir: logical, realDir, ...checkManifestSet(files, settings.incumbents) };
 }
 
 /**
@@ -150,6 +154,7 @@ function settingsOf(options: ReadManifestOptions): Settings {
     cwd: options.cwd ?? process.cwd(),
     maxFileSize: options.maxFileSize ?? MAX_MANIFEST_FILE_SIZE,
     cache: options.cache,
+    incumbents: options.incumbents,
   };
 }
 
@@ -196,7 +201,9 @@ function loadFile(entry: Entry, settings: Settings, toReal: (path: string) => st
     info = statSync(entry.real);
     const refusal = refuse(entry, info, settings);
     if (refusal) return fileProblem(file, refusal.code, refusal.message);
-    text = readFileSync(entry.real, 'utf8');
+    const decoded = decodeUtf8(readFileSync(entry.real));
+    if (!decoded.ok) return fileProblem(file, 'InvalidEncoding', decoded.message, decoded.at);
+    text = decoded.text;
   } catch (cause) {
     if (isErrorCode(cause, 'ENOENT')) return undefined;
     return fileProblem(file, 'FileUnreadable', `cannot read: ${errorText(cause)}`);
@@ -256,7 +263,8 @@ function envFileReader(settings: Settings, ownerUid: number, toReal: (path: stri
         return { ok: false, reason: 'insecure', message: `it is owned by uid ${info.uid}, not by the manifest file's owner (uid ${ownerUid})` };
       }
       if (info.size > settings.maxFileSize) return { ok: false, reason: 'unreadable', message: tooLarge(info.size, settings) };
-      return { ok: true, text: readFileSync(real, 'utf8') };
+      const decoded = decodeUtf8(readFileSync(real));
+      return decoded.ok ? { ok: true, text: decoded.text } : { ok: false, reason: 'unreadable', message: `line ${decoded.at.line}: ${decoded.message}` };
     } catch (cause) {
       return { ok: false, reason: isErrorCode(cause, 'ENOENT') ? 'missing' : 'unreadable', message: errorText(cause) };
     }
@@ -268,8 +276,8 @@ function realPathIn(path: string, logicalDir: string, realDir: string): string {
   return path.startsWith(logicalDir + sep) ? realDir + path.slice(logicalDir.length) : path;
 }
 
-function fileProblem(file: string, code: DiagnosticCode, message: string): ManifestFileResult {
-  const diagnostic = makeDiagnostic({ code, file, at: FILE_START, message });
+function fileProblem(file: string, code: DiagnosticCode, message: string, at: Position = FILE_START): ManifestFileResult {
+  const diagnostic = makeDiagnostic({ code, file, at, message });
   return { file, ok: false, empty: false, objects: [], diagnostics: [diagnostic], dependencies: [] };
 }
 

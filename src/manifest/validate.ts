@@ -91,7 +91,19 @@ export function validateManifestText(text: string, context: FileContext): Manife
     dependencies.push(...checked.dependencies);
   }
   diagnostics.sort(compareDiagnostics);
-  return { file: context.file, ok: !hasErrors(diagnostics), empty: parsed.empty, objects, diagnostics, dependencies };
+  return { file: context.file, ok: !hasErrors(diagnostics), empty: parsed.empty, objects, diagnostics: capped(diagnostics), dependencies };
+}
+
+/** Diagnostics shown per file, at most; the rest are counted in one more. */
+export const MAX_FILE_DIAGNOSTICS = 50;
+
+// A file of thousands of bad documents must not flood the terminal or the event log.
+function capped(diagnostics: Diagnostic[]): Diagnostic[] {
+  const rest = diagnostics.slice(MAX_FILE_DIAGNOSTICS);
+  const [next] = rest;
+  if (!next) return diagnostics;
+  const more = `${rest.length} more problems in this file not shown; fix the ones above first`;
+  return [...diagnostics.slice(0, MAX_FILE_DIAGNOSTICS), { ...next, path: '', message: more, severity: hasErrors(rest) ? 'error' : 'warning' }];
 }
 
 function checkDocument(
