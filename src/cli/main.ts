@@ -13,6 +13,8 @@ interface Command {
   readonly usage: string;
   readonly options: Options;
   readonly run: (ctx: CliContext, values: Record<string, unknown>, positionals: string[]) => Promise<number>;
+  /** `-o` is the command's own (a folder), not the output format. */
+  readonly ownsOutput?: boolean;
 }
 
 const GLOBAL: Options = {
@@ -99,6 +101,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     options: {},
     run: async (ctx, _values, positionals) => (await import('./commands/lease.ts')).runRelease(ctx, positionals),
   },
+  import: {
+    summary: 'write manifests from PM2, Procfile, Compose, process-compose or supervisord files',
+    usage: 'tend import pm2|procfile|compose|process-compose|supervisord FILE... [-o DIR] [--strict] [--env NAME]',
+    options: { strict: { type: 'boolean' }, env: { type: 'string' } },
+    ownsOutput: true,
+    run: lazy(() => import('./commands/import.ts')),
+  },
   start: operator('start'),
   stop: operator('stop'),
   restart: operator('restart'),
@@ -132,7 +141,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`usage: ${command.usage}\n\n${command.summary}\n${globalHelp()}`);
       return 0;
     }
-    return await command.run(createContext(values), values, positionals);
+    const { output: _output, ...shared } = values;
+    return await command.run(createContext(command.ownsOutput ? shared : values), values, positionals);
   } catch (error) {
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       return usageError((error as Error).message, `usage: ${command.usage}\n`);
