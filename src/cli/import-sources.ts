@@ -52,7 +52,7 @@ function merge(results: readonly ImportResult[]): ImportResult {
   return {
     objects: results.flatMap((r) => r.objects),
     drops: results.flatMap((r) => r.drops),
-    mapped: results.reduce((sum, r) => sum + r.mapped, 0),
+    mapped: results.flatMap((r) => r.mapped),
   };
 }
 

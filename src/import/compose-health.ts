@@ -88,7 +88,6 @@ function amounts(reader: FieldReader, names: Readonly<Record<string, string>>): 
     if (text === undefined) continue;
     const value = target === 'memory' ? binaryQuantity(text) : target === 'cpu' ? cpuOf(text) : intOf(text);
     if (value === undefined) {
-      reader.ledger.mapped -= 1;
       reader.ledger.drop(reader.node.line, reader.field(key), `"${text}" is not a ${target} amount tend reads`);
     }
     else out[target] = value;

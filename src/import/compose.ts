@@ -65,7 +65,7 @@ export function importCompose(source: SourceText, context: ImportContext): Impor
   const root = interpolateTree(yamlTree(source.text, source.file), context.env);
   if (root.t !== 'map') {
     ledger.drop(root.line, '(file)', notUsable(root, 'a Compose file with services'));
-    return { objects: [], drops: ledger.drops, mapped: 0 };
+    return { objects: [], drops: ledger.drops, mapped: [] };
   }
   const top = new FieldReader(root, '', ledger);
   const services = top.raw('services');
@@ -99,6 +99,7 @@ interface ServiceContext {
 
 function serviceOf(key: string, s: FieldReader, at: ServiceContext): ImportedObject {
   const notes: string[] = [];
+  s.ledger.map(s.path);
   const spec: Spec = { command: [...argv(s, 'entrypoint'), ...argv(s, 'command')] };
   spec.workingDir = manifestPath(at.context, at.source.dir, s.str('working_dir') ?? '.');
   Object.assign(spec, environmentOf(s, at, notes));
@@ -281,5 +282,6 @@ function dependency(name: string, condition: string | undefined, line: number, s
   }
   const healthcheck = entryOf(entryOf(at.services, name), 'healthcheck');
   if (mapped === 'ready' && !healthcheck) s.ledger.drop(line, field, `"${name}" has no healthcheck; it is Ready once started`);
+  s.ledger.map(field);
   return [{ name: objectName(name), condition: mapped }];
 }

@@ -19,6 +19,7 @@ export function readEnv(node: SourceNode, field: string, ledger: Ledger, into: R
     if (resolved === null) return;
     if (resolved === undefined) return ledger.drop(line, at, `no value given`);
     into[name] = resolved;
+    ledger.map(at);
   };
   if (node.t === 'map') {
     for (const e of node.entries) {

@@ -206,7 +206,6 @@ function stopCodesPolicy(app: FieldReader, node: SourceNode | undefined): string
   if (!node) return 'Always';
   const codes = node.t === 'seq' ? node.items.map((i) => (i.t === 'scalar' ? Number(i.value) : NaN)) : [node.t === 'scalar' ? Number(node.value) : NaN];
   if (codes.length === 1 && codes[0] === 0) return 'OnFailure';
-  app.ledger.mapped -= 1;
   app.ledger.drop(node.line, app.field('stop_exit_codes'), 'tend restarts on every exit (Always) or on every non-zero exit (OnFailure); only [0] maps (OnFailure), so Always is kept');
   return 'Always';
 }
@@ -247,8 +246,7 @@ function msOf(app: FieldReader, key: string): number | undefined {
 function memoryLimit(app: FieldReader, text: string, notes: string[]): Spec {
   const quantity = binaryQuantity(text);
   if (quantity === undefined) {
-    app.ledger.mapped -= 1;
-    app.ledger.drop(app.node.line, app.field('max_memory_restart'), `"${text}" is not a size like 300M or 1G`);
+      app.ledger.drop(app.node.line, app.field('max_memory_restart'), `"${text}" is not a size like 300M or 1G`);
     return {};
   }
   notes.push('max_memory_restart: the monitor checks memory every second (PM2: every 30 s) and restarts gracefully.');

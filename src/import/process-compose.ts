@@ -48,7 +48,7 @@ export function importProcessCompose(source: SourceText, context: ImportContext)
   const root = yamlTree(source.text, source.file);
   if (root.t !== 'map') {
     ledger.drop(root.line, '(file)', notUsable(root, 'a map with processes'));
-    return { objects: [], drops: ledger.drops, mapped: 0 };
+    return { objects: [], drops: ledger.drops, mapped: [] };
   }
   const top = new FieldReader(root, '', ledger);
   const shell = shellOf(top);
@@ -83,6 +83,7 @@ interface FileContext {
 
 function processOf(key: string, p: FieldReader, at: FileContext): ImportedObject {
   const notes: string[] = [];
+  p.ledger.map(p.path);
   const spec: Spec = { command: commandOf(p, at.shell) };
   spec.workingDir = manifestPath(at.context, at.source.dir, p.str('working_dir') ?? '.');
   const env: Record<string, string> = { ...at.globalEnv };
@@ -227,6 +228,7 @@ function dependenciesOf(p: FieldReader): Spec[] {
     const condition = d?.str('condition') ?? 'process_started';
     d?.rest();
     const mapped = CONDITIONS[condition];
+    p.ledger.map(p.field(`depends_on.${e.key}`));
     if (condition === 'process_completed') p.ledger.drop(e.line, p.field(`depends_on.${e.key}`), 'process_completed waits for any exit; tend\'s completed waits for a successful one');
     else if (!mapped) p.ledger.drop(e.line, p.field(`depends_on.${e.key}`), `condition "${condition}": tend waits for started (the nearest) instead`);
     return { name: objectName(e.key), condition: mapped ?? 'started' };

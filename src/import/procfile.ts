@@ -25,7 +25,7 @@ export function importProcfile(procfile: SourceText, dotenv: SourceText | undefi
       ledger.drop(index + 1, `line ${index + 1}`, 'not a `name: command` line; write it as `web: bundle exec puma`');
       return;
     }
-    ledger.mapped += 1;
+    ledger.map(`line ${index + 1}`);
     objects.push(processOf(m[1] ?? '', m[2] ?? '', { line: index + 1, ordinal: objects.length, procfile, envFrom, context }));
   });
   return { objects, drops: ledger.drops, mapped: ledger.mapped };
@@ -60,6 +60,6 @@ function dotenvSource(dotenv: SourceText, context: ImportContext, procfileLedger
     procfileLedger.drops.push({ file: dotenv.file, line: parsed.line, field: `line ${parsed.line}`, why: `${parsed.message}; tend cannot read this .env, fix the line` });
     return [];
   }
-  procfileLedger.mapped += parsed.entries.length;
+  parsed.entries.forEach(([name]) => procfileLedger.map(`${dotenv.file}:${name}`));
   return [{ file: manifestPath(context, dotenv.dir, dotenv.file.split('/').pop() ?? '.env') }];
 }

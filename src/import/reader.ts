@@ -6,15 +6,26 @@
 import type { ImportDrop } from './types.ts';
 import type { SourceEntry, SourceNode } from './tree.ts';
 
-/** Collects drop reports and counts mapped fields for one source file. */
+/** Collects drop reports and the mapped fields of one source file. */
 export class Ledger {
   readonly drops: ImportDrop[] = [];
-  mapped = 0;
+  private readonly fields = new Set<string>();
   constructor(readonly file: string) {}
 
   /** Reports `field` at `line` as not imported. */
   drop(line: number, field: string, why: string): void {
+    this.fields.delete(field);
     this.drops.push({ file: this.file, line, field, why });
+  }
+
+  /** Counts `field` as carried over. */
+  map(field: string): void {
+    this.fields.add(field);
+  }
+
+  /** The fields carried over, as `FILE:field`. */
+  get mapped(): string[] {
+    return [...this.fields].map((f) => `${this.file}:${f}`);
   }
 }
 
@@ -38,7 +49,7 @@ export class FieldReader {
     const entry = this.node.entries.find((e) => e.key === key);
     if (!entry || this.taken.has(key)) return undefined;
     this.taken.add(key);
-    this.ledger.mapped += 1;
+    this.ledger.map(this.field(key));
     return entry;
   }
 
@@ -57,7 +68,6 @@ export class FieldReader {
 
   /** Reports a taken field whose value could not be used after all. */
   reject(entry: SourceEntry, why: string): void {
-    this.ledger.mapped -= 1;
     this.ledger.drop(entry.line, this.field(entry.key), why);
   }
 

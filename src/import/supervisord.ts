@@ -69,7 +69,7 @@ export function importSupervisord(sources: readonly SourceText[], context: Impor
   });
   const imported = programs.map((p) => programOf(p, groups.get(p.name), context));
   const objects = withPriorityOrder(imported);
-  return { objects, drops: ledgers.flatMap((l) => l.drops), mapped: ledgers.reduce((n, l) => n + l.mapped, 0) };
+  return { objects, drops: ledgers.flatMap((l) => l.drops), mapped: ledgers.flatMap((l) => l.mapped) };
 }
 
 interface SectionContext {

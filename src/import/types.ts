@@ -29,8 +29,8 @@ export interface ImportedObject {
 export interface ImportResult {
   readonly objects: readonly ImportedObject[];
   readonly drops: readonly ImportDrop[];
-  /** Source fields carried over into the objects. */
-  readonly mapped: number;
+  /** Source fields carried over into the objects, as `FILE:field` (e.g. `Procfile:line 2`). */
+  readonly mapped: readonly string[];
 }
 
 /** One source file as read by the CLI. */

@@ -43,7 +43,7 @@ async function finish(format: string, result: ImportResult, options: { out: stri
     return 2;
   }
   for (const d of sortedDrops(result)) process.stderr.write(`${d.file}:${d.line}: ${d.field}: not imported: ${d.why}\n`);
-  const summary = `${result.objects.length} program${result.objects.length === 1 ? '' : 's'} imported from ${options.files} file${options.files === 1 ? '' : 's'}: ${result.mapped} field${result.mapped === 1 ? '' : 's'} mapped, ${result.drops.length} not imported`;
+  const summary = `${result.objects.length} program${result.objects.length === 1 ? '' : 's'} imported from ${options.files} file${options.files === 1 ? '' : 's'}: ${result.mapped.length} field${result.mapped.length === 1 ? '' : 's'} mapped, ${result.drops.length} not imported`;
   if (options.strict && result.drops.length > 0) {
     process.stderr.write(`${summary}; --strict: nothing written\n`);
     return 2;
