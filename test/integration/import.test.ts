@@ -181,3 +181,17 @@ test('the same sources give the same manifest bytes on every run', () => {
     for (const f of readdirSync(w.dir)) spawnSync('rm', ['-rf', join(w.dir, f), join(w.root, 'src')]);
   }
 });
+
+test('--strict exits 2 and writes nothing when a field is not imported; without -o the manifests go to stdout', () => {
+  const w = (world = createWorld());
+  const strict = importInto(w, 'pm2', ['ecosystem.config.js', '--strict']);
+  assert.equal(strict.result.code, 2);
+  assert.match(strict.result.stderr, /--strict: nothing written/);
+  assert.deepEqual(readdirSync(w.dir), []);
+  const r = spawnSync(process.execPath, [BIN, 'import', 'procfile', 'Procfile'], { cwd: strict.src, encoding: 'utf8' });
+  assert.equal(r.status, 2, 'a Procfile is not in the pm2 fixture folder');
+  const out = spawnSync(process.execPath, [BIN, 'import', 'pm2', 'ecosystem.yaml'], { cwd: strict.src, encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(out.stdout, /^# Imported by `tend import pm2` from ecosystem\.yaml:2 \(apps\[0\]\)\.\n/);
+  assert.match(out.stderr, /1 program imported from 1 file: \d+ fields mapped, 0 not imported/);
+});
