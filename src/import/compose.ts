@@ -15,7 +15,7 @@ import { interpolateTree } from './interpolate.ts';
 import { manifestPath, objectName } from './names.ts';
 import { FieldReader, Ledger, notUsable } from './reader.ts';
 import { splitWords } from './shell-words.ts';
-import { entryOf, type SourceNode } from './tree.ts';
+import { entryOf, scalarText, type SourceNode } from './tree.ts';
 import type { ImportContext, ImportedObject, ImportResult, SourceText } from './types.ts';
 import { durationOf, signalName } from './units.ts';
 import { yamlTree } from './yaml-tree.ts';
@@ -280,8 +280,18 @@ function dependency(name: string, condition: string | undefined, line: number, s
     s.ledger.drop(line, field, `condition "${condition}" is not service_started, service_healthy or service_completed_successfully`);
     return [];
   }
-  const healthcheck = entryOf(entryOf(at.services, name), 'healthcheck');
-  if (mapped === 'ready' && !healthcheck) s.ledger.drop(line, field, `"${name}" has no healthcheck; it is Ready once started`);
-  s.ledger.map(field);
+  const target = entryOf(at.services, name);
+  if (mapped === 'ready' && !entryOf(target, 'healthcheck')) s.ledger.drop(line, field, `"${name}" has no healthcheck; it is Ready once started`);
+  else if (mapped === 'completed' && restartsAfterEveryExit(target)) {
+    s.ledger.drop(line, field, `"${name}" restarts after every exit, so tend never sees it completed; this waits for it to be started`);
+    return [{ name: objectName(name), condition: 'started' }];
+  } else s.ledger.map(field);
   return [{ name: objectName(name), condition: mapped }];
+}
+
+// restart: always / unless-stopped, or a deploy.restart_policy with condition any (its default).
+function restartsAfterEveryExit(service: SourceNode | undefined): boolean {
+  const policy = entryOf(entryOf(service, 'deploy'), 'restart_policy');
+  if (policy) return (scalarText(entryOf(policy, 'condition')) ?? 'any') === 'any';
+  return ['always', 'unless-stopped'].includes(scalarText(entryOf(service, 'restart')) ?? 'no');
 }

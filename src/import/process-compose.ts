@@ -9,7 +9,7 @@
 import { readEnv } from './env-values.ts';
 import { manifestPath, objectName } from './names.ts';
 import { FieldReader, Ledger, notUsable } from './reader.ts';
-import type { SourceNode } from './tree.ts';
+import { entryOf, scalarText, type SourceNode } from './tree.ts';
 import type { ImportContext, ImportedObject, ImportResult, SourceText } from './types.ts';
 import { durationOf, signalName } from './units.ts';
 import { yamlTree } from './yaml-tree.ts';
@@ -60,7 +60,7 @@ export function importProcessCompose(source: SourceText, context: ImportContext)
   if (processes?.t !== 'map') return { objects: [], drops: ledger.drops, mapped: ledger.mapped };
   const objects = processes.entries.flatMap((e) => {
     if (e.value.t !== 'map') return [];
-    return [processOf(e.key, new FieldReader(e.value, `processes.${e.key}`, ledger), { source, context, shell, globalEnv })];
+    return [processOf(e.key, new FieldReader(e.value, `processes.${e.key}`, ledger), { source, context, shell, globalEnv, processes })];
   });
   return { objects, drops: ledger.drops, mapped: ledger.mapped };
 }
@@ -79,6 +79,7 @@ interface FileContext {
   readonly context: ImportContext;
   readonly shell: Shell;
   readonly globalEnv: Readonly<Record<string, string>>;
+  readonly processes: SourceNode;
 }
 
 function processOf(key: string, p: FieldReader, at: FileContext): ImportedObject {
@@ -98,7 +99,7 @@ function processOf(key: string, p: FieldReader, at: FileContext): ImportedObject
   const probes = probesOf(p, at.shell);
   if (Object.keys(probes).length > 0) spec.probes = probes;
   Object.assign(spec, shutdownOf(p, at.shell, notes));
-  const dependsOn = dependenciesOf(p);
+  const dependsOn = dependenciesOf(p, at.processes);
   if (dependsOn.length > 0) spec.dependsOn = dependsOn;
   const namespace = p.str('namespace');
   const description = p.str('description');
@@ -220,17 +221,23 @@ function signalOf(s: FieldReader): string | undefined {
   return name;
 }
 
-function dependenciesOf(p: FieldReader): Spec[] {
+function dependenciesOf(p: FieldReader, processes: SourceNode): Spec[] {
   const entry = p.take('depends_on');
   if (!entry || entry.value.t !== 'map') return [];
   return entry.value.entries.map((e) => {
-    const d = e.value.t === 'map' ? new FieldReader(e.value, p.field(`depends_on.${e.key}`), p.ledger) : undefined;
+    const field = p.field(`depends_on.${e.key}`);
+    const d = e.value.t === 'map' ? new FieldReader(e.value, field, p.ledger) : undefined;
     const condition = d?.str('condition') ?? 'process_started';
     d?.rest();
     const mapped = CONDITIONS[condition];
-    p.ledger.map(p.field(`depends_on.${e.key}`));
-    if (condition === 'process_completed') p.ledger.drop(e.line, p.field(`depends_on.${e.key}`), 'process_completed waits for any exit; tend\'s completed waits for a successful one');
-    else if (!mapped) p.ledger.drop(e.line, p.field(`depends_on.${e.key}`), `condition "${condition}": tend waits for started (the nearest) instead`);
+    p.ledger.map(field);
+    const always = scalarText(entryOf(entryOf(entryOf(processes, e.key), 'availability'), 'restart')) === 'always';
+    if (mapped === 'completed' && always) {
+      p.ledger.drop(e.line, field, `"${e.key}" restarts after every exit, so tend never sees it completed; this waits for it to be started`);
+      return { name: objectName(e.key), condition: 'started' };
+    }
+    if (condition === 'process_completed') p.ledger.drop(e.line, field, 'process_completed waits for any exit; tend\'s completed waits for a successful one');
+    else if (!mapped) p.ledger.drop(e.line, field, `condition "${condition}": tend waits for started (the nearest) instead`);
     return { name: objectName(e.key), condition: mapped ?? 'started' };
   });
 }

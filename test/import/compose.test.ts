@@ -58,3 +58,11 @@ test('interpolation follows Compose: defaults, alternatives, $$ and unset variab
   const env = { SET: 'v', EMPTY: '' };
   assert.equal(interpolate('${SET} $SET ${UNSET:-d} ${EMPTY:-d} ${EMPTY-d} ${SET:+alt} $$HOME ${UNSET}', env), 'v v d d  alt $HOME ');
 });
+
+test('service_completed_successfully on a service that restarts after every exit waits for it to be started, and says so', () => {
+  const text = 'services:\n  job: {command: "true", restart: always}\n  app:\n    command: app\n    depends_on: {job: {condition: service_completed_successfully}}\n';
+  const result = importCompose(inline('compose.yaml', text), CONTEXT);
+  assert.deepEqual(specOf(result, 'app').dependsOn, [{ name: 'job', condition: 'started' }]);
+  assert.deepEqual(result.drops.map((d) => `${d.line} ${d.field}`), ['5 services.app.depends_on.job']);
+  assertValid(result, 'compose');
+});

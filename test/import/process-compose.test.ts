@@ -37,3 +37,11 @@ processes:
   assert.deepEqual(api.dependsOn, [{ name: 'db', condition: 'ready' }, { name: 'job', condition: 'completed' }]);
   assert.equal(specOf(result, 'db').restartPolicy, 'Never');
 });
+
+test('process_completed_successfully on a process that always restarts waits for it to be started, and says so', () => {
+  const text = 'processes:\n  job: {command: "true", availability: {restart: always}}\n  app:\n    command: app\n    depends_on: {job: {condition: process_completed_successfully}}\n';
+  const result = importProcessCompose(inline('process-compose.yaml', text), CONTEXT);
+  assert.deepEqual(specOf(result, 'app').dependsOn, [{ name: 'job', condition: 'started' }]);
+  assert.deepEqual(result.drops.map((d) => `${d.line} ${d.field}`), ['5 processes.app.depends_on.job']);
+  assertValid(result, 'process-compose');
+});
