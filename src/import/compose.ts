@@ -9,28 +9,20 @@
  * dependency's healthcheck, imported as its readiness probe); `stop_signal` and
  * `stop_grace_period`; `deploy.replicas` and `deploy.resources`.
  */
-import { goDuration, readinessOf, resourcesOf } from './compose-health.ts';
+import { dependenciesOf } from './compose-deps.ts';
+import { readinessOf } from './compose-health.ts';
+import { deployOf, restartOf, stopOf } from './compose-restart.ts';
 import { readEnv } from './env-values.ts';
 import { interpolateTree } from './interpolate.ts';
 import { manifestPath, objectName } from './names.ts';
 import { FieldReader, Ledger, notUsable } from './reader.ts';
 import { splitWords } from './shell-words.ts';
-import { entryOf, scalarText, type SourceNode } from './tree.ts';
+import { entryOf, type SourceNode } from './tree.ts';
 import type { ImportContext, ImportedObject, ImportResult, SourceText } from './types.ts';
-import { durationOf, signalName } from './units.ts';
 import { yamlTree } from './yaml-tree.ts';
 
 type Spec = Record<string, unknown>;
 type MapNode = Extract<SourceNode, { t: 'map' }>;
-
-/** Docker's restart delay: 100 ms doubling up to 1 min, back to 100 ms after a 10 s run. */
-const DOCKER_BACKOFF = { strategy: 'exponential', initialDelay: '100ms', maxDelay: '1m', multiplier: 2, jitter: 0, resetAfter: '10s' } as const;
-
-const CONDITIONS: Readonly<Record<string, string>> = {
-  service_started: 'started',
-  service_healthy: 'ready',
-  service_completed_successfully: 'completed',
-};
 
 const KNOWN_DROPS: Readonly<Record<string, string>> = {
   image: 'tend runs `command` on the host; the image is not pulled or run',
@@ -177,56 +169,6 @@ function userOf(s: FieldReader): string | undefined {
   return user;
 }
 
-interface Deploy {
-  readonly replicas?: number;
-  readonly resources?: Spec;
-  readonly restart?: FieldReader;
-}
-
-function deployOf(s: FieldReader, notes: string[]): Deploy {
-  const scale = s.num('scale');
-  const entry = s.take('deploy');
-  if (!entry || entry.value.t !== 'map') return scale !== undefined ? { replicas: scale } : {};
-  const d = new FieldReader(entry.value, s.field('deploy'), s.ledger);
-  const replicas = d.num('replicas') ?? scale;
-  const resourcesNode = d.raw('resources');
-  const resources = resourcesNode ? resourcesOf(resourcesNode, d) : undefined;
-  const rp = d.raw('restart_policy');
-  const restart = rp?.t === 'map' ? new FieldReader(rp, d.field('restart_policy'), s.ledger) : undefined;
-  d.rest((k) => (k === 'mode' && String((entryOf(entry.value, 'mode') as { value?: unknown } | undefined)?.value) === 'replicated' ? 'replicated is what tend does' : `a Swarm setting: tend runs on one machine`));
-  if (replicas !== undefined && replicas > 1) notes.push(`${replicas} replicas share the host's ports: give each its own from TEND_REPLICA.`);
-  return { ...(replicas !== undefined ? { replicas } : {}), ...(resources ? { resources } : {}), ...(restart ? { restart } : {}) };
-}
-
-function restartOf(s: FieldReader, policy: FieldReader | undefined): Spec {
-  if (policy) return swarmRestart(policy, s);
-  const text = s.str('restart') ?? 'no';
-  const [name, max] = text.split(':');
-  const restartPolicy = ({ no: 'Never', always: 'Always', 'on-failure': 'OnFailure', 'unless-stopped': 'UnlessStopped' } as Record<string, string>)[name ?? ''];
-  if (!restartPolicy) {
-    s.ledger.drop(s.node.line, s.field('restart'), `"${text}" is not no, always, on-failure[:N] or unless-stopped`);
-    return {};
-  }
-  const out: Spec = { restartPolicy };
-  if (restartPolicy !== 'Never') out.backoff = { ...DOCKER_BACKOFF };
-  if (max !== undefined && Number(max) > 0) out.maxRestarts = Number(max);
-  return out;
-}
-
-// `deploy.restart_policy`: condition, a fixed delay, max_attempts and the window a run must last to count as a success.
-function swarmRestart(p: FieldReader, s: FieldReader): Spec {
-  s.drop('restart', 'deploy.restart_policy is set and is used instead');
-  const condition = p.str('condition') ?? 'any';
-  const restartPolicy = ({ none: 'Never', 'on-failure': 'OnFailure', any: 'Always' } as Record<string, string>)[condition] ?? 'Always';
-  const delay = goDuration(p, 'delay');
-  const window = goDuration(p, 'window');
-  const attempts = p.num('max_attempts');
-  p.rest();
-  const out: Spec = { restartPolicy };
-  if (restartPolicy !== 'Never') out.backoff = { strategy: 'fixed', initialDelay: durationOf(delay ?? 5000), jitter: 0, resetAfter: durationOf(window ?? 0) };
-  if (attempts !== undefined && attempts > 0) out.maxRestarts = attempts;
-  return out;
-}
 
 function healthOf(s: FieldReader): Spec | undefined {
   const entry = s.take('healthcheck');
@@ -238,60 +180,3 @@ function healthOf(s: FieldReader): Spec | undefined {
   return readinessOf(new FieldReader(entry.value, s.field('healthcheck'), s.ledger));
 }
 
-function stopOf(s: FieldReader): Spec | undefined {
-  const out: Spec = {};
-  const signalEntry = s.take('stop_signal');
-  if (signalEntry) {
-    const text = signalEntry.value.t === 'scalar' ? String(signalEntry.value.value) : '';
-    const name = signalName(text);
-    if (name) out.signal = name;
-    else s.reject(signalEntry, `tend stops with SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH or SIGKILL (got "${text}")`);
-  }
-  const grace = goDuration(s, 'stop_grace_period');
-  if (grace !== undefined) out.gracePeriod = durationOf(grace);
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-function dependenciesOf(s: FieldReader, at: ServiceContext): Spec[] {
-  const entry = s.take('depends_on');
-  if (!entry) return [];
-  const v = entry.value;
-  if (v.t === 'seq') return v.items.flatMap((i) => dependency(String(i.t === 'scalar' ? i.value : ''), undefined, i.line, s, at));
-  if (v.t !== 'map') return [];
-  return v.entries.flatMap((e) => {
-    if (e.value.t !== 'map') return dependency(e.key, undefined, e.line, s, at);
-    const d = new FieldReader(e.value, s.field(`depends_on.${e.key}`), s.ledger);
-    const condition = d.str('condition');
-    d.drop('restart', 'tend does not restart dependents when a dependency restarts');
-    d.drop('required', 'tend always waits for a dependency it knows');
-    d.rest();
-    return dependency(e.key, condition, e.line, s, at);
-  });
-}
-
-function dependency(name: string, condition: string | undefined, line: number, s: FieldReader, at: ServiceContext): Spec[] {
-  const field = s.field(`depends_on.${name}`);
-  if (!at.runnable.has(name)) {
-    s.ledger.drop(line, field, `"${name}" was not imported (no command, or no such service), so there is nothing to wait for; start it another way first`);
-    return [];
-  }
-  const mapped = CONDITIONS[condition ?? 'service_started'];
-  if (!mapped) {
-    s.ledger.drop(line, field, `condition "${condition}" is not service_started, service_healthy or service_completed_successfully`);
-    return [];
-  }
-  const target = entryOf(at.services, name);
-  if (mapped === 'ready' && !entryOf(target, 'healthcheck')) s.ledger.drop(line, field, `"${name}" has no healthcheck; it is Ready once started`);
-  else if (mapped === 'completed' && restartsAfterEveryExit(target)) {
-    s.ledger.drop(line, field, `"${name}" restarts after every exit, so tend never sees it completed; this waits for it to be started`);
-    return [{ name: objectName(name), condition: 'started' }];
-  } else s.ledger.map(field);
-  return [{ name: objectName(name), condition: mapped }];
-}
-
-// restart: always / unless-stopped, or a deploy.restart_policy with condition any (its default).
-function restartsAfterEveryExit(service: SourceNode | undefined): boolean {
-  const policy = entryOf(entryOf(service, 'deploy'), 'restart_policy');
-  if (policy) return (scalarText(entryOf(policy, 'condition')) ?? 'any') === 'any';
-  return ['always', 'unless-stopped'].includes(scalarText(entryOf(service, 'restart')) ?? 'no');
-}

@@ -17,9 +17,9 @@ import { parseIni, type IniSection } from './ini.ts';
 import { manifestPath, objectName } from './names.ts';
 import { FieldReader, Ledger } from './reader.ts';
 import { splitWords } from './shell-words.ts';
-import type { SourceNode } from './tree.ts';
+import { entryOf, scalarText, type SourceNode } from './tree.ts';
 import type { ImportContext, ImportedObject, ImportResult, SourceText } from './types.ts';
-import { binaryQuantity, durationOf, signalName } from './units.ts';
+import { lineOf, logsOf, restartOf, stopOf } from './supervisord-policies.ts';
 import { supervisordEnvironment, expandSupervisord, type SupervisordVars } from './supervisord-values.ts';
 
 type Spec = Record<string, unknown>;
@@ -67,7 +67,7 @@ export function importSupervisord(sources: readonly SourceText[], context: Impor
     for (const b of bad) ledger.drop(b.line, `line ${b.line}`, 'not a [section] or key = value line');
     for (const section of sections) readSection(section, { source, ledger, programs, groups });
   });
-  const imported = programs.map((p) => programOf(p, groups.get(p.name), context));
+  const imported = programs.flatMap((p) => programOf(p, groups.get(p.name), context) ?? []);
   const objects = withPriorityOrder(imported);
   return { objects, drops: ledgers.flatMap((l) => l.drops), mapped: ledgers.flatMap((l) => l.mapped) };
 }
@@ -116,17 +116,23 @@ interface ImportedProgram {
   readonly runs: boolean;
 }
 
-function programOf(p: Program, group: { group: string; priority: number | undefined } | undefined, context: ImportContext): ImportedProgram {
+function programOf(p: Program, group: { group: string; priority: number | undefined } | undefined, context: ImportContext): ImportedProgram | undefined {
   const r = p.reader;
   const notes: string[] = [];
   const numprocs = r.num('numprocs') ?? 1;
-  const start = r.has('numprocs_start') ? Number(r.node.entries.find((e) => e.key === 'numprocs_start')?.value.t === 'scalar' ? (r.node.entries.find((e) => e.key === 'numprocs_start')?.value as { value: unknown }).value : 0) : 0;
+  const start = Number(scalarText(entryOf(r.node, 'numprocs_start')) ?? 0);
   const vars: SupervisordVars = { here: p.source.dir, program_name: p.name, group_name: group?.group ?? p.name, process_num: String(start), numprocs: String(numprocs), env: context.env };
   const expand = (key: string): string | undefined => {
     const text = r.str(key);
     return text === undefined ? undefined : expandSupervisord(text, vars, (why) => r.ledger.drop(lineOf(r, key), r.field(key), why));
   };
-  const spec: Spec = { command: commandOf(r, expand('command'), numprocs) };
+  const command = expand('command');
+  if (command === undefined) {
+    r.rest(() => 'its program has no command, so it was not imported');
+    r.ledger.drop(r.node.line, r.path, 'no command: supervisord refuses such a program');
+    return undefined;
+  }
+  const spec: Spec = { command: commandOf(r, command, numprocs) };
   const directory = expand('directory');
   if (directory !== undefined) spec.workingDir = manifestPath(context, p.source.dir, directory);
   else notes.push('no directory: supervisord would run it in its own working directory; tend runs it in this file\'s folder.');
@@ -149,75 +155,15 @@ function programOf(p: Program, group: { group: string; priority: number | undefi
   return { object, priority, runs: autostart && numprocs > 0 };
 }
 
-function lineOf(r: FieldReader, key: string): number {
-  return r.node.entries.find((e) => e.key === key)?.line ?? r.node.line;
-}
-
 // supervisord splits `command` like a shell (shlex) and runs it without one.
-function commandOf(r: FieldReader, command: string | undefined, numprocs: number): string[] {
-  if (command === undefined) {
-    r.ledger.drop(r.node.line, r.path, 'no command: supervisord refuses such a program, and so does tend');
-    return ['true'];
-  }
-  if (numprocs > 1 && /%\(process_num\)/.test(r.node.entries.find((e) => e.key === 'command')?.value.t === 'scalar' ? String((r.node.entries.find((e) => e.key === 'command')?.value as { value: unknown }).value) : '')) {
+function commandOf(r: FieldReader, command: string, numprocs: number): string[] {
+  if (numprocs > 1 && /%\(process_num\)/.test(scalarText(entryOf(r.node, 'command')) ?? '')) {
     r.ledger.drop(lineOf(r, 'command'), r.field('command'), 'process_num differs per process in supervisord; every tend instance runs one command, told its number by TEND_REPLICA');
   }
   return splitWords(command) ?? [command];
 }
 
-// `autorestart` and `exitcodes`, with `startsecs`/`startretries` as maxRestarts reset by a run of startsecs.
-function restartOf(r: FieldReader): Spec {
-  const auto = (r.str('autorestart') ?? 'unexpected').toLowerCase();
-  const codesText = r.str('exitcodes') ?? '0';
-  const codes = codesText.split(',').map((c) => Number(c.trim()));
-  const startsecs = r.num('startsecs') ?? 1;
-  const retries = r.num('startretries') ?? 3;
-  let restartPolicy = auto === 'false' ? 'Never' : auto === 'true' ? 'Always' : 'OnFailure';
-  if (auto === 'unexpected' && !(codes.length === 1 && codes[0] === 0)) {
-    const line = lineOf(r, 'exitcodes');
-    if (codes.includes(0)) r.ledger.drop(line, r.field('exitcodes'), `tend's OnFailure restarts on every non-zero exit; exit ${codes.filter((c) => c !== 0).join(', ')} will be restarted too`);
-    else {
-      restartPolicy = 'Always';
-      r.ledger.drop(line, r.field('exitcodes'), 'exit 0 is unexpected here, so it restarts (Always); tend cannot leave other codes unrestarted');
-    }
-  } else if (auto !== 'unexpected' && r.has('exitcodes')) {
-    r.ledger.drop(lineOf(r, 'exitcodes'), r.field('exitcodes'), `exitcodes only matter with autorestart=unexpected (here ${auto})`);
-  }
-  const backoff = { strategy: 'linear', initialDelay: '1s', jitter: 0, resetAfter: durationOf(startsecs * 1000) };
-  return { restartPolicy, backoff, ...(retries > 0 ? { maxRestarts: retries } : {}) };
-}
 
-function stopOf(r: FieldReader): Spec {
-  const stop: Spec = {};
-  const signal = r.str('stopsignal');
-  if (signal !== undefined) {
-    const name = signalName(signal);
-    if (name) stop.signal = name;
-    else r.ledger.drop(lineOf(r, 'stopsignal'), r.field('stopsignal'), `tend stops with SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH or SIGKILL (got "${signal}")`);
-  }
-  stop.gracePeriod = durationOf((r.num('stopwaitsecs') ?? 10) * 1000);
-  for (const key of ['stopasgroup', 'killasgroup']) {
-    if (r.has(key) && r.bool(key) === false) r.ledger.drop(lineOf(r, key), r.field(key), 'tend always signals the whole process group of an instance');
-  }
-  return { stop };
-}
-
-// One size and count for both streams; supervisord's defaults are 50MB and 10 backups.
-function logsOf(r: FieldReader): Spec {
-  const out = { size: r.str('stdout_logfile_maxbytes'), files: r.num('stdout_logfile_backups') };
-  const err = { size: r.str('stderr_logfile_maxbytes'), files: r.num('stderr_logfile_backups') };
-  const size = out.size ?? err.size;
-  const files = out.files ?? err.files;
-  if (err.size !== undefined && out.size !== undefined && err.size !== out.size) r.ledger.drop(lineOf(r, 'stderr_logfile_maxbytes'), r.field('stderr_logfile_maxbytes'), 'tend rotates both streams at one size (stdout\'s is kept)');
-  if (err.files !== undefined && out.files !== undefined && err.files !== out.files) r.ledger.drop(lineOf(r, 'stderr_logfile_backups'), r.field('stderr_logfile_backups'), 'tend keeps one number of files for both streams (stdout\'s is kept)');
-  const logs: Spec = {};
-  const quantity = size !== undefined ? binaryQuantity(size) : undefined;
-  if (size !== undefined && (quantity === undefined || quantity === '0')) r.ledger.drop(lineOf(r, 'stdout_logfile_maxbytes'), r.field('stdout_logfile_maxbytes'), `"${size}": tend always rotates; give a size like 50MB`);
-  else if (quantity !== undefined) logs.maxSize = quantity;
-  if (files !== undefined && files < 1) r.ledger.drop(lineOf(r, 'stdout_logfile_backups'), r.field('stdout_logfile_backups'), 'tend keeps at least one rotated file');
-  else if (files !== undefined) logs.maxFiles = files;
-  return Object.keys(logs).length > 0 ? { logs } : {};
-}
 
 // supervisord starts lower priorities first: each program waits for those of the next lower priority that run.
 function withPriorityOrder(programs: readonly ImportedProgram[]): ImportedObject[] {
