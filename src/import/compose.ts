@@ -107,6 +107,7 @@ function serviceOf(key: string, s: FieldReader, at: ServiceContext): ImportedObj
   const dependsOn = dependenciesOf(s, at);
   if (dependsOn.length > 0) spec.dependsOn = dependsOn;
   if (deploy.resources && Object.keys(deploy.resources).length > 0) spec.resources = deploy.resources;
+  for (const key of ['tty', 'stdin_open', 'privileged']) s.takeIf(key, 'false');
   s.rest((k) => KNOWN_DROPS[k] ?? (k.startsWith('x-') ? 'an extension field' : 'tend has no equivalent'));
   const name = objectName(key);
   if (name !== key) notes.push(`service "${key}" is named ${name} (tend names are DNS labels).`);

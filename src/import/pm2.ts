@@ -114,6 +114,7 @@ function importApp(app: FieldReader, source: SourceText, context: ImportContext)
   const kill = app.num('kill_timeout');
   spec.stop = { signal: 'SIGINT', gracePeriod: durationOf(kill ?? PM2_DEFAULT_KILL_TIMEOUT_MS) };
   if (app.has('treekill')) treekill(app);
+  app.takeIf('watch', 'false');
   const namespace = app.str('namespace');
   app.rest((key) => KNOWN_DROPS[key] ?? 'tend has no equivalent');
   const labels: Record<string, string> = namespace !== undefined ? { namespace: objectName(namespace) } : {};

@@ -100,6 +100,7 @@ function processOf(key: string, p: FieldReader, at: FileContext): ImportedObject
   const namespace = p.str('namespace');
   const description = p.str('description');
   if (description !== undefined) notes.push(description.replace(/\s+/g, ' '));
+  for (const key of ['is_daemon', 'is_tty', 'is_elevated']) p.takeIf(key, 'false');
   p.rest((k) => KNOWN_DROPS[k] ?? 'tend has no equivalent');
   const labels: Record<string, string> = namespace !== undefined ? { namespace: objectName(namespace) } : {};
   return { name: objectName(key), labels, spec, notes, source: { file: at.source.file, line: p.node.line, what: p.path } };
@@ -128,6 +129,7 @@ function availabilityOf(p: FieldReader): Spec {
   if (out.restartPolicy !== 'Never') out.backoff = { strategy: 'fixed', initialDelay: durationOf((backoff ?? 1) * 1000), jitter: 0 };
   const max = a.num('max_restarts');
   if (max !== undefined && max > 0) out.maxRestarts = max;
+  a.takeIf('exit_on_end', 'false');
   a.drop('exit_on_end', 'tend keeps running the other programs when one ends');
   a.drop('exit_on_skipped', 'tend keeps running the other programs');
   a.rest();

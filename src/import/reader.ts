@@ -53,6 +53,12 @@ export class FieldReader {
     return entry;
   }
 
+  /** Takes `key` as mapped when its value is `value` (what tend does anyway); else leaves it. */
+  takeIf(key: string, value: string): void {
+    const entry = this.node.entries.find((e) => e.key === key);
+    if (entry?.value.t === 'scalar' && String(entry.value.value) === value) this.take(key);
+  }
+
   /** True when the map has `key` (taken or not). */
   has(key: string): boolean {
     return this.node.entries.some((e) => e.key === key);

@@ -11,7 +11,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatDiagnostic } from '../../model/diagnostic.ts';
-import { readManifestFiles } from '../../manifest/load.ts';
 import { ImportError } from '../../import/errors.ts';
 import { renderObject, renderStream } from '../../import/render.ts';
 import type { ImportContext, ImportedObject, ImportResult } from '../../import/types.ts';
@@ -23,6 +22,7 @@ export async function run(_ctx: CliContext, values: Record<string, unknown>, pos
   const [format, ...files] = positionals;
   if (format === undefined || !isImportFormat(format)) throw new UsageError(`FORMAT must be one of ${IMPORT_FORMATS.join(', ')}${format ? ` (got "${format}")` : ''}`);
   if (files.length === 0) throw new UsageError(`name the ${format} file(s) to import`);
+  if (values.env !== undefined && format !== 'pm2') throw new UsageError('--env picks a PM2 env_<name>; it applies to pm2 only');
   const out = typeof values.output === 'string' ? resolve(values.output) : undefined;
   const context: ImportContext = { outDir: out, envName: stringOption(values.env), env: envOf(process.env), cpus: availableParallelism() };
   let result: ImportResult;
@@ -61,6 +61,8 @@ async function writeManifests(dir: string, objects: readonly ImportedObject[], f
   const paths = objects.map((o) => join(dir, `${o.name}.yaml`));
   objects.forEach((o, i) => writeFileSync(paths[i] ?? '', renderObject(o, format)));
   if (paths.length === 0) return 0;
+  // The validators load only when there is something written to check.
+  const { readManifestFiles } = await import('../../manifest/load.ts');
   const check = await readManifestFiles(paths);
   for (const d of check.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   return check.valid ? 0 : 2;
