@@ -109,6 +109,13 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     outputIsFolder: true,
     run: lazy(() => import('./commands/render.ts')),
   },
+  import: {
+    summary: 'write manifests from PM2, Procfile, Compose, process-compose or supervisord files',
+    usage: 'tend import pm2|procfile|compose|process-compose|supervisord FILE... [-o DIR] [--strict] [--env NAME]',
+    options: { strict: { type: 'boolean' }, env: { type: 'string' } },
+    outputIsFolder: true,
+    run: lazy(() => import('./commands/import.ts')),
+  },
   start: operator('start'),
   stop: operator('stop'),
   restart: operator('restart'),
