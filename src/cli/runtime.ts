@@ -115,7 +115,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
   const reload = async (): Promise<boolean> => {
     const loaded = await loadManifestDir(ctx, cache);
     if (!loaded.ok) {
-      reportOnce(printed, events, 'ManifestDirUnreadable', loaded.message);
+      reportOnce(printed, events, loaded.code, loaded.message);
       return false;
     }
     const current = new Set(loaded.diagnostics.map(formatDiagnostic));
