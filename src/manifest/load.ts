@@ -11,7 +11,7 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { TendError } from '../model/errors.ts';
-import { chasePath, type ChasedPath } from '../platform/path-chase.ts';
+import { chaseExisting, type ChasedPath } from '../platform/path-chase.ts';
 import { checkManifestSet } from './check-set.ts';
 import type { ManifestSetResult } from './check-set.ts';
 import { FILE_START, makeDiagnostic } from './diagnostics.ts';
@@ -116,7 +116,7 @@ function readTree(logical: string, settings: Settings, pass: Pass): (Tree & { re
   const found: string[] = [];
   let root: ChasedPath;
   try {
-    root = chasePath(logical, { cache: pass.trust.cache });
+    root = chaseExisting(logical, { cache: pass.trust.cache });
     walk({ logical, real: root.real }, found, pass.listed);
   } catch (cause) {
     const message = `cannot read manifest directory ${displayPath(logical, settings)}: ${errorText(cause)}`;
@@ -170,7 +170,7 @@ interface Pass {
 
 function newPass(settings: Settings): Pass {
   const listed = new Set<string>();
-  const trust: TrustContext = { asRoot: settings.asRoot, maxFileSize: settings.maxFileSize, cache: new Map(), listed };
+  const trust: TrustContext = { asRoot: settings.asRoot, maxFileSize: settings.maxFileSize, cache: new Map(), listed, folders: new Map() };
   // `user:` checks depend on /etc/passwd: a cached result is good only while it is unchanged.
   const passwd = settings.asRoot ? statSync('/etc/passwd', { throwIfNoEntry: false }) : undefined;
   return { trust, listed, read: new Set(), accounts: passwd ? `${passwd.mtimeMs}:${passwd.size}` : '' };

@@ -5,6 +5,7 @@
  * (the real file's, never a link's) and the checks on envFrom files and `user:`. Reads through
  * path-chase.ts only; must not parse or validate.
  */
+import { basename, dirname } from 'node:path';
 import { lookupUser } from '../executor/local/users.ts';
 import { judgePath, type Owner, type PathFacts } from '../platform/file-trust.ts';
 import { chasePath, readChasedFile, type ChasedPath, type ChaseOptions } from '../platform/path-chase.ts';
@@ -19,6 +20,8 @@ export interface TrustContext {
   readonly cache: NonNullable<ChaseOptions['cache']>;
   /** Real paths of the folders whose entries were all listed. */
   readonly listed: ReadonlySet<string>;
+  /** Folders of envFrom files chased in this pass (undefined: absent). */
+  readonly folders: Map<string, ChasedPath | undefined>;
 }
 
 /** A manifest file that may be read, with what it said. */
@@ -58,12 +61,13 @@ export function manifestDirProblem(root: ChasedPath, asRoot: boolean): string | 
 export function openManifest(path: string, from: ChasedPath | undefined, context: TrustContext, toLogical: (real: string) => string): OpenOutcome | undefined {
   try {
     const chased = chasePath(path, { cache: context.cache, listed: context.listed, ...(from ? { from } : {}) });
+    if (!chased) return undefined;
     const judged = judgeManifest(chased.facts, context.asRoot);
     if (!judged.ok) return { ok: false, code: 'InsecurePermissions', message: `refusing this file: ${judged.problem}; ${judged.fix}` };
     const { text, size } = readChasedFile(chased, context.maxFileSize);
     const { stats } = chased;
     const stamp = `${judged.owner.uid}:${judged.owner.gid}:${stats.mode}`;
-    return { ok: true, real: chased.real, text, size, owner: judged.owner, dir: toLogical(parentOf(chased.real)), identity: `${stats.dev}:${stats.ino}`, stamp };
+    return { ok: true, real: chased.real, text, size, owner: judged.owner, dir: toLogical(dirname(chased.real)), identity: `${stats.dev}:${stats.ino}`, stamp };
   } catch (cause) {
     if (errorCode(cause) === 'ENOENT') return undefined;
     return { ok: false, code: 'FileUnreadable', message: `cannot read: ${cause instanceof Error ? cause.message : String(cause)}` };
@@ -83,7 +87,8 @@ function judgeManifest(facts: PathFacts, asRoot: boolean): ReturnType<typeof jud
 export function trustedEnvReader(context: TrustContext, owner: Owner, toReal: (path: string) => string): ReadEnvFile {
   return (path) => {
     try {
-      const chased = chasePath(toReal(path), { cache: context.cache });
+      const chased = chaseInFolder(toReal(path), context);
+      if (!chased) return { ok: false, reason: 'missing', message: 'no such file' };
       if (chased.facts.target.type !== 'file') return { ok: false, reason: 'unreadable', message: 'not a regular file' };
       if (context.asRoot) {
         const policy = { kind: 'owned-by', uid: owner.uid, who: "the manifest file's owner", type: 'file', deny: 0o022, fixMode: 'go-w' } as const;
@@ -132,9 +137,15 @@ export function readOnce(opened: readonly (OpenOutcome | undefined)[]): Readonly
   return dropped;
 }
 
-function parentOf(path: string): string {
-  const at = path.lastIndexOf('/');
-  return at <= 0 ? '/' : path.slice(0, at);
+// Envfiles of many manifests share a folder: it is chased once per pass.
+function chaseInFolder(path: string, context: TrustContext): ChasedPath | undefined {
+  const folder = dirname(path);
+  let from = context.folders.get(folder);
+  if (!context.folders.has(folder)) {
+    from = chasePath(folder, { cache: context.cache });
+    context.folders.set(folder, from);
+  }
+  return from && chasePath(basename(path), { from, cache: context.cache });
 }
 
 function errorCode(error: unknown): unknown {

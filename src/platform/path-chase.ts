@@ -19,8 +19,8 @@ export interface ChasedPath {
 
 /** Options of {@link chasePath}. */
 export interface ChaseOptions {
-  /** `lstat` results by path, shared by the chases of one read so shared folders cost one call. */
-  readonly cache?: Map<string, Stats>;
+  /** `lstat` results by path (undefined: absent), shared by the chases of one read. */
+  readonly cache?: Map<string, Stats | undefined>;
   /** Continue from this already chased folder; the path is then relative to it. */
   readonly from?: ChasedPath;
   /** Real paths of folders whose every entry is read (see `FolderFact.listed`). */
@@ -31,12 +31,13 @@ export interface ChaseOptions {
 const MAX_LINKS = 40;
 
 /**
- * Resolves `path` (absolute, or relative to `options.from` or the working directory). Throws the
- * file system's error (`ENOENT`, `ENOTDIR`, `ELOOP`, `EACCES`) when it cannot be resolved.
+ * Resolves `path` (absolute, or relative to `options.from` or the working directory). Undefined
+ * when some part of it does not exist (cheaper than an error: a missing optional envFrom file is
+ * common); throws the file system's other errors (`ENOTDIR`, `ELOOP`, `EACCES`).
  */
-export function chasePath(path: string, options: ChaseOptions = {}): ChasedPath {
-  const cache = options.cache ?? new Map<string, Stats>();
-  const look = (p: string): Stats => cachedLstat(cache, p);
+export function chasePath(path: string, options: ChaseOptions = {}): ChasedPath | undefined {
+  const cache = options.cache ?? new Map<string, Stats | undefined>();
+  const look = (p: string): Stats | undefined => cachedLstat(cache, p);
   const steps: StepFact[] = [...(options.from?.facts.steps ?? [])];
   const start = options.from && !isAbsolute(path) ? options.from.real : '/';
   const pending = componentsOf(options.from && !isAbsolute(path) ? path : resolve(path));
@@ -51,6 +52,7 @@ export function chasePath(path: string, options: ChaseOptions = {}): ChasedPath 
     const next = join(current, name);
     const here = look(current);
     const entry = look(next);
+    if (!here || !entry) return undefined;
     steps.push({ kind: 'folder', path: current, uid: here.uid, mode: here.mode, entryUid: entry.uid, listed: options.listed?.has(current) ?? false });
     if (!entry.isSymbolicLink()) {
       current = next;
@@ -63,7 +65,14 @@ export function chasePath(path: string, options: ChaseOptions = {}): ChasedPath 
     pending.unshift(...componentsOf(target));
   }
   const stats = look(current);
-  return { real: current, facts: { steps, target: targetFact(current, stats) }, stats };
+  return stats && { real: current, facts: { steps, target: targetFact(current, stats) }, stats };
+}
+
+/** {@link chasePath} for a path that must exist: a missing one throws `ENOENT`. */
+export function chaseExisting(path: string, options: ChaseOptions = {}): ChasedPath {
+  const chased = chasePath(path, options);
+  if (!chased) throw Object.assign(new Error(`ENOENT: no such file or directory, '${path}'`), { code: 'ENOENT' });
+  return chased;
 }
 
 /**
@@ -93,11 +102,9 @@ function componentsOf(path: string): string[] {
   return path.split('/').filter((part) => part !== '');
 }
 
-function cachedLstat(cache: Map<string, Stats>, path: string): Stats {
-  let stats = cache.get(path);
-  if (!stats) {
-    stats = lstatSync(path);
-    cache.set(path, stats);
-  }
+function cachedLstat(cache: Map<string, Stats | undefined>, path: string): Stats | undefined {
+  if (cache.has(path)) return cache.get(path);
+  const stats = lstatSync(path, { throwIfNoEntry: false });
+  cache.set(path, stats);
   return stats;
 }

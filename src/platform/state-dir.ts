@@ -50,16 +50,16 @@ const STATE_PARTS: readonly { readonly name: string; readonly type: TargetFact['
  * sound: {@link ensureStateDir} checks it once made.
  */
 export function stateDirProblem(stateDir: string, uid: number = process.geteuid?.() ?? 0): string | undefined {
-  const cache = new Map<string, Stats>();
+  const cache = new Map<string, Stats | undefined>();
   for (const part of STATE_PARTS) {
     const path = part.name ? join(stateDir, part.name) : resolve(stateDir);
-    let chased: ChasedPath;
+    let chased: ChasedPath | undefined;
     try {
       chased = chasePath(path, { cache });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       return `cannot check state dir ${stateDir}: ${(error as Error).message}`;
     }
+    if (!chased) continue;
     const { type, deny, fixMode } = part;
     const verdict = judgePath(chased.facts, { kind: 'owned-by', uid, who: 'the user tend runs as', type, deny, fixMode });
     if (!verdict.ok) return `refusing ${part.name ? path : `state dir ${path}`}: ${verdict.problem}; ${verdict.fix}`;

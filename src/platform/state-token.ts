@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fchmodSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { TendError } from '../model/errors.ts';
-import { chasePath, readChasedFile } from './path-chase.ts';
+import { chaseExisting, readChasedFile } from './path-chase.ts';
 import { stateDirProblem } from './state-dir.ts';
 
 /** Largest token file read. */
@@ -26,7 +26,7 @@ export function readOrCreateToken(stateDir: string): string {
   // Made by an earlier run, or between the check above and the create: judge it again.
   const again = stateDirProblem(stateDir);
   if (again) throw new TendError('StateDirInsecure', again);
-  const token = readChasedFile(chasePath(path), MAX_TOKEN_BYTES).text.trim();
+  const token = readChasedFile(chaseExisting(path), MAX_TOKEN_BYTES).text.trim();
   if (token === '') throw new TendError('StateDirInsecure', `${path} is empty or too large; remove it and a new token is made`);
   return token;
 }
