@@ -12,6 +12,8 @@ export type UserCheck = (user: string) => string | undefined;
 const USER_FIELDS: readonly FieldPath[] = [
   ['spec', 'user'],
   ['spec', 'recovery', 'fallback', 'user'],
+  ['spec', 'template', 'user'],
+  ['spec', 'template', 'recovery', 'fallback', 'user'],
 ];
 
 /** A `UserNotAllowed` problem for every `user:` field of `spec` that `check` refuses. */

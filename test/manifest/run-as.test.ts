@@ -16,7 +16,7 @@ function checkAs(text: string): ReturnType<typeof validateManifestText> {
 }
 
 void describe('runAsProblems', () => {
-  void it('checks spec.user and recovery.fallback.user, numbers as strings', () => {
+  void it('checks spec.user, recovery.fallback.user and a pool template\'s, numbers as strings', () => {
     const spec = { user: 1, recovery: { strategy: 'fallback', fallback: { command: ['x'], user: 'daemon' } } };
     assert.deepEqual(
       runAsProblems(spec, onlyAlice).map((p) => [p.code, p.path.join('.'), p.message]),
@@ -25,6 +25,8 @@ void describe('runAsProblems', () => {
         ['UserNotAllowed', 'spec.recovery.fallback.user', '"daemon" is another account'],
       ],
     );
+    const pool = { template: { command: ['x'], user: 'daemon', recovery: { strategy: 'fallback', fallback: { command: ['y'], user: 'root' } } } };
+    assert.deepEqual(runAsProblems(pool, onlyAlice).map((p) => p.path.join('.')), ['spec.template.user', 'spec.template.recovery.fallback.user']);
     assert.deepEqual(runAsProblems({ user: 'alice' }, onlyAlice), []);
     assert.deepEqual(runAsProblems({ command: ['x'] }, onlyAlice), []);
   });
@@ -37,6 +39,13 @@ void describe('validateManifestText with a user check', () => {
     assert.equal(result.diagnostics[0]?.code, 'UserNotAllowed');
     assert.deepEqual(result.objects, []);
     assert.equal(result.ok, false);
+  });
+
+  void it('points at a pool template\'s user field', () => {
+    const pool = ['apiVersion: tend/v1', 'kind: ProcessPool', 'metadata: {name: render}', 'spec:', '  template:', '    command: [x]', '    user: daemon', ''].join('\n');
+    const result = checkAs(pool);
+    assert.deepEqual(lines(result), ['m/web.yaml:7:5: spec.template.user: "daemon" is another account']);
+    assert.deepEqual(result.objects, []);
   });
 
   void it("lets a file name its owner's own account", () => {
