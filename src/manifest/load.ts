@@ -8,8 +8,8 @@
  * fs/promises does (one promise and thread-pool hop per call), and parsing dominates anyway.
  * The exported functions still return promises so callers need not change if that changes.
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { TendError } from '../model/errors.ts';
 import { chaseExisting, type ChasedPath } from '../platform/path-chase.ts';
 import { checkManifestSet } from './check-set.ts';
@@ -82,6 +82,8 @@ interface Settings {
 interface Entry {
   readonly logical: string;
   readonly path: string;
+  /** The entry itself is a symlink: its relative paths resolve from the real file's folder. */
+  readonly link: boolean;
 }
 
 /** One tree of manifests: where it is, as named and as chased. */
@@ -113,7 +115,7 @@ function readDirNow(dir: string, settings: Settings): ReadManifestDirResult {
 
 // Chases and lists one tree; an error when it cannot be listed or, as root, others could swap it.
 function readTree(logical: string, settings: Settings, pass: Pass): (Tree & { readonly entries: readonly Entry[] }) | { readonly error: TendError } {
-  const found: string[] = [];
+  const found: { logical: string; link: boolean }[] = [];
   let root: ChasedPath;
   try {
     root = chaseExisting(logical, { cache: pass.trust.cache });
@@ -124,7 +126,7 @@ function readTree(logical: string, settings: Settings, pass: Pass): (Tree & { re
   }
   const problem = manifestDirProblem(root, settings.asRoot);
   if (problem) return { error: new TendError('ManifestDirInsecure', `refusing manifest directory ${displayPath(logical, settings)}: ${problem}`) };
-  return { logical, root, entries: found.map((file) => ({ logical: file, path: relative(logical, file) })) };
+  return { logical, root, entries: found.map((file) => ({ ...file, path: relative(logical, file.logical) })) };
 }
 
 /**
@@ -146,7 +148,7 @@ function readFilesNow(paths: readonly string[], settings: Settings): ManifestSet
       files.push(fileProblem(displayPath(logical, settings), code, tree.error.message));
     }
     else if (tree) files.push(...loadEntries(tree.entries, tree, settings, pass));
-    else files.push(...loadEntries([{ logical, path: logical }], undefined, settings, pass, true));
+    else files.push(...loadEntries([{ logical, path: logical, link: isLink(logical) }], undefined, settings, pass, true));
   }
   return checkManifestSet(files);
 }
@@ -177,7 +179,7 @@ function newPass(settings: Settings): Pass {
 }
 
 // Depth first, sorted; throws when a folder cannot be listed (except one that vanished).
-function walk(folder: { logical: string; real: string }, out: string[], seen: Set<string>): void {
+function walk(folder: { logical: string; real: string }, out: { logical: string; link: boolean }[], seen: Set<string>): void {
   seen.add(folder.real);
   const names = readdirSync(folder.real, { withFileTypes: true })
     .filter((d) => !d.name.startsWith('.'))
@@ -194,8 +196,16 @@ function walk(folder: { logical: string; real: string }, out: string[], seen: Se
         if (!isErrorCode(error, 'ENOENT')) throw error; // a folder removed while listing is simply gone
       }
     } else if (kind === 'file' && /\.ya?ml$/.test(dirent.name)) {
-      out.push(logical);
+      out.push({ logical, link: dirent.isSymbolicLink() });
     }
+  }
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false; // reported when it is read
   }
 }
 
@@ -218,9 +228,13 @@ function linkKind(path: string): 'dir' | 'file' | 'other' {
 
 // Every entry's result in order (vanished files left out); a file reached twice is read once.
 function loadEntries(entries: readonly Entry[], tree: Tree | undefined, settings: Settings, pass: Pass, named = false): ManifestFileResult[] {
+  // A link's relative paths resolve from its target's folder, seen through the directory as named
+  // when inside it (so a symlink swap of the directory alone changes no program); a file's, from
+  // its folder as named.
   const toLogical = (real: string): string => (tree ? realPathIn(real, tree.root.real, tree.logical) : real);
+  const dirOf = (entry: Entry) => (real: string) => (entry.link ? toLogical(dirname(real)) : dirname(entry.logical));
   const trust = named ? { ...pass.trust, listed: new Set<string>() } : pass.trust;
-  const opened = entries.map((e) => openManifest(e.path, tree?.root, trust, toLogical));
+  const opened = entries.map((e) => openManifest(e.path, tree?.root, trust, dirOf(e)));
   const dropped = readOnce(opened);
   const results: ManifestFileResult[] = [];
   opened.forEach((outcome, index) => {

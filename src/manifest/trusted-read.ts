@@ -33,7 +33,7 @@ export interface OpenedManifest {
   readonly size: number;
   /** Whose the file is: its programs run as this user unless `user:` says otherwise. */
   readonly owner: Owner;
-  /** The real file's folder, seen through the manifest directory as named when inside it. */
+  /** The folder its relative paths resolve against (a symlinked file's: its target's). */
   readonly dir: string;
   /** Device and inode, to read a file reached by two paths once. */
   readonly identity: string;
@@ -56,9 +56,10 @@ export function manifestDirProblem(root: ChasedPath, asRoot: boolean): string | 
 
 /**
  * Chases, judges and reads one manifest file: `path` relative to `from` (the chased manifest
- * directory) or absolute. Undefined when it vanished since it was listed.
+ * directory) or absolute; `dirOf` names the folder its relative paths resolve against, given
+ * where it really is. Undefined when it vanished since it was listed.
  */
-export function openManifest(path: string, from: ChasedPath | undefined, context: TrustContext, toLogical: (real: string) => string): OpenOutcome | undefined {
+export function openManifest(path: string, from: ChasedPath | undefined, context: TrustContext, dirOf: (real: string) => string): OpenOutcome | undefined {
   try {
     const chased = chasePath(path, { cache: context.cache, listed: context.listed, ...(from ? { from } : {}) });
     if (!chased) return undefined;
@@ -67,7 +68,7 @@ export function openManifest(path: string, from: ChasedPath | undefined, context
     const { text, size } = readChasedFile(chased, context.maxFileSize);
     const { stats } = chased;
     const stamp = `${judged.owner.uid}:${judged.owner.gid}:${stats.mode}`;
-    return { ok: true, real: chased.real, text, size, owner: judged.owner, dir: toLogical(dirname(chased.real)), identity: `${stats.dev}:${stats.ino}`, stamp };
+    return { ok: true, real: chased.real, text, size, owner: judged.owner, dir: dirOf(chased.real), identity: `${stats.dev}:${stats.ino}`, stamp };
   } catch (cause) {
     if (errorCode(cause) === 'ENOENT') return undefined;
     return { ok: false, code: 'FileUnreadable', message: `cannot read: ${cause instanceof Error ? cause.message : String(cause)}` };

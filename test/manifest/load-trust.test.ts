@@ -63,6 +63,19 @@ void describe('relative paths of a symlinked manifest', () => {
   });
 });
 
+void describe('relative paths under a symlinked folder', () => {
+  void it('resolve through the folder link, so swapping it alone changes no program', async () => {
+    const root = await tree('folder-link', { '.rev1/web.yaml': web, '.rev2/web.yaml': web });
+    await symlink('.rev1', join(root, 'current'));
+    const first = ok(await readManifestDir(root, { cwd: tmp, asRoot: false }));
+    await rm(join(root, 'current'));
+    await symlink('.rev2', join(root, 'current'));
+    const second = ok(await readManifestDir(root, { cwd: tmp, asRoot: false }));
+    const dirs = [first, second].map((r) => (r.objects[0]?.spec as ProcessSpec).workingDir);
+    assert.deepEqual(dirs, [join(root, 'current', 'apps', 'web'), join(root, 'current', 'apps', 'web')]);
+  });
+});
+
 void describe('as root', () => {
   void it("a user's link to root's file runs as the user, in root's folder", { skip: needsRoot }, async () => {
     const outside = await tree('link-out', { 'web.yaml': web });
