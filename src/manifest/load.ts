@@ -27,9 +27,10 @@ export const MAX_MANIFEST_FILE_SIZE = 1024 * 1024;
 /** How manifests are read. */
 export interface ReadManifestOptions {
   /**
-   * Refuse manifest files and folders (and envFrom files) writable by group or others, like
-   * sshd's StrictModes, and envFrom files not owned by the manifest file's owner.
-   * Default: true when this process runs as root.
+   * Judge every manifest file (and envFrom file) by who could change it, like sshd's
+   * StrictModes (src/platform/file-trust.ts has the rules), run its programs as the less
+   * privileged of its link and target owners, and allow `user:` naming another account only in a
+   * root-owned file. Default: true when this process runs as root.
    */
   readonly asRoot?: boolean;
   /** Paths inside this folder are shown relative to it. Default: `process.cwd()`. */
@@ -57,8 +58,8 @@ interface CachedFile {
 
 /**
  * What reading a manifest directory gave. `ok: false` means the directory (or a folder in it)
- * could not be listed: an error state, never an empty desired state, so nothing is pruned
- * because a mount vanished. `ok: true` says nothing about validity: see `valid` and
+ * could not be listed, or, as root, someone else could swap it: an error state, never an empty
+ * desired state, so nothing is pruned because a mount vanished or a directory was replaced. `ok: true` says nothing about validity: see `valid` and
  * `diagnostics`.
  */
 export type ReadManifestDirResult =
