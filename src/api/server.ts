@@ -8,11 +8,12 @@
  * requests are cut (see {@link API_LIMITS}). Streams (`/v1/events?follow=1`) and lease long polls
  * are exempt from the idle timeout; they end by their own rules.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
+import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { TendEvent } from '../model/event.ts';
+import { readOrCreateToken } from '../platform/state-token.ts';
 import { routePools, type PoolHandlers } from './pool-routes.ts';
 
 export interface ApiHandlers {
@@ -124,18 +125,6 @@ async function listenTcp(address: string, token: string, handlers: ApiHandlers, 
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
   return server;
-}
-
-/** Reads `<state-dir>/token`, creating a random one (mode 0600) when absent. */
-export function readOrCreateToken(stateDir: string): string {
-  const path = join(stateDir, 'token');
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    const token = randomBytes(24).toString('hex');
-    writeFileSync(path, `${token}\n`, { mode: 0o600 });
-    return token;
-  }
 }
 
 async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -17,7 +17,12 @@ export type LoadOutcome =
       readonly diagnostics: readonly Diagnostic[];
       readonly revision: string;
     }
-  | { readonly ok: false; readonly message: string };
+  | {
+      readonly ok: false;
+      /** `ManifestDirUnreadable`, or `ManifestDirInsecure` when others could swap the directory. */
+      readonly code: string;
+      readonly message: string;
+    };
 
 /**
  * Loads `ctx.dir`; an unreadable directory is `ok: false`, never an empty state. With `cache`,
@@ -26,7 +31,7 @@ export type LoadOutcome =
  */
 export async function loadManifestDir(ctx: CliContext, cache?: ManifestCache, incumbents?: Incumbents): Promise<LoadOutcome> {
   const result = await readManifestDir(ctx.dir, { asRoot: ctx.asRoot, ...(cache ? { cache } : {}), ...(incumbents ? { incumbents } : {}) });
-  if (!result.ok) return { ok: false, message: result.error.message };
+  if (!result.ok) return { ok: false, code: result.error.code, message: result.error.message };
   const revision = readGitRevision(result.realDir) ?? `sha-${specHash(result.objects.map((o) => [o.key, o.contentHash]))}`;
   return { ok: true, files: result.files, diagnostics: result.diagnostics, revision };
 }

@@ -1,9 +1,11 @@
 /**
  * `tend` command line: parses global options, picks the command, maps outcomes to exit codes
- * (0 ok, 1 drift / not converged / failed, 2 invalid manifests or usage). Exit codes are set here
- * and in the commands only.
+ * (0 ok, 1 drift / not converged / failed, 2 invalid manifests, usage or a state dir that cannot
+ * be trusted). Exit codes are set here and in the commands only.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { TendError } from '../model/errors.ts';
+import { stateDirProblem } from '../platform/state-dir.ts';
 import { createContext, UsageError, type CliContext } from './context.ts';
 import { faultMessage } from './fault-message.ts';
 
@@ -150,8 +152,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const { output: _output, ...formatless } = values;
-    return await command.run(createContext(command.outputIsFolder ? formatless : values), values, positionals);
+    const ctx = createContext(command.outputIsFolder ? formatless : values);
+    const unsafe = name === 'validate' ? undefined : stateDirProblem(ctx.stateDir);
+    if (unsafe) return refuse(unsafe);
+    return await command.run(ctx, values, positionals);
   } catch (error) {
+    if (error instanceof TendError && error.code === 'StateDirInsecure') return refuse(error.message);
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       return usageError((error as Error).message, `usage: ${command.usage}\n`);
     }
@@ -160,6 +166,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`tend: ${fault}\n`);
     return 1;
   }
+}
+
+// A state dir others could write is never used: its token, socket and state could be planted.
+function refuse(problem: string): number {
+  process.stderr.write(`tend: ${problem}\n`);
+  return 2;
 }
 
 function usageError(message: string, usage: string): number {

@@ -117,7 +117,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
     const loaded = await loadManifestDir(ctx, cache, running);
     if (!loaded.ok) {
-      reportOnce(printed, events, 'ManifestDirUnreadable', loaded.message);
+      reportOnce(printed, events, loaded.code, loaded.message);
       return false;
     }
     const current = new Set(loaded.diagnostics.map(formatDiagnostic));

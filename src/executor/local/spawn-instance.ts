@@ -135,7 +135,8 @@ function prepareSpawn(context: SpawnContext, request: SpawnRequest): PreparedSpa
 
 /**
  * The account a program (or its probes) runs as when tend runs as root: `user`, else the manifest
- * file's owner; root only for a root-owned manifest. A message when that is not allowed.
+ * file's owner; root only for a root-owned manifest, and another account than the owner's only for
+ * a root-owned manifest. A message when that is not allowed.
  */
 export function runAs(spec: ProgramSpec): UserAccount | { readonly message: string } | undefined {
   try {
@@ -155,6 +156,9 @@ function accountOf(spec: ProgramSpec): UserAccount | { readonly message: string 
   const account = lookupUser(spec.user);
   if (!account) return { message: `user "${spec.user}" not found in /etc/passwd` };
   if (account.uid === 0 && !ownerIsRoot) return { message: `user "${spec.user}" is root, but the manifest file is not owned by root` };
+  if (!ownerIsRoot && account.uid !== spec.owner?.uid) {
+    return { message: `user "${spec.user}" is another account than the manifest file's owner (uid ${spec.owner?.uid}); only a root-owned manifest may name one` };
+  }
   return account;
 }
 
