@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from 'node:path';
 import type { TendEvent } from '../model/event.ts';
 import { routePools, type PoolHandlers } from './pool-routes.ts';
+import { socketPath } from './socket-path.ts';
 
 export interface ApiHandlers {
   objects(filter: { kind?: string; selector?: string }): Promise<unknown>;
@@ -29,10 +30,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Path of the control socket in `stateDir`. */
-export function socketPath(stateDir: string): string {
-  return join(stateDir, 'tend.sock');
-}
+export { socketPath } from './socket-path.ts';
 
 /** Starts the API on the state dir's socket, and on `listen` (`host:port`) when given. */
 export async function startApiServer(stateDir: string, handlers: ApiHandlers, listen?: string): Promise<ApiServer> {

@@ -3,7 +3,6 @@
  * `$XDG_STATE_HOME/tend/` (`~/.local/state/tend/`), or `/var/lib/tend/` for root, named after the
  * manifest directory's real path so two manifest directories never share state.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -15,7 +14,7 @@ export function resolveStateDir(manifestDir: string, explicit: string | undefine
   const root = process.getuid?.() === 0 ? '/var/lib/tend' : join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'tend');
   const real = realPathOr(manifestDir);
   const slug = basename(real).replace(/[^A-Za-z0-9._-]/g, '_') || 'root';
-  return join(root, `${slug}-${createHash('sha256').update(real).digest('hex').slice(0, 12)}`);
+  return join(root, `${slug}-${sha256Hex(real).slice(0, 12)}`);
 }
 
 /** Creates the state dir (mode 0700) and its `logs/` folder. */
@@ -25,7 +24,7 @@ export function ensureStateDir(stateDir: string): void {
 
 /** The marker id processes of this state dir carry in `TEND_STATE_ID`. */
 export function stateIdOf(stateDir: string): string {
-  return createHash('sha256').update(realPathOr(stateDir)).digest('hex').slice(0, 16);
+  return sha256Hex(realPathOr(stateDir)).slice(0, 16);
 }
 
 function realPathOr(path: string): string {
@@ -34,4 +33,10 @@ function realPathOr(path: string): string {
   } catch {
     return resolve(path);
   }
+}
+
+// node:crypto is loaded on first use only: a CLI call given --state-dir never hashes, and loading
+// the module is a noticeable part of a short command's start-up.
+function sha256Hex(text: string): string {
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(text).digest('hex');
 }
