@@ -97,6 +97,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     source: procSource,
     instances: () => executor.snapshot().filter((i) => i.state !== 'exited'),
     onSample: (samples) => guard.observe(samples),
+    watched: (key) => watchedKeys(controller.desired().objects).has(key),
   });
   const prober = createProber({ clock, events });
   // Coalesced and off the exit → restart path: a burst of exits or starts syncs the prober once.
@@ -184,6 +185,20 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
 
 function resourcePolicyOf(object: ManifestObject | undefined): ResourcePolicy | undefined {
   return object && isProcessObject(object) ? object.spec.resources : undefined;
+}
+
+// Objects whose instances the sampler reads every interval, idle or not: limits and alerts are
+// judged on each sample, and CPU autoscaling averages the workers' latest figures. Worked out
+// once per desired state, not per instance and tick.
+let watchedMemo: { readonly objects: ReadonlyMap<ObjectKey, ManifestObject>; readonly keys: ReadonlySet<ObjectKey> } | undefined;
+function watchedKeys(objects: ReadonlyMap<ObjectKey, ManifestObject>): ReadonlySet<ObjectKey> {
+  if (watchedMemo?.objects === objects) return watchedMemo.keys;
+  const keys = new Set<ObjectKey>();
+  for (const [key, object] of objects) {
+    if (resourcePolicyOf(object) !== undefined || (isProcessObject(object) && object.pool?.autoscale !== undefined)) keys.add(key);
+  }
+  watchedMemo = { objects, keys };
+  return keys;
 }
 
 // A problem is told once (stderr and a Warning event) until it goes away and comes back.
