@@ -25,17 +25,29 @@ function programYaml(name: string, command: readonly string[], backoff: string):
   return `apiVersion: tend/v1\nkind: Process\nmetadata: {name: ${name}}\nspec:\n  command: ${JSON.stringify(command)}\n  backoff: ${backoff}\n`;
 }
 
-// Whole-process time of a CLI call, median of `runs`.
-function cliMs(args: readonly string[], runs: number): number {
-  const samples: number[] = [];
+// Whole-process wall time and CPU time (user + system, of the child) of a command, medians of
+// `runs`: on a shared machine the wall time is mostly waiting for a core, the CPU time is not.
+function commandMs(command: string, args: readonly string[], runs: number): { wall: number; cpu: number } {
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-    samples.push(performance.now() - t0);
-    if (result.status !== 0) throw new Error(`tend ${args.join(' ')} failed: ${result.stderr}`);
+    const [t0, c0] = [performance.now(), childrenCpuMs()];
+    const result = spawnSync(command, args, { encoding: 'utf8' });
+    walls.push(performance.now() - t0);
+    cpus.push(childrenCpuMs() - c0);
+    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
   }
-  return percentile(samples, 50);
+  return { wall: percentile(walls, 50), cpu: percentile(cpus, 50) };
 }
+
+// CPU time of this process's waited-for children (cutime + cstime of /proc/self/stat), in ms.
+function childrenCpuMs(): number {
+  const text = readFileSync('/proc/self/stat', 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+const timing = (t: { wall: number; cpu: number }): string => `median ${ms(t.wall)} wall, ${ms(t.cpu)} CPU`;
 
 /** 200 idle programs, one file each, default monitoring. */
 export async function realistic200(): Promise<Figure[]> {
@@ -54,29 +66,19 @@ export async function realistic200(): Promise<Figure[]> {
   await sleep(windowMs);
   const pct = ((cpuNs(pid) - cpu0) / 1e6 / windowMs) * 100;
   const common = ['-d', world.dir, '--state-dir', world.stateDir];
-  const getAll = cliMs(['get', ...common], 11);
-  const getOne = cliMs(['get', 'process/w7', '-o', 'json', ...common], 11);
-  const baseline = nodeStartMs(11);
+  const getAll = commandMs(process.execPath, [BIN, 'get', ...common], 11);
+  const getOne = commandMs(process.execPath, [BIN, 'get', 'process/w7', '-o', 'json', ...common], 11);
+  const baseline = commandMs(process.execPath, ['-e', '0'], 11);
   await c.stop();
   world.cleanup();
   return [
     { measure: `bring-up of ${n} programs, one file each (controller start included)`, value: ms(upMs), target: '—', ok: true },
     { measure: `controller CPU with ${n} idle programs, one file each, monitoring at its default (1 s)`, value: `${pct.toFixed(3)} % of one core`, target: 'below PM2 (about 0.2 %)', ok: pct < 0.2 },
     { measure: `controller RSS with ${n} idle programs, one file each`, value: `${rss.toFixed(1)} MB`, target: '<= 50 MB', ok: rss <= 50 },
-    { measure: '`tend get` (table of all 200) against the running controller, whole process', value: `median ${ms(getAll)} (node -e 0: ${ms(baseline)})`, target: 'p50 <= 80 ms', ok: getAll <= 80 },
-    { measure: '`tend get process/w7 -o json` against the running controller, whole process', value: `median ${ms(getOne)}`, target: 'p50 <= 80 ms', ok: getOne <= 80 },
+    { measure: '`tend get` (table of all 200) against the running controller, whole process', value: timing(getAll), target: 'p50 <= 80 ms', ok: getAll.wall <= 80 },
+    { measure: '`tend get process/w7 -o json` against the running controller, whole process', value: timing(getOne), target: 'p50 <= 80 ms', ok: getOne.wall <= 80 },
+    { measure: '`node -e 0` (Node\'s own start and exit), for scale', value: timing(baseline), target: '—', ok: true },
   ];
-}
-
-// How long Node itself takes to start and exit here, for scale.
-function nodeStartMs(runs: number): number {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    spawnSync(process.execPath, ['-e', '0']);
-    samples.push(performance.now() - t0);
-  }
-  return percentile(samples, 50);
 }
 
 function startedCount(stateDir: string): number {
