@@ -17,7 +17,7 @@ import { openEventLog, type EventLog } from '../platform/event-log.ts';
 import { acquireLock } from '../platform/lock.ts';
 import { ensureStateDir, stateIdOf } from '../platform/state-dir.ts';
 import { createStateSaver, readStateFile, writeStateFile } from '../platform/state-file.ts';
-import { createStateTracker, replayRecords, type LiveState, type PersistedState } from './state-journal.ts';
+import { createStateTracker, replayRecords, type LiveState, type PersistedState, type StateRecord } from './state-journal.ts';
 import type { CliContext } from './context.ts';
 import type { ManifestCache } from '../manifest/load.ts';
 import { loadManifestDir } from './load-manifests.ts';
@@ -28,6 +28,7 @@ import { procSource } from '../monitor/proc-reader.ts';
 import { createSampler, type Sampler } from '../monitor/sampler.ts';
 import { createResourceGuard, type InstanceAlert } from '../controller/resource-guard.ts';
 import { isProcessObject } from '../model/object.ts';
+import { withholdSecrets } from '../model/secrets.ts';
 import type { ResourcePolicy } from '../model/limits.ts';
 
 export type { PersistedState } from './state-journal.ts';
@@ -85,7 +86,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     delayMs: SAVE_DELAY_MS,
     minSpacingMs: SAVE_SPACING_MS,
     snapshot: () => persistedOf(liveOf(controller, executor)),
-    changes: () => tracker.changes(liveOf(controller, executor)),
+    changes: () => secretsWithheld(tracker.changes(liveOf(controller, executor))),
     now: () => clock.now(),
     after: (ms, fn) => clock.after(ms, fn, true),
     onError: (error) => events.record({ object: 'controller', type: 'Warning', reason: 'StateNotSaved', message: `state file not written: ${(error as Error).message}` }),
@@ -113,9 +114,10 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
   const printed = new Set<string>();
   const cache: ManifestCache = new Map();
   const reload = async (): Promise<boolean> => {
-    const loaded = await loadManifestDir(ctx, cache);
+    const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
+    const loaded = await loadManifestDir(ctx, cache, running);
     if (!loaded.ok) {
-      reportOnce(printed, events, 'ManifestDirUnreadable', loaded.message);
+      reportOnce(printed, events, loaded.code, loaded.message);
       return false;
     }
     const current = new Set(loaded.diagnostics.map(formatDiagnostic));
@@ -249,8 +251,14 @@ function liveOf(controller: Controller, executor: Executor): LiveState {
   };
 }
 
+// Secret values stay in memory; an object read back from the file runs again once its file is valid.
 function persistedOf(live: LiveState): PersistedState {
-  return { version: 1, bootId: live.bootId, revision: live.revision, instances: live.instances, history: [...live.history], objects: live.objects };
+  return { version: 1, bootId: live.bootId, revision: live.revision, instances: live.instances, history: [...live.history], objects: withholdSecrets(live.objects) };
+}
+
+// A journal record holds no more secrets than the state file.
+function secretsWithheld(record: StateRecord | undefined): StateRecord | undefined {
+  return record?.objects ? { ...record, objects: withholdSecrets(record.objects) } : record;
 }
 
 let bootId: string | undefined;

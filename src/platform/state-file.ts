@@ -13,7 +13,7 @@
  * A state file that does not parse is set aside as `state.json.corrupt-<time>` and the caller
  * rebuilds from the processes that carry tend's marker.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -45,7 +45,10 @@ export function readStateFile<T>(stateDir: string, check: (value: unknown) => va
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    // A folder (or other non-file) in its place is as unusable as a corrupt file.
+    if (code === 'EISDIR') return setAside(path, now, 'it is a directory, not a file');
     throw error;
   }
   let value: unknown;
@@ -108,11 +111,22 @@ export function writeStateFile(stateDir: string, state: unknown): number {
   try {
     writeSync(fd, text);
     fsyncSync(fd);
+  } catch (error) {
+    removeQuietly(temp); // a half-written temp file on a full disk would only hold space
+    throw error;
   } finally {
     closeSync(fd);
   }
   renameSync(temp, path);
   return Buffer.byteLength(text);
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone, or the folder cannot be written: nothing more to do.
+  }
 }
 
 /**
@@ -128,6 +142,9 @@ export async function writeStateFileAsync(stateDir: string, state: unknown): Pro
   try {
     await handle.writeFile(text);
     await handle.sync();
+  } catch (error) {
+    removeQuietly(temp);
+    throw error;
   } finally {
     await handle.close();
   }
@@ -215,8 +232,12 @@ export function createStateSaver(options: StateSaverOptions): StateSaver {
       timer?.();
       timer = undefined;
       await running;
-      options.changes();
-      journal.snapshotNow(options.snapshot());
+      try {
+        options.changes();
+        journal.snapshotNow(options.snapshot());
+      } catch (error) {
+        options.onError(error);
+      }
     },
     async close() {
       closed = true;
