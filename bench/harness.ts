@@ -35,7 +35,8 @@ export async function startController(dir: string, stateDir: string): Promise<Co
   const child = spawn(process.execPath, [BIN, 'up', '-d', dir, '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const deadline = Date.now() + 10_000;
+  // Generous: on a loaded machine a controller with many files takes seconds to answer.
+  const deadline = Date.now() + 60_000;
   while (!(await controllerRunning(stateDir))) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`tend up did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -11,10 +11,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import type { TendEvent } from '../model/event.ts';
 import { readOrCreateToken } from '../platform/state-token.ts';
 import { routePools, type PoolHandlers } from './pool-routes.ts';
+import { socketPath } from './socket-path.ts';
 
 export interface ApiHandlers {
   objects(filter: { kind?: string; selector?: string }): Promise<unknown>;
@@ -34,6 +34,8 @@ export interface ApiHandlers {
 export interface ApiServer {
   close(): Promise<void>;
 }
+
+export { socketPath } from './socket-path.ts';
 
 /** Connection and request limits of both listeners. */
 export const API_LIMITS = {
@@ -84,10 +86,6 @@ function exemptFromIdleTimeout(req: IncomingMessage): void {
   req.socket.setTimeout(0);
 }
 
-/** Path of the control socket in `stateDir`. */
-export function socketPath(stateDir: string): string {
-  return join(stateDir, 'tend.sock');
-}
 
 /** Starts the API on the state dir's socket, and on `listen` (`host:port`) when given. */
 export async function startApiServer(stateDir: string, handlers: ApiHandlers, listen?: string, limits: Limits = API_LIMITS): Promise<ApiServer> {

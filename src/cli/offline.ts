@@ -19,7 +19,7 @@ import { stateIdOf } from '../platform/state-dir.ts';
 import { readStateFile } from '../platform/state-file.ts';
 import type { CliContext } from './context.ts';
 import { loadManifestDir } from './load-manifests.ts';
-import type { PersistedState } from './runtime.ts';
+import { replayRecords, type PersistedState } from './state-journal.ts';
 
 export interface OfflineView {
   readonly desired: DesiredState;
@@ -36,7 +36,7 @@ export interface OfflineView {
 /** Reads manifests, state and live processes, and plans what a reconcile would do. */
 export async function readOffline(ctx: CliContext): Promise<OfflineView> {
   const now = systemClock.now();
-  const read = readStateFile(ctx.stateDir, (v): v is PersistedState => typeof v === 'object' && v !== null, now);
+  const read = readStateFile(ctx.stateDir, (v): v is PersistedState => typeof v === 'object' && v !== null, now, replayRecords);
   const persisted = read.kind === 'ok' ? read.state : undefined;
   const observed = await observeRecorded(ctx, persisted);
   const history: History = new Map(persisted?.history ?? []);

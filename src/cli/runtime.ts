@@ -5,8 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
-import type { ObjectHistory } from '../model/history.ts';
-import type { ObservedInstance } from '../model/instance.ts';
 import type { ManifestObject, ObjectKey } from '../model/object.ts';
 import { formatDiagnostic } from '../model/diagnostic.ts';
 import type { Executor } from '../executor/executor.ts';
@@ -19,6 +17,7 @@ import { openEventLog, type EventLog } from '../platform/event-log.ts';
 import { acquireLock } from '../platform/lock.ts';
 import { ensureStateDir, stateIdOf } from '../platform/state-dir.ts';
 import { createStateSaver, readStateFile, writeStateFile } from '../platform/state-file.ts';
+import { createStateTracker, replayRecords, type LiveState, type PersistedState, type StateRecord } from './state-journal.ts';
 import type { CliContext } from './context.ts';
 import type { ManifestCache } from '../manifest/load.ts';
 import { loadManifestDir } from './load-manifests.ts';
@@ -32,16 +31,7 @@ import { isProcessObject } from '../model/object.ts';
 import { withholdSecrets } from '../model/secrets.ts';
 import type { ResourcePolicy } from '../model/limits.ts';
 
-/** What the state file holds. */
-export interface PersistedState {
-  readonly version: 1;
-  readonly bootId: string;
-  readonly revision: string;
-  readonly instances: readonly ObservedInstance[];
-  readonly history: readonly (readonly [ObjectKey, ObjectHistory])[];
-  /** The last valid objects, so a file that is broken while no controller runs keeps them. */
-  readonly objects: readonly ManifestObject[];
-}
+export type { PersistedState } from './state-journal.ts';
 
 export interface Runtime {
   readonly controller: Controller;
@@ -65,7 +55,12 @@ export interface Runtime {
 
 export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { readonly ok: false; readonly holderPid: number };
 
+// The first save of a quiet spell waits SAVE_DELAY_MS so a burst is written once; saves then
+// start at least SAVE_SPACING_MS apart, so a flapping program cannot make the controller write
+// more than a few times a second. A SIGKILLed controller loses at most that window of history
+// (counters, failures); its processes are adopted by their marker whatever the file says.
 const SAVE_DELAY_MS = 20;
+const SAVE_SPACING_MS = 250;
 const PRUNE_GRACE_MS = 300;
 
 /** Opens the state dir of `ctx` as its one controller. */
@@ -85,10 +80,14 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     onNormal: (reason, message, object, instance) => events.record({ object, ...(instance ? { instance } : {}), type: 'Normal', reason, message }),
   });
   await adoptRecorded(executor, persisted, events);
+  const tracker = createStateTracker();
   const saver = createStateSaver({
     stateDir: ctx.stateDir,
     delayMs: SAVE_DELAY_MS,
-    snapshot: () => persistedOf(controller, executor),
+    minSpacingMs: SAVE_SPACING_MS,
+    snapshot: () => persistedOf(liveOf(controller, executor)),
+    changes: () => secretsWithheld(tracker.changes(liveOf(controller, executor))),
+    now: () => clock.now(),
     after: (ms, fn) => clock.after(ms, fn, true),
     onError: (error) => events.record({ object: 'controller', type: 'Warning', reason: 'StateNotSaved', message: `state file not written: ${(error as Error).message}` }),
   });
@@ -98,6 +97,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     source: procSource,
     instances: () => executor.snapshot().filter((i) => i.state !== 'exited'),
     onSample: (samples) => guard.observe(samples),
+    watched: (key) => watchedKeys(controller.desired().objects).has(key),
   });
   const prober = createProber({ clock, events });
   // Coalesced and off the exit → restart path: a burst of exits or starts syncs the prober once.
@@ -169,13 +169,13 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
         scheduling: (await controller.scheduling()).stats,
       }),
       alerts: () => guard.alerts(),
-      save: () => writeStateFile(ctx.stateDir, persistedOf(controller, executor)),
+      save: () => void writeStateFile(ctx.stateDir, persistedOf(liveOf(controller, executor))),
       async close() {
         controller.close();
         prober.close();
         sampler.close();
         await saver.flush();
-        saver.close();
+        await saver.close();
         await executor.close();
         await events.close();
         lock.release();
@@ -188,6 +188,20 @@ function resourcePolicyOf(object: ManifestObject | undefined): ResourcePolicy | 
   return object && isProcessObject(object) ? object.spec.resources : undefined;
 }
 
+// Objects whose instances the sampler reads every interval, idle or not: limits and alerts are
+// judged on each sample, and CPU autoscaling averages the workers' latest figures. Worked out
+// once per desired state, not per instance and tick.
+let watchedMemo: { readonly objects: ReadonlyMap<ObjectKey, ManifestObject>; readonly keys: ReadonlySet<ObjectKey> } | undefined;
+function watchedKeys(objects: ReadonlyMap<ObjectKey, ManifestObject>): ReadonlySet<ObjectKey> {
+  if (watchedMemo?.objects === objects) return watchedMemo.keys;
+  const keys = new Set<ObjectKey>();
+  for (const [key, object] of objects) {
+    if (resourcePolicyOf(object) !== undefined || (isProcessObject(object) && object.pool?.autoscale !== undefined)) keys.add(key);
+  }
+  watchedMemo = { objects, keys };
+  return keys;
+}
+
 // A problem is told once (stderr and a Warning event) until it goes away and comes back.
 function reportOnce(printed: Set<string>, events: EventLog, reason: string, line: string, severity: 'error' | 'warning' = 'error'): void {
   if (printed.has(line)) return;
@@ -197,7 +211,7 @@ function reportOnce(printed: Set<string>, events: EventLog, reason: string, line
 }
 
 function readPersisted(stateDir: string, clock: Clock, events: EventLog): PersistedState | undefined {
-  const read = readStateFile(stateDir, isPersistedState, clock.now());
+  const read = readStateFile(stateDir, isPersistedState, clock.now(), replayRecords);
   if (read.kind === 'ok') return read.state;
   if (read.kind === 'corrupt') {
     const message = `state file was corrupt (${read.error}); set aside as ${read.movedTo}, rebuilding from running processes`;
@@ -227,17 +241,24 @@ async function adoptRecorded(executor: Executor, persisted: PersistedState | und
   }
 }
 
-function persistedOf(controller: Controller, executor: Executor): PersistedState {
-  const objects = [...controller.book().values()].flatMap((entry) => entry.objects);
+function liveOf(controller: Controller, executor: Executor): LiveState {
   return {
-    version: 1,
     bootId: readBootId(),
     revision: controller.desired().revision,
     instances: executor.snapshot(),
-    history: [...controller.history()],
-    // Secret values stay in memory; an object read back from here runs again once its file is valid.
-    objects: withholdSecrets(objects),
+    history: controller.history(),
+    objects: [...controller.book().values()].flatMap((entry) => entry.objects),
   };
+}
+
+// Secret values stay in memory; an object read back from the file runs again once its file is valid.
+function persistedOf(live: LiveState): PersistedState {
+  return { version: 1, bootId: live.bootId, revision: live.revision, instances: live.instances, history: [...live.history], objects: withholdSecrets(live.objects) };
+}
+
+// A journal record holds no more secrets than the state file.
+function secretsWithheld(record: StateRecord | undefined): StateRecord | undefined {
+  return record?.objects ? { ...record, objects: withholdSecrets(record.objects) } : record;
 }
 
 let bootId: string | undefined;

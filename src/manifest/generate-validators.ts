@@ -1,8 +1,8 @@
 /**
  * Build step: the manifest validators as standalone ajv code, so that a run loads plain
- * functions instead of compiling the schemas. `npm run build` runs the compiled file after tsc
- * and writes its output to dist/manifest/validators.generated.cjs, where validators.ts looks
- * for it. Prints to stdout; it writes no file itself.
+ * functions instead of compiling the schemas. `npm run build` (bin/build.mjs) runs this file
+ * through tsx and writes its output to dist/cli/validators.generated.cjs, where validators.ts
+ * (bundled there) looks for it. Prints to stdout; it writes no file itself.
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';

@@ -102,7 +102,7 @@ export function getValidators(): Validators {
   return validators;
 }
 
-// Absent when running from sources: `npm run build` writes it into dist/manifest/.
+// Absent when running from sources: `npm run build` writes it next to the bundled CLI (dist/cli/).
 function loadGenerated(): unknown {
   try {
     return load('./validators.generated.cjs');

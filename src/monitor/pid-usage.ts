@@ -12,11 +12,11 @@ const MS_PER_TICK = 1000 / TICKS_PER_SECOND;
 const MIN_AGE_MS = 100;
 
 /**
- * A process that used no CPU since its previous sample cannot have opened files or done I/O
+ * A process that used no CPU since its previous sample can hardly have opened files or done I/O
  * itself, so its fds, sockets and I/O counters are read again only when its CPU time grew, and at
- * least every this many samples (staggered by pid) for changes a tick of CPU does not show.
+ * least this often (ms) for changes too small to show as a tick of CPU.
  */
-export const DETAIL_REFRESH_SAMPLES = 10;
+export const DETAIL_MAX_AGE_MS = 30_000;
 
 /** The costlier figures of a process: its fd links and `/proc/PID/io`. */
 export interface PidDetail {
@@ -40,10 +40,10 @@ export interface PidSample {
   readonly writeBps?: number;
 }
 
-/** True when the detail of a process must be read in sample number `round`. */
-export function needsDetail(pid: number, stat: StatUsage, before: PidSample | undefined, round: number): boolean {
+/** True when the detail of a process must be read in a sample taken at `now` (ms since boot). */
+export function needsDetail(stat: StatUsage, before: PidSample | undefined, now: number): boolean {
   if (!before || before.stat.startTicks !== stat.startTicks) return true;
-  return before.stat.cpuTicks !== stat.cpuTicks || (round + pid) % DETAIL_REFRESH_SAMPLES === 0;
+  return before.stat.cpuTicks !== stat.cpuTicks || now - before.detailAt >= DETAIL_MAX_AGE_MS;
 }
 
 /**

@@ -71,12 +71,17 @@ export interface SamplePass {
  * sample of every live member of a wanted group. A remembered group can only be wrong for a pid
  * reused since the previous sample: instance groups are sessions of their own, so no other
  * process joins. Each step reads the time again, so a member's rate is over its own interval.
+ *
+ * `carried` instances are not read: their previous sample and their members' samples are kept
+ * as they were while their leader lives (the sampler's schedule for quiet instances).
  */
-export function beginSample(source: ProcSource, instances: Iterable<SampledInstance>, state: SamplerState): SamplePass {
+export function beginSample(source: ProcSource, instances: Iterable<SampledInstance>, state: SamplerState, carried: Iterable<SampledInstance> = []): SamplePass {
   const leaders = new Map<number, SampledInstance>();
   for (const instance of instances) if (instance.pid > 0) leaders.set(instance.pid, instance);
-  const all = leaders.size === 0 ? [] : source.pids();
-  const scan: Scan = { pgids: new Map(), pids: new Map(), groups: new Map() };
+  const kept = new Map<number, SampledInstance>();
+  for (const instance of carried) if (instance.pid > 0 && !leaders.has(instance.pid)) kept.set(instance.pid, instance);
+  const all = leaders.size === 0 && kept.size === 0 ? [] : source.pids();
+  const scan: Scan = { pgids: new Map(), pids: new Map(), groups: new Map(), kept };
   let next = 0;
   return {
     step(maxPids) {
@@ -93,6 +98,8 @@ interface Scan {
   readonly pgids: Map<number, number>;
   readonly pids: Map<number, PidSample>;
   readonly groups: Map<number, PidSample[]>;
+  /** Leaders of the carried groups. */
+  readonly kept: ReadonlyMap<number, SampledInstance>;
 }
 
 function finishSample(source: ProcSource, leaders: ReadonlyMap<number, SampledInstance>, state: SamplerState, scan: Scan): SamplerState {
@@ -104,24 +111,37 @@ function finishSample(source: ProcSource, leaders: ReadonlyMap<number, SampledIn
     if (!members || scan.pids.get(pid)?.stat.startTicks !== instance.startTicks) continue;
     samples.set(sampleKey(instance.object, instance.id), { pid, usage: groupUsage(members, pageSize) });
   }
+  for (const [pid, instance] of scan.kept) {
+    const key = sampleKey(instance.object, instance.id);
+    const before = state.instances.get(key);
+    if (before?.pid === pid && scan.pids.has(pid)) samples.set(key, before);
+  }
   return { round: state.round + 1, pgids: scan.pgids, pids: scan.pids, instances: samples };
 }
 
 function scanPid(source: ProcSource, pid: number, wanted: ReadonlyMap<number, unknown>, state: SamplerState, now: number, scan: Scan): void {
   const { pgids, pids, groups } = scan;
   const known = state.pgids.get(pid);
+  if (known !== undefined && scan.kept.has(known)) return carryPid(pid, known, state, scan);
   const stat = known === undefined || wanted.has(known) ? parseStatUsage(source.stat(pid, known !== undefined) ?? '') : undefined;
   const pgid = stat?.pgid ?? known;
   if (pgid === undefined) return;
   pgids.set(pid, pgid);
   if (!stat || !wanted.has(pgid) || stat.state === 'Z' || stat.state === 'X') return;
   const before = state.pids.get(pid);
-  const detail = needsDetail(pid, stat, before, state.round) ? readDetail(source, pid) : undefined;
+  const detail = needsDetail(stat, before, now) ? readDetail(source, pid) : undefined;
   const sample = pidSample(stat, before, now, detail);
   pids.set(pid, sample);
   const members = groups.get(pgid);
   if (members) members.push(sample);
   else groups.set(pgid, [sample]);
+}
+
+// A member of a carried group keeps its sample unread (its held stat file stays open too).
+function carryPid(pid: number, pgid: number, state: SamplerState, scan: Scan): void {
+  scan.pgids.set(pid, pgid);
+  const before = state.pids.get(pid);
+  if (before) scan.pids.set(pid, before);
 }
 
 function readDetail(source: ProcSource, pid: number): PidDetail {

@@ -3,6 +3,14 @@
  * in steps of {@link STEP_PIDS} processes per turn of the event loop; the pass's samples go to
  * `onSample`. Only the latest sample per instance is kept, in memory.
  *
+ * Adaptive schedule: an instance is read every interval while it is *hot* (its object is watched,
+ * i.e. has resource limits or CPU autoscaling; it has no sample of its current pid yet; or its
+ * process group used CPU since the sample before). A *quiet* instance (no CPU time since its last
+ * sample) keeps its last sample and is read again on the next *full* pass, every
+ * {@link QUIET_MAX_MS} (every interval when the interval is longer). A tick with no hot instance
+ * and no full pass due reads nothing at all. So limits and alerts are judged every interval, and
+ * the figures of an idle instance without limits are at most QUIET_MAX_MS old.
+ *
  * Owns: the sampling timer and the latest samples. Must not: make decisions (limits and their
  * actions belong to the controller), write anything, or spawn processes.
  */
@@ -21,6 +29,20 @@ const NO_PIDS: ReadonlySet<number> = new Set();
  */
 export const STEP_PIDS = 100;
 
+/** How old the sample of a quiet instance may grow: a full pass reads every instance this often. */
+export const QUIET_MAX_MS = 10_000;
+
+/** Every how many ticks a full pass is due at `intervalMs`. */
+export function fullPassEvery(intervalMs: number): number {
+  return Math.max(1, Math.floor(QUIET_MAX_MS / Math.max(1, intervalMs)));
+}
+
+// True when the instance must be read this tick: watched, new (no sample of its pid), or busy.
+function isHot(instance: SampledInstance, state: SamplerState, watched: (object: ObjectKey) => boolean): boolean {
+  const sample = state.instances.get(sampleKey(instance.object, instance.id));
+  return sample?.pid !== instance.pid || sample.usage.cpu > 0 || watched(instance.object);
+}
+
 // The pass's samples with the instance each belongs to.
 function samplesOf(instances: readonly SampledInstance[], state: SamplerState): SampledUsage[] {
   const samples: SampledUsage[] = [];
@@ -32,14 +54,28 @@ function samplesOf(instances: readonly SampledInstance[], state: SamplerState): 
   return samples;
 }
 
+// The instances read this tick (all of them on a full pass) and those whose samples are kept.
+function splitDue(instances: readonly SampledInstance[], full: boolean, state: SamplerState, watched: (object: ObjectKey) => boolean): { due: SampledInstance[]; carried: SampledInstance[] } {
+  if (full) return { due: [...instances], carried: [] };
+  const due: SampledInstance[] = [];
+  const carried: SampledInstance[] = [];
+  for (const instance of instances) (isHot(instance, state, watched) ? due : carried).push(instance);
+  return { due, carried };
+}
+
 /** Options of {@link createSampler}. */
 export interface SamplerOptions {
   readonly clock: Clock;
   readonly source: ProcSource;
   /** The instances to sample now (running or stopping). */
   readonly instances: () => Iterable<SampledInstance>;
-  /** Given every sample of a pass, once the pass is done (the controller judges limits on it). */
+  /**
+   * Given the latest sample of every instance (read in this pass or kept from an earlier one),
+   * once the pass is done (the controller judges limits on it).
+   */
   readonly onSample?: (samples: readonly SampledUsage[]) => void;
+  /** Objects whose instances are read every interval, quiet or not (limits, CPU autoscaling). */
+  readonly watched?: (object: ObjectKey) => boolean;
 }
 
 /** A sampling loop; idle until started with a non-zero interval. */
@@ -66,10 +102,17 @@ export function createSampler(options: SamplerOptions): Sampler {
   let started = false;
   let cancel: Cancel | undefined;
   let state = NO_SAMPLES;
+  let ticks = 0;
+  const watched = options.watched ?? ((): boolean => false);
   // A pass is read in steps of STEP_PIDS processes, each its own turn of the event loop.
   const tick = (): void => {
     const instances = [...options.instances()];
-    const pass = beginSample(source, instances, state);
+    const { due, carried } = splitDue(instances, ticks++ % fullPassEvery(intervalMs) === 0, state, watched);
+    if (due.length === 0) {
+      cancel = clock.after(intervalMs, tick);
+      return;
+    }
+    const pass = beginSample(source, due, state, carried);
     const step = (): void => {
       const done = pass.step(STEP_PIDS);
       if (done === undefined) {
@@ -86,6 +129,7 @@ export function createSampler(options: SamplerOptions): Sampler {
     cancel?.();
     cancel = undefined;
     if (started && intervalMs > 0) {
+      ticks = 0;
       cancel = clock.after(0, tick);
       return;
     }

@@ -8,7 +8,6 @@
  * dir, its `logs/` folder, token and socket must be owned by the user tend runs as and not be
  * open to others, and every folder above them must be safe from others (file-trust.ts rules).
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, realpathSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -23,7 +22,7 @@ export function resolveStateDir(manifestDir: string, explicit: string | undefine
   const root = process.getuid?.() === 0 ? '/var/lib/tend' : join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'tend');
   const real = realPathOr(manifestDir);
   const slug = basename(real).replace(/[^A-Za-z0-9._-]/g, '_') || 'root';
-  return join(root, `${slug}-${createHash('sha256').update(real).digest('hex').slice(0, 12)}`);
+  return join(root, `${slug}-${sha256Hex(real).slice(0, 12)}`);
 }
 
 /**
@@ -69,7 +68,7 @@ export function stateDirProblem(stateDir: string, uid: number = process.geteuid?
 
 /** The marker id processes of this state dir carry in `TEND_STATE_ID`. */
 export function stateIdOf(stateDir: string): string {
-  return createHash('sha256').update(realPathOr(stateDir)).digest('hex').slice(0, 16);
+  return sha256Hex(realPathOr(stateDir)).slice(0, 16);
 }
 
 function realPathOr(path: string): string {
@@ -78,4 +77,10 @@ function realPathOr(path: string): string {
   } catch {
     return resolve(path);
   }
+}
+
+// node:crypto is loaded on first use only: a CLI call given --state-dir never hashes, and loading
+// the module is a noticeable part of a short command's start-up.
+function sha256Hex(text: string): string {
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(text).digest('hex');
 }

@@ -1,10 +1,20 @@
 /**
- * The state file, `<state-dir>/state.json`: written atomically (temp file, fsync, rename), read
- * back on start. A file that does not parse is set aside as `state.json.corrupt-<time>` and the
- * caller rebuilds from the processes that carry tend's marker.
+ * The state file, `<state-dir>/state.json`, and its journal, `<state-dir>/state.journal`.
+ *
+ * The state file is a whole snapshot, written atomically (temp file, fsync, rename). Between
+ * snapshots a running controller appends only what changed to the journal, one JSON line per
+ * save (fdatasync'd), so a restart costs a few hundred bytes instead of the whole state. The
+ * journal opens with a header naming the snapshot it continues (`journal` in both); a journal
+ * that does not match the snapshot (left over from before the snapshot was renamed in) is
+ * ignored, and a torn last line (a crash in mid-append) ends the replay. When the journal grows
+ * past the snapshot's size (or {@link COMPACT_MIN_BYTES}) the next save writes a new snapshot
+ * and starts a new journal.
+ *
+ * A state file that does not parse is set aside as `state.json.corrupt-<time>` and the caller
+ * rebuilds from the processes that carry tend's marker.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type StateRead<T> =
@@ -12,13 +22,24 @@ export type StateRead<T> =
   | { readonly kind: 'missing' }
   | { readonly kind: 'corrupt'; readonly movedTo: string; readonly error: string };
 
+/** Journals shorter than this are never compacted, however small the snapshot. */
+export const COMPACT_MIN_BYTES = 256 * 1024;
+
 /** Path of the state file in `stateDir`. */
 export function stateFilePath(stateDir: string): string {
   return join(stateDir, 'state.json');
 }
 
-/** Reads and parses the state file; `check` rejects a parsed value of the wrong shape. */
-export function readStateFile<T>(stateDir: string, check: (value: unknown) => value is T, now: number): StateRead<T> {
+/** Path of the journal of changes since the state file was written. */
+export function journalFilePath(stateDir: string): string {
+  return join(stateDir, 'state.journal');
+}
+
+/**
+ * Reads and parses the state file; `check` rejects a parsed value of the wrong shape. With
+ * `replay`, the records of the journal that continues this state file are applied to it.
+ */
+export function readStateFile<T>(stateDir: string, check: (value: unknown) => value is T, now: number, replay?: (state: T, records: readonly unknown[]) => T): StateRead<T> {
   const path = stateFilePath(stateDir);
   let text: string;
   try {
@@ -30,13 +51,49 @@ export function readStateFile<T>(stateDir: string, check: (value: unknown) => va
     if (code === 'EISDIR') return setAside(path, now, 'it is a directory, not a file');
     throw error;
   }
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    if (check(value)) return { kind: 'ok', state: value };
-    return setAside(path, now, 'unexpected shape');
+    value = JSON.parse(text);
   } catch (error) {
     return setAside(path, now, (error as Error).message);
   }
+  if (!check(value)) return setAside(path, now, 'unexpected shape');
+  return { kind: 'ok', state: replay ? replayJournal(stateDir, value, replay) : value };
+}
+
+// The snapshot with its journal applied; a journal that cannot be applied is left out (the
+// snapshot alone is still a state the controller wrote).
+function replayJournal<T>(stateDir: string, state: T, replay: (state: T, records: readonly unknown[]) => T): T {
+  try {
+    return replay(state, journalRecords(stateDir, (state as { journal?: unknown }).journal));
+  } catch {
+    return state;
+  }
+}
+
+// The records of the journal continuing snapshot `id`, up to the first line that is torn.
+function journalRecords(stateDir: string, id: unknown): unknown[] {
+  if (typeof id !== 'string') return [];
+  let text: string;
+  try {
+    text = readFileSync(journalFilePath(stateDir), 'utf8');
+  } catch {
+    return [];
+  }
+  const lines = text.split('\n');
+  lines.pop(); // what follows the last newline is empty or torn
+  const records: unknown[] = [];
+  for (const [index, line] of lines.entries()) {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      break;
+    }
+    if (index === 0 && (value as { journal?: unknown } | null)?.journal !== id) return [];
+    if (index > 0) records.push(value);
+  }
+  return records;
 }
 
 function setAside(path: string, now: number, error: string): StateRead<never> {
@@ -45,13 +102,14 @@ function setAside(path: string, now: number, error: string): StateRead<never> {
   return { kind: 'corrupt', movedTo, error };
 }
 
-/** Writes `state` atomically: temp file, fsync, rename. */
-export function writeStateFile(stateDir: string, state: unknown): void {
+/** Writes `state` atomically: temp file, fsync, rename. Returns the bytes written. */
+export function writeStateFile(stateDir: string, state: unknown): number {
   const path = stateFilePath(stateDir);
   const temp = `${path}.tmp-${process.pid}`;
+  const text = JSON.stringify(state);
   const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, JSON.stringify(state));
+    writeSync(fd, text);
     fsyncSync(fd);
   } catch (error) {
     removeQuietly(temp); // a half-written temp file on a full disk would only hold space
@@ -60,6 +118,7 @@ export function writeStateFile(stateDir: string, state: unknown): void {
     closeSync(fd);
   }
   renameSync(temp, path);
+  return Buffer.byteLength(text);
 }
 
 function removeQuietly(path: string): void {
@@ -73,13 +132,15 @@ function removeQuietly(path: string): void {
 /**
  * Writes `state` atomically off the event loop (the write and fsync run in the thread pool), so
  * a save never delays a restart. Callers must not run two at once (see `createStateSaver`).
+ * Returns the bytes written.
  */
-export async function writeStateFileAsync(stateDir: string, state: unknown): Promise<void> {
+export async function writeStateFileAsync(stateDir: string, state: unknown): Promise<number> {
   const path = stateFilePath(stateDir);
   const temp = `${path}.tmp-${process.pid}`;
+  const text = JSON.stringify(state);
   const handle = await open(temp, 'w', 0o600);
   try {
-    await handle.writeFile(JSON.stringify(state));
+    await handle.writeFile(text);
     await handle.sync();
   } catch (error) {
     removeQuietly(temp);
@@ -88,66 +149,162 @@ export async function writeStateFileAsync(stateDir: string, state: unknown): Pro
     await handle.close();
   }
   await rename(temp, path);
+  return Buffer.byteLength(text);
 }
 
 export interface StateSaver {
   /** Asks for a save soon; requests while one is pending or running coalesce. */
   schedule(): void;
-  /** Waits for a running save, then writes synchronously now (shutdown). */
+  /** Resolves once no save is running (one may still be scheduled). */
+  idle(): Promise<void>;
+  /** Waits for a running save, then writes a whole snapshot synchronously now (shutdown). */
   flush(): Promise<void>;
-  /** No more scheduled saves. */
-  close(): void;
+  /** No more scheduled saves; closes the journal. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createStateSaver}. */
+export interface StateSaverOptions {
+  readonly stateDir: string;
+  /** Wait after the first request of a quiet spell, so a burst of changes is written once. */
+  readonly delayMs: number;
+  /** Least time between the starts of two saves: the bound on the write rate. */
+  readonly minSpacingMs: number;
+  /** The whole state, a plain object (the saver adds its `journal` field). */
+  readonly snapshot: () => object;
+  /**
+   * What changed since the previous call to `changes` or `snapshot` (a journal record), undefined
+   * when nothing did. Called on every save, also before a snapshot, so it always starts from what
+   * was last written.
+   */
+  readonly changes: () => unknown;
+  readonly now: () => number;
+  readonly after: (ms: number, fn: () => void) => () => void;
+  readonly onError: (error: unknown) => void;
 }
 
 /**
- * Coalesces saves: at most one write in flight, the next one `delayMs` after a request, always
- * with the state as it is when the write starts. Write errors go to `onError`; supervision goes on.
+ * Coalesces and bounds saves: at most one write in flight, the first `delayMs` after a request,
+ * the next no sooner than `minSpacingMs` after the previous one started, each a journal append of
+ * the changes or, when the journal has grown past the snapshot (or none was written yet), a new
+ * snapshot. Write errors go to `onError` and make the next save a snapshot; supervision goes on.
  */
-export function createStateSaver(options: {
-  readonly stateDir: string;
-  readonly delayMs: number;
-  readonly snapshot: () => unknown;
-  readonly after: (ms: number, fn: () => void) => () => void;
-  readonly onError: (error: unknown) => void;
-}): StateSaver {
+export function createStateSaver(options: StateSaverOptions): StateSaver {
+  const journal = createJournal(options.stateDir);
   let timer: (() => void) | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let closed = false;
+  let lastStart = -Infinity;
+  const arm = (): void => {
+    const wait = Math.max(options.delayMs, lastStart + options.minSpacingMs - options.now());
+    timer ??= options.after(wait, run);
+  };
   const run = (): void => {
     timer = undefined;
     if (running) {
       again = true;
       return;
     }
-    running = writeStateFileAsync(options.stateDir, options.snapshot())
-      .catch(options.onError)
+    lastStart = options.now();
+    running = journal
+      .save(options.changes(), options.snapshot)
+      .catch((error: unknown) => {
+        journal.invalidate();
+        options.onError(error);
+      })
       .finally(() => {
         running = undefined;
         if (again && !closed) {
           again = false;
-          timer = options.after(options.delayMs, run);
+          arm();
         }
       });
   };
   return {
     schedule() {
-      if (!closed) timer ??= options.after(options.delayMs, run);
+      if (!closed) arm();
+    },
+    async idle() {
+      while (running) await running;
     },
     async flush() {
       timer?.();
       timer = undefined;
       await running;
       try {
-        writeStateFile(options.stateDir, options.snapshot());
+        options.changes();
+        journal.snapshotNow(options.snapshot());
       } catch (error) {
         options.onError(error);
       }
     },
-    close() {
+    async close() {
       closed = true;
       timer?.();
       timer = undefined;
+      await running;
+      await journal.close();
+    },
+  };
+}
+
+interface Journal {
+  /** Appends `record` (nothing when undefined), or writes `snapshot()` when one is due. */
+  save(record: unknown, snapshot: () => object): Promise<void>;
+  /** Writes a snapshot synchronously and starts a new journal. */
+  snapshotNow(state: object): void;
+  /** The next save writes a snapshot (after a failed write). */
+  invalidate(): void;
+  close(): Promise<void>;
+}
+
+// The snapshot and journal files of one saver; `id` ties a journal to its snapshot.
+function createJournal(stateDir: string): Journal {
+  let handle: FileHandle | undefined;
+  let id: string | undefined;
+  let bytes = 0;
+  let snapshotBytes = 0;
+  let generation = 0;
+  const nextId = (): string => `${process.pid}-${Date.now()}-${++generation}`;
+  const begin = async (state: object): Promise<void> => {
+    await handle?.close();
+    handle = undefined;
+    const fresh = nextId();
+    snapshotBytes = await writeStateFileAsync(stateDir, { ...state, journal: fresh });
+    handle = await open(journalFilePath(stateDir), 'w', 0o600);
+    const header = `${JSON.stringify({ journal: fresh })}\n`;
+    await handle.write(header);
+    await handle.datasync();
+    id = fresh;
+    bytes = header.length;
+  };
+  return {
+    async save(record, snapshot) {
+      if (!handle || id === undefined || bytes > Math.max(COMPACT_MIN_BYTES, snapshotBytes)) return begin(snapshot());
+      if (record === undefined) return;
+      const line = `${JSON.stringify(record)}\n`;
+      await handle.write(line);
+      await handle.datasync();
+      bytes += Buffer.byteLength(line);
+    },
+    snapshotNow(state) {
+      const fresh = nextId();
+      writeStateFile(stateDir, { ...state, journal: fresh });
+      const fd = openSync(journalFilePath(stateDir), 'w', 0o600);
+      try {
+        writeSync(fd, `${JSON.stringify({ journal: fresh })}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      id = undefined;
+    },
+    invalidate() {
+      id = undefined;
+    },
+    async close() {
+      await handle?.close();
+      handle = undefined;
     },
   };
 }

@@ -1,7 +1,7 @@
 /** Per-process rates between two samples and their sum over a process group. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { DETAIL_REFRESH_SAMPLES, groupUsage, needsDetail, pidSample } from '../../src/monitor/pid-usage.ts';
+import { DETAIL_MAX_AGE_MS, groupUsage, needsDetail, pidSample } from '../../src/monitor/pid-usage.ts';
 import type { StatUsage } from '../../src/monitor/proc-parse.ts';
 
 const stat = (cpuTicks: number, over: Partial<StatUsage> = {}): StatUsage => ({ state: 'S', pgid: 10, startTicks: 1000, cpuTicks, threads: 1, rssPages: 100, ...over });
@@ -40,13 +40,13 @@ void it('a reused pid (another start time) starts over instead of subtracting th
   assert.equal(reused.writeBps, 0);
 });
 
-void it('details are read when the process ran, or on its turn in the refresh cycle', () => {
+void it('details are read when the process ran, is new or another process, or once they are DETAIL_MAX_AGE_MS old', () => {
   const before = pidSample(stat(5), undefined, 20_000, detail());
-  assert.equal(needsDetail(7, stat(5), undefined, 1), true);
-  assert.equal(needsDetail(7, stat(6), before, 1), true);
-  assert.equal(needsDetail(7, stat(5, { startTicks: 2 }), before, 1), true);
-  const turns = Array.from({ length: DETAIL_REFRESH_SAMPLES }, (_, round) => needsDetail(7, stat(5), before, round));
-  assert.equal(turns.filter(Boolean).length, 1);
+  assert.equal(needsDetail(stat(5), undefined, 21_000), true);
+  assert.equal(needsDetail(stat(6), before, 21_000), true);
+  assert.equal(needsDetail(stat(5, { startTicks: 2 }), before, 21_000), true);
+  assert.equal(needsDetail(stat(5), before, 20_000 + DETAIL_MAX_AGE_MS - 1), false, 'an idle process keeps its details');
+  assert.equal(needsDetail(stat(5), before, 20_000 + DETAIL_MAX_AGE_MS), true);
 });
 
 void it('sums a group and leaves disk rates out when no member io was readable', () => {

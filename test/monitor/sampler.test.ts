@@ -1,7 +1,8 @@
 /** The sampler over a fake /proc: group membership, pid reuse, read counts and the timer. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { createSampler, STEP_PIDS } from '../../src/monitor/sampler.ts';
+import { createSampler, fullPassEvery, QUIET_MAX_MS, STEP_PIDS } from '../../src/monitor/sampler.ts';
+import type { SampledUsage } from '../../src/model/usage.ts';
 import { NO_SAMPLES, sampleKey, sampleOnce, type SampledInstance } from '../../src/monitor/sample-pass.ts';
 import { createFakeClock } from '../helpers/fake-clock.ts';
 import { fakeProc, type FakeProcess } from './fake-proc.ts';
@@ -60,7 +61,7 @@ void it('samples on the clock at the configured interval; 0 turns it off and for
   const clock = createFakeClock();
   const uptime = { value: 20_000 };
   const source = fakeProc(world(), uptime);
-  const sampler = createSampler({ clock, source, instances: () => [web] });
+  const sampler = createSampler({ clock, source, instances: () => [web], watched: () => true });
   sampler.configure(1000);
   clock.advance(5000);
   assert.equal(source.reads.stat, 0, 'idle until started');
@@ -95,5 +96,112 @@ void it('reads a large machine in steps of STEP_PIDS processes, one per turn, th
   assert.deepEqual(passes, [1]);
   const whole = sampleOnce(fakeProc([...world(), ...strangers], uptime), [web], NO_SAMPLES);
   assert.deepEqual(sampler.usage('process/web', 'web-0', 100), whole.instances.get(sampleKey('process/web', 'web-0'))?.usage);
+  sampler.close();
+});
+
+// Two instances in groups of their own; `busy` uses CPU between samples when told to.
+function quietWorld(): { procs: FakeProcess[]; idle: SampledInstance; busy: SampledInstance } {
+  const procs: FakeProcess[] = [
+    { pid: 1, pgid: 1, utime: 9999 },
+    { pid: 300, pgid: 300, start: 500, utime: 100, rssPages: 100, links: [] },
+    { pid: 400, pgid: 400, start: 500, utime: 100, rssPages: 100, links: [] },
+  ];
+  return { procs, idle: { object: 'process/idle', id: 'idle-0', pid: 300, startTicks: 500 }, busy: { object: 'process/busy', id: 'busy-0', pid: 400, startTicks: 500 } };
+}
+
+void it('reads a quiet instance only on a full pass, keeps its sample, and reads nothing on a tick with no hot instance', () => {
+  const clock = createFakeClock();
+  const uptime = { value: 20_000 };
+  const { procs, idle } = quietWorld();
+  const source = fakeProc(procs, uptime);
+  let listings = 0;
+  const counted = { ...source, pids: () => (listings++, source.pids()) };
+  const passes: SampledUsage[][] = [];
+  const sampler = createSampler({ clock, source: counted, instances: () => [idle], onSample: (samples) => passes.push([...samples]) });
+  sampler.configure(1000);
+  sampler.start();
+  clock.advance(0);
+  uptime.value += 1000;
+  clock.advance(1000);
+  assert.equal(listings, 2, 'first sample (lifetime CPU), then once more to see it idle');
+  assert.equal(sampler.usage('process/idle', 'idle-0', 300)?.cpu, 0);
+  const reads = source.reads.stat;
+  for (let t = 2; t < fullPassEvery(1000); t++) {
+    uptime.value += 1000;
+    clock.advance(1000);
+  }
+  assert.equal(source.reads.stat, reads, 'no /proc read while it stays quiet');
+  assert.equal(listings, 2);
+  assert.equal(sampler.usage('process/idle', 'idle-0', 300)?.memory, 100 * 4096, 'its last sample is still shown');
+  procs[1]!.rssPages = 300;
+  uptime.value += 1000;
+  clock.advance(1000);
+  assert.equal(listings, 3, `a full pass every ${QUIET_MAX_MS} ms`);
+  assert.equal(sampler.usage('process/idle', 'idle-0', 300)?.memory, 300 * 4096);
+  assert.equal(passes.length, 3);
+  sampler.close();
+});
+
+void it('reads a busy instance every interval beside a quiet one, and hands on the kept sample of the quiet one', () => {
+  const clock = createFakeClock();
+  const uptime = { value: 20_000 };
+  const { procs, idle, busy } = quietWorld();
+  const source = fakeProc(procs, uptime);
+  const passes: SampledUsage[][] = [];
+  const sampler = createSampler({ clock, source, instances: () => [idle, busy], onSample: (samples) => passes.push([...samples]) });
+  sampler.configure(1000);
+  sampler.start();
+  clock.advance(0);
+  for (let t = 1; t <= 4; t++) {
+    uptime.value += 1000;
+    procs[2]!.utime = 100 + 10 * t;
+    clock.advance(1000);
+  }
+  assert.equal(passes.length, 5, 'a pass every interval while one instance is busy');
+  assert.equal(sampler.usage('process/busy', 'busy-0', 400)?.cpu, 10);
+  assert.deepEqual(passes.at(-1)?.map((s) => s.id).sort(), ['busy-0', 'idle-0'], 'the quiet instance keeps its sample in every pass');
+  const idleReads = passes.slice(2).map((p) => p.find((s) => s.id === 'idle-0')?.usage);
+  assert.ok(idleReads.every((u) => u === idleReads[0]), 'carried, not read again');
+  sampler.close();
+});
+
+void it('reads a watched instance (limits) every interval even when idle, so a breach is seen within one interval', () => {
+  const clock = createFakeClock();
+  const uptime = { value: 20_000 };
+  const { procs, idle } = quietWorld();
+  const source = fakeProc(procs, uptime);
+  const memory: number[] = [];
+  const sampler = createSampler({ clock, source, instances: () => [idle], watched: (object) => object === 'process/idle', onSample: (samples) => memory.push(samples[0]?.usage.memory ?? 0) });
+  sampler.configure(1000);
+  sampler.start();
+  clock.advance(0);
+  for (let t = 1; t <= 4; t++) {
+    uptime.value += 1000;
+    clock.advance(1000);
+  }
+  procs[1]!.rssPages = 5000;
+  uptime.value += 1000;
+  clock.advance(1000);
+  assert.equal(memory.length, 6);
+  assert.equal(memory.at(-1), 5000 * 4096);
+  sampler.close();
+});
+
+void it('drops the kept sample of a quiet instance whose process is gone', () => {
+  const clock = createFakeClock();
+  const uptime = { value: 20_000 };
+  const { procs, idle, busy } = quietWorld();
+  const source = fakeProc(procs, uptime);
+  const sampler = createSampler({ clock, source, instances: () => [idle, busy], watched: (object) => object === 'process/busy' });
+  sampler.configure(1000);
+  sampler.start();
+  clock.advance(0);
+  uptime.value += 1000;
+  clock.advance(1000);
+  assert.ok(sampler.usage('process/idle', 'idle-0', 300));
+  procs.splice(1, 1);
+  uptime.value += 1000;
+  clock.advance(1000);
+  assert.equal(sampler.usage('process/idle', 'idle-0', 300), undefined);
   sampler.close();
 });

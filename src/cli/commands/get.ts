@@ -3,11 +3,10 @@
  * or, when none runs, from the state dir and /proc.
  */
 import type { ObjectView } from '../../controller/status.ts';
-import { callApi, controllerRunning } from '../../api/client.ts';
+import { callApiIfServed } from '../../api/client.ts';
 import { printData } from '../render/output.ts';
 import { formatAge, formatBytes, renderTable } from '../render/table.ts';
 import type { CliContext } from '../context.ts';
-import { offlineStatus, readOffline } from '../offline.ts';
 import { filterViews, parseTarget } from '../views.ts';
 import { renderJobs } from '../render/jobs-table.ts';
 
@@ -17,7 +16,8 @@ export async function run(ctx: CliContext, values: Record<string, unknown>, posi
   parseTarget(target);
   const selector = values.selector as string | undefined;
   const show = async (): Promise<void> => {
-    const views = filterViews(await fetchViews(ctx), target === 'all' ? undefined : target, selector);
+    const kind = target === 'all' ? undefined : target;
+    const views = filterViews(await fetchViews(ctx, { kind, selector }), kind, selector);
     if (ctx.output !== 'table') return printData(ctx.output, { items: views });
     if (values.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
     const jobs = parseTarget(target).kind === 'Job';
@@ -31,12 +31,18 @@ export async function run(ctx: CliContext, values: Record<string, unknown>, posi
   return 0;
 }
 
-/** Status views from the controller when one runs, else read offline. */
-export async function fetchViews(ctx: CliContext): Promise<ObjectView[]> {
-  if (await controllerRunning(ctx.stateDir)) {
-    const { body } = await callApi(ctx.stateDir, 'GET', '/v1/objects');
-    return (body as { items: ObjectView[] }).items;
-  }
+/**
+ * Status views from the controller when one runs (one request, filtered by the controller), else
+ * read offline; the offline reader (manifests, state file, /proc) is loaded only then.
+ */
+export async function fetchViews(ctx: CliContext, filter: { kind?: string | undefined; selector?: string | undefined } = {}): Promise<ObjectView[]> {
+  const query = new URLSearchParams();
+  if (filter.kind) query.set('kind', filter.kind);
+  if (filter.selector) query.set('selector', filter.selector);
+  const path = query.size > 0 ? `/v1/objects?${query.toString()}` : '/v1/objects';
+  const answer = await callApiIfServed(ctx.stateDir, 'GET', path);
+  if (answer) return (answer.body as { items: ObjectView[] }).items;
+  const { offlineStatus, readOffline } = await import('../offline.ts');
   return offlineStatus(await readOffline(ctx));
 }
 
