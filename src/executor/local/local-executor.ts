@@ -71,7 +71,10 @@ export interface LocalExecutorOptions {
    * look such as `tend get` only observes and must never kill anything).
    */
   readonly cutAbandonedHooks?: boolean;
-  /** The spawn helper binary; defaults to the one `npm run build` made. `null`: spawn directly. */
+  /**
+   * The spawn helper binary; defaults to the one `npm run build` made. `null` (or
+   * `TEND_SPAWN_HELPER=off` in `env`): start programs directly, as tend did before the helper.
+   */
   readonly shimBinary?: string | null;
   /** Problems that degrade but never stop supervision (log files on a full disk, a failed hook). */
   readonly onWarning?: Warn;
@@ -84,6 +87,9 @@ export type Warn = (reason: string, message: string, object: ObjectKey, instance
 
 /** Grace period, from adoption, of an instance adopted while stopping (the schema's default). */
 const ADOPTED_STOP_GRACE_MS = 10_000;
+
+/** `TEND_SPAWN_HELPER=off` in tend's environment: start programs directly, without the helper. */
+export const SPAWN_HELPER_ENV = 'TEND_SPAWN_HELPER';
 
 /** Period of the safety poll over instances whose shim writes their exit file. */
 const SAFETY_POLL_MS = 2000;
@@ -211,7 +217,7 @@ class LocalExecutor implements Executor {
     this.#runDir = runDirOf(options.stateDir);
     this.#exits = new ExitWatcher(this.#runDir, (token, exit) => this.#onShimExit(token, exit));
     this.#safety = new AdoptedWatcher(this.#clock, (key) => this.#onSafetyDeath(key), SAFETY_POLL_MS);
-    this.#shim = options.shimBinary === null ? undefined : options.shimBinary === undefined ? null : new ShimClient(options.shimBinary);
+    this.#shim = shimOption(options);
     this.#rotator = new LogRotator({
       clock: this.#clock,
       stateDir: options.stateDir,
@@ -809,6 +815,13 @@ class LocalExecutor implements Executor {
   *#rotated(): Generator<RotatedInstance> {
     for (const runtime of this.#runtimes.values()) yield runtime;
   }
+}
+
+// The helper connection to use: a given binary, none (`null`, or TEND_SPAWN_HELPER=off), or
+// null to look for the built one on first use.
+function shimOption(options: LocalExecutorOptions): ShimClient | undefined | null {
+  if (options.shimBinary === null || (options.env ?? process.env)[SPAWN_HELPER_ENV] === 'off') return undefined;
+  return options.shimBinary === undefined ? null : new ShimClient(options.shimBinary);
 }
 
 // The shim of a run file's program, as the executor tracks it.
