@@ -6,7 +6,7 @@
  * `shell: true` program. Every wait polls with a deadline; every process started is killed.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,11 +86,13 @@ void describe('spawn helper with real processes', { timeout: 90_000, skip }, () 
   });
 
   void it('a program that ends on its own takes its escaped children with it', async () => {
-    const { executor } = await newExecutor();
+    const { executor, stateDir } = await newExecutor();
     const stateId = `helper-${process.pid}`;
-    const start = startAction('process/leaver', makeSpec([`setsid sleep 7201 & (sleep 7202 &); sleep 0.3; exit 4`], { shell: true }));
+    const go = join(stateDir, 'go');
+    const start = startAction('process/leaver', makeSpec([`setsid sleep 7201 & (sleep 7202 &); while [ ! -f ${go} ]; do sleep 0.05; done; exit 4`], { shell: true }));
     await executor.apply(start);
     await waitFor(() => (escapes(stateId, 7200).length === 2 ? true : undefined));
+    writeFileSync(go, '');
     const instance = await exitedOf(executor, start.object);
     assert.deepEqual([instance.exit?.code, instance.exit?.reason, instance.exit?.requested], [4, 'Exited', false]);
     await waitFor(() => (escapes(stateId, 7200).length === 0 ? true : undefined), 3000);

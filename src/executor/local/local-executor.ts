@@ -45,14 +45,13 @@ import { readBootTimeMs } from './proc-stat.ts';
 import { createKernelLimits } from './kernel-limits.ts';
 import type { KernelEnd } from './oom-exit.ts';
 import { spawnInstance, type SpawnContext, type SpawnFailure, type SpawnRequest } from './spawn-instance.ts';
-import { randomBytes } from 'node:crypto';
 import { instanceOfRun, isRunAlive, isShimAlive, shimEnd } from './adopt-runs.ts';
-import { killAndRemoveCgroup, killCgroup } from './cgroup-kill.ts';
-import { ExitWatcher } from './exit-watcher.ts';
-import { readExit, readRunDir, removeRunFiles, runDirOf, type RunEntry } from './run-dir.ts';
-import { findShimBinary, ShimClient, SHIM_BINARY_PLACES } from './shim-client.ts';
+import { killCgroup } from './cgroup-kill.ts';
+import { readRunDir, runDirOf, type RunEntry } from './run-dir.ts';
+import { ShimClient } from './shim-client.ts';
 import type { ShimExit } from './shim-protocol.ts';
-import { spawnThroughShim, type ShimSpawnContext } from './spawn-shim.ts';
+import { ShimWatch, type ShimHandle } from './shim-watch.ts';
+import { spawnThroughShim } from './spawn-shim.ts';
 
 /** Options of {@link createLocalExecutor}. */
 export interface LocalExecutorOptions {
@@ -91,9 +90,6 @@ const ADOPTED_STOP_GRACE_MS = 10_000;
 /** `TEND_SPAWN_HELPER=off` in tend's environment: start programs directly, without the helper. */
 export const SPAWN_HELPER_ENV = 'TEND_SPAWN_HELPER';
 
-/** Period of the safety poll over instances whose shim writes their exit file. */
-const SAFETY_POLL_MS = 2000;
-
 /** Log policy assumed for adopted instances, whose spec is not known. */
 const ADOPTED_LOGS: LogPolicy = { maxSizeBytes: 10 * 1024 * 1024, maxFiles: 5 };
 
@@ -118,13 +114,6 @@ interface Runtime {
   replacement: RestartAction | undefined;
   /** The shim watching the program, when it was started through the spawn helper. */
   readonly shim: ShimHandle | undefined;
-}
-
-// An instance's shim: the token naming its run files and cgroups, the membership cgroup it joined.
-interface ShimHandle {
-  readonly token: string;
-  readonly cgroup: string | undefined;
-  readonly shimPid: number;
 }
 
 // Where a stop's hooks come from: the manifest's current program, else what was launched.
@@ -185,18 +174,9 @@ class LocalExecutor implements Executor {
   /** Runtimes with an armed grace timer, including exited ones whose group outlived the leader. */
   readonly #graced = new Set<Runtime>();
   readonly #runDir: string;
-  readonly #exits: ExitWatcher;
-  readonly #safety: AdoptedWatcher;
-  /** Instance key by shim token, for instances whose exit file is awaited. */
-  readonly #tokens = new Map<string, string>();
-  /** Token of each exited instance still in the table: its run files go when it does. */
-  readonly #endedTokens = new Map<string, string>();
+  readonly #shims: ShimWatch;
   /** Spawns awaiting the helper's answer, by instance key. */
   readonly #pending = new Map<string, Promise<LaunchResult>>();
-  readonly #tokenPrefix = randomBytes(3).toString('hex');
-  #tokenSeq = 0;
-  /** The helper connection; null until the first spawn looks for the binary, undefined without one. */
-  #shim: ShimClient | undefined | null;
   #closed = false;
 
   constructor(options: LocalExecutorOptions) {
@@ -215,9 +195,19 @@ class LocalExecutor implements Executor {
     };
     this.#watcher = new AdoptedWatcher(this.#clock, (key) => this.#onAdoptedDeath(key));
     this.#runDir = runDirOf(options.stateDir);
-    this.#exits = new ExitWatcher(this.#runDir, (token, exit) => this.#onShimExit(token, exit));
-    this.#safety = new AdoptedWatcher(this.#clock, (key) => this.#onSafetyDeath(key), SAFETY_POLL_MS);
-    this.#shim = shimOption(options);
+    this.#shims = new ShimWatch({
+      runDir: this.#runDir,
+      clock: this.#clock,
+      client: shimOption(options),
+      owner: this.#cutAbandonedHooks,
+      hasCgroups: () => this.#spawn.kernel?.host()?.membership !== undefined,
+      tell: (reason, message) => {
+        process.stderr.write(`tend: ${message}\n`);
+        this.#onWarning(reason, message, 'controller');
+      },
+      onExit: (key, exit) => this.#onShimExit(key, exit),
+      onLost: (key) => this.#onShimLost(key),
+    });
     this.#rotator = new LogRotator({
       clock: this.#clock,
       stateDir: options.stateDir,
@@ -269,7 +259,7 @@ class LocalExecutor implements Executor {
     }
     this.#adoptUnrecorded([...byProcess.values()], report);
     // Without the helper, instances are found by their marker, as before it; with it, never.
-    const scan = this.#helperAvailable() ? { instances: [], hooks: this.#scan().hooks } : this.#scan();
+    const scan = this.#shims.available() ? { instances: [], hooks: this.#scan().hooks } : this.#scan();
     report.found.push(...scan.instances.map((instance) => this.#takeOver(instance)));
     const { adopted, lost, found, ended } = report;
     const base = ended.length > 0 ? { adopted, lost, found, ended } : { adopted, lost, found };
@@ -285,9 +275,7 @@ class LocalExecutor implements Executor {
   close(): Promise<void> {
     this.#closed = true;
     this.#watcher.close();
-    this.#safety.close();
-    this.#exits.close();
-    this.#shim?.close();
+    this.#shims.close();
     this.#rotator.close();
     for (const runtime of this.#graced) this.#cancelGrace(runtime);
     for (const runtime of this.#runtimes.values()) runtime.hook?.cancel();
@@ -482,7 +470,7 @@ class LocalExecutor implements Executor {
 
   // Through the helper when there is one; the instance key is held until it answers.
   #spawnProgram(launch: Launch): Promise<LaunchResult> {
-    const client = this.#client();
+    const client = this.#shims.client();
     if (!client) return Promise.resolve(this.#spawnDirect(launch));
     const key = keyOf(launch.object, launch.instance);
     const spawned = this.#spawnThroughShim(launch, client).finally(() => this.#pending.delete(key));
@@ -492,20 +480,19 @@ class LocalExecutor implements Executor {
 
   async #spawnThroughShim(launch: Launch, client: ShimClient): Promise<LaunchResult> {
     const key = keyOf(launch.object, launch.instance);
-    const token = `${launch.instance}.${this.#tokenPrefix}${(this.#tokenSeq++).toString(36)}`;
-    this.#exits.open();
-    const outcome = await spawnThroughShim(this.#shimContext(client), launch, token);
+    const token = this.#shims.newToken(launch.instance);
+    const outcome = await spawnThroughShim({ ...this.#spawn, client, runDir: this.#runDir }, launch, token);
     if (!outcome.ok) {
       const failure = this.#recordSpawnError(launch, Promise.resolve(outcome.failure));
       this.#removeExited(launch.object, { id: launch.instance, replica: launch.replica, fallback: launch.fallback });
       return { ok: false, failure };
     }
-    this.#dropEndedToken(key);
+    this.#shims.dropEnded(key);
     const shim = { token, cgroup: outcome.cgroup, shimPid: outcome.shimPid };
     const runtime = newRuntime(launch.object, launch.instance, launch.spec.logs, launch, shim);
     this.#runtimes.set(key, runtime);
     const started = this.#started(launch, runtime, runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now(), outcome.enforcement));
-    this.#watchShim(key, runtime, outcome);
+    this.#shims.watch(key, shim, outcome);
     return started;
   }
 
@@ -573,7 +560,7 @@ class LocalExecutor implements Executor {
   #finish(key: string, runtime: Runtime, end: Pick<ExitInfo, 'code' | 'signal' | 'reason' | 'message'>, at = this.#clock.now()): void {
     const instance = this.#table.get(runtime.object, runtime.id);
     if (runtime.adopted) this.#watcher.remove(key);
-    this.#unwatchShim(key, runtime);
+    this.#shims.unwatch(key);
     if (!instance) {
       this.#runtimes.delete(key);
       return;
@@ -594,7 +581,7 @@ class LocalExecutor implements Executor {
   #complete(key: string, runtime: Runtime, instance: ObservedInstance, exit: ExitInfo): void {
     if (this.#runtimes.get(key) === runtime) this.#runtimes.delete(key);
     this.#record({ ...instance, state: 'exited', exit });
-    if (runtime.shim) this.#endedTokens.set(key, runtime.shim.token);
+    if (runtime.shim) this.#shims.ended(key, runtime.shim.token);
     if (runtime.forget) this.#forget(runtime.object, runtime.id);
     if (runtime.replacement && !this.#closed) this.#launchReplacement(runtime.replacement);
     else this.#notify(runtime.object);
@@ -627,7 +614,7 @@ class LocalExecutor implements Executor {
     this.#rotator.ensure();
     // A hook the old controller ran is not watched by this one.
     const adopted = this.#record(withoutHook(instance));
-    if (shim) this.#watchShim(key, runtime, instance);
+    if (shim) this.#shims.watch(key, shim, instance);
     else this.#watcher.add(key, instance.pid, instance.startTicks);
     return adopted;
   }
@@ -638,11 +625,11 @@ class LocalExecutor implements Executor {
   #adoptRun(record: ObservedInstance, entry: RunEntry, report: AdoptLists): void {
     const alive = !entry.exit && (isRunAlive(entry) || isShimAlive(entry.run.shimPid));
     // Read again once the shim is known gone: it may have written the file since the first read.
-    const exit = alive ? undefined : (entry.exit ?? readExit(this.#runDir, entry.token));
+    const exit = alive ? undefined : (entry.exit ?? this.#shims.readExit(entry.token));
     if (exit) report.ended.push(this.#recordEnded(record, entry.token, exit));
     else if (alive) report.adopted.push(this.#takeOver(record, shimOf(entry)));
     else {
-      this.#discard(entry);
+      this.#shims.discard(entry);
       report.lost.push(this.#record(lostInstance(record, this.#clock.now())));
     }
   }
@@ -657,11 +644,11 @@ class LocalExecutor implements Executor {
       const known = instance && this.#table.get(instance.object, instance.id);
       const newer = known?.state === 'exited' && entry.run.startTicks >= known.startTicks;
       const alive = !entry.exit && (isRunAlive(entry) || isShimAlive(entry.run.shimPid));
-      const exit = alive ? undefined : (entry.exit ?? readExit(this.#runDir, entry.token));
-      if (!instance || (known && !newer)) this.#discard(entry);
+      const exit = alive ? undefined : (entry.exit ?? this.#shims.readExit(entry.token));
+      if (!instance || (known && !newer)) this.#shims.discard(entry);
       else if (exit) report.ended.push(this.#recordEnded(instance, entry.token, exit));
       else if (alive) report.found.push(this.#takeOver(instance, shimOf(entry)));
-      else this.#discard(entry);
+      else this.#shims.discard(entry);
     }
   }
 
@@ -675,99 +662,32 @@ class LocalExecutor implements Executor {
 
   #putExited(instance: ObservedInstance, token: string | undefined): ObservedInstance {
     const key = keyOf(instance.object, instance.id);
-    this.#dropEndedToken(key);
+    this.#shims.dropEnded(key);
     this.#table.put(instance);
-    if (token !== undefined) this.#endedTokens.set(key, token);
+    if (token !== undefined) this.#shims.ended(key, token);
     return instance;
-  }
-
-  // A run file that names no instance of ours any more: whatever is left of it is killed and its
-  // files removed (by the controller; an offline look leaves everything as it is).
-  #discard(entry: RunEntry): void {
-    if (!this.#cutAbandonedHooks) return;
-    if (isRunAlive(entry)) signalGroupIfOurs(entry.run.pid, entry.run.startTicks, 'SIGKILL');
-    if (entry.run.cgroup !== '') killAndRemoveCgroup(entry.run.cgroup);
-    removeRunFiles(this.#runDir, entry.token);
   }
 
   // ── the spawn helper ───────────────────────────────────────────────────────
 
-  // The helper connection, looked for on first use; says once when there is none.
-  #client(): ShimClient | undefined {
-    if (this.#shim === null) {
-      const binary = findShimBinary();
-      this.#shim = binary === undefined ? undefined : new ShimClient(binary);
-      if (!binary) this.#tellOnce('SpawnHelperMissing', `spawn helper not found at ${SHIM_BINARY_PLACES} (run npm run build; it needs a C compiler); starting programs directly: exits are seen only while a controller runs, and stops reach only each program's process group`);
-      else if (this.#spawn.kernel?.host()?.membership === undefined) this.#tellOnce('NoInstanceCgroup', 'no cgroup can be made for instances (no permission or no cgroup filesystem); stops reach only each program\'s process group and its descendants, and limits are watched by the monitor');
-    }
-    return this.#shim;
-  }
-
-  #helperAvailable(): boolean {
-    return this.#shim !== undefined && (this.#shim !== null || findShimBinary() !== undefined);
-  }
-
-  #shimContext(client: ShimClient): ShimSpawnContext {
-    return { ...this.#spawn, client, runDir: this.#runDir };
-  }
-
-  #tellOnce(reason: string, message: string): void {
-    process.stderr.write(`tend: ${message}\n`);
-    this.#onWarning(reason, message, 'controller');
-  }
-
-  // Exits come from the exit file; the safety poll notices a program gone without one.
-  #watchShim(key: string, runtime: Runtime, instance: Pick<ObservedInstance, 'pid' | 'startTicks'>): void {
-    if (!runtime.shim) return;
-    this.#tokens.set(runtime.shim.token, key);
-    this.#safety.add(key, instance.pid, instance.startTicks);
-    this.#exits.open();
-    this.#exits.add(runtime.shim.token);
-  }
-
-  #unwatchShim(key: string, runtime: Runtime): void {
-    if (!runtime.shim) return;
-    this.#tokens.delete(runtime.shim.token);
-    this.#exits.remove(runtime.shim.token);
-    this.#safety.remove(key);
-  }
-
-  #onShimExit(token: string, exit: ShimExit): void {
-    const key = this.#tokens.get(token);
-    const runtime = key === undefined ? undefined : this.#runtimes.get(key);
-    if (key === undefined || runtime?.shim?.token !== token) return;
-    this.#finish(key, runtime, shimEnd(exit, runtime.request?.spec.resources?.limits.memory), exit.at);
-  }
-
-  // The program is gone: its exit file says how, else its shim is about to write it, else the
-  // shim died with it and nobody will: lost, and what is left of its cgroup killed.
-  #onSafetyDeath(key: string): void {
+  #onShimExit(key: string, exit: ShimExit): void {
     const runtime = this.#runtimes.get(key);
-    const instance = runtime && this.#table.get(runtime.object, runtime.id);
-    if (!runtime?.shim || !instance || this.#exits.check(runtime.shim.token)) return;
-    if (isShimAlive(runtime.shim.shimPid)) {
-      this.#safety.add(key, instance.pid, instance.startTicks);
-      return;
-    }
-    if (runtime.shim.cgroup !== undefined) killAndRemoveCgroup(runtime.shim.cgroup);
-    this.#finish(key, runtime, { code: null, signal: null, reason: 'Lost' });
+    if (runtime?.shim) this.#finish(key, runtime, shimEnd(exit, runtime.request?.spec.resources?.limits.memory), exit.at);
   }
 
-  // Run files of an exited instance go once its record does (replaced in its slot, or forgotten).
-  #dropEndedToken(key: string): void {
-    const token = this.#endedTokens.get(key);
-    if (token === undefined) return;
-    this.#endedTokens.delete(key);
-    if (this.#cutAbandonedHooks) removeRunFiles(this.#runDir, token);
+  // The shim died with its program: nobody tells how it ended.
+  #onShimLost(key: string): void {
+    const runtime = this.#runtimes.get(key);
+    if (runtime?.shim) this.#finish(key, runtime, { code: null, signal: null, reason: 'Lost' });
   }
 
   #removeExited(object: ObjectKey, started: Parameters<InstanceTable['removeExited']>[1]): void {
-    for (const removed of this.#table.removeExited(object, started)) this.#dropEndedToken(keyOf(object, removed.id));
+    for (const removed of this.#table.removeExited(object, started)) this.#shims.dropEnded(keyOf(object, removed.id));
   }
 
   #forget(object: ObjectKey, id: string): void {
     this.#table.remove(object, id);
-    this.#dropEndedToken(keyOf(object, id));
+    this.#shims.dropEnded(keyOf(object, id));
   }
 
   #scan(): ReturnType<typeof scanMarkedProcesses> {
