@@ -55,6 +55,7 @@ void describe('spawn helper protocol', () => {
   void it('parses exit files: an exit code, or a signal number', () => {
     assert.deepEqual(parseExitFile('code=0 signal=0 at=1700000000000 oom=0\n'), { code: 0, signal: null, at: 1700000000000, oomKills: 0 });
     assert.deepEqual(parseExitFile('code=-1 signal=9 at=1700000000001 oom=2\n'), { code: null, signal: 9, at: 1700000000001, oomKills: 2 });
+    assert.deepEqual(parseExitFile('code=127 signal=0 at=5 oom=0 error=exec:13\n'), { code: 127, signal: null, at: 5, oomKills: 0, error: { stage: 'exec', errno: 13 } });
     for (const bad of ['', 'code=0 signal=0', 'code=0 signal=0 at=0 oom=0', 'code=x signal=0 at=5 oom=0']) assert.equal(parseExitFile(bad), undefined, bad);
   });
 

@@ -160,6 +160,17 @@ void describe('spawn helper with real processes', { timeout: 90_000, skip }, () 
     assert.ok(at >= closedAt - 5000 && at <= Date.now(), `the exit's own time (${at}), not the adoption's`);
   });
 
+  void it('a program the kernel refuses to exec ends at once as a SpawnError with the reason', async () => {
+    const { executor, stateDir } = await newExecutor();
+    const garbage = join(stateDir, 'not-a-program');
+    writeFileSync(garbage, Buffer.from([0, 1, 2, 3]), { mode: 0o755 });
+    const start = startAction('process/refused', makeSpec([garbage]));
+    const result = await executor.apply(start);
+    const instance = result.ok ? await exitedOf(executor, start.object) : (await instancesOf(executor, start.object))[0];
+    assert.deepEqual([instance?.exit?.reason, instance?.exit?.requested], ['SpawnError', false]);
+    assert.match(instance?.exit?.message ?? (result.ok ? '' : result.message), /ENOEXEC/);
+  });
+
   void it('holds the children of a shell program to its memory limit: the kernel OOM-kills them', async (t) => {
     if (createKernelLimits(`probe-${process.pid}`).host()?.parents.memory === undefined) return t.skip('no writable memory cgroup on this host');
     const { executor } = await newExecutor();

@@ -51,7 +51,7 @@ import { readRunDir, runDirOf, type RunEntry } from './run-dir.ts';
 import { ShimClient } from './shim-client.ts';
 import type { ShimExit } from './shim-protocol.ts';
 import { ShimWatch, type ShimHandle } from './shim-watch.ts';
-import { spawnThroughShim } from './spawn-shim.ts';
+import { shimFailure, spawnThroughShim } from './spawn-shim.ts';
 
 /** Options of {@link createLocalExecutor}. */
 export interface LocalExecutorOptions {
@@ -670,9 +670,13 @@ class LocalExecutor implements Executor {
 
   // ── the spawn helper ───────────────────────────────────────────────────────
 
+  // How the program ended; one that could not be started at all (its exec failed) is a SpawnError.
   #onShimExit(key: string, exit: ShimExit): void {
     const runtime = this.#runtimes.get(key);
-    if (runtime?.shim) this.#finish(key, runtime, shimEnd(exit, runtime.request?.spec.resources?.limits.memory), exit.at);
+    if (!runtime?.shim) return;
+    const { request } = runtime;
+    if (!exit.error || !request) this.#finish(key, runtime, shimEnd(exit, request?.spec.resources?.limits.memory), exit.at);
+    else this.#finish(key, runtime, { code: null, signal: null, reason: 'SpawnError', message: shimFailure(request, exit.error.stage, exit.error.errno).message }, exit.at);
   }
 
   // The shim died with its program: nobody tells how it ended.

@@ -100,11 +100,14 @@ export interface ShimExit {
   readonly at: number;
   /** Out-of-memory kills counted in its memory cgroup. */
   readonly oomKills: number;
+  /** The step that failed when the program could not be started (it never ran; exit code 127). */
+  readonly error?: { readonly stage: string; readonly errno: number };
 }
 
 /**
  * Parses an exit file; undefined when it is not complete.
  * @example parseExitFile('code=0 signal=0 at=1700000000000 oom=0\n') // { code: 0, signal: null, at: 1700000000000, oomKills: 0 }
+ * @example parseExitFile('code=127 signal=0 at=5 oom=0 error=exec:13\n')?.error // { stage: 'exec', errno: 13 }
  */
 export function parseExitFile(text: string): ShimExit | undefined {
   const values = new Map(text.trim().split(' ').map((pair) => pair.split('=') as [string, string]));
@@ -113,7 +116,9 @@ export function parseExitFile(text: string): ShimExit | undefined {
   const at = Number(values.get('at'));
   const oomKills = Number(values.get('oom') ?? 0);
   if (![code, signal, at, oomKills].every(Number.isInteger) || at <= 0) return undefined;
-  return { code: signal > 0 ? null : code, signal: signal > 0 ? signal : null, at, oomKills };
+  const end = { code: signal > 0 ? null : code, signal: signal > 0 ? signal : null, at, oomKills };
+  const [stage, errno] = (values.get('error') ?? '').split(':');
+  return stage ? { ...end, error: { stage, errno: Number(errno) } } : end;
 }
 
 /** What a shim wrote into `<token>.run` once its program was running. */

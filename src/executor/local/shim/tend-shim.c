@@ -13,18 +13,21 @@
  *   c limit cgroup dir (made and joined)  w "file=value" written into the last m/c dir
  *   x run dir         t token (file names in the run dir)     M text for the run file
  *
- * The shim becomes a session leader and child subreaper, makes the instance's cgroups, forks
- * the program child, which joins them before exec (so everything it forks inherits them), opens
- * its log files, sets RLIMIT_NOFILE, drops privileges and execs. The shim then writes
- * <run>/<token>.run (pid, start time, its own pid, cgroup) and answers on stdout with one line
+ * The shim becomes a session leader and child subreaper, makes the instance's cgroups, opens
+ * the log files and forks the program child, the leader of its own process group, which waits
+ * until the shim has put it into the cgroups (so everything it forks inherits them), then sets
+ * its stdio and RLIMIT_NOFILE, drops privileges and execs. The shim writes <run>/<token>.run
+ * (pid, start time, its own pid, cgroup) and answers on stdout with one line
  *
  *   <id> ok <pid> <start ticks> <shim pid> <cgroup marks: y|n per m/c dir> <logs: 1|0>
  *   <id> err <stage> <errno>
  *
- * waits for the program, and when it ends kills everything left of the instance (its cgroup
- * and every descendant the shim reaped as subreaper), writes <run>/<token>.exit
- * ("code=N signal=N at=MS oom=N", temp file then rename), waits for the rest to go, removes the
- * cgroups and exits. The server exits once stdin closes and its last shim has ended, so every
+ * as soon as the program is forked and in its cgroups (the program sets up and execs after, so
+ * the controller does not wait for that), waits for the program, and when it ends kills
+ * everything left of the instance (its cgroup and every descendant the shim reaped as
+ * subreaper), writes <run>/<token>.exit ("code=N signal=N at=MS oom=N", plus
+ * " error=<stage>:<errno>" when the program could not be started: no exec, exit code 127;
+ * temp file then rename), waits for the rest to go, removes the cgroups and exits. The server exits once stdin closes and its last shim has ended, so every
  * shim is reaped by it even when the controller is gone.
  */
 #define _GNU_SOURCE
@@ -68,12 +71,16 @@ struct request {
   int ncg;
 };
 
-/* What the program child tells the shim before exec (stage 0) or when a step fails. */
+/* What the program child tells the shim when a step before exec fails. */
 struct child_report {
   int stage;
   int err;
-  char joined[MAX_CGROUPS];
-  int logs;
+};
+
+/* The program's stdin, stdout and stderr, opened by the shim before the fork. */
+struct stdio_fds {
+  int in, out, err;
+  int logs; /* both log files opened (else /dev/null stands in) */
 };
 
 enum { STAGE_OK, STAGE_LOGS, STAGE_RLIMIT, STAGE_CHDIR, STAGE_SETGID, STAGE_SETUID, STAGE_EXEC, STAGE_FORK };
@@ -304,10 +311,9 @@ static int kill_rest(const struct request *r) {
 
 /* ── the program child ────────────────────────────────────────────────────── */
 
-static void report_and_exit(int fd, struct child_report *rep, int stage) {
-  rep->stage = stage;
-  rep->err = errno;
-  write_all(fd, (const char *)rep, sizeof *rep);
+static void report_and_exit(int fd, int stage) {
+  struct child_report rep = {stage, errno};
+  write_all(fd, (const char *)&rep, sizeof rep);
   _exit(127);
 }
 
@@ -318,12 +324,21 @@ static int open_log(const char *path, int *lost) {
   return fd >= 0 ? fd : open("/dev/null", O_WRONLY | O_CLOEXEC);
 }
 
-static void join_cgroups(const struct request *r, struct child_report *rep) {
-  char pid[32];
-  snprintf(pid, sizeof pid, "%d", (int)getpid());
-  for (int i = 0; i < r->ncg; i++) {
-    rep->joined[i] = r->cg[i].made && write_file(r->cg[i].path, "cgroup.procs", pid) == 0 ? 'y' : 'n';
-  }
+static struct stdio_fds open_stdio(const struct request *r) {
+  int lost = 0;
+  struct stdio_fds fds;
+  fds.in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  fds.out = open_log(r->out, &lost);
+  fds.err = open_log(r->err, &lost);
+  fds.logs = !lost;
+  return fds;
+}
+
+/* Puts pid into each cgroup made; marks[i] is 'y' when it joined. */
+static void join_cgroups(const struct request *r, pid_t pid, char *marks) {
+  char text[32];
+  snprintf(text, sizeof text, "%d", (int)pid);
+  for (int i = 0; i < r->ncg; i++) marks[i] = r->cg[i].made && write_file(r->cg[i].path, "cgroup.procs", text) == 0 ? 'y' : 'n';
 }
 
 static void cloexec_from(int lowest) {
@@ -360,34 +375,30 @@ static void exec_program(const struct request *r) {
   errno = saved;
 }
 
-static void run_program(const struct request *r, int report) {
-  struct child_report rep;
-  memset(&rep, 0, sizeof rep);
+/* In the forked child: waits until the shim has put it into its cgroups, then sets up and execs. */
+static void run_program(const struct request *r, const struct stdio_fds *fds, int release, int report) {
   sigset_t all;
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, NULL);
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
-  setsid();
-  join_cgroups(r, &rep);
-  int lost = 0;
-  int out = open_log(r->out, &lost), err = open_log(r->err, &lost), in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  rep.logs = !lost;
-  if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) report_and_exit(report, &rep, STAGE_LOGS);
+  setpgid(0, 0);
+  char go;
+  if (read(release, &go, 1) != 1) _exit(127);
+  close(release);
+  if (fds->in < 0 || fds->out < 0 || fds->err < 0 || dup2(fds->in, 0) < 0 || dup2(fds->out, 1) < 0 || dup2(fds->err, 2) < 0) report_and_exit(report, STAGE_LOGS);
   if (r->nofile >= 0) {
     struct rlimit lim = {(rlim_t)r->nofile, (rlim_t)r->nofile};
-    if (setrlimit(RLIMIT_NOFILE, &lim) < 0) report_and_exit(report, &rep, STAGE_RLIMIT);
+    if (setrlimit(RLIMIT_NOFILE, &lim) < 0) report_and_exit(report, STAGE_RLIMIT);
   }
-  if (r->cwd && chdir(r->cwd) < 0) report_and_exit(report, &rep, STAGE_CHDIR);
+  if (r->cwd && chdir(r->cwd) < 0) report_and_exit(report, STAGE_CHDIR);
   if (r->gid >= 0) {
-    if (setgroups(0, NULL) < 0 && errno != EPERM) report_and_exit(report, &rep, STAGE_SETGID);
-    if (setgid((gid_t)r->gid) < 0) report_and_exit(report, &rep, STAGE_SETGID);
+    if (setgroups(0, NULL) < 0 && errno != EPERM) report_and_exit(report, STAGE_SETGID);
+    if (setgid((gid_t)r->gid) < 0) report_and_exit(report, STAGE_SETGID);
   }
-  if (r->uid >= 0 && setuid((uid_t)r->uid) < 0) report_and_exit(report, &rep, STAGE_SETUID);
+  if (r->uid >= 0 && setuid((uid_t)r->uid) < 0) report_and_exit(report, STAGE_SETUID);
   cloexec_from(3);
-  rep.stage = STAGE_OK;
-  write_all(report, (const char *)&rep, sizeof rep);
   exec_program(r);
-  report_and_exit(report, &rep, STAGE_EXEC);
+  report_and_exit(report, STAGE_EXEC);
 }
 
 /* ── the shim ─────────────────────────────────────────────────────────────── */
@@ -464,58 +475,36 @@ static int wait_program(pid_t program) {
   }
 }
 
-static void run_shim(struct request *r, int out) {
+static void fail_early(const struct request *r, int out, int stage) {
+  char line[128];
+  snprintf(line, sizeof line, "%.64s err %s %d\n", r->id, STAGES[stage], errno);
+  answer(out, line);
+  remove_cgroups(r);
+  _exit(1);
+}
+
+/* The answer: sent as soon as the program is forked and in its cgroups, before its exec. */
+static void answer_started(const struct request *r, int out, pid_t pid, long long ticks, const char *marks, int logs) {
   char line[512];
-  signal(SIGCHLD, SIG_DFL);
-  setsid();
-  prctl(PR_SET_CHILD_SUBREAPER, 1);
-  make_cgroups(r);
-  int pipefd[2];
-  if (pipe2(pipefd, O_CLOEXEC) < 0) {
-    snprintf(line, sizeof line, "%s err fork %d\n", r->id, errno);
-    answer(out, line);
-    _exit(1);
-  }
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(pipefd[0]);
-    run_program(r, pipefd[1]);
-  }
-  close(pipefd[1]);
-  struct child_report ok, failed;
-  int got_ok = pid > 0 && read_all(pipefd[0], &ok, sizeof ok) == 0;
-  int got_failure = got_ok ? ok.stage != STAGE_OK || read_all(pipefd[0], &failed, sizeof failed) == 0 : 0;
-  close(pipefd[0]);
-  if (!got_ok || got_failure) {
-    const struct child_report *why = got_ok && ok.stage != STAGE_OK ? &ok : &failed;
-    int stage = pid < 0 ? STAGE_FORK : got_ok ? why->stage : STAGE_EXEC;
-    int err = pid < 0 ? errno : got_ok ? why->err : EIO;
-    snprintf(line, sizeof line, "%s err %s %d\n", r->id, STAGES[stage], err);
-    answer(out, line);
-    if (pid > 0) waitpid(pid, NULL, 0);
-    remove_cgroups(r);
-    _exit(1);
-  }
-  long long ticks = start_ticks(pid);
+  int n = snprintf(line, sizeof line, "%.64s ok %d %lld %d ", r->id, (int)pid, ticks, (int)getpid());
+  for (int i = 0; i < r->ncg; i++) line[n++] = marks[i];
+  if (r->ncg == 0) line[n++] = '-';
+  snprintf(line + n, sizeof line - (size_t)n, " %d\n", logs);
+  answer(out, line);
+}
+
+static void write_run(const struct request *r, pid_t pid, long long ticks) {
   const struct cgroup_dir *m = membership_of(r);
   size_t size = 8192 + (r->meta ? strlen(r->meta) : 0);
   char *text = malloc(size);
-  if (text) {
-    snprintf(text, size, "pid %d\nticks %lld\nshim %d\ncgroup %s\nmeta %s\n", (int)pid, ticks, (int)getpid(), m ? m->path : "", r->meta ? r->meta : "");
-    write_run_file(r, ".run", text);
-    free(text);
-  }
-  int n = snprintf(line, sizeof line, "%s ok %d %lld %d ", r->id, (int)pid, ticks, (int)getpid());
-  for (int i = 0; i < r->ncg && n < (int)sizeof line - 4; i++) line[n++] = ok.joined[i];
-  if (r->ncg == 0) line[n++] = '-';
-  snprintf(line + n, sizeof line - (size_t)n, " %d\n", ok.logs);
-  answer(out, line);
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null >= 0) {
-    dup2(null, 0);
-    dup2(null, 1);
-  }
-  int status = wait_program(pid);
+  if (!text) return;
+  snprintf(text, size, "pid %d\nticks %lld\nshim %d\ncgroup %s\nmeta %s\n", (int)pid, ticks, (int)getpid(), m ? m->path : "", r->meta ? r->meta : "");
+  write_run_file(r, ".run", text);
+  free(text);
+}
+
+/* After the program's end (or its failed exec): kill the rest, tell how it ended, clean up. */
+static void finish(const struct request *r, pid_t pid, int status, const struct child_report *failed) {
   long long at = now_ms();
   long oom = oom_kills(r);
   /* The group first: without a cgroup it is what holds the program's own children. */
@@ -523,11 +512,53 @@ static void run_shim(struct request *r, int out) {
   kill_rest(r);
   int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   int sig = status >= 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-  char exit_text[128];
-  snprintf(exit_text, sizeof exit_text, "code=%d signal=%d at=%lld oom=%ld\n", code, sig, at, oom);
-  write_run_file(r, ".exit", exit_text);
+  char text[160];
+  int n = snprintf(text, sizeof text, "code=%d signal=%d at=%lld oom=%ld", code, sig, at, oom);
+  if (failed) snprintf(text + n, sizeof text - (size_t)n, " error=%s:%d", STAGES[failed->stage], failed->err);
+  strcat(text, "\n");
+  write_run_file(r, ".exit", text);
   clean_up(r);
   _exit(0);
+}
+
+static void run_shim(struct request *r, int out) {
+  signal(SIGCHLD, SIG_DFL);
+  setsid();
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  make_cgroups(r);
+  struct stdio_fds fds = open_stdio(r);
+  int release[2], report[2];
+  if (pipe2(release, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) fail_early(r, out, STAGE_FORK);
+  pid_t pid = fork();
+  if (pid < 0) fail_early(r, out, STAGE_FORK);
+  if (pid == 0) {
+    close(release[1]);
+    close(report[0]);
+    run_program(r, &fds, release[0], report[1]);
+  }
+  close(release[0]);
+  close(report[1]);
+  setpgid(pid, pid);
+  char marks[MAX_CGROUPS];
+  join_cgroups(r, pid, marks);
+  write_all(release[1], "g", 1);
+  close(release[1]);
+  close(fds.in);
+  close(fds.out);
+  close(fds.err);
+  long long ticks = start_ticks(pid);
+  write_run(r, pid, ticks);
+  answer_started(r, out, pid, ticks, marks, fds.logs);
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    dup2(null, 0);
+    dup2(null, 1);
+  }
+  struct child_report failed;
+  int exec_failed = read_all(report[0], &failed, sizeof failed) == 0;
+  close(report[0]);
+  int status = wait_program(pid);
+  finish(r, pid, status, exec_failed ? &failed : NULL);
 }
 
 /* ── the server ───────────────────────────────────────────────────────────── */
