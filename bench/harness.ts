@@ -35,7 +35,8 @@ export async function startController(dir: string, stateDir: string, env: NodeJS
   const child = spawn(process.execPath, [BIN, 'up', '-d', dir, '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const deadline = Date.now() + 10_000;
+  // A loaded machine can take a while to start a Node process.
+  const deadline = Date.now() + 60_000;
   while (!(await controllerRunning(stateDir))) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`tend up did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
