@@ -43,3 +43,11 @@ if (generated.status !== 0) {
   process.exit(1);
 }
 writeFileSync(join(outdir, 'validators.generated.cjs'), generated.stdout);
+
+// The spawn helper (src/executor/local/shim/tend-shim.c) as dist/tend-shim. Without a C compiler
+// the build stays green: tend then starts programs directly and says so once when it runs.
+const compiler = process.env.CC ?? 'cc';
+const shim = spawnSync(compiler, ['-O2', '-std=c99', '-Wall', '-o', join(root, 'dist', 'tend-shim'), join(root, 'src', 'executor', 'local', 'shim', 'tend-shim.c')], { stdio: 'inherit' });
+if (shim.status !== 0) {
+  process.stderr.write(`tend: ${compiler} could not build the spawn helper (${shim.error?.message ?? `exit ${shim.status}`}); tend will start programs directly\n`);
+}

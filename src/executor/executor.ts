@@ -12,8 +12,13 @@ export interface AdoptReport {
   readonly adopted: readonly ObservedInstance[];
   /** Records whose pid was gone or belonged to another process (start time differs). */
   readonly lost: readonly ObservedInstance[];
-  /** Processes carrying this state dir's marker that no record named, now adopted too. */
+  /** Instances no record named (found by their run files, or by their marker without the spawn helper), now adopted too. */
   readonly found: readonly ObservedInstance[];
+  /**
+   * Instances that ended while no controller ran, as `exited` with their real exit code, signal
+   * and time (the local executor learns them from the exit files of their shims).
+   */
+  readonly ended?: readonly ObservedInstance[];
   /**
    * Lifecycle hooks an earlier controller left running, now killed: nobody would act on their
    * outcome, and a preStart would otherwise run twice at once when its instance starts again.

@@ -150,7 +150,7 @@ void describe('local executor with real processes', { timeout: 60_000 }, () => {
     assert.ok((instance.exit?.at ?? 0) - stoppedAt >= 290, 'killed before the grace period ended');
   });
 
-  void it('adopts a live process by pid and start time, watches it and can stop it', async () => {
+  void it('adopts a live process by pid and start time, learns its real exit from its shim and can stop it', async () => {
     const { executor: first, stateDir } = await newExecutor();
     const start = startAction('process/adoptee', makeSpec([NODE, SLEEP_FOREVER]));
     await first.apply(start);
@@ -165,7 +165,7 @@ void describe('local executor with real processes', { timeout: 60_000 }, () => {
     assert.equal((await second.apply(stopAction(start))).ok, true);
     assert.equal(await withTimeout(notified), start.object);
     const instance = await waitForExit(second, start.object);
-    assert.deepEqual([instance.exit?.reason, instance.exit?.requested], ['Lost', true]);
+    assert.deepEqual([instance.exit?.reason, instance.exit?.signal, instance.exit?.requested], ['Exited', 'SIGTERM', true]);
   });
 
   void it('SIGKILLs an instance adopted mid-stop once the default grace period is over', async () => {
@@ -180,11 +180,8 @@ void describe('local executor with real processes', { timeout: 60_000 }, () => {
     const { executor: second } = await newExecutor({ stateDir, clock });
     assert.equal((await second.adopt(records)).adopted[0]?.state, 'stopping');
     clock.fire(10_000);
-    const instance = await waitFor(async () => {
-      clock.fire(250);
-      return (await instancesOf(second, start.object)).find((i) => i.state === 'exited');
-    });
-    assert.deepEqual([instance.exit?.reason, instance.exit?.requested], ['Lost', true]);
+    const instance = await waitForExit(second, start.object);
+    assert.deepEqual([instance.exit?.reason, instance.exit?.signal, instance.exit?.requested], ['Exited', 'SIGKILL', true]);
   });
 
   void it('never adopts a record whose pid now belongs to another process', async () => {
@@ -200,7 +197,7 @@ void describe('local executor with real processes', { timeout: 60_000 }, () => {
     assert.equal(readProcStat(process.pid)?.startTicks, self.startTicks, 'the unrelated process was left alone');
   });
 
-  void it('finds an unrecorded process by the marker in its environment', async () => {
+  void it('finds an unrecorded instance by the run file its shim wrote', async () => {
     const { executor: first, stateDir } = await newExecutor({ stateId: `marker-${process.pid}` });
     const start = startAction('process/marked', makeSpec([NODE, SLEEP_FOREVER]), 'hash-m');
     const started = await first.apply(start);

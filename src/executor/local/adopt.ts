@@ -10,7 +10,7 @@ import { withoutHook } from './instance-records.ts';
 import { isDead, readProcStat, ticksToEpochMs } from './proc-stat.ts';
 
 /** True when `record`'s pid is alive and still the process it names (start times equal). */
-export function isSameProcess(record: ObservedInstance): boolean {
+export function isSameProcess(record: Pick<ObservedInstance, 'pid' | 'startTicks'>): boolean {
   if (record.pid <= 1) return false;
   const stat = readProcStat(record.pid);
   return stat !== undefined && !isDead(stat) && stat.startTicks === record.startTicks;

@@ -1,6 +1,8 @@
 /**
- * Watches adopted processes, which are not our children, so no exit event tells us when they
- * die. One timer for all of them (none while nothing is adopted), every 250 ms:
+ * Watches processes that are not our children, so no exit event tells us when they die: those
+ * adopted from a controller that ran without the spawn helper (every 250 ms), and, as a slow
+ * safety poll, those whose shim should write their exit file. One timer per watcher (none while
+ * it watches nothing), each period:
  * `kill(pid, 0)` per process (a microsecond each), and a start-time re-check of a few per tick in
  * rotation, plus of any the kill left in doubt (EPERM: the pid may now be another user's).
  * The re-check also catches zombies that an init which does not reap leaves behind.
@@ -26,9 +28,12 @@ export class AdoptedWatcher {
   #cancel: Cancel | undefined;
   #cursor = 0;
 
-  constructor(clock: Clock, onDeath: (key: string) => void) {
+  readonly #periodMs: number;
+
+  constructor(clock: Clock, onDeath: (key: string) => void, periodMs = ADOPTED_POLL_MS) {
     this.#clock = clock;
     this.#onDeath = onDeath;
+    this.#periodMs = periodMs;
   }
 
   /** Starts watching the process `pid` (started at `startTicks`) under `key`. */
@@ -50,7 +55,7 @@ export class AdoptedWatcher {
   }
 
   #schedule(): void {
-    this.#cancel ??= this.#clock.after(ADOPTED_POLL_MS, () => this.#tick());
+    this.#cancel ??= this.#clock.after(this.#periodMs, () => this.#tick());
   }
 
   // Iterates the map itself (deleting the current entry is safe): no per-tick allocation.

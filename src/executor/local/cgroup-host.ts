@@ -19,6 +19,11 @@ export type CgroupController = 'memory' | 'cpu' | 'pids';
 export interface CgroupHost {
   readonly version: 1 | 2;
   readonly parents: Readonly<Partial<Record<CgroupController, string>>>;
+  /**
+   * Where each instance gets the cgroup that holds all its processes, for stops and adoption:
+   * the v2 tree (on a hybrid host `/sys/fs/cgroup/unified`), else the v1 freezer hierarchy.
+   */
+  readonly membership?: string;
 }
 
 const ROOT = '/sys/fs/cgroup';
@@ -59,23 +64,39 @@ function detectV1(own: ReadonlyMap<string, string>, folder: string): CgroupHost 
     const parent = join(ROOT, controller, path, folder);
     if (makeDir(parent)) parents[controller] = parent;
   }
-  return Object.keys(parents).length > 0 ? { version: 1, parents } : undefined;
+  const membership = v1Membership(own, folder);
+  if (Object.keys(parents).length === 0 && membership === undefined) return undefined;
+  return membership === undefined ? { version: 1, parents } : { version: 1, parents, membership };
 }
 
-// v2: the tend folder is a child of tend's own cgroup, with the controllers delegated to it.
+// A hybrid host's unified (v2) tree, which can kill a cgroup at once; else the v1 freezer.
+function v1Membership(own: ReadonlyMap<string, string>, folder: string): string | undefined {
+  const unified = join(ROOT, 'unified');
+  if (existsSync(join(unified, 'cgroup.procs'))) {
+    const parent = join(unified, own.get('') ?? '/', folder);
+    if (makeDir(parent)) return parent;
+  }
+  const freezer = own.get('freezer');
+  const parent = freezer === undefined ? undefined : join(ROOT, 'freezer', freezer, folder);
+  return parent !== undefined && makeDir(parent) ? parent : undefined;
+}
+
+// v2: the tend folder is a child of tend's own cgroup, with the controllers delegated to it. A
+// cgroup that cannot delegate still holds the instances' processes.
 function detectV2(own: string, folder: string): CgroupHost | undefined {
   const base = join(ROOT, own);
   const parent = join(base, folder);
+  if (!makeDir(parent)) return undefined;
   const available = new Set(readQuietly(join(base, 'cgroup.controllers')).split(/\s+/));
   const wanted = CONTROLLERS.filter((c) => available.has(c));
-  if (wanted.length === 0 || !makeDir(parent)) return undefined;
   try {
+    if (wanted.length === 0) throw new Error('no controller to delegate');
     writeFileSync(join(base, 'cgroup.subtree_control'), wanted.map((c) => `+${c}`).join(' '));
     writeFileSync(join(parent, 'cgroup.subtree_control'), wanted.map((c) => `+${c}`).join(' '));
   } catch {
-    return undefined;
+    return { version: 2, parents: {}, membership: parent };
   }
-  return { version: 2, parents: Object.fromEntries(wanted.map((c) => [c, parent])) };
+  return { version: 2, parents: Object.fromEntries(wanted.map((c) => [c, parent])), membership: parent };
 }
 
 // Creates the folder (and removes instance cgroups an earlier controller left empty).

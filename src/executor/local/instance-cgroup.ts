@@ -49,7 +49,7 @@ export function createInstanceCgroup(host: CgroupHost, name: string, pid: number
     try {
       if (!dirs.has(dir)) mkdirSync(dir);
       dirs.add(dir);
-      for (const [file, value] of settings(host.version, resource, limits[resource] ?? 0)) writeFileSync(join(dir, file), value);
+      for (const [file, value] of limitSettings(host.version, resource, limits[resource] ?? 0)) writeFileSync(join(dir, file), value);
       writeFileSync(join(dir, 'cgroup.procs'), String(pid));
       enforced.push(resource);
       if (resource === 'memory') memoryDir = dir;
@@ -68,8 +68,11 @@ export function createInstanceCgroup(host: CgroupHost, name: string, pid: number
   };
 }
 
-// The control files that set a limit, in order (v1 needs the memory limit before memory+swap).
-function settings(version: 1 | 2, resource: LimitedResource, limit: number): [string, string][] {
+/**
+ * The control files that set a limit, in order (v1 needs the memory limit before memory+swap).
+ * @example limitSettings(2, 'cpu', 0.5) // [['cpu.max', '50000 100000']]
+ */
+export function limitSettings(version: 1 | 2, resource: LimitedResource, limit: number): [string, string][] {
   if (resource === 'memory') {
     const bytes = String(Math.floor(limit));
     return version === 2 ? [['memory.max', bytes], ['memory.swap.max', '0']] : [['memory.limit_in_bytes', bytes], ...swapOff(bytes)];

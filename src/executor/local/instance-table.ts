@@ -33,14 +33,16 @@ export class InstanceTable {
 
   /**
    * Forgets exited instances of `object` in the slot of `started` (it took their place): those of
-   * the same kind (primary or fallback) in its replica, other than `started` itself.
+   * the same kind (primary or fallback) in its replica, other than `started` itself. Returns them.
    */
-  removeExited(object: ObjectKey, started: { readonly id: string; readonly replica: number; readonly fallback?: true | undefined }): void {
+  removeExited(object: ObjectKey, started: { readonly id: string; readonly replica: number; readonly fallback?: true | undefined }): readonly ObservedInstance[] {
     const list = this.#byObject.get(object);
     const fallback = started.fallback === true;
     const stale = (instance: ObservedInstance): boolean =>
       instance.state === 'exited' && instance.replica === started.replica && instance.id !== started.id && (instance.fallback === true) === fallback;
-    if (list?.some(stale)) this.#set(object, list.filter((instance) => !stale(instance)));
+    const removed = list?.filter(stale) ?? [];
+    if (list && removed.length > 0) this.#set(object, list.filter((instance) => !stale(instance)));
+    return removed;
   }
 
   /** Instances per object; the same map until something changes. */

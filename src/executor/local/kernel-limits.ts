@@ -24,6 +24,8 @@ export interface KernelLimits {
   wrap(argv: Argv, limits: ResourceLimits): Argv;
   /** Puts a just-spawned `pid` into a cgroup of its own holding `limits`, when the host allows. */
   attach(name: string, pid: number, limits: ResourceLimits): InstanceCgroup | undefined;
+  /** Where instance cgroups may be made (looked for once); undefined when nowhere. */
+  host(): CgroupHost | undefined;
 }
 
 const PRLIMIT_PATHS = ['/usr/bin/prlimit', '/bin/prlimit'];
@@ -42,6 +44,10 @@ export function createKernelLimits(stateId: string): KernelLimits {
       if (limits.memory === undefined && limits.cpu === undefined && limits.threads === undefined) return undefined;
       host ??= detectCgroupHost(stateId);
       return host ? createInstanceCgroup(host, name, pid, limits) : undefined;
+    },
+    host() {
+      host ??= detectCgroupHost(stateId);
+      return host;
     },
   };
 }

@@ -19,10 +19,14 @@
  * the program's own, like systemd's ExecStopPost; the slot restarts after it.
  * `restart` is a stop whose exit starts the replacement in the same slot at once, so the apply
  * resolves `stopping` without waiting out the grace period (`restarted` when nothing was running).
- * Own children report exits through their `exit` event; adopted processes (started by an earlier
- * controller) are polled by {@link AdoptedWatcher}, and one adopted mid-stop is SIGKILLed after
- * the default grace period. It must not make decisions: what to start or stop comes only from
- * actions.
+ * Programs start through the spawn helper (shim/tend-shim.c, see shim-client.ts): each runs under
+ * a shim of its own, in a cgroup of its own, and its shim writes its exit file, which the
+ * executor learns from an inotify watch (exit-watcher.ts), for its own instances and adopted ones
+ * alike; a slow safety poll catches a program whose shim died. Without the helper binary the
+ * executor says so once and spawns directly: own children report exits through their `exit`
+ * event, and adopted processes are polled by {@link AdoptedWatcher}. One adopted mid-stop is
+ * SIGKILLed after the default grace period. It must not make decisions: what to start or stop
+ * comes only from actions.
  */
 import type { Action, ActionResult, RestartAction, ResumeAction, StartAction, StopAction, SuspendAction } from '../../model/action.ts';
 import { exitOf, isLimitStop, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
@@ -41,6 +45,13 @@ import { readBootTimeMs } from './proc-stat.ts';
 import { createKernelLimits } from './kernel-limits.ts';
 import type { KernelEnd } from './oom-exit.ts';
 import { spawnInstance, type SpawnContext, type SpawnFailure, type SpawnRequest } from './spawn-instance.ts';
+import { instanceOfRun, isRunAlive, isShimAlive, shimEnd } from './adopt-runs.ts';
+import { killCgroup } from './cgroup-kill.ts';
+import { readRunDir, runDirOf, type RunEntry } from './run-dir.ts';
+import { ShimClient } from './shim-client.ts';
+import type { ShimExit } from './shim-protocol.ts';
+import { ShimWatch, type ShimHandle } from './shim-watch.ts';
+import { shimFailure, spawnThroughShim } from './spawn-shim.ts';
 
 /** Options of {@link createLocalExecutor}. */
 export interface LocalExecutorOptions {
@@ -54,10 +65,16 @@ export interface LocalExecutorOptions {
   /** The env programs inherit; defaults to `process.env` (read once, at creation). */
   readonly env?: NodeJS.ProcessEnv;
   /**
-   * Kill the lifecycle hooks an earlier controller left running when adopting (the controller
-   * does; an offline look such as `tend get` only observes and must never kill anything).
+   * Kill the lifecycle hooks an earlier controller left running when adopting, and what is left
+   * of instances found gone (their cgroups, their run files) (the controller does; an offline
+   * look such as `tend get` only observes and must never kill anything).
    */
   readonly cutAbandonedHooks?: boolean;
+  /**
+   * The spawn helper binary; defaults to the one `npm run build` made. `null` (or
+   * `TEND_SPAWN_HELPER=off` in `env`): start programs directly, as tend did before the helper.
+   */
+  readonly shimBinary?: string | null;
   /** Problems that degrade but never stop supervision (log files on a full disk, a failed hook). */
   readonly onWarning?: Warn;
   /** What happened without an action to report it (a program started once its preStart passed). */
@@ -69,6 +86,9 @@ export type Warn = (reason: string, message: string, object: ObjectKey, instance
 
 /** Grace period, from adoption, of an instance adopted while stopping (the schema's default). */
 const ADOPTED_STOP_GRACE_MS = 10_000;
+
+/** `TEND_SPAWN_HELPER=off` in tend's environment: start programs directly, without the helper. */
+export const SPAWN_HELPER_ENV = 'TEND_SPAWN_HELPER';
 
 /** Log policy assumed for adopted instances, whose spec is not known. */
 const ADOPTED_LOGS: LogPolicy = { maxSizeBytes: 10 * 1024 * 1024, maxFiles: 5 };
@@ -92,6 +112,8 @@ interface Runtime {
   forget: boolean;
   /** Start this in the slot on exit (restart). */
   replacement: RestartAction | undefined;
+  /** The shim watching the program, when it was started through the spawn helper. */
+  readonly shim: ShimHandle | undefined;
 }
 
 // Where a stop's hooks come from: the manifest's current program, else what was launched.
@@ -110,6 +132,14 @@ type LaunchResult =
   | { readonly ok: true; readonly instance: ObservedInstance }
   | { readonly ok: false; readonly failure: Promise<SpawnFailure> };
 
+// What adoption reports, filled in as it goes.
+interface AdoptLists {
+  readonly adopted: ObservedInstance[];
+  readonly lost: ObservedInstance[];
+  readonly found: ObservedInstance[];
+  readonly ended: ObservedInstance[];
+}
+
 /**
  * Creates the local executor.
  * @example
@@ -124,9 +154,9 @@ function keyOf(object: ObjectKey, id: string): string {
   return `${object}\0${id}`;
 }
 
-function newRuntime(object: ObjectKey, id: string, logs: LogPolicy, request?: SpawnRequest): Runtime {
+function newRuntime(object: ObjectKey, id: string, logs: LogPolicy, request?: SpawnRequest, shim?: ShimHandle): Runtime {
   const adopted = request === undefined;
-  return { object, id, adopted, logs, request, hook: undefined, stopping: undefined, ending: false, cancelGrace: undefined, forget: false, replacement: undefined };
+  return { object, id, adopted, logs, request, hook: undefined, stopping: undefined, ending: false, cancelGrace: undefined, forget: false, replacement: undefined, shim };
 }
 
 class LocalExecutor implements Executor {
@@ -143,6 +173,10 @@ class LocalExecutor implements Executor {
   readonly #cutAbandonedHooks: boolean;
   /** Runtimes with an armed grace timer, including exited ones whose group outlived the leader. */
   readonly #graced = new Set<Runtime>();
+  readonly #runDir: string;
+  readonly #shims: ShimWatch;
+  /** Spawns awaiting the helper's answer, by instance key. */
+  readonly #pending = new Map<string, Promise<LaunchResult>>();
   #closed = false;
 
   constructor(options: LocalExecutorOptions) {
@@ -160,6 +194,20 @@ class LocalExecutor implements Executor {
       kernel: createKernelLimits(options.stateId),
     };
     this.#watcher = new AdoptedWatcher(this.#clock, (key) => this.#onAdoptedDeath(key));
+    this.#runDir = runDirOf(options.stateDir);
+    this.#shims = new ShimWatch({
+      runDir: this.#runDir,
+      clock: this.#clock,
+      client: shimOption(options),
+      owner: this.#cutAbandonedHooks,
+      hasCgroups: () => this.#spawn.kernel?.host()?.membership !== undefined,
+      tell: (reason, message) => {
+        process.stderr.write(`tend: ${message}\n`);
+        this.#onWarning(reason, message, 'controller');
+      },
+      onExit: (key, exit) => this.#onShimExit(key, exit),
+      onLost: (key) => this.#onShimLost(key),
+    });
     this.#rotator = new LogRotator({
       clock: this.#clock,
       stateDir: options.stateDir,
@@ -173,6 +221,9 @@ class LocalExecutor implements Executor {
   }
 
   apply(action: Action): Promise<ActionResult> {
+    // An action on an instance whose spawn awaits the helper's answer waits for it first.
+    const pending = this.#pending.get(keyOf(action.object, action.instance));
+    if (pending && action.type !== 'wait') return pending.then(() => this.apply(action));
     switch (action.type) {
       case 'start':
         return this.#start(action);
@@ -194,20 +245,27 @@ class LocalExecutor implements Executor {
   }
 
   adopt(records: readonly ObservedInstance[]): Promise<AdoptReport> {
-    const now = this.#clock.now();
-    const adopted: ObservedInstance[] = [];
-    const lost: ObservedInstance[] = [];
+    const runs = readRunDir(this.#runDir);
+    const byProcess = new Map(runs.map((entry) => [`${entry.run.pid}:${entry.run.startTicks}`, entry]));
+    const report = { adopted: [] as ObservedInstance[], lost: [] as ObservedInstance[], found: [] as ObservedInstance[], ended: [] as ObservedInstance[] };
     for (const record of records) {
       if (this.#runtimes.has(keyOf(record.object, record.id))) continue;
-      if (record.state === 'exited') this.#table.put(record);
-      else if (isSameProcess(record)) adopted.push(this.#takeOver(record));
-      else lost.push(this.#record(lostInstance(record, now)));
+      const entry = byProcess.get(`${record.pid}:${record.startTicks}`);
+      byProcess.delete(`${record.pid}:${record.startTicks}`);
+      if (record.state === 'exited') this.#putExited(record, entry?.token);
+      else if (entry) this.#adoptRun(record, entry, report);
+      else if (isSameProcess(record)) report.adopted.push(this.#takeOver(record));
+      else report.lost.push(this.#record(lostInstance(record, this.#clock.now())));
     }
-    const scan = this.#scan();
-    const found = scan.instances.map((instance) => this.#takeOver(instance));
-    if (!this.#cutAbandonedHooks || scan.hooks.length === 0) return Promise.resolve({ adopted, lost, found });
+    this.#adoptUnrecorded([...byProcess.values()], report);
+    // Without the helper, instances are found by their marker, as before it; with it, never.
+    const scan = this.#shims.available() ? { instances: [], hooks: this.#scan().hooks } : this.#scan();
+    report.found.push(...scan.instances.map((instance) => this.#takeOver(instance)));
+    const { adopted, lost, found, ended } = report;
+    const base = ended.length > 0 ? { adopted, lost, found, ended } : { adopted, lost, found };
+    if (!this.#cutAbandonedHooks || scan.hooks.length === 0) return Promise.resolve(base);
     for (const hook of scan.hooks) signalGroup(hook.pid, 'SIGKILL');
-    return Promise.resolve({ adopted, lost, found, cutHooks: scan.hooks });
+    return Promise.resolve({ ...base, cutHooks: scan.hooks });
   }
 
   snapshot(): readonly ObservedInstance[] {
@@ -217,6 +275,7 @@ class LocalExecutor implements Executor {
   close(): Promise<void> {
     this.#closed = true;
     this.#watcher.close();
+    this.#shims.close();
     this.#rotator.close();
     for (const runtime of this.#graced) this.#cancelGrace(runtime);
     for (const runtime of this.#runtimes.values()) runtime.hook?.cancel();
@@ -235,7 +294,7 @@ class LocalExecutor implements Executor {
     const instance = this.#table.get(action.object, action.instance);
     const runtime = this.#runtimes.get(keyOf(action.object, action.instance));
     if (!instance || !runtime) {
-      if (instance && action.forget) this.#table.remove(action.object, action.instance);
+      if (instance && action.forget) this.#forget(action.object, action.instance);
       return { ok: true, action, outcome: instance && action.forget ? 'stopped' : 'unchanged' };
     }
     return this.#beginStop(action, instance, runtime, { forget: action.forget, replacement: undefined });
@@ -318,9 +377,10 @@ class LocalExecutor implements Executor {
       runtime.hook = undefined;
       this.#runtimes.delete(key);
       if (result.ok) {
-        const launched = this.#spawnProgram(launch);
-        if (launched.ok) this.#onNormal('Started', `${launch.instance} started (pid ${launched.instance.pid}) after its preStart hook`, launch.object, launch.instance);
-        this.#announce(launch.object, launched);
+        void this.#spawnProgram(launch).then((launched) => {
+          if (launched.ok) this.#onNormal('Started', `${launch.instance} started (pid ${launched.instance.pid}) after its preStart hook`, launch.object, launch.instance);
+          this.#announce(launch.object, launched);
+        });
         return;
       }
       this.#onWarning('HookFailed', `${launch.instance}: ${result.message}; the program was not started`, launch.object, launch.instance);
@@ -337,7 +397,7 @@ class LocalExecutor implements Executor {
     this.#runtimes.delete(keyOf(runtime.object, runtime.id));
     const exit: ExitInfo = { code: null, signal: null, at: this.#clock.now(), reason: 'Exited', requested: true, message: 'stopped during its preStart hook' };
     const exited = this.#record({ ...withoutHook(instance), state: 'exited', stopReason: action.reason, exit });
-    if (runtime.forget) this.#table.remove(runtime.object, runtime.id);
+    if (runtime.forget) this.#forget(runtime.object, runtime.id);
     return exited;
   }
 
@@ -400,27 +460,60 @@ class LocalExecutor implements Executor {
   // Spawns (or begins preStart) and records synchronously, so no observe can see the slot empty
   // in between. The exited instance the new one replaces is forgotten only once the new one is
   // recorded.
-  #launch(launch: Launch): LaunchResult {
+  #launch(launch: Launch): Promise<LaunchResult> {
     const preStart = launch.spec.lifecycle.preStart;
     if (!preStart) return this.#spawnProgram(launch);
     const starting = this.#preStart(launch, preStart);
-    this.#table.removeExited(launch.object, starting);
-    return { ok: true, instance: starting };
+    this.#removeExited(launch.object, starting);
+    return Promise.resolve({ ok: true, instance: starting });
   }
 
-  #spawnProgram(launch: Launch): LaunchResult {
+  // Through the helper when there is one; the instance key is held until it answers.
+  #spawnProgram(launch: Launch): Promise<LaunchResult> {
+    const client = this.#shims.client();
+    if (!client) return Promise.resolve(this.#spawnDirect(launch));
+    const key = keyOf(launch.object, launch.instance);
+    const spawned = this.#spawnThroughShim(launch, client).finally(() => this.#pending.delete(key));
+    this.#pending.set(key, spawned);
+    return spawned;
+  }
+
+  async #spawnThroughShim(launch: Launch, client: ShimClient): Promise<LaunchResult> {
+    const key = keyOf(launch.object, launch.instance);
+    const token = this.#shims.newToken(launch.instance);
+    const outcome = await spawnThroughShim({ ...this.#spawn, client, runDir: this.#runDir }, launch, token);
+    if (!outcome.ok) {
+      const failure = this.#recordSpawnError(launch, Promise.resolve(outcome.failure));
+      this.#removeExited(launch.object, { id: launch.instance, replica: launch.replica, fallback: launch.fallback });
+      return { ok: false, failure };
+    }
+    this.#shims.dropEnded(key);
+    const shim = { token, cgroup: outcome.cgroup, shimPid: outcome.shimPid };
+    const runtime = newRuntime(launch.object, launch.instance, launch.spec.logs, launch, shim);
+    this.#runtimes.set(key, runtime);
+    const started = this.#started(launch, runtime, runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now(), outcome.enforcement));
+    this.#shims.watch(key, shim, outcome);
+    return started;
+  }
+
+  #spawnDirect(launch: Launch): LaunchResult {
     const key = keyOf(launch.object, launch.instance);
     const runtime = newRuntime(launch.object, launch.instance, launch.spec.logs, launch);
     const outcome = spawnInstance(this.#spawn, launch, (code, signal, kernel) => this.#onChildExit(key, runtime, code, signal, kernel));
     if (!outcome.ok) {
       const failure = this.#recordSpawnError(launch, outcome.failure);
-      this.#table.removeExited(launch.object, { id: launch.instance, replica: launch.replica, fallback: launch.fallback });
+      this.#removeExited(launch.object, { id: launch.instance, replica: launch.replica, fallback: launch.fallback });
       return { ok: false, failure };
     }
     this.#runtimes.set(key, runtime);
+    return this.#started(launch, runtime, runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now(), outcome.enforcement));
+  }
+
+  // Records a program that runs now, then runs its postStart hook.
+  #started(launch: Launch, runtime: Runtime, instance: ObservedInstance): LaunchResult {
     this.#rotator.ensure();
-    const started = this.#record(runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now(), outcome.enforcement));
-    this.#table.removeExited(launch.object, started);
+    const started = this.#record(instance);
+    this.#removeExited(launch.object, started);
     const postStart = launch.spec.lifecycle.postStart;
     return { ok: true, instance: postStart ? this.#postStart(runtime, started, launch, postStart, launch.spec.stop) : started };
   }
@@ -438,7 +531,8 @@ class LocalExecutor implements Executor {
     });
   }
 
-  async #resultOf(action: StartAction | RestartAction, launched: LaunchResult, outcome: 'started' | 'restarted'): Promise<ActionResult> {
+  async #resultOf(action: StartAction | RestartAction, launching: Promise<LaunchResult>, outcome: 'started' | 'restarted'): Promise<ActionResult> {
+    const launched = await launching;
     if (launched.ok) return { ok: true, action, outcome: launched.instance.state === 'starting' ? 'starting' : outcome, instance: launched.instance };
     const { message, cause } = await launched.failure;
     return { ok: false, action, reason: 'SpawnError', message, cause };
@@ -463,9 +557,10 @@ class LocalExecutor implements Executor {
   }
 
   // Records the exit (after postStop), then forgets the instance or starts its replacement, then notifies.
-  #finish(key: string, runtime: Runtime, end: Pick<ExitInfo, 'code' | 'signal' | 'reason' | 'message'>): void {
+  #finish(key: string, runtime: Runtime, end: Pick<ExitInfo, 'code' | 'signal' | 'reason' | 'message'>, at = this.#clock.now()): void {
     const instance = this.#table.get(runtime.object, runtime.id);
     if (runtime.adopted) this.#watcher.remove(key);
+    this.#shims.unwatch(key);
     if (!instance) {
       this.#runtimes.delete(key);
       return;
@@ -475,7 +570,7 @@ class LocalExecutor implements Executor {
     // A postStart or preStop hook has nothing left to act on.
     runtime.hook?.cancel();
     runtime.hook = undefined;
-    const ended = exitOf(instance, end, this.#clock.now());
+    const ended = exitOf(instance, end, at);
     const exit = ended.requested ? ended : this.#withStderrTail(ended, runtime.id);
     const hooks = runtime.stopping ?? launchedHooks(runtime);
     const postStop = hooks?.stop.postStop;
@@ -486,7 +581,8 @@ class LocalExecutor implements Executor {
   #complete(key: string, runtime: Runtime, instance: ObservedInstance, exit: ExitInfo): void {
     if (this.#runtimes.get(key) === runtime) this.#runtimes.delete(key);
     this.#record({ ...instance, state: 'exited', exit });
-    if (runtime.forget) this.#table.remove(runtime.object, runtime.id);
+    if (runtime.shim) this.#shims.ended(key, runtime.shim.token);
+    if (runtime.forget) this.#forget(runtime.object, runtime.id);
     if (runtime.replacement && !this.#closed) this.#launchReplacement(runtime.replacement);
     else this.#notify(runtime.object);
   }
@@ -498,7 +594,7 @@ class LocalExecutor implements Executor {
   }
 
   #launchReplacement(action: RestartAction): void {
-    this.#announce(action.object, this.#launch(action));
+    void this.#launch(action).then((launched) => this.#announce(action.object, launched));
   }
 
   // Tells listeners about a launch that no action waits for, once its outcome is known.
@@ -509,16 +605,93 @@ class LocalExecutor implements Executor {
 
   // ── adoption ───────────────────────────────────────────────────────────────
 
-  #takeOver(instance: ObservedInstance): ObservedInstance {
+  #takeOver(instance: ObservedInstance, shim?: ShimHandle): ObservedInstance {
     const key = keyOf(instance.object, instance.id);
-    const runtime = newRuntime(instance.object, instance.id, ADOPTED_LOGS);
+    const runtime = newRuntime(instance.object, instance.id, ADOPTED_LOGS, undefined, shim);
     this.#runtimes.set(key, runtime);
     // A stop that was under way when the old controller died still ends in a SIGKILL.
     if (instance.state === 'stopping') this.#armGrace(runtime, instance, ADOPTED_STOP_GRACE_MS);
-    this.#watcher.add(key, instance.pid, instance.startTicks);
     this.#rotator.ensure();
     // A hook the old controller ran is not watched by this one.
-    return this.#record(withoutHook(instance));
+    const adopted = this.#record(withoutHook(instance));
+    if (shim) this.#shims.watch(key, shim, instance);
+    else this.#watcher.add(key, instance.pid, instance.startTicks);
+    return adopted;
+  }
+
+  // A recorded instance with a run file: ended (exit file), still running (in its cgroup, or its
+  // shim still watching), or gone without a word (its shim died too): lost, and what is left of
+  // its cgroup killed.
+  #adoptRun(record: ObservedInstance, entry: RunEntry, report: AdoptLists): void {
+    const alive = !entry.exit && (isRunAlive(entry) || isShimAlive(entry.run.shimPid));
+    // Read again once the shim is known gone: it may have written the file since the first read.
+    const exit = alive ? undefined : (entry.exit ?? this.#shims.readExit(entry.token));
+    if (exit) report.ended.push(this.#recordEnded(record, entry.token, exit));
+    else if (alive) report.adopted.push(this.#takeOver(record, shimOf(entry)));
+    else {
+      this.#shims.discard(entry);
+      report.lost.push(this.#record(lostInstance(record, this.#clock.now())));
+    }
+  }
+
+  // Run files no record names (the controller died before it saved them), oldest first: a live
+  // program is found, an ended one reported with its exit; one whose slot already holds a live
+  // instance is a duplicate and is killed.
+  #adoptUnrecorded(entries: readonly RunEntry[], report: AdoptLists): void {
+    const bootTimeMs = readBootTimeMs();
+    for (const entry of [...entries].sort((a, b) => a.run.startTicks - b.run.startTicks)) {
+      const instance = instanceOfRun(entry, bootTimeMs);
+      const known = instance && this.#table.get(instance.object, instance.id);
+      const newer = known?.state === 'exited' && entry.run.startTicks >= known.startTicks;
+      const alive = !entry.exit && (isRunAlive(entry) || isShimAlive(entry.run.shimPid));
+      const exit = alive ? undefined : (entry.exit ?? this.#shims.readExit(entry.token));
+      if (!instance || (known && !newer)) this.#shims.discard(entry);
+      else if (exit) report.ended.push(this.#recordEnded(instance, entry.token, exit));
+      else if (alive) report.found.push(this.#takeOver(instance, shimOf(entry)));
+      else this.#shims.discard(entry);
+    }
+  }
+
+  // An instance that ended while no controller ran, with its real exit.
+  #recordEnded(record: ObservedInstance, token: string, end: ShimExit): ObservedInstance {
+    const exit = exitOf(record, shimEnd(end, undefined), end.at);
+    const told = exit.requested ? exit : this.#withStderrTail(exit, record.id);
+    const ended = this.#putExited({ ...withoutHook(record), state: 'exited', exit: told }, token);
+    return ended;
+  }
+
+  #putExited(instance: ObservedInstance, token: string | undefined): ObservedInstance {
+    const key = keyOf(instance.object, instance.id);
+    this.#shims.dropEnded(key);
+    this.#table.put(instance);
+    if (token !== undefined) this.#shims.ended(key, token);
+    return instance;
+  }
+
+  // ── the spawn helper ───────────────────────────────────────────────────────
+
+  // How the program ended; one that could not be started at all (its exec failed) is a SpawnError.
+  #onShimExit(key: string, exit: ShimExit): void {
+    const runtime = this.#runtimes.get(key);
+    if (!runtime?.shim) return;
+    const { request } = runtime;
+    if (!exit.error || !request) this.#finish(key, runtime, shimEnd(exit, request?.spec.resources?.limits.memory), exit.at);
+    else this.#finish(key, runtime, { code: null, signal: null, reason: 'SpawnError', message: shimFailure(request, exit.error.stage, exit.error.errno).message }, exit.at);
+  }
+
+  // The shim died with its program: nobody tells how it ended.
+  #onShimLost(key: string): void {
+    const runtime = this.#runtimes.get(key);
+    if (runtime?.shim) this.#finish(key, runtime, { code: null, signal: null, reason: 'Lost' });
+  }
+
+  #removeExited(object: ObjectKey, started: Parameters<InstanceTable['removeExited']>[1]): void {
+    for (const removed of this.#table.removeExited(object, started)) this.#shims.dropEnded(keyOf(object, removed.id));
+  }
+
+  #forget(object: ObjectKey, id: string): void {
+    this.#table.remove(object, id);
+    this.#shims.dropEnded(keyOf(object, id));
   }
 
   #scan(): ReturnType<typeof scanMarkedProcesses> {
@@ -546,6 +719,8 @@ class LocalExecutor implements Executor {
     runtime.cancelGrace = this.#clock.after(ms, () => {
       runtime.cancelGrace = undefined;
       this.#graced.delete(runtime);
+      // The whole cgroup: children that left the group with setsid or a double fork too.
+      if (runtime.shim?.cgroup !== undefined) killCgroup(runtime.shim.cgroup);
       signalGroupIfOurs(pid, startTicks, 'SIGKILL');
     });
   }
@@ -564,6 +739,19 @@ class LocalExecutor implements Executor {
   *#rotated(): Generator<RotatedInstance> {
     for (const runtime of this.#runtimes.values()) yield runtime;
   }
+}
+
+// The helper connection to use: a given binary, none (`null`, or TEND_SPAWN_HELPER=off), or
+// null to look for the built one on first use.
+function shimOption(options: LocalExecutorOptions): ShimClient | undefined | null {
+  if (options.shimBinary === null || (options.env ?? process.env)[SPAWN_HELPER_ENV] === 'off') return undefined;
+  return options.shimBinary === undefined ? null : new ShimClient(options.shimBinary);
+}
+
+// The shim of a run file's program, as the executor tracks it.
+function shimOf(entry: RunEntry): ShimHandle {
+  const { cgroup, shimPid } = entry.run;
+  return { token: entry.token, cgroup: cgroup === '' ? undefined : cgroup, shimPid };
 }
 
 // The hooks of a stop: the stop action's when it names the program, else those launched with.

@@ -77,13 +77,13 @@ export function spawnInstance(context: SpawnContext, request: SpawnRequest, onEx
   try {
     child = spawn(prepared.file, prepared.args, { ...prepared.options, stdio: ['ignore', fds?.out ?? 'ignore', fds?.err ?? 'ignore'] });
   } catch (error) {
-    return { ok: false, failure: Promise.resolve(failure(request, error)) };
+    return { ok: false, failure: Promise.resolve(spawnFailure(request, error)) };
   } finally {
     if (fds) closeLogFds(fds.out, fds.err);
   }
   const pid = child.pid;
   if (pid === undefined) {
-    return { ok: false, failure: new Promise((resolve) => child.once('error', (error) => resolve(failure(request, error)))) };
+    return { ok: false, failure: new Promise((resolve) => child.once('error', (error) => resolve(spawnFailure(request, error)))) };
   }
   const limits = request.spec.resources?.limits;
   const kernel = request.spec.resources?.enforce === 'kernel' ? context.kernel : undefined;
@@ -112,15 +112,20 @@ interface PreparedSpawn {
   readonly options: SpawnOptions;
 }
 
-// Resolves argv, user and env; a problem here is a spawn error without touching the OS.
-function prepareSpawn(context: SpawnContext, request: SpawnRequest): PreparedSpawn | { readonly message: string } {
+/** A program ready to start: argv, env and the account it runs as. */
+export interface ResolvedProgram {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: Record<string, string>;
+  readonly user: UserAccount | undefined;
+}
+
+/** Resolves argv, user and env; a problem here is a spawn error without touching the OS. */
+export function resolveProgram(context: SpawnContext, request: SpawnRequest): ResolvedProgram | { readonly message: string } {
   const { spec } = request;
   const line = spec.command[0];
   if (line === undefined || line === '') return { message: 'command is empty' };
-  const [bare = line, ...bareArgs] = spec.shell ? ['/bin/sh', '-c', line] : spec.command;
-  const { resources } = spec;
-  const kernel = resources?.enforce === 'kernel' ? context.kernel : undefined;
-  const { file, args } = resources && kernel ? kernel.wrap({ file: bare, args: bareArgs }, resources.limits) : { file: bare, args: bareArgs };
+  const [file = line, ...args] = spec.shell ? ['/bin/sh', '-c', line] : spec.command;
   const withheld = withheldNames(spec.env);
   if (withheld.length > 0) {
     return { message: `secret env ${withheld.join(', ')} is not kept in the state file; it is read again once its manifest file is valid` };
@@ -128,6 +133,19 @@ function prepareSpawn(context: SpawnContext, request: SpawnRequest): PreparedSpa
   const user = context.asRoot ? runAs(spec) : undefined;
   if (user && 'message' in user) return user;
   const env = buildInstanceEnv({ base: context.baseEnv, spec: spec.env, stateId: context.stateId, marker: request, user, ports: request.spec.ports });
+  return { file, args, env, user };
+}
+
+// The direct spawn: rlimits through a wrapper program, since Node cannot set them on a child.
+function prepareSpawn(context: SpawnContext, request: SpawnRequest): PreparedSpawn | { readonly message: string } {
+  const resolved = resolveProgram(context, request);
+  if ('message' in resolved) return resolved;
+  const { spec } = request;
+  const { resources } = spec;
+  const kernel = resources?.enforce === 'kernel' ? context.kernel : undefined;
+  const bare = { file: resolved.file, args: resolved.args };
+  const { file, args } = resources && kernel ? kernel.wrap(bare, resources.limits) : bare;
+  const { user, env } = resolved;
   const options: SpawnOptions = { cwd: spec.workingDir, env, detached: true };
   if (user) Object.assign(options, { uid: user.uid, gid: user.gid });
   return { file, args, options };
@@ -171,7 +189,8 @@ function openLogs(context: SpawnContext, request: SpawnRequest): { readonly out:
   }
 }
 
-function failure(request: SpawnRequest, error: unknown): SpawnFailure {
+/** The spawn error of `request`, from the kernel's error (its `code`, e.g. ENOENT). */
+export function spawnFailure(request: SpawnRequest, error: unknown): SpawnFailure {
   const { spec } = request;
   const code = (error as NodeJS.ErrnoException).code ?? 'Error';
   const hint = code === 'ENOENT' ? ' (check the command and that workingDir exists)' : '';

@@ -1,0 +1,57 @@
+/**
+ * The run dir, `<stateDir>/run/`: per instance started through the spawn helper, `<token>.run`
+ * (pid, start time, shim pid, cgroup, identity) written once the program runs, and
+ * `<token>.exit` (code, signal, time) written by its shim when it ends, also while no controller
+ * runs. Both are written atomically (temp file, rename). Must not: throw.
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseExitFile, parseRunFile, type RunRecord, type ShimExit } from './shim-protocol.ts';
+
+/** The run dir of a state dir. */
+export function runDirOf(stateDir: string): string {
+  return join(stateDir, 'run');
+}
+
+/** A run file found in the run dir, with its exit file when there is one. */
+export interface RunEntry {
+  readonly token: string;
+  readonly run: RunRecord;
+  readonly exit: ShimExit | undefined;
+}
+
+/** Every complete run file of the run dir. */
+export function readRunDir(runDir: string): RunEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync(runDir);
+  } catch {
+    return [];
+  }
+  const entries: RunEntry[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.run')) continue;
+    const token = name.slice(0, -'.run'.length);
+    const run = parseRunFile(readQuietly(join(runDir, name)));
+    if (run) entries.push({ token, run, exit: readExit(runDir, token) });
+  }
+  return entries;
+}
+
+/** The exit file of `token`, once complete. */
+export function readExit(runDir: string, token: string): ShimExit | undefined {
+  return parseExitFile(readQuietly(join(runDir, `${token}.exit`)));
+}
+
+/** Removes the files of `token`. */
+export function removeRunFiles(runDir: string, token: string): void {
+  for (const suffix of ['.run', '.exit']) rmSync(join(runDir, `${token}${suffix}`), { force: true });
+}
+
+function readQuietly(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return '';
+  }
+}

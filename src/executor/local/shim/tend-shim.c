@@ -1,0 +1,624 @@
+/*
+ * tend-shim: the spawn helper of tend's local executor. C99 and libc only.
+ *
+ *   tend-shim serve
+ *
+ * reads spawn requests on stdin and forks one small shim process per request, so the controller
+ * (a large Node.js process) never forks itself. A request is a frame: a 4-byte little-endian
+ * length, then NUL-terminated fields, each a tag letter followed by its value:
+ *
+ *   i request id      f file to exec      a argv element      e env entry     d working dir
+ *   u uid             g gid               o stdout log path   r stderr log path
+ *   n RLIMIT_NOFILE   m membership cgroup dir (made, joined, killed at the end)
+ *   c limit cgroup dir (made and joined)  w "file=value" written into the last m/c dir
+ *   x run dir         t token (file names in the run dir)     M text for the run file
+ *
+ * The shim becomes a session leader and child subreaper, makes the instance's cgroups, opens
+ * the log files and forks the program child, the leader of its own process group, which waits
+ * until the shim has put it into the cgroups (so everything it forks inherits them), then sets
+ * its stdio and RLIMIT_NOFILE, drops privileges and execs. The shim writes <run>/<token>.run
+ * (pid, start time, its own pid, cgroup) and answers on stdout with one line
+ *
+ *   <id> ok <pid> <start ticks> <shim pid> <cgroup marks: y|n per m/c dir> <logs: 1|0>
+ *   <id> err <stage> <errno>
+ *
+ * as soon as the program is forked and in its cgroups (the program sets up and execs after, so
+ * the controller does not wait for that), waits for the program, and when it ends kills
+ * everything left of the instance (its cgroup and every descendant the shim reaped as
+ * subreaper), writes <run>/<token>.exit ("code=N signal=N at=MS oom=N", plus
+ * " error=<stage>:<errno>" when the program could not be started: no exec, exit code 127;
+ * temp file then rename), waits for the rest to go, removes the cgroups and exits. The server exits once stdin closes and its last shim has ended, so every
+ * shim is reaped by it even when the controller is gone.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_FRAME (16u * 1024u * 1024u)
+#define MAX_CGROUPS 8
+#define MAX_WRITES 16
+#define CLEANUP_LIMIT_MS 10000
+
+struct cgroup_dir {
+  const char *path;
+  int membership;
+  const char *writes[MAX_WRITES];
+  int nwrites;
+  int made; /* created and every write done */
+};
+
+struct request {
+  const char *id, *file, *cwd, *out, *err, *run, *token, *meta;
+  char **argv, **envp;
+  int argc, envc;
+  long uid, gid, nofile;
+  struct cgroup_dir cg[MAX_CGROUPS];
+  int ncg;
+};
+
+/* What the program child tells the shim when a step before exec fails. */
+struct child_report {
+  int stage;
+  int err;
+};
+
+/* The program's stdin, stdout and stderr, opened by the shim before the fork. */
+struct stdio_fds {
+  int in, out, err;
+  int logs; /* both log files opened (else /dev/null stands in) */
+};
+
+enum { STAGE_OK, STAGE_LOGS, STAGE_RLIMIT, STAGE_CHDIR, STAGE_SETGID, STAGE_SETUID, STAGE_EXEC, STAGE_FORK };
+static const char *const STAGES[] = {"ok", "logs", "rlimit", "chdir", "setgid", "setuid", "exec", "fork"};
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+  }
+}
+
+static int write_all(int fd, const char *buf, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, buf, len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    buf += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len) {
+  char *p = buf;
+  while (len > 0) {
+    ssize_t n = read(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+static int write_file(const char *dir, const char *name, const char *value) {
+  char path[4096];
+  if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) return -1;
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int rc = write_all(fd, value, strlen(value));
+  close(fd);
+  return rc;
+}
+
+/* Reads a small file into buf (NUL-terminated); -1 when unreadable. */
+static ssize_t read_file(const char *path, char *buf, size_t size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  size_t used = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf + used, size - 1 - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    used += (size_t)n;
+    if (used == size - 1) break;
+  }
+  close(fd);
+  buf[used] = '\0';
+  return (ssize_t)used;
+}
+
+/* ── requests ─────────────────────────────────────────────────────────────── */
+
+static int parse_request(char *data, uint32_t len, struct request *r) {
+  memset(r, 0, sizeof *r);
+  r->uid = r->gid = r->nofile = -1;
+  r->argv = calloc(len / 2 + 2, sizeof(char *));
+  r->envp = calloc(len / 2 + 2, sizeof(char *));
+  if (!r->argv || !r->envp) return -1;
+  struct cgroup_dir *last = NULL;
+  for (char *p = data; p < data + len;) {
+    char *end = memchr(p, '\0', (size_t)(data + len - p));
+    if (!end) return -1;
+    char tag = *p;
+    char *v = p + 1;
+    switch (tag) {
+      case 'i': r->id = v; break;
+      case 'f': r->file = v; break;
+      case 'a': r->argv[r->argc++] = v; break;
+      case 'e': r->envp[r->envc++] = v; break;
+      case 'd': r->cwd = v; break;
+      case 'u': r->uid = strtol(v, NULL, 10); break;
+      case 'g': r->gid = strtol(v, NULL, 10); break;
+      case 'o': r->out = v; break;
+      case 'r': r->err = v; break;
+      case 'n': r->nofile = strtol(v, NULL, 10); break;
+      case 'x': r->run = v; break;
+      case 't': r->token = v; break;
+      case 'M': r->meta = v; break;
+      case 'm':
+      case 'c':
+        if (r->ncg == MAX_CGROUPS) return -1;
+        last = &r->cg[r->ncg++];
+        last->path = v;
+        last->membership = tag == 'm';
+        break;
+      case 'w':
+        if (!last || last->nwrites == MAX_WRITES) return -1;
+        last->writes[last->nwrites++] = v;
+        break;
+      default: break;
+    }
+    p = end + 1;
+  }
+  return r->id && r->file && r->argc > 0 ? 0 : -1;
+}
+
+/* ── cgroups ──────────────────────────────────────────────────────────────── */
+
+static void make_cgroups(struct request *r) {
+  for (int i = 0; i < r->ncg; i++) {
+    struct cgroup_dir *cg = &r->cg[i];
+    if (mkdir(cg->path, 0755) < 0 && errno != EEXIST) continue;
+    cg->made = 1;
+    for (int w = 0; w < cg->nwrites; w++) {
+      char name[256];
+      const char *eq = strchr(cg->writes[w], '=');
+      size_t n = eq ? (size_t)(eq - cg->writes[w]) : 0;
+      if (!eq || n >= sizeof name) {
+        cg->made = 0;
+        continue;
+      }
+      memcpy(name, cg->writes[w], n);
+      name[n] = '\0';
+      if (write_file(cg->path, name, eq + 1) < 0) cg->made = 0;
+    }
+  }
+}
+
+static const struct cgroup_dir *membership_of(const struct request *r) {
+  for (int i = 0; i < r->ncg; i++)
+    if (r->cg[i].membership && r->cg[i].made) return &r->cg[i];
+  return NULL;
+}
+
+/* SIGKILLs each pid listed in <dir>/cgroup.procs; returns how many were listed. */
+static int kill_listed(const char *dir) {
+  char path[4096], buf[65536];
+  snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+  if (read_file(path, buf, sizeof buf) < 0) return 0;
+  int count = 0;
+  for (char *p = buf; *p;) {
+    char *end;
+    long pid = strtol(p, &end, 10);
+    if (end == p) break;
+    if (pid > 1) {
+      kill((pid_t)pid, SIGKILL);
+      count++;
+    }
+    p = end;
+    while (*p == '\n') p++;
+  }
+  return count;
+}
+
+/* Kills every process in the cgroup: cgroup.kill (v2, Linux 5.14+), else frozen, killed, thawed. */
+static int kill_cgroup(const char *dir) {
+  if (write_file(dir, "cgroup.kill", "1") == 0) return kill_listed(dir) > 0;
+  int v1 = write_file(dir, "freezer.state", "FROZEN") == 0;
+  int v2 = !v1 && write_file(dir, "cgroup.freeze", "1") == 0;
+  int listed = kill_listed(dir);
+  if (v1) write_file(dir, "freezer.state", "THAWED");
+  if (v2) write_file(dir, "cgroup.freeze", "0");
+  return listed > 0;
+}
+
+static long oom_kills(const struct request *r) {
+  long total = 0;
+  char path[4096], buf[4096];
+  for (int i = 0; i < r->ncg; i++) {
+    const char *files[] = {"memory.oom_control", "memory.events"};
+    for (int f = 0; f < 2; f++) {
+      snprintf(path, sizeof path, "%s/%s", r->cg[i].path, files[f]);
+      if (read_file(path, buf, sizeof buf) < 0) continue;
+      char *at = strstr(buf, "oom_kill ");
+      if (at && (at == buf || at[-1] == '\n')) total += strtol(at + 9, NULL, 10);
+    }
+  }
+  return total;
+}
+
+/* ── descendants ──────────────────────────────────────────────────────────── */
+
+/* SIGKILLs every descendant of pid (children of each of its threads, recursively). */
+static int kill_descendants(pid_t pid, int depth) {
+  char path[64], buf[8192];
+  int count = 0;
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  DIR *tasks = opendir(path);
+  if (!tasks || depth > 64) {
+    if (tasks) closedir(tasks);
+    return 0;
+  }
+  struct dirent *t;
+  while ((t = readdir(tasks)) != NULL) {
+    if (t->d_name[0] == '.') continue;
+    char children[96];
+    snprintf(children, sizeof children, "/proc/%d/task/%.16s/children", (int)pid, t->d_name);
+    if (read_file(children, buf, sizeof buf) <= 0) continue;
+    for (char *p = buf; *p;) {
+      char *end;
+      long child = strtol(p, &end, 10);
+      if (end == p) break;
+      kill((pid_t)child, SIGKILL);
+      count += 1 + kill_descendants((pid_t)child, depth + 1);
+      p = end;
+      while (*p == ' ') p++;
+    }
+  }
+  closedir(tasks);
+  return count;
+}
+
+/* Kills what is left of the instance; true while anything was. */
+static int kill_rest(const struct request *r) {
+  const struct cgroup_dir *m = membership_of(r);
+  int left = m ? kill_cgroup(m->path) : 0;
+  return kill_descendants(getpid(), 0) + left > 0;
+}
+
+/* ── the program child ────────────────────────────────────────────────────── */
+
+static void report_and_exit(int fd, int stage) {
+  struct child_report rep = {stage, errno};
+  write_all(fd, (const char *)&rep, sizeof rep);
+  _exit(127);
+}
+
+/* The log file at path, else /dev/null (and *lost set) so the program still runs. */
+static int open_log(const char *path, int *lost) {
+  int fd = path ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640) : -1;
+  if (path && fd < 0) *lost = 1;
+  return fd >= 0 ? fd : open("/dev/null", O_WRONLY | O_CLOEXEC);
+}
+
+static struct stdio_fds open_stdio(const struct request *r) {
+  int lost = 0;
+  struct stdio_fds fds;
+  fds.in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  fds.out = open_log(r->out, &lost);
+  fds.err = open_log(r->err, &lost);
+  fds.logs = !lost;
+  return fds;
+}
+
+/* Puts pid into each cgroup made; marks[i] is 'y' when it joined. */
+static void join_cgroups(const struct request *r, pid_t pid, char *marks) {
+  char text[32];
+  snprintf(text, sizeof text, "%d", (int)pid);
+  for (int i = 0; i < r->ncg; i++) marks[i] = r->cg[i].made && write_file(r->cg[i].path, "cgroup.procs", text) == 0 ? 'y' : 'n';
+}
+
+static void cloexec_from(int lowest) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, (unsigned)lowest, ~0u, 4u /* CLOSE_RANGE_CLOEXEC */) == 0) return;
+#endif
+  for (int fd = lowest; fd < 4096; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static const char *env_path(const struct request *r) {
+  for (int i = 0; i < r->envc; i++)
+    if (strncmp(r->envp[i], "PATH=", 5) == 0) return r->envp[i] + 5;
+  return "/usr/local/bin:/usr/bin:/bin";
+}
+
+/* execve, searching the program's PATH when the file names no folder (as execvp does). */
+static void exec_program(const struct request *r) {
+  if (strchr(r->file, '/')) {
+    execve(r->file, r->argv, r->envp);
+    return;
+  }
+  int saved = ENOENT;
+  const char *dirs = env_path(r);
+  char path[4096];
+  while (*dirs) {
+    const char *colon = strchr(dirs, ':');
+    size_t n = colon ? (size_t)(colon - dirs) : strlen(dirs);
+    snprintf(path, sizeof path, "%.*s/%s", (int)n, n ? dirs : ".", r->file);
+    execve(path, r->argv, r->envp);
+    if (errno == EACCES) saved = EACCES;
+    else if (errno != ENOENT && errno != ENOTDIR) saved = errno;
+    dirs += n + (colon ? 1 : 0);
+  }
+  errno = saved;
+}
+
+/* In the forked child: waits until the shim has put it into its cgroups, then sets up and execs. */
+static void run_program(const struct request *r, const struct stdio_fds *fds, int release, int report) {
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, NULL);
+  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+  setpgid(0, 0);
+  char go;
+  if (read(release, &go, 1) != 1) _exit(127);
+  close(release);
+  if (fds->in < 0 || fds->out < 0 || fds->err < 0 || dup2(fds->in, 0) < 0 || dup2(fds->out, 1) < 0 || dup2(fds->err, 2) < 0) report_and_exit(report, STAGE_LOGS);
+  if (r->nofile >= 0) {
+    struct rlimit lim = {(rlim_t)r->nofile, (rlim_t)r->nofile};
+    if (setrlimit(RLIMIT_NOFILE, &lim) < 0) report_and_exit(report, STAGE_RLIMIT);
+  }
+  if (r->cwd && chdir(r->cwd) < 0) report_and_exit(report, STAGE_CHDIR);
+  if (r->gid >= 0) {
+    if (setgroups(0, NULL) < 0 && errno != EPERM) report_and_exit(report, STAGE_SETGID);
+    if (setgid((gid_t)r->gid) < 0) report_and_exit(report, STAGE_SETGID);
+  }
+  if (r->uid >= 0 && setuid((uid_t)r->uid) < 0) report_and_exit(report, STAGE_SETUID);
+  cloexec_from(3);
+  exec_program(r);
+  report_and_exit(report, STAGE_EXEC);
+}
+
+/* ── the shim ─────────────────────────────────────────────────────────────── */
+
+static long long start_ticks(pid_t pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  if (read_file(path, buf, sizeof buf) <= 0) return 0;
+  char *p = strrchr(buf, ')');
+  if (!p) return 0;
+  /* After ") " comes field 3; the start time is field 22. */
+  for (int field = 3; field <= 22 && p; field++) p = strchr(p + 1, ' ');
+  return p ? strtoll(p + 1, NULL, 10) : 0;
+}
+
+/* Writes <run>/<token><suffix> atomically: a temp file, then rename. */
+static void write_run_file(const struct request *r, const char *suffix, const char *text) {
+  char path[4096], tmp[4200];
+  if (!r->run || !r->token) return;
+  snprintf(path, sizeof path, "%s/%s%s", r->run, r->token, suffix);
+  snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return;
+  int ok = write_all(fd, text, strlen(text)) == 0;
+  close(fd);
+  if (!ok || rename(tmp, path) < 0) unlink(tmp);
+}
+
+static void answer(int fd, const char *text) {
+  write_all(fd, text, strlen(text));
+}
+
+static void remove_cgroups(const struct request *r) {
+  for (int i = 0; i < r->ncg; i++)
+    if (r->cg[i].made) rmdir(r->cg[i].path);
+}
+
+static int cgroup_empty(const struct request *r) {
+  char path[4096], buf[64];
+  const struct cgroup_dir *m = membership_of(r);
+  if (!m) return 1;
+  snprintf(path, sizeof path, "%s/cgroup.procs", m->path);
+  return read_file(path, buf, sizeof buf) <= 0;
+}
+
+/* After the program's end: kill the rest, reap it, until nothing is left or the limit passes. */
+static void clean_up(const struct request *r) {
+  long long deadline = now_ms() + CLEANUP_LIMIT_MS;
+  for (;;) {
+    int left = kill_rest(r);
+    pid_t reaped;
+    while ((reaped = waitpid(-1, NULL, WNOHANG)) > 0) {
+    }
+    int children = reaped == 0;
+    if ((!left && !children && cgroup_empty(r)) || now_ms() > deadline) break;
+    sleep_ms(5);
+  }
+  for (int i = 0; i < 100; i++) {
+    remove_cgroups(r);
+    int rest = 0;
+    for (int c = 0; c < r->ncg; c++) rest |= r->cg[c].made && access(r->cg[c].path, F_OK) == 0;
+    if (!rest) break;
+    sleep_ms(10);
+  }
+}
+
+/* Waits for the program (reaping any other descendant that ends first); its wait status. */
+static int wait_program(pid_t program) {
+  for (;;) {
+    int status;
+    pid_t w = waitpid(-1, &status, 0);
+    if (w == program) return status;
+    if (w < 0 && errno != EINTR) return -1;
+  }
+}
+
+static void fail_early(const struct request *r, int out, int stage) {
+  char line[128];
+  snprintf(line, sizeof line, "%.64s err %s %d\n", r->id, STAGES[stage], errno);
+  answer(out, line);
+  remove_cgroups(r);
+  _exit(1);
+}
+
+/* The answer: sent as soon as the program is forked and in its cgroups, before its exec. */
+static void answer_started(const struct request *r, int out, pid_t pid, long long ticks, const char *marks, int logs) {
+  char line[512];
+  int n = snprintf(line, sizeof line, "%.64s ok %d %lld %d ", r->id, (int)pid, ticks, (int)getpid());
+  for (int i = 0; i < r->ncg; i++) line[n++] = marks[i];
+  if (r->ncg == 0) line[n++] = '-';
+  snprintf(line + n, sizeof line - (size_t)n, " %d\n", logs);
+  answer(out, line);
+}
+
+static void write_run(const struct request *r, pid_t pid, long long ticks) {
+  const struct cgroup_dir *m = membership_of(r);
+  size_t size = 8192 + (r->meta ? strlen(r->meta) : 0);
+  char *text = malloc(size);
+  if (!text) return;
+  snprintf(text, size, "pid %d\nticks %lld\nshim %d\ncgroup %s\nmeta %s\n", (int)pid, ticks, (int)getpid(), m ? m->path : "", r->meta ? r->meta : "");
+  write_run_file(r, ".run", text);
+  free(text);
+}
+
+/* After the program's end (or its failed exec): kill the rest, tell how it ended, clean up. */
+static void finish(const struct request *r, pid_t pid, int status, const struct child_report *failed) {
+  long long at = now_ms();
+  long oom = oom_kills(r);
+  /* The group first: without a cgroup it is what holds the program's own children. */
+  kill(-pid, SIGKILL);
+  kill_rest(r);
+  int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  int sig = status >= 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  char text[160];
+  int n = snprintf(text, sizeof text, "code=%d signal=%d at=%lld oom=%ld", code, sig, at, oom);
+  if (failed) snprintf(text + n, sizeof text - (size_t)n, " error=%s:%d", STAGES[failed->stage], failed->err);
+  strcat(text, "\n");
+  write_run_file(r, ".exit", text);
+  clean_up(r);
+  _exit(0);
+}
+
+static void run_shim(struct request *r, int out) {
+  signal(SIGCHLD, SIG_DFL);
+  setsid();
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  make_cgroups(r);
+  struct stdio_fds fds = open_stdio(r);
+  int release[2], report[2];
+  if (pipe2(release, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) fail_early(r, out, STAGE_FORK);
+  pid_t pid = fork();
+  if (pid < 0) fail_early(r, out, STAGE_FORK);
+  if (pid == 0) {
+    close(release[1]);
+    close(report[0]);
+    run_program(r, &fds, release[0], report[1]);
+  }
+  close(release[0]);
+  close(report[1]);
+  setpgid(pid, pid);
+  char marks[MAX_CGROUPS];
+  join_cgroups(r, pid, marks);
+  write_all(release[1], "g", 1);
+  close(release[1]);
+  close(fds.in);
+  close(fds.out);
+  close(fds.err);
+  long long ticks = start_ticks(pid);
+  write_run(r, pid, ticks);
+  answer_started(r, out, pid, ticks, marks, fds.logs);
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    dup2(null, 0);
+    dup2(null, 1);
+  }
+  struct child_report failed;
+  int exec_failed = read_all(report[0], &failed, sizeof failed) == 0;
+  close(report[0]);
+  int status = wait_program(pid);
+  finish(r, pid, status, exec_failed ? &failed : NULL);
+}
+
+/* ── the server ───────────────────────────────────────────────────────────── */
+
+static void reap_shims(int sig) {
+  (void)sig;
+  int saved = errno;
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+  errno = saved;
+}
+
+static int serve(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = reap_shims;
+  sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+  sigaction(SIGCHLD, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  for (;;) {
+    unsigned char head[4];
+    if (read_all(0, head, 4) < 0) break;
+    uint32_t len = (uint32_t)head[0] | (uint32_t)head[1] << 8 | (uint32_t)head[2] << 16 | (uint32_t)head[3] << 24;
+    char *data = len <= MAX_FRAME ? malloc(len + 1) : NULL;
+    if (!data || read_all(0, data, len) < 0) break;
+    data[len] = '\0';
+    struct request r;
+    if (parse_request(data, len, &r) == 0) {
+      pid_t pid = fork();
+      if (pid == 0) {
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null >= 0) dup2(null, 0);
+        run_shim(&r, 1);
+      } else if (pid < 0) {
+        char line[128];
+        snprintf(line, sizeof line, "%.64s err fork %d\n", r.id, errno);
+        answer(1, line);
+      }
+    } else if (r.id) {
+      char line[128];
+      snprintf(line, sizeof line, "%.64s err request %d\n", r.id, EINVAL);
+      answer(1, line);
+    }
+    free(r.argv);
+    free(r.envp);
+    free(data);
+  }
+  /* The controller is gone or done: stay to reap the shims still supervising. */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) dup2(null, 1);
+  for (;;) {
+    if (wait(NULL) < 0 && errno == ECHILD) break;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "serve") == 0) return serve();
+  fprintf(stderr, "usage: tend-shim serve  (spawn requests on stdin; started by tend's local executor)\n");
+  return 2;
+}

@@ -1,0 +1,203 @@
+/**
+ * The local executor through its spawn helper, on real processes checked in /proc: children that
+ * escape the process group (setsid, double fork) die with their instance, adoption takes the
+ * recorded program and never an escaped child carrying the marker, a program that ends while no
+ * executor runs comes back with its real exit, and a memory limit holds the children of a
+ * `shell: true` program. Every wait polls with a deadline; every process started is killed.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, describe, it } from 'node:test';
+import type { Executor } from '../../src/executor/executor.ts';
+import { createLocalExecutor } from '../../src/executor/local/local-executor.ts';
+import { createKernelLimits } from '../../src/executor/local/kernel-limits.ts';
+import { findShimBinary } from '../../src/executor/local/shim-client.ts';
+import type { ObservedInstance } from '../../src/model/instance.ts';
+import { systemClock } from '../../src/platform/clock.ts';
+import { instancesOf, makeSpec, startAction, stopAction, waitFor } from '../executor/contract.ts';
+
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+const NODE = process.execPath;
+const MiB = 1024 * 1024;
+const skip = findShimBinary() === undefined ? 'the spawn helper is not built (npm run build)' : false;
+
+const executors: Executor[] = [];
+const stateDirs: string[] = [];
+
+async function newExecutor(stateDir?: string, stateId = `helper-${process.pid}`): Promise<{ executor: Executor; stateDir: string }> {
+  const dir = stateDir ?? (await mkdtemp(join(tmpdir(), 'tend-helper-')));
+  if (!stateDir) stateDirs.push(dir);
+  const executor = createLocalExecutor({ stateDir: dir, stateId, clock: systemClock, cutAbandonedHooks: true });
+  executors.push(executor);
+  return { executor, stateDir: dir };
+}
+
+// Live (non-zombie) processes whose argv is exactly `argv` and whose env carries `stateId`'s marker.
+function marked(stateId: string, ...argv: string[]): number[] {
+  const wanted = `${argv.join('\0')}\0`;
+  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') return false;
+      return readFileSync(`/proc/${pid}/cmdline`, 'latin1') === wanted && readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`TEND_STATE_ID=${stateId}\0`);
+    } catch {
+      return false;
+    }
+  });
+}
+
+// `sh -c` that leaves a setsid child and a double-forked grandchild behind, then sleeps itself.
+function escaping(tag: number): string {
+  return `setsid sleep ${tag + 1} & (sleep ${tag + 2} &); echo started; exec sleep ${tag}`;
+}
+
+const escapes = (stateId: string, tag: number): number[] => [...marked(stateId, 'sleep', String(tag + 1)), ...marked(stateId, 'sleep', String(tag + 2))];
+
+async function exitedOf(executor: Executor, object: string, timeoutMs = 10_000): Promise<ObservedInstance> {
+  return waitFor(async () => (await instancesOf(executor, object)).find((i) => i.state === 'exited'), timeoutMs);
+}
+
+void describe('spawn helper with real processes', { timeout: 90_000, skip }, () => {
+  after(async () => {
+    for (const executor of executors) {
+      for (const instance of executor.snapshot()) if (instance.pid > 1 && instance.state !== 'exited') kill(-instance.pid);
+      await executor.close();
+    }
+    for (const tag of [7100, 7200, 7300, 7400]) for (const pid of escapes(`helper-${process.pid}`, tag)) kill(pid);
+    for (const dir of stateDirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  void it('a stop kills children that left the group with setsid or a double fork', async () => {
+    const { executor } = await newExecutor();
+    const stateId = `helper-${process.pid}`;
+    const start = startAction('process/escaper', makeSpec([escaping(7100)], { shell: true }));
+    await executor.apply(start);
+    await waitFor(() => (escapes(stateId, 7100).length === 2 ? true : undefined));
+    const left = escapes(stateId, 7100);
+    await executor.apply(stopAction(start, false, 10_000));
+    const instance = await exitedOf(executor, start.object);
+    assert.equal(instance.exit?.signal, 'SIGTERM');
+    await waitFor(() => (left.every((pid) => !alive(pid)) ? true : undefined), 3000);
+    assert.deepEqual(escapes(stateId, 7100), []);
+  });
+
+  void it('a program that ends on its own takes its escaped children with it', async () => {
+    const { executor, stateDir } = await newExecutor();
+    const stateId = `helper-${process.pid}`;
+    const go = join(stateDir, 'go');
+    const start = startAction('process/leaver', makeSpec([`setsid sleep 7201 & (sleep 7202 &); while [ ! -f ${go} ]; do sleep 0.05; done; exit 4`], { shell: true }));
+    await executor.apply(start);
+    await waitFor(() => (escapes(stateId, 7200).length === 2 ? true : undefined));
+    writeFileSync(go, '');
+    const instance = await exitedOf(executor, start.object);
+    assert.deepEqual([instance.exit?.code, instance.exit?.reason, instance.exit?.requested], [4, 'Exited', false]);
+    await waitFor(() => (escapes(stateId, 7200).length === 0 ? true : undefined), 3000);
+  });
+
+  void it('never adopts an escaped child carrying the marker: the program ended, its exit is told', async () => {
+    const { executor: first, stateDir } = await newExecutor();
+    const stateId = `helper-${process.pid}`;
+    const start = startAction('process/orphaned', makeSpec([escaping(7300)], { shell: true }));
+    const started = await first.apply(start);
+    const pid = started.ok ? (started.instance?.pid ?? 0) : 0;
+    await waitFor(() => (escapes(stateId, 7300).length === 2 ? true : undefined));
+    const records = first.snapshot();
+    // The controller is gone (its executor closed, nothing stopped); then the program dies.
+    await first.close();
+    kill(pid, 'SIGKILL');
+    await waitFor(() => (escapes(stateId, 7300).length === 0 && marked(stateId, 'sleep', '7300').length === 0 ? true : undefined), 5000);
+    for (const given of [records, []]) {
+      const { executor: next } = await newExecutor(stateDir);
+      const report = await next.adopt(given);
+      assert.deepEqual([report.adopted.length, report.found.length, report.lost.length], [0, 0, 0], `adopting ${given.length} records`);
+      assert.deepEqual(report.ended?.map((i) => [i.id, i.pid, i.exit?.signal, i.exit?.reason]), [['orphaned-0', pid, 'SIGKILL', 'Exited']]);
+      await next.close();
+    }
+  });
+
+  void it('adopts the program, not its escaped child, after the controller is gone, and its stop kills both', async () => {
+    const { executor: first, stateDir } = await newExecutor();
+    const stateId = `helper-${process.pid}`;
+    const start = startAction('process/kept', makeSpec([escaping(7400)], { shell: true }));
+    const started = await first.apply(start);
+    const pid = started.ok ? (started.instance?.pid ?? 0) : 0;
+    await waitFor(() => (escapes(stateId, 7400).length === 2 ? true : undefined));
+    await first.close();
+    const { executor: second } = await newExecutor(stateDir);
+    const { found, adopted } = await second.adopt([]);
+    assert.deepEqual([adopted.length, found.map((i) => [i.id, i.pid])], [0, [['kept-0', pid]]]);
+    await second.apply(stopAction(start));
+    assert.equal((await exitedOf(second, start.object)).exit?.signal, 'SIGTERM');
+    await waitFor(() => (escapes(stateId, 7400).length === 0 ? true : undefined), 3000);
+  });
+
+  void it('a program that ends while no executor runs comes back exited with its real code and time', async () => {
+    const { executor: first, stateDir } = await newExecutor();
+    const ok = startAction('job/quick', makeSpec([NODE, fixture('exit-after.js'), '0', '200']));
+    const bad = startAction('job/broken', makeSpec([NODE, fixture('exit-after.js'), '3', '200']));
+    const pids: number[] = [];
+    for (const action of [ok, bad]) {
+      const result = await first.apply(action);
+      pids.push(result.ok ? (result.instance?.pid ?? 0) : 0);
+    }
+    const records = first.snapshot();
+    await first.close();
+    const closedAt = Date.now();
+    await waitFor(() => (pids.every((pid) => !alive(pid)) ? true : undefined));
+    const { executor: second } = await newExecutor(stateDir);
+    const report = await second.adopt(records);
+    assert.deepEqual([report.lost.length, report.found.length], [0, 0]);
+    // Ended before the adoption (exit file there), or while it ran (told by the exit file's watch).
+    const quick = (await exitedOf(second, ok.object)).exit;
+    const broken = (await exitedOf(second, bad.object)).exit;
+    assert.deepEqual([quick?.code, quick?.signal, quick?.reason], [0, null, 'Exited']);
+    assert.deepEqual([broken?.code, broken?.reason, broken?.requested], [3, 'Exited', false]);
+    const at = quick?.at ?? 0;
+    assert.ok(at >= closedAt - 5000 && at <= Date.now(), `the exit's own time (${at}), not the adoption's`);
+  });
+
+  void it('a program the kernel refuses to exec ends at once as a SpawnError with the reason', async () => {
+    const { executor, stateDir } = await newExecutor();
+    const garbage = join(stateDir, 'not-a-program');
+    writeFileSync(garbage, Buffer.from([0, 1, 2, 3]), { mode: 0o755 });
+    const start = startAction('process/refused', makeSpec([garbage]));
+    const result = await executor.apply(start);
+    const instance = result.ok ? await exitedOf(executor, start.object) : (await instancesOf(executor, start.object))[0];
+    assert.deepEqual([instance?.exit?.reason, instance?.exit?.requested], ['SpawnError', false]);
+    assert.match(instance?.exit?.message ?? (result.ok ? '' : result.message), /ENOEXEC/);
+  });
+
+  void it('holds the children of a shell program to its memory limit: the kernel OOM-kills them', async (t) => {
+    if (createKernelLimits(`probe-${process.pid}`).host()?.parents.memory === undefined) return t.skip('no writable memory cgroup on this host');
+    const { executor } = await newExecutor();
+    const resources = { limits: { memory: 64 * MiB }, onExceed: 'restart' as const, warnAt: 0.8, enforce: 'kernel' as const };
+    const command = `'${NODE}' '${fixture('alloc-memory.js')}' 300 && sleep 1000`;
+    const start = startAction('process/hungry', makeSpec([command], { shell: true, resources }));
+    const result = await executor.apply(start);
+    assert.equal(result.ok && result.instance?.enforcement?.memory, 'cgroup');
+    const instance = await exitedOf(executor, start.object, 30_000);
+    assert.deepEqual([instance.exit?.code, instance.exit?.reason], [137, 'ResourceExhaustion']);
+    assert.match(instance.exit?.message ?? '', /killed by the kernel OOM killer \(memory limit 64 MiB\)/);
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function kill(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
