@@ -13,10 +13,13 @@ import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { resetCircuit } from '../planner/circuit-breaker.ts';
-import { plan } from '../planner/plan.ts';
+import { actionsOf, planAll, planKey } from '../planner/plan-key.ts';
+import type { KeyPlan, PlanWorld } from '../planner/key-plan.ts';
+import { planWorld } from '../planner/plan-world.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
 import { createWorkQueue } from './queue.ts';
-import { applyPlanned, createReconcileMemory, hasWork, planKey, type ReconcileResult } from './reconcile.ts';
+import { applyActions, createReconcileMemory, hasWork, recordPlan, type ReconcileDeps } from './reconcile.ts';
+import type { ActionResult } from '../model/action.ts';
 import { createDependencyLinks, type DependencyLinks } from './dependency-links.ts';
 import type { LimitSource } from './resource-guard.ts';
 import { createHistoryStore, type GenerationChange } from './store.ts';
@@ -25,7 +28,6 @@ import type { ResourceUsage } from '../model/usage.ts';
 import { createSchedulingMemo } from './scheduling-memo.ts';
 import type { MachineCapacity } from '../planner/node-policy.ts';
 import type { SchedulingView } from '../planner/scheduling.ts';
-import { gateProcessPlan, planJobs } from './job-reconcile.ts';
 
 export interface ControllerOptions {
   readonly executor: Executor;
@@ -115,18 +117,21 @@ export function createController(options: ControllerOptions): Controller {
     return planned;
   };
   const scheduling = createSchedulingMemo({ machine: options.machine ?? UNBOUNDED_MACHINE, objects: () => current().objects, history: () => store.get(), clock });
-  const deps = {
-    scheduling: (observed: Observed) => scheduling.view(observed),
-    executor,
-    history: store,
-    clock,
-    events,
-    desired: () => current().objects,
-    memory: createReconcileMemory(),
-    dependentsOf: (key: ObjectKey) => links.dependentsOf(key),
-    ...(health ? { health: () => health.health() } : {}),
-    ...(limits ? { breaches: () => limits.breaches() } : {}),
-  };
+  const deps: ReconcileDeps = { executor, history: store, clock, events, desired: () => current().objects, memory: createReconcileMemory() };
+  const machine = options.machine ?? UNBOUNDED_MACHINE;
+  // One consistent moment: every key of a batch is planned against it and one scheduling pass.
+  const worldAt = (observed: Observed, now: number): PlanWorld => planWorld({
+    objects: current().objects,
+    observed,
+    history: store.get(),
+    now,
+    machine,
+    scheduling: scheduling.view(observed, now),
+    notes: deps.memory,
+    dependentsOf: (key) => links.dependentsOf(key),
+    ...(health ? { health: health.health() } : {}),
+    ...(limits ? { breaches: limits.breaches() } : {}),
+  });
 
   // A change of `key` may let its dependents start, or let a pruned dependency of it stop.
   const touch = (key: ObjectKey): void => {
@@ -144,9 +149,11 @@ export function createController(options: ControllerOptions): Controller {
     let acted = false;
     while (!closed && queue.length > 0) {
       const batch = queue.takeAll();
-      const observed = await executor.observe();
+      let world = worldAt(await executor.observe(), clock.now());
       for (const key of batch) {
-        const pending = closed ? undefined : reconcileOne(key, observed);
+        // An operator command may have changed the history while an earlier key was applied.
+        if (world.history !== store.get()) world = { ...world, history: store.get() };
+        const pending = closed ? undefined : reconcileOne(key, world);
         if (pending) {
           acted = true;
           await pending;
@@ -178,16 +185,17 @@ export function createController(options: ControllerOptions): Controller {
     });
   };
 
-  // Plans one key; returns a promise only when there are actions to apply.
-  const reconcileOne = (key: ObjectKey, observed: Observed): Promise<void> | undefined => {
+  // Plans one key and records what it saw; returns a promise only when there are actions to apply.
+  const reconcileOne = (key: ObjectKey, world: PlanWorld): Promise<void> | undefined => {
     try {
-      const planned = planKey(deps, key, observed);
-      if (planned.actions.length === 0 || !hasWork(planned.actions)) {
-        finish(key, planned);
+      const planned = planKey(world, key);
+      recordPlan(deps, planned);
+      if (!hasWork(planned)) {
+        finish(key, planned, []);
         return undefined;
       }
-      return applyPlanned(deps, key, planned).then(
-        (result) => finish(key, result),
+      return applyActions(deps, planned).then(
+        (results) => finish(key, planned, results),
         (error: unknown) => fail(key, error),
       ).finally(() => queue.done(key));
     } catch (error) {
@@ -198,11 +206,11 @@ export function createController(options: ControllerOptions): Controller {
 
   // Something was done: look again at once, since one pass may only be a step (a rolling update
   // starts one instance per pass); a pass with nothing to do ends the loop.
-  const finish = (key: ObjectKey, result: ReconcileResult): void => {
+  const finish = (key: ObjectKey, planned: KeyPlan, results: readonly ActionResult[]): void => {
     queue.forget(key);
-    if (result.results.length > 0) pools.changed(key);
-    if (result.results.some((r) => r.ok && r.outcome !== 'unchanged')) touch(key);
-    else if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
+    if (results.length > 0) pools.changed(key);
+    if (results.some((r) => r.ok && r.outcome !== 'unchanged')) touch(key);
+    else if (planned.requeueAt !== undefined) queue.addAt(key, planned.requeueAt);
   };
 
   const fail = (key: ObjectKey, error: unknown): void => {
@@ -265,10 +273,7 @@ export function createController(options: ControllerOptions): Controller {
     history: () => store.get(),
     book: () => book,
     async plan() {
-      const observed = await executor.observe();
-      const processes = plan({ desired: current(), observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}), ...(limits ? { breaches: limits.breaches() } : {}) });
-      const { admission } = scheduling.view(observed);
-      return [...gateProcessPlan(processes, desired.objects, observed, admission), ...planJobs(desired.objects, observed, store.get(), clock.now(), admission)];
+      return actionsOf(planAll(worldAt(await executor.observe(), clock.now())));
     },
     async scheduling() {
       return scheduling.view(await executor.observe());

@@ -57,7 +57,7 @@ export function dependencyStatuses(object: ProcessObject, world: DependencyWorld
 }
 
 /** What the statuses mean for starting instances: a failed one first, then any not met. */
-function dependencyGate(statuses: readonly DependencyStatus[]): DependencyGate {
+export function dependencyGate(statuses: readonly DependencyStatus[]): DependencyGate {
   const failed = statuses.find((s) => s.failed);
   if (failed) return { kind: 'failed', message: `dependency ${failed.message}` };
   const waiting = statuses.filter((s) => !s.met);
@@ -123,4 +123,19 @@ function endedForGood(target: ProcessObject, instances: readonly ObservedInstanc
     if (restartVerdict(target.spec, instance, exit, slots?.[instance.replica]).kind !== 'restart') return instance.id;
   }
   return undefined;
+}
+
+/**
+ * Whether what `status` says is not known yet: the dependency is a Process whose running
+ * instances have a probe the condition reads and the prober has not answered for one of them
+ * (just after a controller start, say). Nothing is told about such a dependency.
+ */
+export function isUnobserved(status: DependencyStatus, world: DependencyWorld): boolean {
+  if (status.met || status.failed || status.condition === 'completed') return false;
+  const target = world.objects.get(status.object);
+  if (!target || !isProcessObject(target)) return false;
+  const { probes } = target.spec;
+  if (probes.startup === undefined && (status.condition === 'started' || probes.readiness === undefined)) return false;
+  const health = world.health?.get(status.object) ?? NO_HEALTH;
+  return (world.observed.get(status.object) ?? NO_INSTANCES).some((i) => i.state === 'running' && healthOf(health, i) === undefined);
 }

@@ -20,7 +20,7 @@
 import type { Action, StartAction } from '../model/action.ts';
 import { isLive, type ObservedInstance } from '../model/instance.ts';
 import type { DesiredObject } from './actions.ts';
-import { FRESH_START, instanceId, restartAction, startAction, stopAction } from './actions.ts';
+import { FRESH_START, instanceId, startAction, stopAction } from './actions.ts';
 import { healthDecision, healthOf, isAvailable } from './health.ts';
 import { isRestartRequested } from './override.ts';
 import { replacementId } from './recovery.ts';
@@ -84,7 +84,8 @@ export function planRollingUpdate(
         actions.push(surgeStart(d, instance));
       } else if (stale && (budget > 0 || down)) {
         if (!down) budget--;
-        actions.push(restartAction(d, instance, staleReason(d, instance), staleMessage(d, instance)));
+        // Stopped, then started again once its exit is seen: both ends are told.
+        actions.push({ ...stopAction(d.key, instance, d.object.spec.stop, staleReason(d, instance), false, d.object.spec), message: staleMessage(d, instance) });
       } else if (health !== undefined) actions.push(health);
     } else if (instance?.state !== 'stopping') {
       const action = startDecision(d, replica, instance, instances.length > 0);
@@ -143,7 +144,7 @@ function forgetShadowed(actions: Action[], d: DesiredObject, slots: SlotTable, i
 // A new instance of the current spec beside `stale`, in its slot, under a fresh id.
 function surgeStart(d: DesiredObject, stale: ObservedInstance): StartAction {
   const id = replacementId(instanceId(d.object, stale.replica), stale.id);
-  const message = `${staleMessage(d, stale).replace(/; restarting$/, '')}; starting ${id} beside it (maxSurge)`;
+  const message = `${staleMessage(d, stale).replace(/; stopping to start.*$/, '')}; starting ${id} beside it (maxSurge)`;
   return { ...startAction(d, stale.replica, staleReason(d, stale), FRESH_START, message), instance: id };
 }
 
@@ -180,6 +181,6 @@ function staleReason(d: DesiredObject, instance: ObservedInstance): 'SpecChanged
 
 function staleMessage(d: DesiredObject, instance: ObservedInstance): string {
   return staleReason(d, instance) === 'SpecChanged'
-    ? `${instance.id} runs spec ${instance.specHash}, the manifest wants ${d.object.specHash}; restarting`
-    : `${instance.id} started before tend restart; restarting`;
+    ? `${instance.id} runs spec ${instance.specHash}, the manifest wants ${d.object.specHash}; stopping to start the new one`
+    : `${instance.id} started before tend restart; stopping to start it again`;
 }
