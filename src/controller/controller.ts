@@ -13,7 +13,7 @@ import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { resetCircuit } from '../planner/circuit-breaker.ts';
-import { actionsOf, planAll, planKey } from '../planner/plan-key.ts';
+import { actionsOf, planAll, planKey, reportKeyExits } from '../planner/plan-key.ts';
 import type { KeyPlan, PlanWorld } from '../planner/key-plan.ts';
 import { planWorld } from '../planner/plan-world.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
@@ -53,6 +53,10 @@ export interface ControllerOptions {
   readonly usage?: (instance: ObservedInstance) => ResourceUsage | undefined;
   /** The machine's cores and memory: the Node's capacity where it does not say. */
   readonly machine?: MachineCapacity;
+  /** Queue work but run no pass until `release()` (a one-off pass plans everything at once). */
+  readonly held?: boolean;
+  /** Each pass's plans, once it has applied them (a pass plans every key it took at one moment). */
+  readonly onPass?: (plans: readonly KeyPlan[]) => void;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -64,6 +68,8 @@ export interface Controller {
   enqueueAll(): Promise<void>;
   /** Resolves once the queue is drained and no reconcile runs. */
   idle(): Promise<void>;
+  /** Starts the passes a `held` controller kept back. */
+  release(): void;
   /** `tend start|stop|restart`; false for an unknown object. */
   operate(key: ObjectKey, verb: OperatorVerb): boolean;
   desired(): DesiredState;
@@ -93,6 +99,7 @@ export function createController(options: ControllerOptions): Controller {
   let book: FileBook = options.book ?? new Map();
   let desired: DesiredState = { objects: mergeLoad(book, [], clock.now(), Infinity).objects, revision: options.revision ?? '' };
   let draining = false;
+  let held = options.held === true;
   let closed = false;
   let idleWaiters: (() => void)[] = [];
   let cancelReload: (() => void) | undefined;
@@ -143,22 +150,24 @@ export function createController(options: ControllerOptions): Controller {
   // Works through the queue in batches: one observation per batch, and keys with nothing to do
   // are planned synchronously, so a no-change pass costs no await per key.
   const drain = async (): Promise<void> => {
-    if (draining) return;
+    if (draining || held) return;
     draining = true;
     const before = store.get();
     let acted = false;
     while (!closed && queue.length > 0) {
       const batch = queue.takeAll();
       let world = worldAt(await executor.observe(), clock.now());
+      const plans: KeyPlan[] = [];
       for (const key of batch) {
         // An operator command may have changed the history while an earlier key was applied.
         if (world.history !== store.get()) world = { ...world, history: store.get() };
-        const pending = closed ? undefined : reconcileOne(key, world);
+        const pending = closed ? undefined : reconcileOne(key, world, plans);
         if (pending) {
           acted = true;
           await pending;
         } else queue.done(key);
       }
+      options.onPass?.(plans);
       // What this batch did may let waiting work start, or ask running work to give way.
       if (!closed) await wakeScheduled();
     }
@@ -186,9 +195,10 @@ export function createController(options: ControllerOptions): Controller {
   };
 
   // Plans one key and records what it saw; returns a promise only when there are actions to apply.
-  const reconcileOne = (key: ObjectKey, world: PlanWorld): Promise<void> | undefined => {
+  const reconcileOne = (key: ObjectKey, world: PlanWorld, plans: KeyPlan[]): Promise<void> | undefined => {
     try {
       const planned = planKey(world, key);
+      if (planned.actions.length > 0) plans.push(planned);
       recordPlan(deps, planned);
       if (!hasWork(planned)) {
         finish(key, planned, []);
@@ -239,6 +249,7 @@ export function createController(options: ControllerOptions): Controller {
       desired = { objects: merged.objects, revision };
       links.update(merged.objects);
       const changed = changedKeys(previous, merged.objects);
+      keepRevisions(changed, previous, merged.objects);
       store.syncGenerations(generationChanges(changed, merged.objects));
       for (const key of changed) queue.add(key);
       pools.desiredChanged();
@@ -253,6 +264,10 @@ export function createController(options: ControllerOptions): Controller {
     idle() {
       if (!draining && queue.length === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    release() {
+      held = false;
+      void drain();
     },
     operate(key, verb) {
       const known = desired.objects.has(key) || store.get().has(key);
@@ -278,9 +293,25 @@ export function createController(options: ControllerOptions): Controller {
     async scheduling() {
       return scheduling.view(await executor.observe());
     },
-    shutdown: () => shutdownAll(executor, desired, links, () => closeQueue()),
+    async shutdown() {
+      await shutdownAll(executor, desired, links, () => closeQueue());
+      // Every end is told, these too.
+      const world = worldAt(await executor.observe(), clock.now());
+      for (const key of world.observed.keys()) recordPlan(deps, reportKeyExits(world, key));
+      options.onChange?.();
+    },
     close: () => closeQueue(),
   };
+
+  // What runs keeps being supervised by the spec it was started with: the revision the manifest
+  // held before a change (or before it went away) is kept until no instance runs it.
+  function keepRevisions(keys: readonly ObjectKey[], before: ReadonlyMap<ObjectKey, ManifestObject>, after: ReadonlyMap<ObjectKey, ManifestObject>): void {
+    for (const key of keys) {
+      const old = before.get(key);
+      if (!old || !isProcessObject(old) || after.get(key)?.specHash === old.specHash) continue;
+      store.applyEdits(key, [{ type: 'revision', specHash: old.specHash, spec: old.spec }]);
+    }
+  }
 
   // `tend restart` on an open circuit is the operator's override: closed, and said so.
   function closeCircuitByOperator(key: ObjectKey): void {

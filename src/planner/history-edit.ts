@@ -10,6 +10,7 @@ import type { CircuitRecord, FailureRecord } from '../model/failure.ts';
 import type { ObjectHistory, SlotHistory } from '../model/history.ts';
 import type { ExitInfo } from '../model/instance.ts';
 import type { JobRecord } from '../model/job.ts';
+import type { ProcessSpec } from '../model/object.ts';
 import { appendFailure } from './failures.ts';
 
 /** One change of one object's history. */
@@ -23,7 +24,11 @@ export type HistoryEdit =
   /** The object and every instance of it are gone: forget it. */
   | { readonly type: 'drop' }
   /** Slots at or above `replicas` are gone. */
-  | { readonly type: 'trimSlots'; readonly replicas: number };
+  | { readonly type: 'trimSlots'; readonly replicas: number }
+  /** Instances run `spec` (hash `specHash`), a revision the manifest no longer holds. */
+  | { readonly type: 'revision'; readonly specHash: string; readonly spec: ProcessSpec }
+  /** No instance runs these revisions any more. */
+  | { readonly type: 'forgetRevisions'; readonly specHashes: readonly string[] };
 
 const EMPTY_SLOT: SlotHistory = { restarts: 0, backoffAttempt: 0 };
 
@@ -42,7 +47,17 @@ export function editHistory(entry: ObjectHistory | undefined, edit: HistoryEdit)
       return { ...base, job: edit.record };
     case 'trimSlots':
       return { ...base, slots: Object.fromEntries(Object.entries(base.slots).filter(([i]) => Number(i) < edit.replicas)) };
+    case 'revision':
+      return { ...base, revisions: { ...base.revisions, [edit.specHash]: edit.spec } };
+    case 'forgetRevisions':
+      return withoutRevisions(base, edit.specHashes);
   }
+}
+
+function withoutRevisions(entry: ObjectHistory, gone: readonly string[]): ObjectHistory {
+  const kept = Object.entries(entry.revisions ?? {}).filter(([hash]) => !gone.includes(hash));
+  const { revisions: _dropped, ...rest } = entry;
+  return kept.length === 0 ? rest : { ...rest, revisions: Object.fromEntries(kept) };
 }
 
 /** `entry` with every edit applied in order. */

@@ -19,6 +19,7 @@ import { planJobKey } from './job-key.ts';
 import { draftOf, earliestWait, edit, emptyPlan, finishDraft, type KeyDraft, type KeyPlan, type PlanWorld } from './key-plan.ts';
 import { planObject, type PlanInput } from './plan.ts';
 import { planWorld } from './plan-world.ts';
+import { unusedRevisions } from './revision.ts';
 import { hasRequests } from './scheduling.ts';
 import { gateProcessStarts } from './start-gate.ts';
 
@@ -35,6 +36,17 @@ export function planKey(world: PlanWorld, key: ObjectKey): KeyPlan {
   if (desired && isJobObject(desired)) return planJobKey(draft, desired, instances);
   if (!object && heldByDependents(world, key)) return finishDraft(draft, [], undefined);
   return planProcessKey(draft, object, instances);
+}
+
+/**
+ * Only the telling of `key`'s exits, with no action: what is seen while nothing more may start
+ * (the controller shutting down).
+ */
+export function reportKeyExits(world: PlanWorld, key: ObjectKey): KeyPlan {
+  const desired = world.objects.get(key);
+  const draft = draftOf(world, key);
+  reportExits(draft, world.observed.get(key) ?? NO_INSTANCES, desired && isProcessObject(desired) ? desired : undefined);
+  return finishDraft(draft, [], undefined);
 }
 
 /** {@link planKey} of every key desired or observed, in key order. */
@@ -71,6 +83,8 @@ function planProcessKey(draft: KeyDraft, object: ProcessObject | undefined, inst
   }
   if (!object && instances.length === 0 && draft.history !== undefined) edit(draft, { type: 'drop' });
   else if (object && actions.some((a) => a.reason === 'ScaleDown')) trimSlots(draft, object.spec.replicas);
+  const unused = unusedRevisions(draft.history, instances);
+  if (unused.length > 0) edit(draft, { type: 'forgetRevisions', specHashes: unused });
   return finishDraft(draft, actions, earliestWait(actions, trialWake));
 }
 

@@ -69,7 +69,7 @@ export function planObject(
   breaches: ObjectBreaches = NO_BREACHES,
   gate?: DependencyGate,
 ): Plan {
-  if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances);
+  if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances, history);
   const { primaries, fallbacks } = splitFallbacks(instances);
   if (fallbacks.length === 0 && breaches.size === 0 && !object.recycle?.length && isSteady(object, instances, history, health)) return NO_ACTIONS;
   const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health, breaches, ...(gate ? { gate } : {}) };
@@ -112,10 +112,12 @@ function slotTable(instances: readonly ObservedInstance[], replicas: number): Sl
   return slots;
 }
 
-function prune(key: ObjectKey, instances: readonly ObservedInstance[]): Action[] {
-  return byReplicaDescending(instances.filter((i) => i.state !== 'stopping')).map((i) =>
-    stopAction(key, i, PRUNE_STOP, 'Pruned', true),
-  );
+// Each instance stops as the revision it runs says, when the history still holds it.
+function prune(key: ObjectKey, instances: readonly ObservedInstance[], history: ObjectHistory | undefined): Action[] {
+  return byReplicaDescending(instances.filter((i) => i.state !== 'stopping')).map((i) => {
+    const spec = history?.revisions?.[i.specHash];
+    return spec ? stopAction(key, i, spec.stop, 'Pruned', true, spec) : stopAction(key, i, PRUNE_STOP, 'Pruned', true);
+  });
 }
 
 function scaleDown(d: DesiredObject, instances: readonly ObservedInstance[]): Action[] {
