@@ -1,10 +1,13 @@
 /**
  * `tend` command line: parses global options, picks the command, maps outcomes to exit codes
- * (0 ok, 1 drift / not converged / failed, 2 invalid manifests or usage). Exit codes are set here
- * and in the commands only.
+ * (0 ok, 1 drift / not converged / failed, 2 invalid manifests, usage or a state dir that cannot
+ * be trusted). Exit codes are set here and in the commands only.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { TendError } from '../model/errors.ts';
+import { stateDirProblem } from '../platform/state-dir.ts';
 import { createContext, UsageError, type CliContext } from './context.ts';
+import { faultMessage } from './fault-message.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -13,6 +16,8 @@ interface Command {
   readonly usage: string;
   readonly options: Options;
   readonly run: (ctx: CliContext, values: Record<string, unknown>, positionals: string[]) => Promise<number>;
+  /** `-o` names an output folder, not a format. */
+  readonly outputIsFolder?: true;
 }
 
 const GLOBAL: Options = {
@@ -99,6 +104,20 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     options: {},
     run: async (ctx, _values, positionals) => (await import('./commands/lease.ts')).runRelease(ctx, positionals),
   },
+  render: {
+    summary: 'the manifests as Kubernetes objects',
+    usage: 'tend render kubernetes [-o OUTDIR] [--namespace NS] [--image IMAGE] [--wait-image IMAGE] [--strict]',
+    options: { target: { type: 'string' }, namespace: { type: 'string' }, image: { type: 'string' }, 'wait-image': { type: 'string' }, strict: { type: 'boolean' } },
+    outputIsFolder: true,
+    run: lazy(() => import('./commands/render.ts')),
+  },
+  import: {
+    summary: 'write manifests from PM2, Procfile, Compose, process-compose or supervisord files',
+    usage: 'tend import pm2|procfile|compose|process-compose|supervisord FILE... [-o DIR] [--strict] [--env NAME]',
+    options: { strict: { type: 'boolean' }, env: { type: 'string' } },
+    outputIsFolder: true,
+    run: lazy(() => import('./commands/import.ts')),
+  },
   start: operator('start'),
   stop: operator('stop'),
   restart: operator('restart'),
@@ -132,13 +151,27 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`usage: ${command.usage}\n\n${command.summary}\n${globalHelp()}`);
       return 0;
     }
-    return await command.run(createContext(values), values, positionals);
+    const { output: _output, ...formatless } = values;
+    const ctx = createContext(command.outputIsFolder ? formatless : values);
+    const unsafe = name === 'validate' ? undefined : stateDirProblem(ctx.stateDir);
+    if (unsafe) return refuse(unsafe);
+    return await command.run(ctx, values, positionals);
   } catch (error) {
+    if (error instanceof TendError && error.code === 'StateDirInsecure') return refuse(error.message);
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       return usageError((error as Error).message, `usage: ${command.usage}\n`);
     }
-    throw error;
+    const fault = faultMessage(error);
+    if (fault === undefined) throw error;
+    process.stderr.write(`tend: ${fault}\n`);
+    return 1;
   }
+}
+
+// A state dir others could write is never used: its token, socket and state could be planted.
+function refuse(problem: string): number {
+  process.stderr.write(`tend: ${problem}\n`);
+  return 2;
 }
 
 function usageError(message: string, usage: string): number {
