@@ -3,6 +3,7 @@
  * file, and which recorded processes still live. Takes no lock and changes nothing; used by
  * `get`, `describe`, `diff` and `reconcile --dry-run`.
  */
+import { availableParallelism, totalmem } from 'node:os';
 import type { Plan } from '../model/action.ts';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import type { History } from '../model/history.ts';
@@ -13,7 +14,9 @@ import { generationChanges } from '../controller/controller.ts';
 import { bookFromObjects, mergeLoad } from '../controller/desired.ts';
 import { buildStatus, type ObjectView } from '../controller/status.ts';
 import { createHistoryStore } from '../controller/store.ts';
-import { plan } from '../planner/plan.ts';
+import { createDependencyLinks } from '../controller/dependency-links.ts';
+import { actionsOf, planAll } from '../planner/plan-key.ts';
+import { planWorld } from '../planner/plan-world.ts';
 import { systemClock } from '../platform/clock.ts';
 import { stateIdOf } from '../platform/state-dir.ts';
 import { readStateFile } from '../platform/state-file.ts';
@@ -44,7 +47,12 @@ export async function readOffline(ctx: CliContext): Promise<OfflineView> {
   const loaded = await loadManifestDir(ctx);
   const objects = loaded.ok ? mergeLoad(book, loaded.files, now, 0).objects : mergeLoad(book, [], now, Infinity).objects;
   const desired: DesiredState = { objects, revision: loaded.ok ? loaded.revision : (persisted?.revision ?? '') };
-  const planned = plan({ desired, observed, history: withGenerations(desired, history), now });
+  // The links a controller would hold: pruned objects keep theirs, so their dependents stop first.
+  const links = createDependencyLinks();
+  links.update(new Map((persisted?.objects ?? []).map((o) => [o.key, o])));
+  links.update(objects);
+  const world = planWorld({ objects, observed, history: withGenerations(desired, history), now, machine: { cpu: availableParallelism(), memory: totalmem() }, dependentsOf: (key) => links.dependentsOf(key) });
+  const planned = actionsOf(planAll(world));
   const base = { desired, observed, history, plan: planned, now, diagnostics: loaded.ok ? loaded.diagnostics : [] };
   return loaded.ok ? base : { ...base, dirError: loaded.message };
 }

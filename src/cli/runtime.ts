@@ -9,7 +9,7 @@ import type { ManifestObject, ObjectKey } from '../model/object.ts';
 import { formatDiagnostic } from '../model/diagnostic.ts';
 import type { Executor } from '../executor/executor.ts';
 import { createLocalExecutor } from '../executor/local/local-executor.ts';
-import { createController, type Controller } from '../controller/controller.ts';
+import { createController, type Controller, type ControllerOptions } from '../controller/controller.ts';
 import { bookFromObjects } from '../controller/desired.ts';
 import { buildStatus, type ObjectView } from '../controller/status.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
@@ -64,7 +64,7 @@ const SAVE_SPACING_MS = 250;
 const PRUNE_GRACE_MS = 300;
 
 /** Opens the state dir of `ctx` as its one controller. */
-export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): Promise<OpenResult> {
+export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, pass: Pick<ControllerOptions, 'held' | 'onPass'> = {}): Promise<OpenResult> {
   ensureStateDir(ctx.stateDir);
   const lock = acquireLock(ctx.stateDir);
   if (!lock.ok) return lock;
@@ -107,7 +107,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     probeSyncPending = true;
     clock.after(0, () => {
       probeSyncPending = false;
-      prober.sync(probeTargets(controller.desired(), executor.snapshot()));
+      prober.sync(probeTargets(controller.desired(), executor.snapshot(), controller.history()));
     });
   };
   executor.subscribe(syncProbes);
@@ -144,6 +144,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
     limits: guard,
     usage: (i) => sampler.usage(i.object, i.id, i.pid),
     machine: { cpu: availableParallelism(), memory: totalmem() },
+    ...pass,
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
   return {
@@ -236,9 +237,7 @@ async function adoptRecorded(executor: Executor, persisted: PersistedState | und
   for (const h of report.cutHooks ?? []) {
     events.record({ object: h.object, instance: h.instance, type: 'Warning', reason: 'HookAbandoned', message: `${h.hook} hook of ${h.instance} (pid ${h.pid}) was left running by a controller that is gone; killed, so it never runs twice at once` });
   }
-  for (const i of report.lost) {
-    events.record({ object: i.object, instance: i.id, type: 'Warning', reason: 'Lost', message: `${i.id} (pid ${i.pid}) is gone; it will be started again as its policy says` });
-  }
+  // A lost instance is told by the first pass, as every end is: once, with what is known of it.
 }
 
 function liveOf(controller: Controller, executor: Executor): LiveState {

@@ -13,10 +13,13 @@ import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { resetCircuit } from '../planner/circuit-breaker.ts';
-import { plan } from '../planner/plan.ts';
+import { actionsOf, planAll, planKey, reportKeyExits } from '../planner/plan-key.ts';
+import type { KeyPlan, PlanWorld } from '../planner/key-plan.ts';
+import { planWorld } from '../planner/plan-world.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
 import { createWorkQueue } from './queue.ts';
-import { applyPlanned, createReconcileMemory, hasWork, planKey, type ReconcileResult } from './reconcile.ts';
+import { applyActions, createReconcileMemory, hasWork, recordPlan, type ReconcileDeps } from './reconcile.ts';
+import type { ActionResult } from '../model/action.ts';
 import { createDependencyLinks, type DependencyLinks } from './dependency-links.ts';
 import type { LimitSource } from './resource-guard.ts';
 import { createHistoryStore, type GenerationChange } from './store.ts';
@@ -25,7 +28,6 @@ import type { ResourceUsage } from '../model/usage.ts';
 import { createSchedulingMemo } from './scheduling-memo.ts';
 import type { MachineCapacity } from '../planner/node-policy.ts';
 import type { SchedulingView } from '../planner/scheduling.ts';
-import { gateProcessPlan, planJobs } from './job-reconcile.ts';
 
 export interface ControllerOptions {
   readonly executor: Executor;
@@ -51,6 +53,10 @@ export interface ControllerOptions {
   readonly usage?: (instance: ObservedInstance) => ResourceUsage | undefined;
   /** The machine's cores and memory: the Node's capacity where it does not say. */
   readonly machine?: MachineCapacity;
+  /** Queue work but run no pass until `release()` (a one-off pass plans everything at once). */
+  readonly held?: boolean;
+  /** Each pass's plans, once it has applied them (a pass plans every key it took at one moment). */
+  readonly onPass?: (plans: readonly KeyPlan[]) => void;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -62,6 +68,8 @@ export interface Controller {
   enqueueAll(): Promise<void>;
   /** Resolves once the queue is drained and no reconcile runs. */
   idle(): Promise<void>;
+  /** Starts the passes a `held` controller kept back. */
+  release(): void;
   /** `tend start|stop|restart`; false for an unknown object. */
   operate(key: ObjectKey, verb: OperatorVerb): boolean;
   desired(): DesiredState;
@@ -91,6 +99,7 @@ export function createController(options: ControllerOptions): Controller {
   let book: FileBook = options.book ?? new Map();
   let desired: DesiredState = { objects: mergeLoad(book, [], clock.now(), Infinity).objects, revision: options.revision ?? '' };
   let draining = false;
+  let held = options.held === true;
   let closed = false;
   let idleWaiters: (() => void)[] = [];
   let cancelReload: (() => void) | undefined;
@@ -115,18 +124,21 @@ export function createController(options: ControllerOptions): Controller {
     return planned;
   };
   const scheduling = createSchedulingMemo({ machine: options.machine ?? UNBOUNDED_MACHINE, objects: () => current().objects, history: () => store.get(), clock });
-  const deps = {
-    scheduling: (observed: Observed) => scheduling.view(observed),
-    executor,
-    history: store,
-    clock,
-    events,
-    desired: () => current().objects,
-    memory: createReconcileMemory(),
-    dependentsOf: (key: ObjectKey) => links.dependentsOf(key),
-    ...(health ? { health: () => health.health() } : {}),
-    ...(limits ? { breaches: () => limits.breaches() } : {}),
-  };
+  const deps: ReconcileDeps = { executor, history: store, clock, events, desired: () => current().objects, memory: createReconcileMemory() };
+  const machine = options.machine ?? UNBOUNDED_MACHINE;
+  // One consistent moment: every key of a batch is planned against it and one scheduling pass.
+  const worldAt = (observed: Observed, now: number): PlanWorld => planWorld({
+    objects: current().objects,
+    observed,
+    history: store.get(),
+    now,
+    machine,
+    scheduling: scheduling.view(observed, now),
+    notes: deps.memory,
+    dependentsOf: (key) => links.dependentsOf(key),
+    ...(health ? { health: health.health() } : {}),
+    ...(limits ? { breaches: limits.breaches() } : {}),
+  });
 
   // A change of `key` may let its dependents start, or let a pruned dependency of it stop.
   const touch = (key: ObjectKey): void => {
@@ -138,20 +150,24 @@ export function createController(options: ControllerOptions): Controller {
   // Works through the queue in batches: one observation per batch, and keys with nothing to do
   // are planned synchronously, so a no-change pass costs no await per key.
   const drain = async (): Promise<void> => {
-    if (draining) return;
+    if (draining || held) return;
     draining = true;
     const before = store.get();
     let acted = false;
     while (!closed && queue.length > 0) {
       const batch = queue.takeAll();
-      const observed = await executor.observe();
+      let world = worldAt(await executor.observe(), clock.now());
+      const plans: KeyPlan[] = [];
       for (const key of batch) {
-        const pending = closed ? undefined : reconcileOne(key, observed);
+        // An operator command may have changed the history while an earlier key was applied.
+        if (world.history !== store.get()) world = { ...world, history: store.get() };
+        const pending = closed ? undefined : reconcileOne(key, world, plans);
         if (pending) {
           acted = true;
           await pending;
         } else queue.done(key);
       }
+      options.onPass?.(plans);
       // What this batch did may let waiting work start, or ask running work to give way.
       if (!closed) await wakeScheduled();
     }
@@ -178,16 +194,18 @@ export function createController(options: ControllerOptions): Controller {
     });
   };
 
-  // Plans one key; returns a promise only when there are actions to apply.
-  const reconcileOne = (key: ObjectKey, observed: Observed): Promise<void> | undefined => {
+  // Plans one key and records what it saw; returns a promise only when there are actions to apply.
+  const reconcileOne = (key: ObjectKey, world: PlanWorld, plans: KeyPlan[]): Promise<void> | undefined => {
     try {
-      const planned = planKey(deps, key, observed);
-      if (planned.actions.length === 0 || !hasWork(planned.actions)) {
-        finish(key, planned);
+      const planned = planKey(world, key);
+      if (planned.actions.length > 0) plans.push(planned);
+      recordPlan(deps, planned);
+      if (!hasWork(planned)) {
+        finish(key, planned, []);
         return undefined;
       }
-      return applyPlanned(deps, key, planned).then(
-        (result) => finish(key, result),
+      return applyActions(deps, planned).then(
+        (results) => finish(key, planned, results),
         (error: unknown) => fail(key, error),
       ).finally(() => queue.done(key));
     } catch (error) {
@@ -198,11 +216,11 @@ export function createController(options: ControllerOptions): Controller {
 
   // Something was done: look again at once, since one pass may only be a step (a rolling update
   // starts one instance per pass); a pass with nothing to do ends the loop.
-  const finish = (key: ObjectKey, result: ReconcileResult): void => {
+  const finish = (key: ObjectKey, planned: KeyPlan, results: readonly ActionResult[]): void => {
     queue.forget(key);
-    if (result.results.length > 0) pools.changed(key);
-    if (result.results.some((r) => r.ok && r.outcome !== 'unchanged')) touch(key);
-    else if (result.requeueAt !== undefined) queue.addAt(key, result.requeueAt);
+    if (results.length > 0) pools.changed(key);
+    if (results.some((r) => r.ok && r.outcome !== 'unchanged')) touch(key);
+    else if (planned.requeueAt !== undefined) queue.addAt(key, planned.requeueAt);
   };
 
   const fail = (key: ObjectKey, error: unknown): void => {
@@ -231,6 +249,7 @@ export function createController(options: ControllerOptions): Controller {
       desired = { objects: merged.objects, revision };
       links.update(merged.objects);
       const changed = changedKeys(previous, merged.objects);
+      keepRevisions(changed, previous, merged.objects);
       store.syncGenerations(generationChanges(changed, merged.objects));
       for (const key of changed) queue.add(key);
       pools.desiredChanged();
@@ -245,6 +264,10 @@ export function createController(options: ControllerOptions): Controller {
     idle() {
       if (!draining && queue.length === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    release() {
+      held = false;
+      void drain();
     },
     operate(key, verb) {
       const known = desired.objects.has(key) || store.get().has(key);
@@ -265,17 +288,30 @@ export function createController(options: ControllerOptions): Controller {
     history: () => store.get(),
     book: () => book,
     async plan() {
-      const observed = await executor.observe();
-      const processes = plan({ desired: current(), observed, history: store.get(), now: clock.now(), ...(health ? { health: health.health() } : {}), ...(limits ? { breaches: limits.breaches() } : {}) });
-      const { admission } = scheduling.view(observed);
-      return [...gateProcessPlan(processes, desired.objects, observed, admission), ...planJobs(desired.objects, observed, store.get(), clock.now(), admission)];
+      return actionsOf(planAll(worldAt(await executor.observe(), clock.now())));
     },
     async scheduling() {
       return scheduling.view(await executor.observe());
     },
-    shutdown: () => shutdownAll(executor, desired, links, () => closeQueue()),
+    async shutdown() {
+      await shutdownAll(executor, desired, links, () => closeQueue());
+      // Every end is told, these too.
+      const world = worldAt(await executor.observe(), clock.now());
+      for (const key of world.observed.keys()) recordPlan(deps, reportKeyExits(world, key));
+      options.onChange?.();
+    },
     close: () => closeQueue(),
   };
+
+  // What runs keeps being supervised by the spec it was started with: the revision the manifest
+  // held before a change (or before it went away) is kept until no instance runs it.
+  function keepRevisions(keys: readonly ObjectKey[], before: ReadonlyMap<ObjectKey, ManifestObject>, after: ReadonlyMap<ObjectKey, ManifestObject>): void {
+    for (const key of keys) {
+      const old = before.get(key);
+      if (!old || !isProcessObject(old) || after.get(key)?.specHash === old.specHash) continue;
+      store.applyEdits(key, [{ type: 'revision', specHash: old.specHash, spec: old.spec }]);
+    }
+  }
 
   // `tend restart` on an open circuit is the operator's override: closed, and said so.
   function closeCircuitByOperator(key: ObjectKey): void {

@@ -34,6 +34,7 @@ export interface JobStatusView {
 export interface JobSummary {
   readonly phase: string;
   readonly reason: string;
+  /** Completions that succeeded: what `get` shows in READY for a Job, against `completions`. */
   readonly readyReplicas: number;
   readonly job: JobStatusView;
 }
@@ -52,7 +53,7 @@ export function jobSummary(object: JobObject, instances: readonly ObservedInstan
   return {
     phase: state.phase,
     reason,
-    readyReplicas: state.live.length - suspended,
+    readyReplicas: state.succeeded,
     job: {
       completions: object.spec.completions,
       succeeded: state.succeeded,

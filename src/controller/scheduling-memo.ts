@@ -16,7 +16,8 @@ const REUSE_MS = 100;
 
 /** The memo and its wake-up. */
 export interface SchedulingMemo {
-  view(observed: Observed): SchedulingView;
+  /** The pass over `observed` at `now` (default: the clock's time). */
+  view(observed: Observed, now?: number): SchedulingView;
   /**
    * Calls `wake` for each object with a verdict to act on, once per new decision; returns when
    * the decision may change with nothing else changing (aging, a time slice), to call it again.
@@ -33,12 +34,11 @@ export function createSchedulingMemo(options: {
 }): SchedulingMemo {
   let last: { observed: Observed; objects: ReadonlyMap<ObjectKey, ManifestObject>; history: History; at: number; view: SchedulingView } | undefined;
   let woken: SchedulingView | undefined;
-  const view = (observed: Observed): SchedulingView => {
+  const view = (observed: Observed, now = options.clock.now()): SchedulingView => {
     const objects = options.objects();
     const history = options.history();
-    const now = options.clock.now();
     const wake = last?.view.decision.nextWake;
-    if (last && last.observed === observed && last.objects === objects && last.history === history && now - last.at < REUSE_MS && (wake === undefined || now < wake)) return last.view;
+    if (last && last.observed === observed && last.objects === objects && last.history === history && now >= last.at && now - last.at < REUSE_MS && (wake === undefined || now < wake)) return last.view;
     const policy = schedulingPolicyOf(nodeOf(objects), options.machine);
     last = { observed, objects, history, at: now, view: scheduleWorld({ objects, observed, history, policy, now }) };
     return last.view;

@@ -2,12 +2,13 @@
  * The controller's memory between passes (the planner's `History`), kept immutable with immer.
  * Every change goes through one of the named updates below; nothing else mutates history.
  */
-import { enableMapSet, produce, type Draft } from 'immer';
+import { castDraft, enableMapSet, produce, type Draft } from 'immer';
 import type { History, ObjectHistory, Override } from '../model/history.ts';
 import type { CircuitRecord, FailureRecord } from '../model/failure.ts';
 import type { ExitInfo } from '../model/instance.ts';
 import type { JobRecord } from '../model/job.ts';
 import { appendFailure, markRecovered } from '../planner/failures.ts';
+import { editAll, type HistoryEdit } from '../planner/history-edit.ts';
 import type { ObjectKey } from '../model/object.ts';
 
 enableMapSet();
@@ -41,6 +42,8 @@ export interface HistoryStore {
   trimSlots(key: ObjectKey, replicas: number): void;
   /** A Job's run record changed; `undefined` forgets it. */
   setJob(key: ObjectKey, job: JobRecord | undefined): void;
+  /** Applies a plan's edits of `key`'s history, in order. */
+  applyEdits(key: ObjectKey, edits: readonly HistoryEdit[]): void;
 }
 
 // A fresh history entry, mutable for the recipe that fills it.
@@ -125,6 +128,15 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
       if (!slots || !Object.keys(slots).some((i) => Number(i) >= replicas)) return;
       update(key, (h) => {
         for (const i of Object.keys(h.slots)) if (Number(i) >= replicas) delete h.slots[Number(i)];
+      });
+    },
+    applyEdits(key, edits) {
+      const before = state.get(key);
+      const after = editAll(before, edits);
+      if (after === before) return;
+      state = produce(state, (draft) => {
+        if (after === undefined) draft.delete(key);
+        else draft.set(key, castDraft(after));
       });
     },
     setJob(key, job) {

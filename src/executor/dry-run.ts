@@ -61,15 +61,19 @@ export function createDryRunExecutor(initial?: Observed, clock: Pick<Clock, 'now
   const stop = (action: StopAction): ActionResult => {
     const current = find(action.object, action.instance);
     if (!current || (current.state === 'exited' && !action.forget)) return { ok: true, action, outcome: 'unchanged' };
-    if (action.forget) remove(action.object, action.instance);
-    else {
-      const stopMessage = isLimitStop(action.reason) ? { stopMessage: action.message } : {};
-      const stopping: ObservedInstance = { ...current, state: 'stopping', stopReason: action.reason, ...stopMessage };
-      const exit = exitOf(stopping, { code: null, signal: action.stop.signal, reason: 'Exited' }, clock.now());
-      put({ ...stopping, state: 'exited', exit }, (other) => other.id === current.id);
+    if (current.state === 'exited') {
+      remove(action.object, action.instance);
+      return { ok: true, action, outcome: 'stopped' };
     }
-    if (current.state !== 'exited') notify(action.object);
-    return { ok: true, action, outcome: 'stopped' };
+    const stopMessage = isLimitStop(action.reason) ? { stopMessage: action.message } : {};
+    const stopping: ObservedInstance = { ...current, state: 'stopping', stopReason: action.reason, ...stopMessage };
+    const exit = exitOf(stopping, { code: null, signal: action.stop.signal, reason: 'Exited' }, clock.now());
+    const exited: ObservedInstance = { ...stopping, state: 'exited', exit };
+    // The stop tells what it stopped; with `forget` the record goes at once.
+    if (action.forget) remove(action.object, action.instance);
+    else put(exited, (other) => other.id === current.id);
+    notify(action.object);
+    return { ok: true, action, outcome: 'stopped', instance: exited };
   };
 
   // Suspend and resume only mark the instance, as the local executor does.

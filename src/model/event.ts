@@ -19,3 +19,6 @@ export interface EventSink {
   /** Records an event that happens now, or at `at` (ms since the epoch) when it was seen late (an exit). */
   record(event: Omit<TendEvent, 'time'> & { readonly at?: number }): void;
 }
+
+/** An event as a plan or a pass says it: the time is added when it is recorded (`at`, or now). */
+export type EventDraft = Omit<TendEvent, 'time'> & { readonly at?: number };

@@ -5,7 +5,7 @@
 import type { CircuitRecord, FailureRecord } from './failure.ts';
 import type { ExitInfo } from './instance.ts';
 import type { JobRecord } from './job.ts';
-import type { ObjectKey } from './object.ts';
+import type { ObjectKey, ProcessSpec } from './object.ts';
 
 /** Per replica slot. */
 export interface SlotHistory {
@@ -41,6 +41,12 @@ export interface ObjectHistory {
   readonly circuit?: CircuitRecord;
   /** A Job's current run. */
   readonly job?: JobRecord;
+  /**
+   * Earlier revisions of a Process that instances still run, by spec hash: each instance is
+   * probed, stopped and judged by the spec it was started with until it is replaced. Kept in the
+   * state file, so a new controller supervises adopted instances the same way.
+   */
+  readonly revisions?: Readonly<Record<string, ProcessSpec>>;
 }
 
 export type History = ReadonlyMap<ObjectKey, ObjectHistory>;

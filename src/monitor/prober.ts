@@ -13,6 +13,7 @@
 import { setMaxListeners } from 'node:events';
 import type { EventSink } from '../model/event.ts';
 import type { Health, HealthSource, InstanceHealth, ObjectHealth, ProbeCheck, ProbeKind, ProbeTiming } from '../model/health.ts';
+import type { History } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type DesiredState, type ObjectKey, type ProcessSpec } from '../model/object.ts';
 import type { Cancel, Clock } from '../platform/clock.ts';
@@ -293,14 +294,20 @@ function changed(before: InstanceHealth, after: InstanceHealth, kind: ProbeKind)
   return before.probes[kind]?.ok !== after.probes[kind]?.ok;
 }
 
-/** The running instances of desired Process objects that have probes, as prober targets. */
-export function probeTargets(desired: DesiredState, instances: readonly ObservedInstance[]): ProbeTarget[] {
+/**
+ * The running instances of desired Process objects that have probes, as prober targets. An
+ * instance of an earlier revision is probed as that revision says (`history` keeps it), never
+ * with probes it was not started with.
+ */
+export function probeTargets(desired: DesiredState, instances: readonly ObservedInstance[], history: History = new Map()): ProbeTarget[] {
   const targets: ProbeTarget[] = [];
   for (const i of instances) {
     const object = desired.objects.get(i.object);
     if (i.state !== 'running' || i.fallback || object === undefined || !isProcessObject(object)) continue;
     const { id: instance, replica, pid, startedAt } = i;
-    targets.push({ object: i.object, instance, replica, pid, startedAt, spec: object.spec, current: i.specHash === object.specHash });
+    const current = i.specHash === object.specHash;
+    const spec = current ? object.spec : history.get(i.object)?.revisions?.[i.specHash];
+    if (spec !== undefined) targets.push({ object: i.object, instance, replica, pid, startedAt, spec, current });
   }
   return targets;
 }

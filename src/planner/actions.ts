@@ -5,7 +5,7 @@
  * the wording of messages. Reason codes are chosen by the caller.
  * Must not: decide anything (plan.ts does), read the clock or format times from it.
  */
-import type { ActionReason, RestartAction, StartAction, StopAction, WaitAction } from '../model/action.ts';
+import type { ActionReason, StartAction, StopAction, WaitAction } from '../model/action.ts';
 import type { ObjectHealth } from '../model/health.ts';
 import type { ObjectHistory } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
@@ -76,24 +76,11 @@ export function startAction(
   };
 }
 
-/** Stops `instance` and starts the desired spec in its slot. */
-export function restartAction(d: DesiredObject, instance: ObservedInstance, reason: ActionReason, message: string): RestartAction {
-  const { object } = d;
-  return {
-    type: 'restart',
-    object: d.key,
-    instance: instance.id,
-    reason,
-    message,
-    replica: instance.replica,
-    spec: object.spec,
-    specHash: object.specHash,
-    generation: d.generation,
-    stop: object.spec.stop,
-  };
-}
-
-/** Stops `instance` (or, once exited, forgets it when `forget`). */
+/**
+ * Stops `instance`, or forgets an exited one when `forget`. A live instance's record is never
+ * dropped with its stop: it stays until its exit has been seen and told, and the next plan
+ * forgets it (so every end is told once, with its code or signal).
+ */
 export function stopAction(
   key: ObjectKey,
   instance: ObservedInstance,
@@ -102,7 +89,7 @@ export function stopAction(
   forget: boolean,
   program?: ProgramSpec,
 ): StopAction {
-  const action: StopAction = { type: 'stop', object: key, instance: instance.id, reason, message: stopMessage(instance, reason), stop, forget };
+  const action: StopAction = { type: 'stop', object: key, instance: instance.id, reason, message: stopMessage(instance, reason), stop, forget: forget && instance.state === 'exited' };
   return program === undefined ? action : { ...action, program };
 }
 

@@ -15,7 +15,7 @@
  * and neither does tend: a dependency that stops meeting its condition only marks the running
  * dependents (status, a `DependencyFailure` event) and holds their next start.
  */
-import type { Health, ObjectHealth } from '../model/health.ts';
+import type { Health, InstanceHealth, ObjectHealth } from '../model/health.ts';
 import type { History } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type Dependency, type ManifestObject, type ObjectKey, type ProcessObject } from '../model/object.ts';
@@ -57,7 +57,7 @@ export function dependencyStatuses(object: ProcessObject, world: DependencyWorld
 }
 
 /** What the statuses mean for starting instances: a failed one first, then any not met. */
-function dependencyGate(statuses: readonly DependencyStatus[]): DependencyGate {
+export function dependencyGate(statuses: readonly DependencyStatus[]): DependencyGate {
   const failed = statuses.find((s) => s.failed);
   if (failed) return { kind: 'failed', message: `dependency ${failed.message}` };
   const waiting = statuses.filter((s) => !s.met);
@@ -123,4 +123,26 @@ function endedForGood(target: ProcessObject, instances: readonly ObservedInstanc
     if (restartVerdict(target.spec, instance, exit, slots?.[instance.replica]).kind !== 'restart') return instance.id;
   }
   return undefined;
+}
+
+/**
+ * Whether what `status` says is not known yet: the dependency is a Process with a running
+ * instance whose probe that the condition reads has no result yet (just after a controller
+ * start, say). Nothing is told about such a dependency.
+ */
+export function isUnobserved(status: DependencyStatus, world: DependencyWorld): boolean {
+  if (status.met || status.failed || status.condition === 'completed') return false;
+  const target = world.objects.get(status.object);
+  if (!target || !isProcessObject(target)) return false;
+  const health = world.health?.get(status.object) ?? NO_HEALTH;
+  return (world.observed.get(status.object) ?? NO_INSTANCES).some((i) => i.state === 'running' && awaitsProbe(target, status.condition, healthOf(health, i)));
+}
+
+// The instance's startup probe (or, for `ready`, its readiness probe) has not decided yet: no
+// result, or failures still below its failureThreshold, since the prober began to watch it.
+function awaitsProbe(target: ProcessObject, condition: Dependency['condition'], health: InstanceHealth | undefined): boolean {
+  const { startup, readiness } = target.spec.probes;
+  if (startup !== undefined && health?.started !== true) return (health?.probes.startup?.failures ?? 0) < startup.failureThreshold;
+  if (condition !== 'ready' || readiness === undefined || health?.ready === true) return false;
+  return (health?.probes.readiness?.failures ?? 0) < readiness.failureThreshold;
 }

@@ -14,6 +14,7 @@ import type { ObservedInstance } from '../model/instance.ts';
 import type { OnExceed } from '../model/limits.ts';
 import type { StopPolicy } from '../model/object.ts';
 import type { DesiredObject } from './actions.ts';
+import { specOfInstance } from './revision.ts';
 
 /** A limit breach of one process, as the controller hands it to the planner. */
 export interface LimitBreach {
@@ -38,14 +39,15 @@ export function exhaustionStop(d: DesiredObject, instance: ObservedInstance): St
   const breach = d.breaches?.get(instance.id);
   if (breach === undefined || breach.pid !== instance.pid || instance.state !== 'running') return undefined;
   const kill = breach.onExceed === 'kill';
+  const spec = specOfInstance(d.object, d.history, instance);
   return {
     type: 'stop',
     object: d.key,
     instance: instance.id,
     reason: kill ? 'ResourceKill' : 'ResourceExhaustion',
     message: `${breach.message} (onExceed ${breach.onExceed})`,
-    stop: kill ? KILL : d.object.spec.stop,
+    stop: kill ? KILL : spec.stop,
     forget: false,
-    program: d.object.spec,
+    program: spec,
   };
 }

@@ -20,6 +20,7 @@ import type { ProcessSpec } from '../model/object.ts';
 import type { DesiredObject } from './actions.ts';
 import { stopAction } from './actions.ts';
 import { exhaustionStop } from './exhaustion.ts';
+import { specOfInstance } from './revision.ts';
 
 /** Health of no instance. */
 export const NO_HEALTH: ObjectHealth = new Map();
@@ -50,8 +51,8 @@ export function isAvailable(spec: ProcessSpec, health: InstanceHealth | undefine
 export function healthDecision(d: DesiredObject, instance: ObservedInstance): StopAction | WaitAction | undefined {
   const exhausted = exhaustionStop(d, instance);
   if (exhausted) return exhausted;
-  const { spec } = d.object;
   if (instance.state !== 'running') return undefined;
+  const spec = specOfInstance(d.object, d.history, instance);
   const health = healthOf(d.health, instance);
   if (isStarted(spec, health)) {
     if (spec.probes.liveness === undefined || health?.livenessFailed !== true) return undefined;

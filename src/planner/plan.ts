@@ -24,10 +24,9 @@ import type { Health, ObjectHealth } from '../model/health.ts';
 import type { History, ObjectHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { DesiredState, ObjectKey, ProcessObject } from '../model/object.ts';
-import { isProcessObject } from '../model/object.ts';
 import type { DesiredObject } from './actions.ts';
 import { PRUNE_STOP, stopAction } from './actions.ts';
-import { gateOf, type DependencyGate, type DependencyWorld } from './dependencies.ts';
+import type { DependencyGate } from './dependencies.ts';
 import { NO_BREACHES, type ObjectBreaches } from './exhaustion.ts';
 import { healthMatters, isHealthySteady, NO_HEALTH } from './health.ts';
 import { isUserStopped } from './override.ts';
@@ -50,27 +49,6 @@ export interface PlanInput {
 }
 
 const NO_ACTIONS: Plan = Object.freeze([]);
-const NO_INSTANCES: readonly ObservedInstance[] = Object.freeze([]);
-
-/**
- * Plans one pass: {@link planObject} for every desired `Process` object and for every observed
- * object gone from the manifests, concatenated. Other kinds are ignored for now.
- * At most one action names any instance id.
- */
-export function plan(input: PlanInput): Plan {
-  const { desired, observed, history, now, health } = input;
-  const actions: Action[] = [];
-  const world: DependencyWorld = { objects: desired.objects, observed, history, ...(health ? { health } : {}) };
-  desired.objects.forEach((object, key) => {
-    if (!isProcessObject(object)) return;
-    append(actions, planObject(key, object, observed.get(key) ?? NO_INSTANCES, history.get(key), now, health?.get(key), input.breaches?.get(key), gateOf(object, world)));
-  });
-  observed.forEach((instances, key) => {
-    if (desired.objects.has(key)) return;
-    append(actions, planObject(key, undefined, instances, history.get(key), now));
-  });
-  return actions;
-}
 
 /**
  * Plans one object. `health` holds the probe observations of its instances (see health.ts);
@@ -91,7 +69,7 @@ export function planObject(
   breaches: ObjectBreaches = NO_BREACHES,
   gate?: DependencyGate,
 ): Plan {
-  if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances);
+  if (object === undefined) return instances.length === 0 ? NO_ACTIONS : prune(key, instances, history);
   const { primaries, fallbacks } = splitFallbacks(instances);
   if (fallbacks.length === 0 && breaches.size === 0 && !object.recycle?.length && isSteady(object, instances, history, health)) return NO_ACTIONS;
   const d: DesiredObject = { key, object, history, generation: history?.generation ?? 1, now, health, breaches, ...(gate ? { gate } : {}) };
@@ -134,10 +112,12 @@ function slotTable(instances: readonly ObservedInstance[], replicas: number): Sl
   return slots;
 }
 
-function prune(key: ObjectKey, instances: readonly ObservedInstance[]): Action[] {
-  return byReplicaDescending(instances.filter((i) => i.state !== 'stopping')).map((i) =>
-    stopAction(key, i, PRUNE_STOP, 'Pruned', true),
-  );
+// Each instance stops as the revision it runs says, when the history still holds it.
+function prune(key: ObjectKey, instances: readonly ObservedInstance[], history: ObjectHistory | undefined): Action[] {
+  return byReplicaDescending(instances.filter((i) => i.state !== 'stopping')).map((i) => {
+    const spec = history?.revisions?.[i.specHash];
+    return spec ? stopAction(key, i, spec.stop, 'Pruned', true, spec) : stopAction(key, i, PRUNE_STOP, 'Pruned', true);
+  });
 }
 
 function scaleDown(d: DesiredObject, instances: readonly ObservedInstance[]): Action[] {
@@ -157,8 +137,4 @@ function stopAllForUser(actions: Action[], d: DesiredObject, slots: SlotTable): 
       actions.push(stopAction(d.key, instance, d.object.spec.stop, 'UserStopped', false, d.object.spec));
     }
   }
-}
-
-function append(actions: Action[], more: Plan): void {
-  for (const action of more) actions.push(action);
 }

@@ -17,13 +17,14 @@
  *                                                      └──new fails──> its restart policy; stale serves
  * Health stops (`LivenessFailure`, `StartupTimeout`) come before any update of a running instance.
  */
-import type { Action, StartAction } from '../model/action.ts';
+import type { Action, StartAction, StopAction } from '../model/action.ts';
 import { isLive, type ObservedInstance } from '../model/instance.ts';
 import type { DesiredObject } from './actions.ts';
-import { FRESH_START, instanceId, restartAction, startAction, stopAction } from './actions.ts';
+import { FRESH_START, instanceId, startAction, stopAction } from './actions.ts';
 import { healthDecision, healthOf, isAvailable } from './health.ts';
 import { isRestartRequested } from './override.ts';
 import { replacementId } from './recovery.ts';
+import { specOfInstance } from './revision.ts';
 import { isFailedExit, shouldRestart } from './restart-policy.ts';
 import { exitInfoOf, startDecision } from './start-decision.ts';
 
@@ -44,7 +45,7 @@ export function planRecreate(
   slots.forEach((instance, replica) => {
     if (instance !== undefined && isLive(instance)) {
       const health = healthDecision(d, instance);
-      if (health?.type !== 'stop' && isStale(d, instance)) actions.push(stopAction(d.key, instance, d.object.spec.stop, staleReason(d, instance), false, d.object.spec));
+      if (health?.type !== 'stop' && isStale(d, instance)) actions.push(staleStop(d, instance, false));
       else if (health !== undefined) actions.push(health);
     } else if (!hold && instance?.state !== 'stopping') {
       const action = startDecision(d, replica, instance, instances.length > 0);
@@ -84,7 +85,8 @@ export function planRollingUpdate(
         actions.push(surgeStart(d, instance));
       } else if (stale && (budget > 0 || down)) {
         if (!down) budget--;
-        actions.push(restartAction(d, instance, staleReason(d, instance), staleMessage(d, instance)));
+        // Stopped, then started again once its exit is seen: both ends are told.
+        actions.push({ ...staleStop(d, instance, false), message: staleMessage(d, instance) });
       } else if (health !== undefined) actions.push(health);
     } else if (instance?.state !== 'stopping') {
       const action = startDecision(d, replica, instance, instances.length > 0);
@@ -125,7 +127,7 @@ function planSurge(actions: Action[], d: DesiredObject, { stale, surge }: SurgeP
   if (health !== undefined) actions.push(health);
   if (health?.type === 'stop' || !isAvailableNow(d, surge) || stale.state === 'stopping') return;
   const message = `${surge.id} is available; stopping ${stale.id}, which runs ${staleReason(d, stale) === 'SpecChanged' ? `spec ${stale.specHash}` : 'from before tend restart'}`;
-  actions.push({ ...stopAction(d.key, stale, d.object.spec.stop, staleReason(d, stale), true, d.object.spec), message });
+  actions.push({ ...staleStop(d, stale, true), message });
 }
 
 // An exited stale instance beside the live one of its slot (one that ended during its surge) is
@@ -143,13 +145,19 @@ function forgetShadowed(actions: Action[], d: DesiredObject, slots: SlotTable, i
 // A new instance of the current spec beside `stale`, in its slot, under a fresh id.
 function surgeStart(d: DesiredObject, stale: ObservedInstance): StartAction {
   const id = replacementId(instanceId(d.object, stale.replica), stale.id);
-  const message = `${staleMessage(d, stale).replace(/; restarting$/, '')}; starting ${id} beside it (maxSurge)`;
+  const message = `${staleMessage(d, stale).replace(/; stopping to start.*$/, '')}; starting ${id} beside it (maxSurge)`;
   return { ...startAction(d, stale.replica, staleReason(d, stale), FRESH_START, message), instance: id };
 }
 
 // Running, past its hooks and startup probe, and Ready when it has a readiness probe.
 function isAvailableNow(d: DesiredObject, instance: ObservedInstance): boolean {
-  return instance.state === 'running' && instance.hook === undefined && isAvailable(d.object.spec, healthOf(d.health, instance));
+  return instance.state === 'running' && instance.hook === undefined && isAvailable(specOfInstance(d.object, d.history, instance), healthOf(d.health, instance));
+}
+
+// A stale instance stops as the revision it runs says (its signal, grace period and hooks).
+function staleStop(d: DesiredObject, instance: ObservedInstance, forget: boolean): StopAction {
+  const spec = specOfInstance(d.object, d.history, instance);
+  return stopAction(d.key, instance, spec.stop, staleReason(d, instance), forget, spec);
 }
 
 // Slots that use the update budget: missing, stopping, running but not available, or exited and
@@ -162,7 +170,7 @@ function isDown(d: DesiredObject, instance: ObservedInstance | undefined): boole
   if (instance.state === 'running') {
     if (instance.hook === 'postStart') return true;
     const health = healthOf(d.health, instance);
-    return (health !== undefined || !isStale(d, instance)) && !isAvailable(d.object.spec, health);
+    return (health !== undefined || !isStale(d, instance)) && !isAvailable(specOfInstance(d.object, d.history, instance), health);
   }
   const exit = exitInfoOf(instance);
   const completed = !exit.requested && !isFailedExit(exit) && !shouldRestart(d.object.spec.restartPolicy, exit);
@@ -180,6 +188,6 @@ function staleReason(d: DesiredObject, instance: ObservedInstance): 'SpecChanged
 
 function staleMessage(d: DesiredObject, instance: ObservedInstance): string {
   return staleReason(d, instance) === 'SpecChanged'
-    ? `${instance.id} runs spec ${instance.specHash}, the manifest wants ${d.object.specHash}; restarting`
-    : `${instance.id} started before tend restart; restarting`;
+    ? `${instance.id} runs spec ${instance.specHash}, the manifest wants ${d.object.specHash}; stopping to start the new one`
+    : `${instance.id} started before tend restart; stopping to start it again`;
 }

@@ -107,7 +107,7 @@ describe('recovery state machine', () => {
     await w.advance(10_000);
     assert.deepEqual(await w.phases(), ['web-0:Running']);
     const names = w.executor.applied.map((a) => `${a.type} ${a.instance}`);
-    assert.ok(names.lastIndexOf('stop web-0.fallback') < names.lastIndexOf('start web-0'), names.join(', '));
+    assert.ok(names.indexOf('stop web-0.fallback') < names.lastIndexOf('start web-0'), names.join(', '));
   });
 
   it('9: a trial that runs resetAfter closes the circuit; failures count from zero', async () => {

@@ -122,10 +122,10 @@ test('restarts wait for their backoff delay', async () => {
     .stdout.split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as { time: string; reason: string; object: string })
-    .filter((e) => e.object === 'process/crash' && (e.reason === 'Exited' || e.reason === 'Restarted'));
+    .filter((e) => e.object === 'process/crash' && (e.reason === 'Exited' || e.reason === 'Started'));
   const gaps: number[] = [];
   for (let i = 1; i < events.length; i++) {
-    if (events[i - 1]?.reason === 'Exited' && events[i]?.reason === 'Restarted') {
+    if (events[i - 1]?.reason === 'Exited' && events[i]?.reason === 'Started') {
       gaps.push(Date.parse(events[i]?.time ?? '') - Date.parse(events[i - 1]?.time ?? ''));
     }
   }

@@ -10,7 +10,7 @@ import type { Health } from '../../src/model/health.ts';
 import type { ObservedInstance } from '../../src/model/instance.ts';
 import type { DependencyCondition, ManifestObject, ProcessSpec } from '../../src/model/object.ts';
 import { dependencyStatuses, gateOf } from '../../src/planner/dependencies.ts';
-import { plan } from '../../src/planner/plan.ts';
+import { plan } from '../../src/planner/plan-key.ts';
 import { exited, NOW, processObject, running } from './fixtures.ts';
 
 const db = (spec: Partial<ProcessSpec> = {}) => processObject('db', { replicas: 1, ...spec });

@@ -10,7 +10,7 @@ import { exitOf } from '../../src/model/instance.ts';
 import { classifyExit } from '../../src/planner/failures.ts';
 import type { LimitBreach } from '../../src/planner/exhaustion.ts';
 import { instancePhase } from '../../src/planner/phase.ts';
-import { plan } from '../../src/planner/plan.ts';
+import { plan } from '../../src/planner/plan-key.ts';
 import { BASE, KEY, NOW, blankMessages, exited, expectFor, processObject, running, toInput, withInstances, type Fixture } from './fixtures.ts';
 
 function planWith(fixture: Fixture, breaches: Readonly<Record<string, LimitBreach>>) {

@@ -151,9 +151,9 @@ export function expectFor(f: Fixture) {
       const base = { type: 'start', object: KEY, instance: id(replica), reason, message: '', replica } as const;
       return { ...base, spec, specHash, generation, backoffAttempt, countsAsRestart };
     },
-    restart(replica: number, reason: ActionReason): Action {
-      const base = { type: 'restart', object: KEY, instance: id(replica), reason, message: '', replica } as const;
-      return { ...base, spec, specHash, generation, stop: spec.stop };
+    /** A stop of a stale instance, which starts again once its exit is seen. */
+    replace(replica: number, reason: ActionReason): Action {
+      return { type: 'stop', object: KEY, instance: id(replica), reason, message: '', forget: false, stop: spec.stop, program: spec };
     },
     /** A stop of the desired object names its program; pass `stop` for one that does not (prune). */
     stop(replica: number, reason: ActionReason, forget: boolean, stop?: StopPolicy): Action {

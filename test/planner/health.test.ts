@@ -10,7 +10,7 @@ import type { InstanceHealth, ProbeSpec } from '../../src/model/health.ts';
 import { exitOf, type ObservedInstance } from '../../src/model/instance.ts';
 import { classifyExit } from '../../src/planner/failures.ts';
 import { instancePhase, objectPhase } from '../../src/planner/phase.ts';
-import { plan } from '../../src/planner/plan.ts';
+import { plan } from '../../src/planner/plan-key.ts';
 import type { Expect, Fixture, Mutator } from './fixtures.ts';
 import { BASE, KEY, NOW, OLD_HASH, blankMessages, exited, expectFor, processObject, running, toInput, withInstances, withSpec } from './fixtures.ts';
 
@@ -88,22 +88,22 @@ void describe('plan: readiness gates a rolling update', () => {
   const readiness = withSpec({ probes: { readiness: PROBE } });
   const updating = withInstances(running(0), running(1, { specHash: OLD_HASH }));
   run([
-    { name: 'the new instance is ready: the next old one is restarted', mutate: [readiness, updating], health: { 'web-0': {}, 'web-1': {} }, expected: (e) => [e.restart(1, 'SpecChanged')] },
+    { name: 'the new instance is ready: the next old one is restarted', mutate: [readiness, updating], health: { 'web-0': {}, 'web-1': {} }, expected: (e) => [e.replace(1, 'SpecChanged')] },
     { name: 'the new instance is not ready: the old one keeps running', mutate: [readiness, updating], health: { 'web-0': { ready: false }, 'web-1': {} }, expected: () => [] },
     { name: 'a new instance not probed yet counts as not ready', mutate: [readiness, updating], health: { 'web-1': {} }, expected: () => [] },
     {
       name: 'an old instance not probed yet is presumed available',
       mutate: [readiness, withInstances(running(0, { specHash: OLD_HASH }), running(1, { specHash: OLD_HASH }))],
       health: {},
-      expected: (e) => [e.restart(0, 'SpecChanged')],
+      expected: (e) => [e.replace(0, 'SpecChanged')],
     },
     {
       name: 'an old instance that is not ready is replaced without waiting for the budget',
       mutate: [readiness, updating],
       health: { 'web-0': { ready: false }, 'web-1': { ready: false } },
-      expected: (e) => [e.restart(1, 'SpecChanged')],
+      expected: (e) => [e.replace(1, 'SpecChanged')],
     },
-    { name: 'without a readiness probe running counts as available', mutate: [updating], health: {}, expected: (e) => [e.restart(1, 'SpecChanged')] },
+    { name: 'without a readiness probe running counts as available', mutate: [updating], health: {}, expected: (e) => [e.replace(1, 'SpecChanged')] },
   ]);
 });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Action } from '../../src/model/action.ts';
 import type { ProcessObject } from '../../src/model/object.ts';
 import { instancePhase, nextWake, objectPhase } from '../../src/planner/phase.ts';
-import { plan } from '../../src/planner/plan.ts';
+import { plan } from '../../src/planner/plan-key.ts';
 import type { Fixture, Mutator } from './fixtures.ts';
 import { BASE, KEY, NOW, OLD_HASH, at, exited, running, toInput, withHistory, withInstances, withSpec, withoutWeb } from './fixtures.ts';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Action } from '../../src/model/action.ts';
 import type { ExitInfo } from '../../src/model/instance.ts';
 import type { RestartPolicy } from '../../src/model/object.ts';
-import { plan } from '../../src/planner/plan.ts';
+import { plan } from '../../src/planner/plan-key.ts';
 import type { Expect, Fixture, Mutator } from './fixtures.ts';
 import {
   BASE,
@@ -166,16 +166,16 @@ void describe('plan: scaling and pruning', () => {
     { name: 'a missing slot next to existing ones is a scale up', mutate: [withInstances(running(1))], expected: (e) => [e.start(0, 'ScaleUp')] },
     { name: 'generation comes from history', mutate: [withInstances(), withSpec({ replicas: 1 }), withHistory({ generation: 7 })], expected: (e) => [e.start(0, 'Create')] },
     {
-      name: 'scale down: highest index first, forget',
+      name: 'scale down: highest index first, an exited extra forgotten',
       mutate: [withSpec({ replicas: 1 }), withInstances(running(0), running(1), exited(2), running(3))],
-      expected: (e) => [e.stop(3, 'ScaleDown', true), e.stop(2, 'ScaleDown', true), e.stop(1, 'ScaleDown', true)],
+      expected: (e) => [e.stop(3, 'ScaleDown', false), e.stop(2, 'ScaleDown', true), e.stop(1, 'ScaleDown', false)],
     },
-    { name: 'scale to zero', mutate: [withSpec({ replicas: 0 })], expected: (e) => [e.stop(1, 'ScaleDown', true), e.stop(0, 'ScaleDown', true)] },
+    { name: 'scale to zero', mutate: [withSpec({ replicas: 0 })], expected: (e) => [e.stop(1, 'ScaleDown', false), e.stop(0, 'ScaleDown', false)] },
     { name: 'scale down leaves stopping extras alone', mutate: [withSpec({ replicas: 1 }), withInstances(running(0), running(1, { state: 'stopping' }))], expected: () => [] },
     {
-      name: 'prune: stop and forget every instance, running or exited',
+      name: 'prune: stop what runs, forget what has exited',
       mutate: [withInstances(running(0), exited(1), running(2, { state: 'stopping' })), withoutWeb],
-      expected: (e) => [e.stop(1, 'Pruned', true, PRUNE), e.stop(0, 'Pruned', true, PRUNE)],
+      expected: (e) => [e.stop(1, 'Pruned', true, PRUNE), e.stop(0, 'Pruned', false, PRUNE)],
     },
   ]);
 });
@@ -195,19 +195,19 @@ void describe('plan: spec change under RollingUpdate', () => {
   const old = (r: number) => running(r, { specHash: OLD_HASH });
   const rolling = (maxUnavailable: number, maxSurge = 0) => withSpec({ replicas: 3, updateStrategy: { type: 'RollingUpdate', maxUnavailable, maxSurge } });
   run([
-    { name: 'maxUnavailable 1: lowest index first', mutate: [rolling(1), withInstances(old(0), old(1), old(2))], expected: (e) => [e.restart(0, 'SpecChanged')] },
-    { name: 'maxUnavailable 2', mutate: [rolling(2), withInstances(old(0), old(1), old(2))], expected: (e) => [e.restart(0, 'SpecChanged'), e.restart(1, 'SpecChanged')] },
-    { name: 'maxUnavailable 0 still moves one at a time', mutate: [rolling(0), withInstances(old(0), old(1), old(2))], expected: (e) => [e.restart(0, 'SpecChanged')] },
+    { name: 'maxUnavailable 1: lowest index first', mutate: [rolling(1), withInstances(old(0), old(1), old(2))], expected: (e) => [e.replace(0, 'SpecChanged')] },
+    { name: 'maxUnavailable 2', mutate: [rolling(2), withInstances(old(0), old(1), old(2))], expected: (e) => [e.replace(0, 'SpecChanged'), e.replace(1, 'SpecChanged')] },
+    { name: 'maxUnavailable 0 still moves one at a time', mutate: [rolling(0), withInstances(old(0), old(1), old(2))], expected: (e) => [e.replace(0, 'SpecChanged')] },
     {
       name: 'maxSurge starts a new instance beside the old one; maxUnavailable still restarts in place',
       mutate: [rolling(1, 1), withInstances(old(0), old(1), old(2))],
-      expected: (e) => [{ ...e.start(0, 'SpecChanged'), instance: 'web-0.1' }, e.restart(1, 'SpecChanged')],
+      expected: (e) => [{ ...e.start(0, 'SpecChanged'), instance: 'web-0.1' }, e.replace(1, 'SpecChanged')],
     },
     { name: 'surge only: one new instance at a time', mutate: [rolling(0, 1), withInstances(old(0), old(1), old(2))], expected: (e) => [{ ...e.start(0, 'SpecChanged'), instance: 'web-0.1' }] },
     {
       name: 'surge: the old instance stops (and is forgotten) once the new one is available, and the next surge starts',
       mutate: [rolling(0, 1), withInstances(old(0), running(0, { id: 'web-0.1', startedAt: NOW }), old(1), old(2))],
-      expected: (e) => [{ ...e.stop(0, 'SpecChanged', true), instance: 'web-0' }, { ...e.start(1, 'SpecChanged'), instance: 'web-1.1' }],
+      expected: (e) => [{ ...e.stop(0, 'SpecChanged', false), instance: 'web-0' }, { ...e.start(1, 'SpecChanged'), instance: 'web-1.1' }],
     },
     {
       name: 'surge: waits while the new instance is not available',
@@ -224,7 +224,7 @@ void describe('plan: spec change under RollingUpdate', () => {
       mutate: [rolling(0, 1), withInstances({ ...exited(0, { requested: true }), specHash: OLD_HASH }, running(0, { id: 'web-0.1' }), running(1), running(2))],
       expected: (e) => [e.stop(0, 'Forget', true, SPEC.stop)],
     },
-    { name: 'continues after the first replacement runs', mutate: [rolling(1), withInstances(running(0), old(1), old(2))], expected: (e) => [e.restart(1, 'SpecChanged')] },
+    { name: 'continues after the first replacement runs', mutate: [rolling(1), withInstances(running(0), old(1), old(2))], expected: (e) => [e.replace(1, 'SpecChanged')] },
     {
       name: 'halts while a replacement backs off',
       mutate: [rolling(1), withInstances(exited(0, { at: NOW }), old(1), old(2))],
@@ -233,7 +233,7 @@ void describe('plan: spec change under RollingUpdate', () => {
     {
       name: 'a completed instance does not hold the rollout',
       mutate: [rolling(1), withSpec({ restartPolicy: 'Never' }), withInstances(exited(0, { code: 0 }), old(1), old(2))],
-      expected: (e) => [e.restart(1, 'SpecChanged')],
+      expected: (e) => [e.replace(1, 'SpecChanged')],
     },
     { name: 'a failed new instance halts the rollout', mutate: [rolling(1), withSpec({ restartPolicy: 'Never' }), withInstances(exited(0), old(1), old(2))], expected: () => [] },
     { name: 'a missing slot uses the budget', mutate: [rolling(1), withInstances(old(1), old(2))], expected: (e) => [e.start(0, 'ScaleUp')] },
@@ -254,7 +254,7 @@ void describe('plan: tend stop', () => {
     { name: 'starts nothing while stopped', mutate: [stopped(1), downed], expected: () => [] },
     { name: 'stops an instance in its preStart hook', mutate: [stopped(1), withInstances(running(0, { state: 'starting', pid: 0 }))], expected: (e) => [e.stop(0, 'UserStopped', false)] },
     { name: 'does not restart a crash while stopped', mutate: [stopped(1), withInstances(exited(0), exited(1))], expected: () => [] },
-    { name: 'still scales down while stopped', mutate: [stopped(1), withSpec({ replicas: 1 })], expected: (e) => [e.stop(1, 'ScaleDown', true), e.stop(0, 'UserStopped', false)] },
+    { name: 'still scales down while stopped', mutate: [stopped(1), withSpec({ replicas: 1 })], expected: (e) => [e.stop(1, 'ScaleDown', false), e.stop(0, 'UserStopped', false)] },
     { name: 'a new generation clears it (Always)', mutate: [stopped(2), downed], expected: (e) => [e.start(0, 'RestartPolicy'), e.start(1, 'RestartPolicy')] },
     { name: 'UnlessStopped: outlives a new generation', mutate: [withSpec({ restartPolicy: 'UnlessStopped' }), stopped(2), downed], expected: () => [] },
     { name: 'UnlessStopped: stops what runs after a new generation', mutate: [withSpec({ restartPolicy: 'UnlessStopped' }), stopped(2)], expected: (e) => [e.stop(0, 'UserStopped', false), e.stop(1, 'UserStopped', false)] },
@@ -264,8 +264,8 @@ void describe('plan: tend stop', () => {
 void describe('plan: tend restart', () => {
   const requested = withHistory({ restartRequestedAt: NOW - 10 });
   run([
-    { name: 'restarts older instances, maxUnavailable at a time', mutate: [requested], expected: (e) => [e.restart(0, 'UserRestart')] },
-    { name: 'continues with the next one', mutate: [requested, withInstances(running(0, { startedAt: NOW }), running(1))], expected: (e) => [e.restart(1, 'UserRestart')] },
+    { name: 'restarts older instances, maxUnavailable at a time', mutate: [requested], expected: (e) => [e.replace(0, 'UserRestart')] },
+    { name: 'continues with the next one', mutate: [requested, withInstances(running(0, { startedAt: NOW }), running(1))], expected: (e) => [e.replace(1, 'UserRestart')] },
     { name: 'done once every instance started after it', mutate: [requested, withInstances(running(0, { startedAt: NOW }), running(1, { startedAt: NOW }))], expected: () => [] },
     {
       name: 'Recreate: stops all first',

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import type { Action, StartAction } from '../../src/model/action.ts';
 import type { CircuitRecord } from '../../src/model/failure.ts';
 import type { FallbackProgram } from '../../src/model/object.ts';
-import { plan } from '../../src/planner/plan.ts';
+import { plan } from '../../src/planner/plan-key.ts';
 import { replacementId } from '../../src/planner/recovery.ts';
 import type { Fixture, Mutator } from './fixtures.ts';
 import { BASE, KEY, NOW, SPEC, blankMessages, exited, expectFor, running, toInput, withHistory, withInstances, withSpec } from './fixtures.ts';
@@ -37,7 +37,7 @@ function fallbackStart(f: Fixture): StartAction {
 }
 
 const circuitWait = (until: number): Action => ({ type: 'wait', object: KEY, instance: 'web-0', reason: 'CircuitOpen', message: '', until });
-const stopFallback = (reason: 'FallbackDone' | 'SpecChanged' | 'ScaleDown'): Action => ({ type: 'stop', object: KEY, instance: 'web-0.fallback', reason, message: '', stop: SPEC.stop, forget: true });
+const stopFallback = (reason: 'FallbackDone' | 'SpecChanged' | 'ScaleDown'): Action => ({ type: 'stop', object: KEY, instance: 'web-0.fallback', reason, message: '', stop: SPEC.stop, forget: false });
 
 describe('recovery strategy replace', () => {
   it('names the replacement after the failed instance, one generation on', () => {

@@ -1,6 +1,6 @@
 /**
- * `tend diff`: what a reconcile would do now (create / update / delete, with reasons). Exit 0 no
- * drift, 1 drift, 2 invalid manifests.
+ * `tend diff`: what a reconcile would do now (start / stop / suspend / resume, and why others
+ * wait), from the planner the loop runs. Exit 0 no drift, 1 drift, 2 invalid manifests.
  */
 import type { Action } from '../../model/action.ts';
 import { formatDiagnostic } from '../../model/diagnostic.ts';
@@ -19,11 +19,12 @@ export async function run(ctx: CliContext): Promise<number> {
     process.stderr.write(`tend: ${view.dirError}\n`);
     return 2;
   }
-  const drift = view.plan.filter((a) => a.type !== 'wait');
-  if (ctx.output === 'table') process.stdout.write(drift.length === 0 ? 'No drift.\n' : renderPlan(view.plan));
-  else printData(ctx.output, { drift: drift.length > 0, actions: drift.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) });
+  // Drift is any plan at all: a wait (Unschedulable, WaitingForDependency...) is desired work not running.
+  const drift = view.plan.length > 0;
+  if (ctx.output === 'table') process.stdout.write(drift ? renderPlan(view.plan) : 'No drift.\n');
+  else printData(ctx.output, { drift, actions: view.plan.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) });
   if (view.diagnostics.some((d) => d.severity === 'error')) return 2;
-  return drift.length > 0 ? 1 : 0;
+  return drift ? 1 : 0;
 }
 
 const MARK: Readonly<Record<Action['type'], string>> = { start: '+', stop: '-', restart: '~', wait: '…', suspend: '‖', resume: '▶' };

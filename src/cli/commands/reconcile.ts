@@ -14,6 +14,9 @@ import { printData } from '../render/output.ts';
 import { readOffline } from '../offline.ts';
 import { openRuntime, settle, type Runtime } from '../runtime.ts';
 import { renderPlan, type PlanLine } from './diff.ts';
+import { actionsOf } from '../../planner/plan-key.ts';
+import type { KeyPlan } from '../../planner/key-plan.ts';
+import { systemClock } from '../../platform/clock.ts';
 
 const POLL_MS = 100;
 /** Without readiness probes, converged must hold this long, so a program that dies at once fails the wait. */
@@ -28,8 +31,9 @@ export async function run(ctx: CliContext, values: Record<string, unknown>): Pro
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await controllerRunning(ctx.stateDir)) return handOff(ctx, values.wait === true, deadline);
-    const opened = await openRuntime(ctx);
-    if (opened.ok) return runOnce(ctx, opened.runtime, values.wait === true, deadline);
+    const passes: (readonly KeyPlan[])[] = [];
+    const opened = await openRuntime(ctx, systemClock, { held: true, onPass: (plans) => passes.push(plans) });
+    if (opened.ok) return runOnce(ctx, opened.runtime, { wait: values.wait === true, deadline, passes });
     if (Date.now() > deadline) {
       process.stderr.write(`tend: state dir ${ctx.stateDir} is held by pid ${opened.holderPid}, which does not answer\n`);
       return 1;
@@ -46,12 +50,15 @@ async function dryRun(ctx: CliContext): Promise<number> {
   return view.dirError || view.diagnostics.some((d) => d.severity === 'error') ? 2 : 0;
 }
 
-async function runOnce(ctx: CliContext, rt: Runtime, wait: boolean, deadline: number): Promise<number> {
+// The pass plans every key at one moment and prints what it did: the plan a dry run prints.
+async function runOnce(ctx: CliContext, rt: Runtime, run: { wait: boolean; deadline: number; passes: (readonly KeyPlan[])[] }): Promise<number> {
+  const { wait, deadline, passes } = run;
   try {
     const loaded = await rt.reload();
-    const planned = await rt.controller.plan();
-    printActions(ctx, planned);
     await rt.controller.enqueueAll();
+    rt.controller.release();
+    await rt.controller.idle();
+    printActions(ctx, actionsOf(passes[0] ?? []));
     await settle(rt);
     if (!loaded) return 2;
     const invalid = rt.events.recent().some((e) => e.object === 'manifests' && e.type === 'Warning');
@@ -90,7 +97,10 @@ async function waitConverged(read: () => Promise<ObjectView[]>, deadline: number
     if (progress !== last) process.stderr.write(`waiting: ${progress || 'no objects'}\n`);
     last = progress;
     if (!isConverged(views)) stableSince = undefined;
-    else if (Date.now() - (stableSince ??= Date.now()) >= STABLE_MS) return 0;
+    else if (Date.now() - (stableSince ??= Date.now()) >= STABLE_MS) {
+      process.stderr.write(`converged: ${progress || 'no objects'}\n`);
+      return 0;
+    }
     const failed = views.filter((v) => v.status.phase === 'Failed');
     if (failed.length > 0) {
       process.stderr.write(`tend: failed: ${failed.map((v) => `${v.key} (${v.status.reason})`).join(', ')}\n`);
