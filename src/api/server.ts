@@ -9,6 +9,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from 'node:path';
 import type { TendEvent } from '../model/event.ts';
 import { routePools, type PoolHandlers } from './pool-routes.ts';
+import { crossSiteRefusal, isPublicAsset } from './browser-guard.ts';
+import { routeDashboard, type DashboardHandlers } from './dashboard-routes.ts';
 
 export interface ApiHandlers {
   objects(filter: { kind?: string; selector?: string }): Promise<unknown>;
@@ -23,6 +25,8 @@ export interface ApiHandlers {
   alerts(): unknown;
   /** Pool leases (see pool-routes.ts). */
   readonly pools?: PoolHandlers;
+  /** The web dashboard's own routes (see dashboard-routes.ts). */
+  readonly dashboard?: DashboardHandlers;
 }
 
 export interface ApiServer {
@@ -64,7 +68,8 @@ async function listenTcp(address: string, token: string, handlers: ApiHandlers):
   const expected = Buffer.from(`Bearer ${token}`);
   const server = createServer((req, res) => {
     const given = Buffer.from(req.headers.authorization ?? '');
-    const allowed = req.url === '/healthz' || (given.length === expected.length && timingSafeEqual(given, expected));
+    const path = new URL(req.url ?? '/', 'http://tend').pathname;
+    const allowed = path === '/healthz' || isPublicAsset(req.method, path) || (given.length === expected.length && timingSafeEqual(given, expected));
     if (!allowed) return send(res, 401, { error: 'missing or wrong bearer token (see <state-dir>/token)' });
     void route(handlers, req, res);
   });
@@ -87,8 +92,11 @@ export function readOrCreateToken(stateDir: string): string {
 async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://tend');
   const parts = url.pathname.split('/').filter(Boolean);
+  const refusal = crossSiteRefusal(req);
+  if (refusal) return send(res, 403, { error: refusal });
   try {
     if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, { ok: true });
+    if (await routeDashboard(handlers.dashboard, req, res, url, send)) return;
     if (req.method === 'GET' && url.pathname === '/metrics') return sendText(res, await handlers.metrics());
     if (parts[0] !== 'v1') return send(res, 404, { error: `no route ${url.pathname}` });
     if (req.method === 'GET' && parts[1] === 'objects' && parts.length === 2) {

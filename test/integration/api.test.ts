@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { statSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createWorld, itemOf, processManifest, waitFor, type World } from './harness.ts';
+import { createWorld, freePort, itemOf, processManifest, waitFor, type World } from './harness.ts';
 
 let world: World;
 let port: number;
@@ -106,15 +105,5 @@ function get(p: number, path: string, token?: string): Promise<{ status: number;
     });
     req.on('error', reject);
     req.end();
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
   });
 }
