@@ -50,7 +50,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/model/**/*.ts', 'src/planner/**/*.ts', 'src/manifest/**/*.ts', 'src/controller/**/*.ts', 'src/scheduler/**/*.ts'],
+    files: ['src/model/**/*.ts', 'src/planner/**/*.ts', 'src/manifest/**/*.ts', 'src/controller/**/*.ts', 'src/scheduler/**/*.ts', 'src/render/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', ...clockGlobals],
       'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Use the Clock from src/platform/clock.ts.' }],

@@ -1,13 +1,19 @@
 /**
  * The control API: HTTP on the Unix socket `<state-dir>/tend.sock` (mode 0600), optionally also on
  * a TCP address where every path but `/healthz` needs the bearer token from `<state-dir>/token`.
- * Routes only; what they answer comes from `ApiHandlers`.
+ * Routes and connection limits only; what they answer comes from `ApiHandlers`.
+ *
+ * No client can exhaust the controller: each listener caps its connections (the TCP one more
+ * tightly, so a flood there leaves the socket free for the CLI), and idle, slow and oversized
+ * requests are cut (see {@link API_LIMITS}). Streams (`/v1/events?follow=1`) and lease long polls
+ * are exempt from the idle timeout; they end by their own rules.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
+import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { TendEvent } from '../model/event.ts';
+import { readOrCreateToken } from '../platform/state-token.ts';
 import { routePools, type PoolHandlers } from './pool-routes.ts';
 import { crossSiteRefusal, isPublicAsset } from './browser-guard.ts';
 import { routeDashboard, type DashboardHandlers } from './dashboard-routes.ts';
@@ -33,17 +39,66 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** Connection and request limits of both listeners. */
+export const API_LIMITS = {
+  /** Open connections per listener; more are closed at once. */
+  maxConnectionsSocket: 256,
+  maxConnectionsTcp: 64,
+  /** A connection with no traffic for this long is closed (keep-alive included). */
+  idleTimeoutMs: 30_000,
+  /** Time to send the request headers. */
+  headersTimeoutMs: 5_000,
+  /** Time to send the whole request, body included. */
+  requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderBytes: 16 * 1024,
+  /** Larger request bodies get 413; no route reads one. */
+  maxBodyBytes: 64 * 1024,
+} as const;
+
+type Limits = typeof API_LIMITS;
+
+// An HTTP server with the limits applied; `handle` sees only requests within them.
+function limitedServer(limits: Limits, maxConnections: number, handle: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      maxHeaderSize: limits.maxHeaderBytes,
+      // How often the header and request timeouts are checked (default 30 s).
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+    },
+    (req, res) => {
+      const length = Number(req.headers['content-length'] ?? 0);
+      if (length > limits.maxBodyBytes || req.headers['transfer-encoding'] !== undefined) {
+        res.setHeader('connection', 'close');
+        return send(res, 413, { error: `request bodies are limited to ${limits.maxBodyBytes} bytes` });
+      }
+      handle(req, res);
+    },
+  );
+  server.maxConnections = maxConnections;
+  server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
+  return server;
+}
+
+// Long-lived answers (event streams, lease long polls) are bounded by their own rules.
+function exemptFromIdleTimeout(req: IncomingMessage): void {
+  req.socket.setTimeout(0);
+}
+
 /** Path of the control socket in `stateDir`. */
 export function socketPath(stateDir: string): string {
   return join(stateDir, 'tend.sock');
 }
 
 /** Starts the API on the state dir's socket, and on `listen` (`host:port`) when given. */
-export async function startApiServer(stateDir: string, handlers: ApiHandlers, listen?: string): Promise<ApiServer> {
+export async function startApiServer(stateDir: string, handlers: ApiHandlers, listen?: string, limits: Limits = API_LIMITS): Promise<ApiServer> {
   const servers: Server[] = [];
   const path = socketPath(stateDir);
   removeStale(path);
-  const local = createServer((req, res) => void route(handlers, req, res));
+  const local = limitedServer(limits, limits.maxConnectionsSocket, (req, res) => void route(handlers, req, res));
   const oldMask = process.umask(0o177);
   try {
     await new Promise<void>((resolve, reject) => local.once('error', reject).listen(path, resolve));
@@ -52,7 +107,7 @@ export async function startApiServer(stateDir: string, handlers: ApiHandlers, li
   }
   chmodSync(path, 0o600);
   servers.push(local);
-  if (listen) servers.push(await listenTcp(listen, readOrCreateToken(stateDir), handlers));
+  if (listen) servers.push(await listenTcp(listen, readOrCreateToken(stateDir), handlers, limits));
   return {
     async close() {
       await Promise.all(servers.map((s) => new Promise((resolve) => { s.closeAllConnections(); s.close(resolve); })));
@@ -61,12 +116,12 @@ export async function startApiServer(stateDir: string, handlers: ApiHandlers, li
   };
 }
 
-async function listenTcp(address: string, token: string, handlers: ApiHandlers): Promise<Server> {
+async function listenTcp(address: string, token: string, handlers: ApiHandlers, limits: Limits): Promise<Server> {
   const at = address.lastIndexOf(':');
   const host = at > 0 ? address.slice(0, at) : '127.0.0.1';
   const port = Number(address.slice(at + 1));
   const expected = Buffer.from(`Bearer ${token}`);
-  const server = createServer((req, res) => {
+  const server = limitedServer(limits, limits.maxConnectionsTcp, (req, res) => {
     const given = Buffer.from(req.headers.authorization ?? '');
     const path = new URL(req.url ?? '/', 'http://tend').pathname;
     const allowed = path === '/healthz' || isPublicAsset(req.method, path) || (given.length === expected.length && timingSafeEqual(given, expected));
@@ -75,18 +130,6 @@ async function listenTcp(address: string, token: string, handlers: ApiHandlers):
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
   return server;
-}
-
-/** Reads `<state-dir>/token`, creating a random one (mode 0600) when absent. */
-export function readOrCreateToken(stateDir: string): string {
-  const path = join(stateDir, 'token');
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    const token = randomBytes(24).toString('hex');
-    writeFileSync(path, `${token}\n`, { mode: 0o600 });
-    return token;
-  }
 }
 
 async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -110,6 +153,7 @@ async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerRes
     if (req.method === 'POST' && parts[1] === 'reconcile') return send(res, 200, await handlers.reconcile());
     if (req.method === 'GET' && parts[1] === 'events') return events(handlers, url, req, res);
     if (req.method === 'GET' && parts[1] === 'alerts') return send(res, 200, handlers.alerts());
+    if (parts[1] === 'pools') exemptFromIdleTimeout(req);
     if (await routePools(handlers.pools, req, res, url, send)) return;
     send(res, 404, { error: `no route ${req.method ?? ''} ${url.pathname}` });
   } catch (error) {
@@ -136,6 +180,7 @@ function events(handlers: ApiHandlers, url: URL, req: IncomingMessage, res: Serv
   const forKey = url.searchParams.get('for') ?? undefined;
   const recent = handlers.recentEvents(forKey);
   if (url.searchParams.get('follow') !== '1') return send(res, 200, { items: recent });
+  exemptFromIdleTimeout(req);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   for (const event of recent) res.write(`data: ${JSON.stringify(event)}\n\n`);
   const unsubscribe = handlers.subscribeEvents((event) => {

@@ -28,6 +28,8 @@ export interface CommandSpec {
   readonly args: string;
   readonly flags: readonly Flag[];
   readonly examples: readonly [string, string];
+  /** `-o` names an output folder, not a format. */
+  readonly outputIsFolder?: boolean;
   readonly run: Run;
 }
 
@@ -160,6 +162,31 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     flags: [],
     examples: ['tend release 3f9c2a', 'tend release "$(tend lease render -o json | jq -r .id)"'],
     run: async (ctx, _values, positionals) => (await import('./commands/lease.ts')).runRelease(ctx, positionals),
+  },
+  render: {
+    summary: 'the manifests as Kubernetes objects (-o names an output folder)',
+    args: 'kubernetes',
+    flags: [
+      { name: 'target', type: 'string', value: 'TARGET', default: 'kubernetes', help: 'what to render for' },
+      { name: 'namespace', type: 'string', value: 'NS', help: 'namespace of the objects' },
+      { name: 'image', type: 'string', value: 'IMAGE', help: 'container image where a manifest names none' },
+      { name: 'wait-image', type: 'string', value: 'IMAGE', help: 'image of the init containers that wait for dependencies' },
+      { name: 'strict', type: 'boolean', help: 'fail on anything Kubernetes has no field for' },
+    ],
+    examples: ['tend render kubernetes --image node:20', 'tend render kubernetes -o k8s/ --namespace shop'],
+    outputIsFolder: true,
+    run: lazy(() => import('./commands/render.ts')),
+  },
+  import: {
+    summary: 'write manifests from PM2, Procfile, Compose, process-compose or supervisord files (-o names a folder)',
+    args: 'pm2|procfile|compose|process-compose|supervisord FILE...',
+    flags: [
+      { name: 'strict', type: 'boolean', help: 'fail on anything that cannot be carried over' },
+      { name: 'env', type: 'string', value: 'NAME', help: 'the environment section to use (PM2 env_NAME)' },
+    ],
+    examples: ['tend import pm2 ecosystem.config.js', 'tend import compose docker-compose.yml -o manifests/'],
+    outputIsFolder: true,
+    run: lazy(() => import('./commands/import.ts')),
   },
   start: operator('start', 'start an object that was stopped'),
   stop: operator('stop', 'stop an object and keep it stopped'),

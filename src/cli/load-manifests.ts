@@ -6,6 +6,7 @@ import type { Diagnostic } from '../model/diagnostic.ts';
 import { specHash } from '../model/spec-hash.ts';
 import type { FileOutcome } from '../controller/desired.ts';
 import { readManifestDir, type ManifestCache } from '../manifest/load.ts';
+import type { Incumbents } from '../manifest/check-set.ts';
 import { readGitRevision } from '../watch/revision.ts';
 import type { CliContext } from './context.ts';
 
@@ -16,15 +17,21 @@ export type LoadOutcome =
       readonly diagnostics: readonly Diagnostic[];
       readonly revision: string;
     }
-  | { readonly ok: false; readonly message: string };
+  | {
+      readonly ok: false;
+      /** `ManifestDirUnreadable`, or `ManifestDirInsecure` when others could swap the directory. */
+      readonly code: string;
+      readonly message: string;
+    };
 
 /**
  * Loads `ctx.dir`; an unreadable directory is `ok: false`, never an empty state. With `cache`,
- * files unchanged since an earlier load are not parsed again.
+ * files unchanged since an earlier load are not parsed again; with `incumbents`, a duplicate
+ * definition loses to the running one.
  */
-export async function loadManifestDir(ctx: CliContext, cache?: ManifestCache): Promise<LoadOutcome> {
-  const result = await readManifestDir(ctx.dir, { asRoot: ctx.asRoot, ...(cache ? { cache } : {}) });
-  if (!result.ok) return { ok: false, message: result.error.message };
+export async function loadManifestDir(ctx: CliContext, cache?: ManifestCache, incumbents?: Incumbents): Promise<LoadOutcome> {
+  const result = await readManifestDir(ctx.dir, { asRoot: ctx.asRoot, ...(cache ? { cache } : {}), ...(incumbents ? { incumbents } : {}) });
+  if (!result.ok) return { ok: false, code: result.error.code, message: result.error.message };
   const revision = readGitRevision(result.realDir) ?? `sha-${specHash(result.objects.map((o) => [o.key, o.contentHash]))}`;
   return { ok: true, files: result.files, diagnostics: result.diagnostics, revision };
 }

@@ -5,7 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { TendError } from '../model/errors.ts';
+import { stateDirProblem } from '../platform/state-dir.ts';
 import { createContext, UsageError } from './context.ts';
+import { faultMessage } from './fault-message.ts';
 import { COMMANDS, commandHelp, overviewHelp, parserOptions } from './command-table.ts';
 import { didYouMean } from '../manifest/diagnostics.ts';
 
@@ -32,13 +35,27 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(commandHelp(name, command));
       return 0;
     }
-    return await command.run(createContext(values), values, positionals);
+    const { output: _output, ...formatless } = values;
+    const ctx = createContext(command.outputIsFolder ? formatless : values);
+    const unsafe = name === 'validate' || name === 'init' || name === 'completion' ? undefined : stateDirProblem(ctx.stateDir);
+    if (unsafe) return refuse(unsafe);
+    return await command.run(ctx, values, positionals);
   } catch (error) {
+    if (error instanceof TendError && error.code === 'StateDirInsecure') return refuse(error.message);
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       return usageError((error as Error).message, `usage: tend ${name} ${command.args} (tend ${name} --help for more)\n`);
     }
-    throw error;
+    const fault = faultMessage(error);
+    if (fault === undefined) throw error;
+    process.stderr.write(`tend: ${fault}\n`);
+    return 1;
   }
+}
+
+// A state dir others could write is never used: its token, socket and state could be planted.
+function refuse(problem: string): number {
+  process.stderr.write(`tend: ${problem}\n`);
+  return 2;
 }
 
 function usageError(message: string, usage: string): number {

@@ -29,6 +29,7 @@ import { procSource } from '../monitor/proc-reader.ts';
 import { createSampler, type Sampler } from '../monitor/sampler.ts';
 import { createResourceGuard, type InstanceAlert } from '../controller/resource-guard.ts';
 import { isProcessObject } from '../model/object.ts';
+import { withholdSecrets } from '../model/secrets.ts';
 import type { ResourcePolicy } from '../model/limits.ts';
 import { createUsageHistory, type UsageHistory } from '../monitor/usage-history.ts';
 
@@ -120,9 +121,10 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock): 
   const printed = new Set<string>();
   const cache: ManifestCache = new Map();
   const reload = async (): Promise<boolean> => {
-    const loaded = await loadManifestDir(ctx, cache);
+    const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
+    const loaded = await loadManifestDir(ctx, cache, running);
     if (!loaded.ok) {
-      reportOnce(printed, events, 'ManifestDirUnreadable', loaded.message);
+      reportOnce(printed, events, loaded.code, loaded.message);
       return false;
     }
     const current = new Set(loaded.diagnostics.map(formatDiagnostic));
@@ -241,7 +243,8 @@ function persistedOf(controller: Controller, executor: Executor): PersistedState
     revision: controller.desired().revision,
     instances: executor.snapshot(),
     history: [...controller.history()],
-    objects,
+    // Secret values stay in memory; an object read back from here runs again once its file is valid.
+    objects: withholdSecrets(objects),
   };
 }
 

@@ -27,16 +27,16 @@ export interface ManifestSetResult {
  * `UnknownDependency` is then only a warning and does not mark the depending file not ok (a
  * broken file must not take down the files that depend on it).
  */
-export function checkManifestSet(files: readonly ManifestFileResult[]): ManifestSetResult {
+export function checkManifestSet(files: readonly ManifestFileResult[], incumbents: Incumbents = new Map()): ManifestSetResult {
   const added = new Map<string, Diagnostic[]>();
   const add = (d: Diagnostic): void => {
     added.set(d.file, [...(added.get(d.file) ?? []), d]);
   };
   const defined = new Map<ObjectKey, ManifestObject>();
   let node: ManifestObject | undefined;
-  for (const object of files.flatMap((f) => f.objects)) {
+  for (const object of inIncumbentOrder(files.flatMap((f) => f.objects), incumbents)) {
     const first = defined.get(object.key);
-    if (first) add(atObject(object, 'DuplicateObject', `${object.key} is already defined at ${where(first)}; the first definition in path order wins`));
+    if (first) add(atObject(object, 'DuplicateObject', duplicateMessage(object, first, incumbents)));
     else defined.set(object.key, object);
     const twin = first ? undefined : instanceTwin(object, defined);
     if (twin) add(atObject(object, 'DuplicateObject', `${twin.key} (${where(twin)}) has the same name, and both would run instances ${object.name}-0, ${object.name}-1, ...; rename one`));
@@ -78,6 +78,20 @@ export function checkManifestSet(files: readonly ManifestFileResult[]): Manifest
     }
   }
   return assemble(files, added);
+}
+
+/** The file that defines each object the controller runs now; its definition wins a duplicate. */
+export type Incumbents = ReadonlyMap<ObjectKey, string>;
+
+// The running definitions first, so a newcomer (even one sorting earlier) is the duplicate.
+function inIncumbentOrder(objects: readonly ManifestObject[], incumbents: Incumbents): ManifestObject[] {
+  const running = (o: ManifestObject): boolean => incumbents.get(o.key) === o.source.file;
+  return [...objects.filter(running), ...objects.filter((o) => !running(o))];
+}
+
+function duplicateMessage(object: ManifestObject, first: ManifestObject, incumbents: Incumbents): string {
+  const rule = incumbents.get(first.key) === first.source.file ? 'the running definition is kept' : 'the first definition in path order wins';
+  return `${object.key} is already defined at ${where(first)}; ${rule} (rename this one or remove one of the two)`;
 }
 
 function assemble(files: readonly ManifestFileResult[], added: ReadonlyMap<string, Diagnostic[]>): ManifestSetResult {

@@ -27,8 +27,17 @@ export const DIAGNOSTIC_CODES = [
   'MultipleNodes',
   /** The file is over the per-file size limit. */
   'FileTooLarge',
-  /** Running as root, the file or a folder above it is writable by group or others. */
+  /**
+   * Running as root, the file, a symlink to it or a folder above it could be changed by someone
+   * other than root and the file's owner (see src/platform/file-trust.ts).
+   */
   'InsecurePermissions',
+  /** The file is not UTF-8. */
+  'InvalidEncoding',
+  /** Running as root, `user:` names another account in a file root does not own. */
+  'UserNotAllowed',
+  /** A warning: the file is the same file as one read under another path, so it is read once. */
+  'DuplicateFile',
   /** The file could not be read. */
   'FileUnreadable',
   /** An `envFrom` file could not be read or parsed. */
@@ -114,6 +123,7 @@ export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
   if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number too large to represent';
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
 }
 

@@ -23,6 +23,8 @@ export function parseDotenv(text: string): DotenvResult {
     if (!match) return { ok: false, line: index + 1, message: 'expected NAME=value' };
     const value = dotenvValue(match[2] ?? '');
     if (value === undefined) return { ok: false, line: index + 1, message: 'unterminated or malformed quoted value' };
+    // A program's environment cannot hold NUL; the value is a secret, so it is not shown.
+    if (value.includes('\0')) return { ok: false, line: index + 1, message: 'the value contains a NUL character' };
     entries.push([match[1] ?? '', value]);
   }
   return { ok: true, entries };

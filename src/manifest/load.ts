@@ -8,27 +8,29 @@
  * fs/promises does (one promise and thread-pool hop per call), and parsing dominates anyway.
  * The exported functions still return promises so callers need not change if that changes.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import type { Stats } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { TendError } from '../model/errors.ts';
+import { chaseExisting, type ChasedPath } from '../platform/path-chase.ts';
 import { checkManifestSet } from './check-set.ts';
-import type { ManifestSetResult } from './check-set.ts';
+import type { Incumbents, ManifestSetResult } from './check-set.ts';
 import { FILE_START, makeDiagnostic } from './diagnostics.ts';
-import type { DiagnosticCode } from './diagnostics.ts';
+import type { DiagnosticCode, Position } from './diagnostics.ts';
 import type { EnvFileRead, ReadEnvFile } from './normalize.ts';
+import { manifestDirProblem, openManifest, readOnce, runAsCheck, trustedEnvReader, type OpenedManifest, type TrustContext } from './trusted-read.ts';
 import { validateManifestText } from './validate.ts';
 import type { ManifestFileResult } from './validate.ts';
 
 /** Per-file size limit (SPEC §5), also applied to envFrom files. */
-export const MAX_MANIFEST_FILE_SIZE = 1024 * 1024;
+export const MAX_MANIFEST_FILE_SIZE = 256 * 1024;
 
 /** How manifests are read. */
 export interface ReadManifestOptions {
   /**
-   * Refuse manifest files and folders (and envFrom files) writable by group or others, like
-   * sshd's StrictModes, and envFrom files not owned by the manifest file's owner.
-   * Default: true when this process runs as root.
+   * Judge every manifest file (and envFrom file) by who could change it, like sshd's
+   * StrictModes (src/platform/file-trust.ts has the rules), run its programs as the less
+   * privileged of its link and target owners, and allow `user:` naming another account only in a
+   * root-owned file. Default: true when this process runs as root.
    */
   readonly asRoot?: boolean;
   /** Paths inside this folder are shown relative to it. Default: `process.cwd()`. */
@@ -41,6 +43,8 @@ export interface ReadManifestOptions {
    * read, so an edit costs the edited file, not the whole directory.
    */
   readonly cache?: ManifestCache;
+  /** The file that defines each running object: it keeps the object when another file redefines it. */
+  readonly incumbents?: Incumbents;
 }
 
 /** Per-file results of earlier reads, by real path. */
@@ -56,8 +60,8 @@ interface CachedFile {
 
 /**
  * What reading a manifest directory gave. `ok: false` means the directory (or a folder in it)
- * could not be listed: an error state, never an empty desired state, so nothing is pruned
- * because a mount vanished. `ok: true` says nothing about validity: see `valid` and
+ * could not be listed, or, as root, someone else could swap it: an error state, never an empty
+ * desired state, so nothing is pruned because a mount vanished or a directory was replaced. `ok: true` says nothing about validity: see `valid` and
  * `diagnostics`.
  */
 export type ReadManifestDirResult =
@@ -75,14 +79,21 @@ interface Settings {
   readonly cwd: string;
   readonly maxFileSize: number;
   readonly cache: ManifestCache | undefined;
+  readonly incumbents: Incumbents | undefined;
 }
 
-/** A manifest file to read: its path as named (logical) and where to read it (real). */
+/** A manifest file to read: its path as named, and as chased (relative to its tree's root, or absolute). */
 interface Entry {
   readonly logical: string;
-  readonly real: string;
-  /** Running as root: a folder above the file that group or others can write. */
-  readonly insecureFolder?: string;
+  readonly path: string;
+  /** The entry itself is a symlink: its relative paths resolve from the real file's folder. */
+  readonly link: boolean;
+}
+
+/** One tree of manifests: where it is, as named and as chased. */
+interface Tree {
+  readonly logical: string;
+  readonly root: ChasedPath;
 }
 
 /**
@@ -90,27 +101,36 @@ interface Entry {
  * hidden files and folders. A symlinked `dir` is resolved once, so an atomic symlink swap
  * mid-read cannot mix two revisions; relative paths in manifests still resolve through `dir`
  * itself, so a swap alone changes no program. Never throws for OS errors: an unreadable
- * directory comes back as `{ ok: false, error }` with `error.code === 'ManifestDirUnreadable'`.
+ * directory comes back as `{ ok: false, error }` with `error.code === 'ManifestDirUnreadable'`,
+ * and, running as root, one that others could swap with `ManifestDirInsecure`.
  */
 export function readManifestDir(dir: string, options: ReadManifestOptions = {}): Promise<ReadManifestDirResult> {
   return new Promise((done) => done(readDirNow(dir, settingsOf(options))));
 }
 
 function readDirNow(dir: string, settings: Settings): ReadManifestDirResult {
-  const logical = resolve(settings.cwd, dir);
-  let realDir: string;
-  const entries: Entry[] = [];
+  const pass = newPass(settings);
+  const tree = readTree(resolve(settings.cwd, dir), settings, pass);
+  if ('error' in tree) return { ok: false, error: tree.error };
+  const files = loadEntries(tree.entries, tree, settings, pass);
+  forgetOthers(settings.cache, pass.read);
+  return { ok: true, dir: tree.logical, realDir: tree.root.real, ...checkManifestSet(files, settings.incumbents) };
+}
+
+// Chases and lists one tree; an error when it cannot be listed or, as root, others could swap it.
+function readTree(logical: string, settings: Settings, pass: Pass): (Tree & { readonly entries: readonly Entry[] }) | { readonly error: TendError } {
+  const found: { logical: string; link: boolean }[] = [];
+  let root: ChasedPath;
   try {
-    realDir = realpathSync(logical);
-    walk({ logical, real: realDir }, settings, entries, new Set());
+    root = chaseExisting(logical, { cache: pass.trust.cache });
+    walk({ logical, real: root.real }, found, pass.listed);
   } catch (cause) {
     const message = `cannot read manifest directory ${displayPath(logical, settings)}: ${errorText(cause)}`;
-    return { ok: false, error: new TendError('ManifestDirUnreadable', message, { cause }) };
+    return { error: new TendError('ManifestDirUnreadable', message, { cause }) };
   }
-  const toReal = (path: string): string => realPathIn(path, logical, realDir);
-  const files = entries.map((entry) => loadFile(entry, settings, toReal)).filter((f) => f !== undefined);
-  forgetOthers(settings.cache, entries);
-  return { ok: true, dir: logical, realDir, ...checkManifestSet(files) };
+  const problem = manifestDirProblem(root, settings.asRoot);
+  if (problem) return { error: new TendError('ManifestDirInsecure', `refusing manifest directory ${displayPath(logical, settings)}: ${problem}`) };
+  return { logical, root, entries: found.map((file) => ({ ...file, path: relative(logical, file.logical) })) };
 }
 
 /**
@@ -122,25 +142,18 @@ export function readManifestFiles(paths: readonly string[], options: ReadManifes
 }
 
 function readFilesNow(paths: readonly string[], settings: Settings): ManifestSetResult {
-  const entries: (Entry | ManifestFileResult)[] = [];
+  const pass = newPass(settings);
+  const files: ManifestFileResult[] = [];
   for (const path of paths) {
     const logical = resolve(settings.cwd, path);
-    try {
-      const info = statSync(logical);
-      if (info.isDirectory()) {
-        const found: Entry[] = [];
-        walk({ logical, real: realpathSync(logical) }, settings, found, new Set());
-        entries.push(...found);
-      } else {
-        const parent = dirname(logical);
-        const insecure = settings.asRoot && isWritableByOthers(statSync(parent)) ? parent : undefined;
-        entries.push({ logical, real: logical, ...(insecure ? { insecureFolder: insecure } : {}) });
-      }
-    } catch (cause) {
-      entries.push(fileProblem(displayPath(logical, settings), 'FileUnreadable', `cannot read: ${errorText(cause)}`));
+    const tree = isDirectory(logical) ? readTree(logical, settings, pass) : undefined;
+    if (tree && 'error' in tree) {
+      const code = tree.error.code === 'ManifestDirInsecure' ? 'InsecurePermissions' : 'FileUnreadable';
+      files.push(fileProblem(displayPath(logical, settings), code, tree.error.message));
     }
+    else if (tree) files.push(...loadEntries(tree.entries, tree, settings, pass));
+    else files.push(...loadEntries([{ logical, path: logical, link: isLink(logical) }], undefined, settings, pass, true));
   }
-  const files = entries.map((e) => ('real' in e ? loadFile(e, settings, (p) => p) : e)).filter((f) => f !== undefined);
   return checkManifestSet(files);
 }
 
@@ -150,14 +163,29 @@ function settingsOf(options: ReadManifestOptions): Settings {
     cwd: options.cwd ?? process.cwd(),
     maxFileSize: options.maxFileSize ?? MAX_MANIFEST_FILE_SIZE,
     cache: options.cache,
+    incumbents: options.incumbents,
   };
 }
 
+/** What one read shares: lstat results, the folders listed, the files read, the accounts file's stamp. */
+interface Pass {
+  readonly trust: TrustContext;
+  readonly listed: Set<string>;
+  readonly read: Set<string>;
+  readonly accounts: string;
+}
+
+function newPass(settings: Settings): Pass {
+  const listed = new Set<string>();
+  const trust: TrustContext = { asRoot: settings.asRoot, maxFileSize: settings.maxFileSize, cache: new Map(), listed, folders: new Map() };
+  // `user:` checks depend on /etc/passwd: a cached result is good only while it is unchanged.
+  const passwd = settings.asRoot ? statSync('/etc/passwd', { throwIfNoEntry: false }) : undefined;
+  return { trust, listed, read: new Set(), accounts: passwd ? `${passwd.mtimeMs}:${passwd.size}` : '' };
+}
+
 // Depth first, sorted; throws when a folder cannot be listed (except one that vanished).
-function walk(folder: { logical: string; real: string; insecure?: string }, settings: Settings, out: Entry[], seen: Set<string>): void {
+function walk(folder: { logical: string; real: string }, out: { logical: string; link: boolean }[], seen: Set<string>): void {
   seen.add(folder.real);
-  let insecure = folder.insecure;
-  if (settings.asRoot && !insecure && isWritableByOthers(statSync(folder.real))) insecure = folder.logical;
   const names = readdirSync(folder.real, { withFileTypes: true })
     .filter((d) => !d.name.startsWith('.'))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -168,13 +196,29 @@ function walk(folder: { logical: string; real: string; insecure?: string }, sett
     if (kind === 'dir') {
       try {
         const target = dirent.isSymbolicLink() ? realpathSync(real) : real;
-        if (!seen.has(target)) walk({ logical, real: target, ...(insecure ? { insecure } : {}) }, settings, out, seen);
+        if (!seen.has(target)) walk({ logical, real: target }, out, seen);
       } catch (error) {
         if (!isErrorCode(error, 'ENOENT')) throw error; // a folder removed while listing is simply gone
       }
     } else if (kind === 'file' && /\.ya?ml$/.test(dirent.name)) {
-      out.push({ logical, real, ...(insecure ? { insecureFolder: insecure } : {}) });
+      out.push({ logical, link: dirent.isSymbolicLink() });
     }
+  }
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false; // reported when it is read
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // reported when it is read as a file
   }
 }
 
@@ -187,24 +231,39 @@ function linkKind(path: string): 'dir' | 'file' | 'other' {
   }
 }
 
-// One file's result; undefined when the file vanished since it was listed.
-function loadFile(entry: Entry, settings: Settings, toReal: (path: string) => string): ManifestFileResult | undefined {
-  const file = displayPath(entry.logical, settings);
-  let info: Stats;
-  let text: string;
-  try {
-    info = statSync(entry.real);
-    const refusal = refuse(entry, info, settings);
-    if (refusal) return fileProblem(file, refusal.code, refusal.message);
-    text = readFileSync(entry.real, 'utf8');
-  } catch (cause) {
-    if (isErrorCode(cause, 'ENOENT')) return undefined;
-    return fileProblem(file, 'FileUnreadable', `cannot read: ${errorText(cause)}`);
-  }
-  if (Buffer.byteLength(text) > settings.maxFileSize) return fileProblem(file, 'FileTooLarge', tooLarge(Buffer.byteLength(text), settings));
-  const readEnvFile = envFileReader(settings, info.uid, toReal);
-  const key = `${file}\0${info.uid}:${info.gid}:${info.mode}`;
-  const cached = settings.cache?.get(entry.real);
+// Every entry's result in order (vanished files left out); a file reached twice is read once.
+function loadEntries(entries: readonly Entry[], tree: Tree | undefined, settings: Settings, pass: Pass, named = false): ManifestFileResult[] {
+  // A link's relative paths resolve from its target's folder, seen through the directory as named
+  // when inside it (so a symlink swap of the directory alone changes no program); a file's, from
+  // its folder as named.
+  const toLogical = (real: string): string => (tree ? realPathIn(real, tree.root.real, tree.logical) : real);
+  const dirOf = (entry: Entry) => (real: string) => (entry.link ? toLogical(dirname(real)) : dirname(entry.logical));
+  const trust = named ? { ...pass.trust, listed: new Set<string>() } : pass.trust;
+  const opened = entries.map((e) => openManifest(e.path, tree?.root, trust, dirOf(e)));
+  const dropped = readOnce(opened);
+  const results: ManifestFileResult[] = [];
+  opened.forEach((outcome, index) => {
+    const file = displayPath(entries[index]?.logical ?? '', settings);
+    const twin = entries[dropped.get(index) ?? -1];
+    if (!outcome && named) results.push(fileProblem(file, 'FileUnreadable', 'cannot read: no such file'));
+    if (!outcome) return;
+    if (!outcome.ok) results.push(fileProblem(file, outcome.code, outcome.message, outcome.at));
+    else if (twin) results.push(sameFile(file, displayPath(twin.logical, settings)));
+    else results.push(validateOpened(file, outcome, { settings, pass, tree }));
+  });
+  return results;
+}
+
+// Validates an opened file, reusing the cached result when nothing it depends on changed.
+function validateOpened(file: string, opened: OpenedManifest, at: { settings: Settings; pass: Pass; tree: Tree | undefined }): ManifestFileResult {
+  const { settings, pass, tree } = at;
+  if (opened.size > settings.maxFileSize) return fileProblem(file, 'FileTooLarge', tooLarge(opened.size, settings));
+  pass.read.add(opened.real);
+  const toReal = (path: string): string => (tree ? realPathIn(path, tree.logical, tree.root.real) : path);
+  const readEnvFile = trustedEnvReader(pass.trust, opened.owner, toReal);
+  const { text } = opened;
+  const key = `${file}\0${opened.stamp}\0${opened.dir}\0${pass.accounts}`;
+  const cached = settings.cache?.get(opened.real);
   if (cached && cached.key === key && cached.text === text && cached.envReads.every((e) => sameRead(readEnvFile(e.path), e.read))) {
     return cached.result;
   }
@@ -214,76 +273,44 @@ function loadFile(entry: Entry, settings: Settings, toReal: (path: string) => st
     envReads.push({ path, read });
     return read;
   };
-  const result = validateManifestText(text, { file, dir: dirname(entry.logical), uid: info.uid, gid: info.gid, readEnvFile: recording });
-  settings.cache?.set(entry.real, { key, text, envReads, result });
+  const userCheck = runAsCheck(settings.asRoot, opened.owner);
+  const context = { file, dir: opened.dir, uid: opened.owner.uid, gid: opened.owner.gid, readEnvFile: recording, ...(userCheck ? { userCheck } : {}) };
+  const result = validateManifestText(text, context);
+  settings.cache?.set(opened.real, { key, text, envReads, result });
   return result;
 }
 
 // Drops cached files that this read did not see (deleted, or left behind by a symlink swap).
-function forgetOthers(cache: ManifestCache | undefined, entries: readonly Entry[]): void {
+function forgetOthers(cache: ManifestCache | undefined, read: ReadonlySet<string>): void {
   if (!cache || cache.size === 0) return;
-  const seen = new Set(entries.map((e) => e.real));
-  for (const path of cache.keys()) if (!seen.has(path)) cache.delete(path);
+  for (const path of cache.keys()) if (!read.has(path)) cache.delete(path);
 }
 
 function sameRead(a: EnvFileRead, b: EnvFileRead): boolean {
   return a.ok && b.ok ? a.text === b.text : !a.ok && !b.ok && a.reason === b.reason && a.message === b.message;
 }
 
-function refuse(entry: Entry, info: Stats, settings: Settings): { code: DiagnosticCode; message: string } | undefined {
-  if (settings.asRoot && entry.insecureFolder) {
-    const folder = displayPath(entry.insecureFolder, settings);
-    return { code: 'InsecurePermissions', message: `refusing this file: folder ${folder} is writable by group or others (run chmod go-w ${folder})` };
-  }
-  if (settings.asRoot && isWritableByOthers(info)) {
-    return { code: 'InsecurePermissions', message: `refusing this file: it is writable by group or others (mode ${modeText(info)}; run chmod go-w on it)` };
-  }
-  if (info.size > settings.maxFileSize) return { code: 'FileTooLarge', message: tooLarge(info.size, settings) };
-  return undefined;
+// A path under one folder, mapped to the same place under another (the manifest directory as
+// named and the revision being read).
+function realPathIn(path: string, fromDir: string, toDir: string): string {
+  if (path === fromDir) return toDir;
+  return path.startsWith(fromDir + sep) ? toDir + path.slice(fromDir.length) : path;
 }
 
-// Synchronous because normalisation is; envFrom files are few and small.
-function envFileReader(settings: Settings, ownerUid: number, toReal: (path: string) => string): ReadEnvFile {
-  return (path) => {
-    try {
-      const real = toReal(path);
-      const info = statSync(real);
-      if (!info.isFile()) return { ok: false, reason: 'unreadable', message: 'not a regular file' };
-      if (settings.asRoot && isWritableByOthers(info)) {
-        return { ok: false, reason: 'insecure', message: `it is writable by group or others (mode ${modeText(info)})` };
-      }
-      if (settings.asRoot && info.uid !== ownerUid) {
-        return { ok: false, reason: 'insecure', message: `it is owned by uid ${info.uid}, not by the manifest file's owner (uid ${ownerUid})` };
-      }
-      if (info.size > settings.maxFileSize) return { ok: false, reason: 'unreadable', message: tooLarge(info.size, settings) };
-      return { ok: true, text: readFileSync(real, 'utf8') };
-    } catch (cause) {
-      return { ok: false, reason: isErrorCode(cause, 'ENOENT') ? 'missing' : 'unreadable', message: errorText(cause) };
-    }
-  };
+function sameFile(file: string, twin: string): ManifestFileResult {
+  const message = `this is the same file as ${twin}, which is read instead (remove one of the two paths)`;
+  const diagnostic = makeDiagnostic({ code: 'DuplicateFile', severity: 'warning', file, at: FILE_START, message });
+  return { file, ok: true, empty: false, objects: [], diagnostics: [diagnostic], dependencies: [] };
 }
 
-// A path under the directory as named, mapped into the revision that is being read.
-function realPathIn(path: string, logicalDir: string, realDir: string): string {
-  return path.startsWith(logicalDir + sep) ? realDir + path.slice(logicalDir.length) : path;
-}
-
-function fileProblem(file: string, code: DiagnosticCode, message: string): ManifestFileResult {
-  const diagnostic = makeDiagnostic({ code, file, at: FILE_START, message });
+function fileProblem(file: string, code: DiagnosticCode, message: string, at: Position = FILE_START): ManifestFileResult {
+  const diagnostic = makeDiagnostic({ code, file, at, message });
   return { file, ok: false, empty: false, objects: [], diagnostics: [diagnostic], dependencies: [] };
 }
 
 function displayPath(path: string, settings: Settings): string {
   const rel = relative(settings.cwd, path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
-}
-
-function isWritableByOthers(info: Stats): boolean {
-  return (info.mode & 0o022) !== 0;
-}
-
-function modeText(info: Stats): string {
-  return `0${(info.mode & 0o777).toString(8)}`;
 }
 
 function tooLarge(size: number, settings: Settings): string {

@@ -74,7 +74,9 @@ export function normalizeJobSpec(
     requests: requestsOfRaw(written),
   };
   const { command, shell, workingDir, env, user } = spec;
-  const hash = specHash({ program: { command, shell, workingDir, env, user, owner: spec.owner }, written });
+  // `image` is for the Kubernetes render only: locally it changes nothing, so it starts no new run.
+  const { image: _image, ...run } = written;
+  const hash = specHash({ program: { command, shell, workingDir, env, user, owner: spec.owner }, written: run });
   return { spec, hash, problems: result.problems };
 }
 

@@ -1,16 +1,29 @@
 /**
  * YAML text to documents with positions. Owns the YAML rules of SPEC §5: YAML 1.2 core schema,
- * no custom tags, bounded alias expansion. Pure: no file access; the caller enforces the
- * per-file size limit before it hands the text over.
+ * no custom tags, bounded alias expansion, bounded nesting and document count, plain keys; and
+ * the text's encoding (UTF-8 only). Pure: no file access; the caller enforces the per-file size
+ * limit before it hands the bytes over. Every problem is a positioned diagnostic, never a throw
+ * or a warning on stderr.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
-import type { Document, Node as YamlNode, YAMLError } from 'yaml';
+import { Composer, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, Parser, visit } from 'yaml';
+import type { CST, Document, Node as YamlNode, YAMLError } from 'yaml';
 import type { Diagnostic } from '../model/diagnostic.ts';
-import { FILE_START, makeDiagnostic } from './diagnostics.ts';
+import { makeDiagnostic } from './diagnostics.ts';
 import type { FieldPath, Position } from './diagnostics.ts';
 
 /** Alias expansions allowed per document before it is rejected (a "billion laughs" guard). */
 const MAX_ALIAS_COUNT = 100;
+
+/** Collections nested in one another, at most (a manifest needs about ten). */
+export const MAX_NESTING_DEPTH = 64;
+
+/** YAML documents in one file, at most (empty ones count too). */
+export const MAX_DOCUMENTS = 1000;
+
+// resolveKnownTags off: `!!binary`, `!!set`, `!!timestamp` and the like are custom tags here too.
+// uniqueKeys off: yaml compares each key with every earlier one (quadratic: 40,000 keys took
+// minutes); keyProblems finds duplicates in one pass instead.
+const YAML_OPTIONS = { prettyErrors: false, merge: true, version: '1.2', logLevel: 'error', resolveKnownTags: false, uniqueKeys: false } as const;
 
 /** One non-empty YAML document that parsed without errors. */
 export interface ParsedDocument {
@@ -40,16 +53,14 @@ export interface ParsedFile {
 export function parseManifestText(text: string, file: string): ParsedFile {
   const lineCounter = new LineCounter();
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  let docs: Document.Parsed[];
-  try {
-    docs = [...parseAllDocuments(source, { lineCounter, prettyErrors: false, merge: true, version: '1.2' })];
-  } catch (error) {
-    // The parser can run out of stack on absurdly deep nesting.
-    return { documents: [], empty: false, diagnostics: [yamlDiagnostic(file, FILE_START, `cannot parse: ${errorText(error)}`)] };
+  const composed = composeDocuments(source, lineCounter);
+  if (!composed.ok) {
+    const at = offsetPosition(lineCounter, composed.offset);
+    return { documents: [], empty: false, diagnostics: [yamlDiagnostic(file, at, composed.message)] };
   }
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
-  docs.forEach((node, index) => {
+  composed.docs.forEach((node, index) => {
     const found = documentProblems(node, lineCounter, file);
     diagnostics.push(...found);
     if (found.length > 0 || node.contents === null) return;
@@ -62,14 +73,80 @@ export function parseManifestText(text: string, file: string): ParsedFile {
   return { documents, diagnostics, empty: documents.length === 0 && diagnostics.length === 0 };
 }
 
-// Syntax errors, plus warnings that SPEC §5 turns into errors (custom tags).
+type Composed = { readonly ok: true; readonly docs: Document.Parsed[] } | { readonly ok: false; readonly offset: number; readonly message: string };
+
+/** Thrown inside the token stream to stop composing; carries where and why. */
+class LimitReached extends Error {
+  constructor(readonly offset: number, message: string) {
+    super(message);
+  }
+}
+
+// What parseAllDocuments does, with the parser's stack and the document count watched as it
+// goes: the composer recurses per nesting level, so depth is refused before it gets there.
+function composeDocuments(source: string, lineCounter: LineCounter): Composed {
+  const parser = new Parser(lineCounter.addNewLine);
+  const composer = new Composer(YAML_OPTIONS);
+  function* tokens(): Generator<CST.Token> {
+    lineCounter.addNewLine(0);
+    let documents = 0;
+    for (const lexeme of new Lexer().lex(source)) {
+      for (const token of parser.next(lexeme)) {
+        if (token.type === 'document' && ++documents > MAX_DOCUMENTS) {
+          throw new LimitReached(token.offset, `more than ${MAX_DOCUMENTS} documents in one file; split it into several files`);
+        }
+        yield token;
+      }
+      // The stack holds the stream's document and each open collection.
+      if (parser.stack.length > MAX_NESTING_DEPTH + 1) {
+        throw new LimitReached(parser.offset, `nested more than ${MAX_NESTING_DEPTH} levels deep; a manifest needs far fewer`);
+      }
+    }
+    yield* parser.end();
+  }
+  try {
+    return { ok: true, docs: [...composer.compose(tokens())] as Document.Parsed[] };
+  } catch (error) {
+    if (error instanceof LimitReached) return { ok: false, offset: error.offset, message: error.message };
+    // Not expected with the limits above; still a diagnostic, never a crash.
+    return { ok: false, offset: 0, message: `cannot parse: ${errorText(error)}` };
+  }
+}
+
+// Syntax errors, warnings that SPEC §5 turns into errors (custom tags), and keys that are not plain.
 function documentProblems(node: Document.Parsed, lineCounter: LineCounter, file: string): Diagnostic[] {
   const fatal = [...node.errors, ...node.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
-  return fatal.map((error: YAMLError) => {
+  const found = fatal.map((error: YAMLError) => {
     const at = offsetPosition(lineCounter, error.pos[0]);
     const message = error.code === 'TAG_RESOLVE_FAILED' ? `${error.message}; custom tags are not allowed` : error.message;
     return yamlDiagnostic(file, at, message);
   });
+  if (found.length > 0) return found;
+  return keyProblems(node).map((p) => yamlDiagnostic(file, offsetPosition(lineCounter, p.offset), p.message));
+}
+
+// Keys that are collections (`? [a, b]`: JavaScript objects cannot hold them) or repeat an
+// earlier key of the same map.
+function keyProblems(node: Document.Parsed): { offset: number; message: string }[] {
+  const found: { offset: number; message: string }[] = [];
+  visit(node, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const { key } of map.items) {
+        if (!hasRange(key)) continue;
+        if (isMap(key) || isSeq(key)) found.push({ offset: key.range[0], message: 'a mapping key must be a plain value, not a list or mapping' });
+        if (!isScalar(key) || typeof key.value === 'symbol' || key.value === '<<') continue;
+        const text = String(key.value);
+        if (seen.has(text)) found.push({ offset: key.range[0], message: `Map keys must be unique (${describeKey(text)} is repeated)` });
+        seen.add(text);
+      }
+    },
+  });
+  return found;
+}
+
+function describeKey(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 37)}...` : text);
 }
 
 function toPlainValue(node: Document.Parsed): { ok: true; value: unknown } | { ok: false; message: string } {

@@ -5,6 +5,7 @@
  * knows nothing of YAML positions.
  */
 import type { AnySchemaObject, ErrorObject } from 'ajv';
+import { isAmountBound } from './amount-keyword.ts';
 import { describeValue, didYouMean, formatPath } from './diagnostics.ts';
 import type { FieldPath, Problem } from './diagnostics.ts';
 
@@ -20,7 +21,9 @@ interface Found {
  * errors are folded with their branch errors into one problem.
  */
 export function schemaProblems(errors: readonly ErrorObject[], root: unknown): readonly Problem[] {
-  const relevant = errors.filter((e) => e.keyword !== 'if' && e.keyword !== 'propertyNames');
+  // A string over its amount says that; its length too would only repeat it.
+  const overAmount = new Set(errors.filter((e) => e.keyword === 'maxAmount').map((e) => e.instancePath));
+  const relevant = errors.filter((e) => e.keyword !== 'if' && e.keyword !== 'propertyNames' && !(e.keyword === 'maxLength' && overAmount.has(e.instancePath)));
   return dedupe(reduce(relevant, root));
 }
 
@@ -86,8 +89,22 @@ function describe(e: ErrorObject, root: unknown): Found {
     const message = errorMessageOf(e.parentSchema) ?? `invalid name (${keywordMessage(e)})`;
     return { problem: { code: 'ManifestInvalid', severity: 'error', path: [...path, e.propertyName], message }, preferred: true };
   }
+  // A bound that was passed says so with its limit, whatever the field's own message says of its form.
+  if (isBound(e)) return valueProblem(e, root, keywordMessage(e), true);
+  const huge = hugeNumberMessage(e, valueAt(root, path));
+  if (huge) return valueProblem(e, root, huge, true);
   const custom = errorMessageOf(e.parentSchema);
   return valueProblem(e, root, custom ?? keywordMessage(e), custom !== undefined);
+}
+
+// The schemas' pattern for strings that reach the kernel (argv, env, paths).
+const NO_NUL = '^[^\\u0000]*$';
+
+const BOUND_KEYWORDS: ReadonlySet<string> = new Set(['maxAmount', 'maxLength', 'maxItems', 'maxProperties']);
+
+// `maximum: 0` only says "no bare number but 0" (durations); every other maximum is a bound.
+function isBound(e: ErrorObject): boolean {
+  return BOUND_KEYWORDS.has(e.keyword) || (e.keyword === 'maximum' && (e.params as { limit?: unknown }).limit !== 0);
 }
 
 function unknownField(e: ErrorObject, path: FieldPath): Found {
@@ -106,8 +123,22 @@ function valueProblem(e: ErrorObject, root: unknown, expected: string, preferred
   const candidates = e.keyword === 'enum' ? (e.params as { allowedValues: unknown[] }).allowedValues.map(String) : [];
   const guess = typeof found !== 'string' ? undefined : isName ? dnsLabelFor(found) : didYouMean(found, candidates);
   const hint = guess ? `; did you mean ${JSON.stringify(guess)}?` : '';
-  const message = `${expected} (got ${describeValue(found)}${hint})`;
+  const shown = isSecret(root, path) ? 'a secret value' : describeValue(found);
+  const message = `${expected} (got ${shown}${hint})`;
   return { problem: { code: isName ? 'InvalidName' : 'ManifestInvalid', severity: 'error', path, message }, preferred };
+}
+
+// `{value: ..., secret: true}`: its value never appears in a message.
+function isSecret(root: unknown, path: FieldPath): boolean {
+  const holder = valueAt(root, path.slice(0, -1));
+  return path[path.length - 1] === 'value' && typeof holder === 'object' && holder !== null && (holder as { secret?: unknown }).secret === true;
+}
+
+// YAML reads a number of 309 digits or more as Infinity, which fails `type` before any bound.
+function hugeNumberMessage(e: ErrorObject, found: unknown): string | undefined {
+  if (e.keyword !== 'type' || typeof found !== 'number' || Number.isFinite(found)) return undefined;
+  const limit: unknown = e.parentSchema?.maximum;
+  return typeof limit === 'number' && limit > 0 ? `must be at most ${limit}` : undefined;
 }
 
 function keywordMessage(e: ErrorObject): string {
@@ -125,9 +156,11 @@ function keywordMessage(e: ErrorObject): string {
     case 'exclusiveMaximum': return `must be less than ${String(p.limit)}`;
     case 'minItems': return p.limit === 1 ? 'must not be empty' : `must have at least ${String(p.limit)} items`;
     case 'maxItems': return `must have at most ${String(p.limit)} items`;
+    case 'maxProperties': return `must have at most ${String(p.limit)} entries`;
+    case 'maxAmount': return isAmountBound(e.schema) ? `must be at most ${e.schema.text}` : 'is too large';
     case 'minLength': return p.limit === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters`;
     case 'maxLength': return `must be at most ${String(p.limit)} characters`;
-    case 'pattern': return `must match ${String(p.pattern)}`;
+    case 'pattern': return p.pattern === NO_NUL ? 'must not contain a NUL character' : `must match ${String(p.pattern)}`;
     default: return e.message ?? `is invalid (${e.keyword})`;
   }
 }

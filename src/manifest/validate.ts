@@ -13,6 +13,7 @@ import type { FieldPath, Problem } from './diagnostics.ts';
 import { PROCESS_DEFAULTS, toManifestObject } from './normalize.ts';
 import type { ReadEnvFile, ValidManifest } from './normalize.ts';
 import { locate, parseManifestText } from './parse.ts';
+import { runAsProblems, type UserCheck } from './run-as.ts';
 import type { ParsedDocument } from './parse.ts';
 import { schemaProblems } from './schema-errors.ts';
 import { getValidators } from './validators.ts';
@@ -54,6 +55,8 @@ export interface FileContext {
   readonly uid: number;
   readonly gid: number;
   readonly readEnvFile: ReadEnvFile;
+  /** Running as root with a file root does not own: which `user:` values it may not name. */
+  readonly userCheck?: UserCheck;
 }
 
 // The envelope, then the spec of the document's kind; the valid manifest when no error.
@@ -91,7 +94,19 @@ export function validateManifestText(text: string, context: FileContext): Manife
     dependencies.push(...checked.dependencies);
   }
   diagnostics.sort(compareDiagnostics);
-  return { file: context.file, ok: !hasErrors(diagnostics), empty: parsed.empty, objects, diagnostics, dependencies };
+  return { file: context.file, ok: !hasErrors(diagnostics), empty: parsed.empty, objects, diagnostics: capped(diagnostics), dependencies };
+}
+
+/** Diagnostics shown per file, at most; the rest are counted in one more. */
+export const MAX_FILE_DIAGNOSTICS = 50;
+
+// A file of thousands of bad documents must not flood the terminal or the event log.
+function capped(diagnostics: Diagnostic[]): Diagnostic[] {
+  const rest = diagnostics.slice(MAX_FILE_DIAGNOSTICS);
+  const [next] = rest;
+  if (!next) return diagnostics;
+  const more = `${rest.length} more problems in this file not shown; fix the ones above first`;
+  return [...diagnostics.slice(0, MAX_FILE_DIAGNOSTICS), { ...next, path: '', message: more, severity: hasErrors(rest) ? 'error' : 'warning' }];
 }
 
 function checkDocument(
@@ -100,7 +115,9 @@ function checkDocument(
 ): { diagnostics: Diagnostic[]; object?: ManifestObject; dependencies: DependencyRef[] } {
   const toDiagnostic = (p: Problem): Diagnostic =>
     makeDiagnostic({ code: p.code, severity: p.severity, path: p.path, message: p.message, file: context.file, at: locate(doc, p.at ?? p.path) });
-  const { problems, manifest } = validateDocument(doc.value);
+  const validated = validateDocument(doc.value);
+  const { manifest } = validated;
+  const problems = manifest && context.userCheck ? [...validated.problems, ...runAsProblems(manifest.spec, context.userCheck)] : validated.problems;
   if (!manifest || problems.some((p) => p.severity === 'error')) {
     return { diagnostics: problems.map(toDiagnostic), dependencies: [] };
   }

@@ -9,8 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { Ajv, AnySchemaObject, ValidateFunction } from 'ajv';
+import type { _, Ajv, AnySchemaObject, ValidateFunction } from 'ajv';
 import type { Kind } from '../model/object.ts';
+import { amountKeyword } from './amount-keyword.ts';
 
 /** The envelope validator and one spec validator per kind. */
 export interface Validators {
@@ -42,7 +43,8 @@ function loadSchema(file: string): AnySchemaObject {
  * schema is applied on its own. `source` keeps the generated code, for standalone output.
  */
 export function createManifestAjv(options: { readonly source?: boolean } = {}): Ajv {
-  const { Ajv: AjvClass } = load('ajv') as { Ajv: typeof Ajv };
+  const ajvModule = load('ajv') as { Ajv: typeof Ajv; _: typeof _ };
+  const { Ajv: AjvClass } = ajvModule;
   // inlineRefs off and no code optimisation: about a third less compile time, same validation.
   const ajv = new AjvClass({
     allErrors: true,
@@ -53,6 +55,7 @@ export function createManifestAjv(options: { readonly source?: boolean } = {}): 
     code: { optimize: false, source: options.source ?? false },
   });
   ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+  ajv.addKeyword(amountKeyword(ajvModule));
   for (const file of Object.values(SCHEMA_FILES)) ajv.addSchema(loadSchema(file));
   const envelope = { ...loadSchema('manifest.schema.json') };
   delete envelope.allOf;

@@ -1,23 +1,29 @@
 /**
  * The event log: every event is appended as one JSON line to `<state-dir>/events.jsonl` (batched,
- * off the hot path), kept in a bounded in-memory ring for the API, and passed to live subscribers
- * (`tend events -f`). A write error (full disk) degrades to memory only, with one stderr line;
- * it never stops supervision.
+ * off the hot path, rotated by size at write time), kept in a bounded in-memory ring for the
+ * API, and passed to live subscribers (`tend events -f`). Repeated events are folded into one
+ * with `count` and `lastTime` (event-series.ts). A write error (full disk) keeps events in
+ * memory, says so once on stderr and as a Warning event, and the log recovers when the disk
+ * does; it never stops supervision.
  */
-import { closeSync, openSync, renameSync, statSync, write } from 'node:fs';
 import { join } from 'node:path';
 import type { EventSink, TendEvent } from '../model/event.ts';
 import type { Clock } from './clock.ts';
+import { createAppender, type AppenderChange } from './event-appender.ts';
+import { createEventCorrelator, type StoredEvent } from './event-series.ts';
 import { readFileTail } from './file-tail.ts';
 
 const RING_SIZE = 2000;
-const ROTATE_BYTES = 10 * 1024 * 1024;
+/** Size at which `events.jsonl` is renamed to `events.jsonl.1`. */
+export const EVENT_LOG_ROTATE_BYTES = 10 * 1024 * 1024;
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const RETRY_MS = 1_000;
 
 export interface EventLog extends EventSink {
   /** Newest last. */
   recent(): readonly TendEvent[];
   subscribe(listener: (event: TendEvent) => void): () => void;
-  /** Writes what is buffered; resolves when on disk (or given up). */
+  /** Writes what is buffered; resolves when on disk (or given up for now). */
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -28,19 +34,36 @@ export function eventLogPath(stateDir: string): string {
 }
 
 /** Opens the event log of `stateDir`; with `stateDir` undefined, events stay in memory. */
-export function openEventLog(stateDir: string | undefined, clock: Clock): EventLog {
+export function openEventLog(stateDir: string | undefined, clock: Clock, rotateBytes = EVENT_LOG_ROTATE_BYTES): EventLog {
   // A controller that starts again serves the events its predecessors recorded too.
-  const ring: TendEvent[] = stateDir === undefined ? [] : readTail(eventLogPath(stateDir));
+  const ring: StoredEvent[] = stateDir === undefined ? [] : readTail(eventLogPath(stateDir));
   const listeners = new Set<(event: TendEvent) => void>();
-  const file = stateDir === undefined ? undefined : createAppender(eventLogPath(stateDir));
+  const correlator = createEventCorrelator();
+  const path = stateDir === undefined ? undefined : eventLogPath(stateDir);
+  const store = (event: StoredEvent, replaces?: StoredEvent): void => {
+    const at = replaces ? ring.lastIndexOf(replaces) : -1;
+    if (at !== -1) ring.splice(at, 1);
+    ring.push(event);
+    if (ring.length > RING_SIZE) ring.splice(0, ring.length - RING_SIZE);
+    for (const listener of listeners) listener(event);
+  };
+  const record: EventSink['record'] = ({ at, ...partial }) => {
+    const when = at ?? clock.now();
+    const event: TendEvent = { time: new Date(when).toISOString(), ...partial };
+    const outcome = correlator.correlate(event, when);
+    store(outcome.event, outcome.kind === 'folded' ? outcome.replaces : undefined);
+    if (outcome.kind === 'new' || outcome.write) file?.append(`${JSON.stringify(outcome.event)}\n`);
+  };
+  const onChange = (change: AppenderChange): void => {
+    const line = change.kind === 'failed'
+      ? `event log ${path ?? ''} not writable (${change.message}); events kept in memory until it is`
+      : `event log ${path ?? ''} writable again${change.dropped > 0 ? `; ${change.dropped} events could not be kept for it` : ''}`;
+    process.stderr.write(`tend: ${line}\n`);
+    record({ object: 'controller', type: change.kind === 'failed' ? 'Warning' : 'Normal', reason: change.kind === 'failed' ? 'EventLogNotWritable' : 'EventLogWritable', message: line });
+  };
+  const file = path === undefined ? undefined : createAppender({ path, rotateBytes, maxBufferedBytes: MAX_BUFFERED_BYTES, retryMs: RETRY_MS, now: () => clock.now(), onChange });
   return {
-    record({ at, ...partial }) {
-      const event: TendEvent = { time: new Date(at ?? clock.now()).toISOString(), ...partial };
-      ring.push(event);
-      if (ring.length > RING_SIZE) ring.splice(0, ring.length - RING_SIZE);
-      file?.append(`${JSON.stringify(event)}\n`);
-      for (const listener of listeners) listener(event);
-    },
+    record,
     recent: () => ring,
     subscribe(listener) {
       listeners.add(listener);
@@ -52,71 +75,6 @@ export function openEventLog(stateDir: string | undefined, clock: Clock): EventL
       file?.close();
     },
   };
-}
-
-interface Appender {
-  append(line: string): void;
-  flush(): Promise<void>;
-  close(): void;
-}
-
-// Appends lines with one write per batch; rotates to `.1` past ROTATE_BYTES.
-function createAppender(path: string): Appender {
-  let fd: number | undefined;
-  let size = 0;
-  let pending: string[] = [];
-  let writing: Promise<void> | undefined;
-  let broken = false;
-  const open = (): number => {
-    fd ??= openSync(path, 'a', 0o600);
-    return fd;
-  };
-  const writeBatch = async (): Promise<void> => {
-    while (pending.length > 0 && !broken) {
-      const text = pending.join('');
-      pending = [];
-      try {
-        rotateIfLarge();
-        const handle = open();
-        await new Promise<void>((resolve, reject) => write(handle, text, (error) => (error ? reject(error) : resolve())));
-        size += Buffer.byteLength(text);
-      } catch (error) {
-        broken = true;
-        process.stderr.write(`tend: event log ${path} not writable (${(error as Error).message}); events kept in memory only\n`);
-      }
-    }
-    writing = undefined;
-  };
-  const rotateIfLarge = (): void => {
-    if (size === 0 && fd === undefined) size = fileSize(path);
-    if (size < ROTATE_BYTES) return;
-    if (fd !== undefined) closeSync(fd);
-    fd = undefined;
-    renameSync(path, `${path}.1`);
-    size = 0;
-  };
-  return {
-    append(line) {
-      if (broken) return;
-      pending.push(line);
-      writing ??= Promise.resolve().then(writeBatch);
-    },
-    flush: async () => {
-      while (writing) await writing;
-    },
-    close() {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
-    },
-  };
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
 }
 
 const SEED_BYTES = 512 * 1024;

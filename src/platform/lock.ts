@@ -1,11 +1,11 @@
 /**
  * The state dir lock: two controllers never manage the same state dir. A lock file created with
- * O_EXCL names the holder's pid and process start time; a lock whose holder is gone (or whose pid
- * now belongs to another process) is stale and taken over.
+ * O_EXCL names the holder's pid and process start time; a lock whose holder is gone (exited, a
+ * zombie, or whose pid now belongs to another process) is stale and taken over.
  */
 import { openSync, readFileSync, unlinkSync, writeSync, closeSync, fsyncSync } from 'node:fs';
 import { join } from 'node:path';
-import { readStartTicks } from './proc.ts';
+import { isRunning, readStartTicks } from './proc.ts';
 
 export type LockResult = { readonly ok: true; readonly release: () => void } | { readonly ok: false; readonly holderPid: number };
 
@@ -52,7 +52,8 @@ function readHolder(path: string): { pid: number; ticks: number } | undefined {
   }
 }
 
+// A holder killed by SIGKILL may linger as a zombie until its parent reaps it: that is gone too.
 function isAlive(pid: number, ticks: number): boolean {
   const current = readStartTicks(pid);
-  return current !== undefined && (ticks === 0 || current === ticks);
+  return current !== undefined && (ticks === 0 || current === ticks) && isRunning(pid);
 }

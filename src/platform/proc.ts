@@ -17,3 +17,17 @@ export function readStartTicks(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * True while `pid` exists and has not exited: a zombie (exited, not yet reaped by its parent)
+ * has a `/proc/PID/stat` too, with state `Z`, and must count as gone.
+ */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X' && state !== 'x';
+  } catch {
+    return false;
+  }
+}

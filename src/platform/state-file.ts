@@ -3,7 +3,7 @@
  * back on start. A file that does not parse is set aside as `state.json.corrupt-<time>` and the
  * caller rebuilds from the processes that carry tend's marker.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -24,7 +24,10 @@ export function readStateFile<T>(stateDir: string, check: (value: unknown) => va
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    // A folder (or other non-file) in its place is as unusable as a corrupt file.
+    if (code === 'EISDIR') return setAside(path, now, 'it is a directory, not a file');
     throw error;
   }
   try {
@@ -50,10 +53,21 @@ export function writeStateFile(stateDir: string, state: unknown): void {
   try {
     writeSync(fd, JSON.stringify(state));
     fsyncSync(fd);
+  } catch (error) {
+    removeQuietly(temp); // a half-written temp file on a full disk would only hold space
+    throw error;
   } finally {
     closeSync(fd);
   }
   renameSync(temp, path);
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone, or the folder cannot be written: nothing more to do.
+  }
 }
 
 /**
@@ -67,6 +81,9 @@ export async function writeStateFileAsync(stateDir: string, state: unknown): Pro
   try {
     await handle.writeFile(JSON.stringify(state));
     await handle.sync();
+  } catch (error) {
+    removeQuietly(temp);
+    throw error;
   } finally {
     await handle.close();
   }
@@ -121,7 +138,11 @@ export function createStateSaver(options: {
       timer?.();
       timer = undefined;
       await running;
-      writeStateFile(options.stateDir, options.snapshot());
+      try {
+        writeStateFile(options.stateDir, options.snapshot());
+      } catch (error) {
+        options.onError(error);
+      }
     },
     close() {
       closed = true;

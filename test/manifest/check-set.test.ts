@@ -15,12 +15,22 @@ void describe('checkManifestSet', () => {
   void it('keeps the first definition in path order and flags the later one at its name', () => {
     const set = checkManifestSet([file('a.yaml', processDoc('web')), file('b.yaml', `${processDoc('db')}---\n${processDoc('web')}`)]);
     assert.deepEqual(lines(set), [
-      'manifests/b.yaml:11:5: metadata.name: process/web is already defined at manifests/a.yaml:4:5; the first definition in path order wins',
+      'manifests/b.yaml:11:5: metadata.name: process/web is already defined at manifests/a.yaml:4:5; the first definition in path order wins (rename this one or remove one of the two)',
     ]);
     assert.equal(set.diagnostics[0]?.code, 'DuplicateObject');
     assert.deepEqual(set.files.map((f) => f.ok), [true, false]);
     assert.deepEqual(set.objects.map((o) => `${o.key}@${o.source.file}`), ['process/web@manifests/a.yaml']);
     assert.equal(set.valid, false);
+  });
+
+  void it('keeps the running definition when an earlier-sorting file redefines it, and blames the newcomer', () => {
+    const running = new Map([['process/web', 'manifests/b.yaml']] as const);
+    const set = checkManifestSet([file('a.yaml', `${processDoc('api')}---\n${processDoc('web')}`), file('b.yaml', processDoc('web'))], running);
+    assert.deepEqual(lines(set), [
+      'manifests/a.yaml:11:5: metadata.name: process/web is already defined at manifests/b.yaml:4:5; the running definition is kept (rename this one or remove one of the two)',
+    ]);
+    assert.deepEqual(set.files.map((f) => f.ok), [false, true]);
+    assert.deepEqual(set.objects.map((o) => `${o.key}@${o.source.file}`), ['process/web@manifests/b.yaml']);
   });
 
   void it('allows the same name in different kinds', () => {

@@ -122,7 +122,8 @@ void describe('readManifestDir', () => {
       const root = await tree('perm-file', { 'open.yaml': processDoc('open'), 'closed.yaml': processDoc('closed') });
       await chmod(join(root, 'open.yaml'), 0o666);
       const result = okResult(await readManifestDir(root, { cwd: tmp, asRoot: true }));
-      assert.deepEqual(lines(result), ['perm-file/open.yaml:1:1: refusing this file: it is writable by group or others (mode 0666; run chmod go-w on it)']);
+      const open = join(root, 'open.yaml');
+      assert.deepEqual(lines(result), [`perm-file/open.yaml:1:1: refusing this file: it is writable by group or others (mode 0666); run chmod go-w ${open}`]);
       assert.equal(result.diagnostics[0]?.code, 'InsecurePermissions');
       assert.deepEqual(result.objects.map((o) => o.name), ['closed']);
       const relaxed = okResult(await readManifestDir(root, { cwd: tmp, asRoot: false }));
@@ -137,7 +138,8 @@ void describe('readManifestDir', () => {
         ['InsecurePermissions', 'perm-dir/shared/a.yaml'],
         ['InsecurePermissions', 'perm-dir/shared/deep/b.yaml'],
       ]);
-      assert.match(result.diagnostics[0]?.message ?? '', /folder perm-dir\/shared is writable by group or others/);
+      const shared = join(root, 'shared');
+      assert.equal(result.diagnostics[0]?.message, `refusing this file: folder ${shared} is writable by group or others (mode 0777); run chmod go-w ${shared}`);
       assert.deepEqual(result.objects.map((o) => o.name), ['top']);
     });
 
@@ -152,8 +154,8 @@ void describe('readManifestDir', () => {
       await chown(join(root, 'foreign.env'), 4242, 4242);
       const result = okResult(await readManifestDir(root, { cwd: tmp, asRoot: true }));
       assert.deepEqual(lines(result), [
-        'perm-env/a.yaml:7:16: spec.envFrom[0].file: refusing open.env: it is writable by group or others (mode 0646)',
-        "perm-env/b.yaml:7:16: spec.envFrom[0].file: refusing foreign.env: it is owned by uid 4242, not by the manifest file's owner (uid 0)",
+        `perm-env/a.yaml:7:16: spec.envFrom[0].file: refusing open.env: it is writable by group or others (mode 0646); run chmod go-w ${join(root, 'open.env')}`,
+        `perm-env/b.yaml:7:16: spec.envFrom[0].file: refusing foreign.env: it is owned by uid 4242, not by the manifest file's owner (uid 0); run chown root ${join(root, 'foreign.env')}, or remove it`,
       ]);
       assert.ok(result.diagnostics.every((d) => d.code === 'InsecurePermissions'));
     });

@@ -38,6 +38,11 @@ void describe('normalizing Jobs', () => {
     assert.equal(hash(jobDoc()), hash(jobDoc().replace('metadata: {name: report}', 'metadata: {name: report, labels: {a: b}}')));
   });
 
+  void it('an image (used only by tend render kubernetes) starts no new run', () => {
+    const hash = (text: string) => check(text).objects[0]?.specHash;
+    assert.equal(hash(jobDoc('image: registry.example/report:2')), hash(jobDoc()));
+  });
+
   void it('reports a cron expression that does not parse, at its field', () => {
     const result = check(jobDoc('schedule: "0 24 * * *"'));
     assert.equal(result.ok, false);

@@ -8,7 +8,7 @@ const syntax = (text: string): string[] =>
 void describe('parseManifestText', () => {
   void it('reports YAML syntax errors at their exact line and column', () => {
     const cases: [string, string[]][] = [
-      ['a: 1\na: 2\n', ['YamlSyntax 2:1 invalid YAML: Map keys must be unique']],
+      ['a: 1\na: 2\n', ['YamlSyntax 2:1 invalid YAML: Map keys must be unique ("a" is repeated)']],
       ['a: [1, 2\nb: 3\n', ['YamlSyntax 2:1 invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]']],
       ['spec:\n  command: "node\n', ['YamlSyntax 3:1 invalid YAML: Missing closing "quote']],
       ['spec:\n\tcommand: x\n', ['YamlSyntax 2:1 invalid YAML: Tabs are not allowed as indentation']],

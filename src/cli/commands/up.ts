@@ -37,7 +37,11 @@ export async function run(ctx: CliContext, values: Record<string, unknown>): Pro
   });
   const force = (): void => {
     process.stderr.write('tend: second signal, exiting without stopping processes\n');
-    rt.save();
+    try {
+      rt.save();
+    } catch (error) {
+      process.stderr.write(`tend: state file not written: ${(error as Error).message}\n`);
+    }
     process.exit(1);
   };
   process.once('SIGINT', force);

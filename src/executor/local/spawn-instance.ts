@@ -9,6 +9,7 @@ import type { ObjectKey, ProgramSpec } from '../../model/object.ts';
 import type { Enforcement, LimitedResource } from '../../model/limits.ts';
 import type { InstanceCgroup } from './instance-cgroup.ts';
 import { buildInstanceEnv } from './instance-env.ts';
+import { redactSecrets, withheldNames } from '../../model/secrets.ts';
 import { enforcementOf, type KernelLimits } from './kernel-limits.ts';
 import { oomEnd, type KernelEnd } from './oom-exit.ts';
 import { closeLogFds, openLogFiles } from './log-files.ts';
@@ -120,6 +121,10 @@ function prepareSpawn(context: SpawnContext, request: SpawnRequest): PreparedSpa
   const { resources } = spec;
   const kernel = resources?.enforce === 'kernel' ? context.kernel : undefined;
   const { file, args } = resources && kernel ? kernel.wrap({ file: bare, args: bareArgs }, resources.limits) : { file: bare, args: bareArgs };
+  const withheld = withheldNames(spec.env);
+  if (withheld.length > 0) {
+    return { message: `secret env ${withheld.join(', ')} is not kept in the state file; it is read again once its manifest file is valid` };
+  }
   const user = context.asRoot ? runAs(spec) : undefined;
   if (user && 'message' in user) return user;
   const env = buildInstanceEnv({ base: context.baseEnv, spec: spec.env, stateId: context.stateId, marker: request, user, ports: request.spec.ports });
@@ -130,9 +135,18 @@ function prepareSpawn(context: SpawnContext, request: SpawnRequest): PreparedSpa
 
 /**
  * The account a program (or its probes) runs as when tend runs as root: `user`, else the manifest
- * file's owner; root only for a root-owned manifest. A message when that is not allowed.
+ * file's owner; root only for a root-owned manifest, and another account than the owner's only for
+ * a root-owned manifest. A message when that is not allowed.
  */
 export function runAs(spec: ProgramSpec): UserAccount | { readonly message: string } | undefined {
+  try {
+    return accountOf(spec);
+  } catch (error) {
+    return { message: (error as Error).message };
+  }
+}
+
+function accountOf(spec: ProgramSpec): UserAccount | { readonly message: string } | undefined {
   const ownerIsRoot = spec.owner === undefined || spec.owner.uid === 0;
   if (spec.user === undefined) {
     if (ownerIsRoot || !spec.owner) return undefined;
@@ -142,6 +156,9 @@ export function runAs(spec: ProgramSpec): UserAccount | { readonly message: stri
   const account = lookupUser(spec.user);
   if (!account) return { message: `user "${spec.user}" not found in /etc/passwd` };
   if (account.uid === 0 && !ownerIsRoot) return { message: `user "${spec.user}" is root, but the manifest file is not owned by root` };
+  if (!ownerIsRoot && account.uid !== spec.owner?.uid) {
+    return { message: `user "${spec.user}" is another account than the manifest file's owner (uid ${spec.owner?.uid}); only a root-owned manifest may name one` };
+  }
   return account;
 }
 
@@ -160,7 +177,8 @@ function failure(request: SpawnRequest, error: unknown): SpawnFailure {
   const hint = code === 'ENOENT' ? ' (check the command and that workingDir exists)' : '';
   const program = spec.shell ? '/bin/sh' : (spec.command[0] ?? '');
   return {
-    message: `cannot run "${program}" in ${spec.workingDir}: ${code}${hint}: ${(error as Error).message}`,
-    cause: error,
+    // Node's message may quote an env value; a secret never reaches events or the state file.
+    message: `cannot run "${program}" in ${spec.workingDir}: ${code}${hint}: ${redactSecrets((error as Error).message, spec)}`,
+    cause: new Error(code),
   };
 }

@@ -25,11 +25,16 @@ export function findUser(passwd: string, name: string): UserAccount | undefined 
   return byUid ? { name, uid: Number(name), gid: Number(name), home: '/' } : undefined;
 }
 
-/** Looks `name` up in `/etc/passwd`; undefined when unknown or the file is unreadable. */
+/**
+ * Looks `name` up in `/etc/passwd`; undefined when unknown. A file that cannot be read (EMFILE
+ * when out of descriptors, EACCES) throws an error that says so: it is not an unknown user.
+ */
 export function lookupUser(name: string, passwdPath = '/etc/passwd'): UserAccount | undefined {
+  let passwd: string;
   try {
-    return findUser(readFileSync(passwdPath, 'utf8'), name);
-  } catch {
-    return undefined;
+    passwd = readFileSync(passwdPath, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${passwdPath} to look up user "${name}": ${(error as Error).message}`, { cause: error });
   }
+  return findUser(passwd, name);
 }

@@ -1,0 +1,63 @@
+/**
+ * Keeping secret env values out of what tend writes: error texts and the state file. A value is
+ * secret when its name is in a program's `secretEnv` (every envFrom name and env entries marked
+ * `secret: true`). Pure.
+ */
+
+/** What a secret value is replaced with in a message. */
+export const SECRET_IN_MESSAGE = '[secret]';
+
+/**
+ * What a secret value is replaced with in the state file. It starts with NUL, which no real
+ * value can hold (validation refuses it), so a program is never started with it by mistake.
+ */
+export const WITHHELD_SECRET = '\u0000tend:secret-not-stored';
+
+/**
+ * `text` with every secret value of `program` replaced, and Node's "Received ..." echo of an
+ * invalid argument cut (it quotes the value, escaped, so it cannot be matched reliably).
+ * @example redactSecrets('bad value s3cret', { env: { T: 's3cret' }, secretEnv: ['T'] }) // 'bad value [secret]'
+ */
+export function redactSecrets(text: string, program: { readonly env: Readonly<Record<string, string>>; readonly secretEnv: readonly string[] }): string {
+  const cut = text.replace(/\.?\s*Received\b[\s\S]*$/, '');
+  const values = program.secretEnv.map((name) => program.env[name] ?? '').filter((v) => v !== '');
+  return values.sort((a, b) => b.length - a.length).reduce((out, value) => out.split(value).join(SECRET_IN_MESSAGE), cut);
+}
+
+/**
+ * A copy of `value` (a manifest object, or anything holding one) with every secret env value
+ * replaced by {@link WITHHELD_SECRET}: in normalised programs (`env` with `secretEnv`) and in the
+ * spec as written (`env: {NAME: {value, secret: true}}`).
+ */
+export function withholdSecrets<T>(value: T): T {
+  return withhold(value) as T;
+}
+
+function withhold(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withhold);
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Readonly<Record<string, unknown>>;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(record)) out[key] = key === 'env' ? withheldEnv(field, record.secretEnv) : withhold(field);
+  return out;
+}
+
+function withheldEnv(env: unknown, secretEnv: unknown): unknown {
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) return env;
+  const names = new Set(Array.isArray(secretEnv) ? secretEnv.filter((n): n is string => typeof n === 'string') : []);
+  const out: Record<string, unknown> = {};
+  for (const [name, entry] of Object.entries(env as Record<string, unknown>)) {
+    if (isMarkedSecret(entry)) out[name] = { ...entry, value: WITHHELD_SECRET };
+    else out[name] = names.has(name) ? WITHHELD_SECRET : entry;
+  }
+  return out;
+}
+
+function isMarkedSecret(entry: unknown): entry is { readonly value: unknown; readonly secret: true } {
+  return typeof entry === 'object' && entry !== null && (entry as { secret?: unknown }).secret === true;
+}
+
+/** Names of env entries whose value was withheld from the state file. */
+export function withheldNames(env: Readonly<Record<string, string>>): string[] {
+  return Object.keys(env).filter((name) => env[name] === WITHHELD_SECRET);
+}

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { redactSecrets, SECRET_IN_MESSAGE, withheldNames, withholdSecrets, WITHHELD_SECRET } from '../../src/model/secrets.ts';
+
+void describe('redactSecrets', () => {
+  const program = { env: { TOKEN: 'hunter2', SHORT: 'ab', PLAIN: 'visible' }, secretEnv: ['SHORT', 'TOKEN'] };
+  void it('replaces every secret value and keeps the rest', () => {
+    assert.equal(redactSecrets('failed with hunter2 and ab, visible', program), `failed with ${SECRET_IN_MESSAGE} and ${SECRET_IN_MESSAGE}, visible`);
+  });
+  void it("cuts Node's echo of an invalid argument, whatever its escaping", () => {
+    const node = "The argument 'options.env['TOKEN']' must be a string without null bytes. Received 'hun\\x00ter2'";
+    assert.equal(redactSecrets(node, program), "The argument 'options.env['TOKEN']' must be a string without null bytes");
+  });
+});
+
+void describe('withholdSecrets', () => {
+  const object = {
+    kind: 'Process',
+    spec: {
+      env: { TOKEN: 'hunter2', PLAIN: 'x', FROM_FILE: 'filevalue' },
+      secretEnv: ['FROM_FILE', 'TOKEN'],
+      raw: { env: { TOKEN: { value: 'hunter2', secret: true }, PLAIN: 'x' }, envFrom: [{ file: '.env' }] },
+      recovery: { fallback: { env: { TOKEN: 'hunter2' }, secretEnv: ['TOKEN'] } },
+    },
+    specHash: 'abc',
+  };
+  void it('leaves no secret value anywhere and keeps everything else', () => {
+    const kept = withholdSecrets([object]);
+    const text = JSON.stringify(kept);
+    assert.ok(!text.includes('hunter2') && !text.includes('filevalue'), text);
+    assert.equal(kept[0]?.spec.env.PLAIN, 'x');
+    assert.equal(kept[0]?.specHash, 'abc');
+    assert.deepEqual(withheldNames(kept[0]?.spec.env ?? {}), ['TOKEN', 'FROM_FILE']);
+    assert.deepEqual(kept[0]?.spec.raw.env.TOKEN, { value: WITHHELD_SECRET, secret: true });
+    assert.equal(object.spec.env.TOKEN, 'hunter2', 'the original is not changed');
+  });
+});

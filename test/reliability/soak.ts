@@ -1,0 +1,125 @@
+/**
+ * `npm run soak [-- --minutes N]` (default 10): runs `tend up` on a small mixed workload (idle
+ * sleepers, programs that crash every few hundred ms, a chatty logger) and reports, every 10 s
+ * and at the end: controller RSS and CPU, restart latency (SIGKILL of an instance until its
+ * replacement runs, from /proc), and the growth of the event log and the program logs. The
+ * figure that matters is RSS growth after warm-up: a leak shows as a steady climb.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stateIdOf } from '../../src/platform/state-dir.ts';
+import { BIN, markedPids, processManifest } from '../integration/harness.ts';
+
+const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
+const minutes = Number(values.minutes);
+const SAMPLE_MS = 10_000;
+const TICK = 100; // clock ticks per second on Linux
+
+const root = mkdtempSync(join(tmpdir(), 'tend-soak-'));
+const dir = join(root, 'manifests');
+const stateDir = join(root, 'state');
+mkdirSync(dir);
+for (let i = 0; i < 20; i++) writeFileSync(join(dir, `idle-${i}.yaml`), processManifest(`idle-${i}`, 'command: ["sleep", "100000"]', 'backoff: {strategy: fixed, initialDelay: "0", jitter: 0}'));
+for (let i = 0; i < 5; i++) {
+  writeFileSync(join(dir, `flap-${i}.yaml`), processManifest(`flap-${i}`, `command: ["sh", "-c", "sleep 0.${2 + i}; exit 1"]`, 'backoff: {strategy: fixed, initialDelay: 100ms, jitter: 0}'));
+}
+writeFileSync(join(dir, 'chatty.yaml'), processManifest('chatty', 'command: ["sh", "-c", "while true; do echo tick; sleep 0.05; done"]', 'logs: {maxSize: 1Mi, maxFiles: 2}'));
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const controller = spawn(process.execPath, [BIN, 'up', '-d', dir, '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+const pid = controller.pid ?? 0;
+const stateId = stateIdOf(stateDir);
+
+function rssKiB(): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+}
+function cpuTicks(): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+function bytesUnder(path: string): number {
+  try {
+    const info = statSync(path);
+    if (!info.isDirectory()) return info.size;
+    return readdirSync(path).reduce((sum, name) => sum + bytesUnder(join(path, name)), 0);
+  } catch {
+    return 0;
+  }
+}
+function instancePid(instance: string): number | undefined {
+  return markedPids(stateId).find((p) => {
+    try {
+      return readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').includes(`TEND_INSTANCE=${instance}`);
+    } catch {
+      return false;
+    }
+  });
+}
+
+// SIGKILL one idle instance and time until its replacement runs (zero backoff).
+async function restartLatencyMs(n: number): Promise<number | undefined> {
+  const instance = `idle-${n % 20}-0`;
+  const old = instancePid(instance);
+  if (old === undefined) return undefined;
+  const killedAt = performance.now();
+  process.kill(old, 'SIGKILL');
+  while (performance.now() - killedAt < 5_000) {
+    const now = instancePid(instance);
+    if (now !== undefined && now !== old) return performance.now() - killedAt;
+    await sleep(1);
+  }
+  return undefined;
+}
+
+const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+
+async function main(): Promise<void> {
+  const ready = (): boolean => {
+    try {
+      return readdirSync(stateDir).includes('tend.sock');
+    } catch {
+      return false;
+    }
+  };
+  while (!ready()) await sleep(100);
+  await sleep(3_000);
+  const started = Date.now();
+  const rows: { t: number; rss: number; cpu: number; logs: number; events: number }[] = [];
+  const latencies: number[] = [];
+  let lastTicks = cpuTicks();
+  let lastAt = Date.now();
+  process.stdout.write(`soak: ${minutes} min, controller pid ${pid}, state ${stateDir}\n  t(s)  RSS(MiB)  CPU(%)  events.jsonl  logs\n`);
+  for (let n = 0; Date.now() - started < minutes * 60_000; n++) {
+    const latency = await restartLatencyMs(n);
+    if (latency !== undefined) latencies.push(latency);
+    await sleep(SAMPLE_MS);
+    const ticks = cpuTicks();
+    const cpu = ((ticks - lastTicks) / TICK / ((Date.now() - lastAt) / 1000)) * 100;
+    lastTicks = ticks;
+    lastAt = Date.now();
+    const row = { t: (Date.now() - started) / 1000, rss: rssKiB() / 1024, cpu, logs: bytesUnder(join(stateDir, 'logs')), events: bytesUnder(join(stateDir, 'events.jsonl')) + bytesUnder(join(stateDir, 'events.jsonl.1')) };
+    rows.push(row);
+    process.stdout.write(`  ${row.t.toFixed(0).padStart(4)}  ${row.rss.toFixed(1).padStart(8)}  ${row.cpu.toFixed(2).padStart(6)}  ${String(row.events).padStart(12)}  ${row.logs}\n`);
+  }
+  const warm = rows[Math.min(rows.length - 1, Math.max(0, Math.floor(rows.length / 5)))] ?? rows[0];
+  const last = rows[rows.length - 1];
+  if (warm && last) {
+    const hours = (last.t - warm.t) / 3600 || 1;
+    process.stdout.write(`\nRSS after warm-up ${warm.rss.toFixed(1)} MiB -> ${last.rss.toFixed(1)} MiB at the end (${(last.rss - warm.rss).toFixed(1)} MiB over ${((last.t - warm.t) / 60).toFixed(1)} min)\n`);
+    process.stdout.write(`CPU mean ${(rows.reduce((s, r) => s + r.cpu, 0) / rows.length).toFixed(2)} % of one core\n`);
+    process.stdout.write(`restart latency (SIGKILL -> replacement running, seen from /proc polling every 1 ms): p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms over ${latencies.length} kills\n`);
+    process.stdout.write(`event log growth ${((last.events - warm.events) / 1024 / hours).toFixed(1)} KiB/h; program logs ${(last.logs / 1024 / 1024).toFixed(1)} MiB (rotated at 1 MiB x 2 for the chatty one)\n`);
+  }
+}
+
+try {
+  await main();
+} finally {
+  controller.kill('SIGTERM');
+  await new Promise((resolve) => controller.once('exit', resolve));
+  rmSync(root, { recursive: true, force: true });
+}
