@@ -89,7 +89,8 @@ test('logs prints stdout and stderr of an instance, and of every instance by obj
 
 test('describe of an unknown object exits 1; get of an unknown kind is a usage error', () => {
   assert.equal(world.tend('describe', 'process/nope').code, 1);
-  assert.equal(world.tend('get', 'widgets').code, 2);
+  assert.equal(world.tend('get', 'widgets').code, 1, 'a bare word that is no kind names an object');
+  assert.equal(world.tend('get', 'widgets/x').code, 2);
   const described = world.tend('describe', 'process/web');
   assert.equal(described.code, 0);
   assert.match(described.stdout, /web-0\s+Running/);
