@@ -23,6 +23,19 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's page script runs in the browser, untyped.
+    files: ['src/api/dashboard/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'script',
+      parserOptions: { projectService: false, project: null },
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'sessionStorage', 'fetch', 'setTimeout', 'clearTimeout', 'setInterval', 'TextDecoderStream', 'uPlot', 'URL']
+          .map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['src/**/*.ts'],
     ignores: ['src/executor/local/**', 'src/monitor/exec-probe.ts', 'src/platform/**', 'src/watch/**', 'src/cli/**', 'src/api/**', 'src/manifest/load.ts', 'src/monitor/proc-reader.ts', 'src/controller/state-file.ts', 'src/controller/lock.ts', 'src/controller/event-log.ts'],
     rules: {

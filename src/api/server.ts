@@ -15,6 +15,8 @@ import type { TendEvent } from '../model/event.ts';
 import { readOrCreateToken } from '../platform/state-token.ts';
 import { routePools, type PoolHandlers } from './pool-routes.ts';
 import { socketPath } from './socket-path.ts';
+import { crossSiteRefusal, isPublicAsset } from './browser-guard.ts';
+import { routeDashboard, type DashboardHandlers } from './dashboard-routes.ts';
 
 export interface ApiHandlers {
   objects(filter: { kind?: string; selector?: string }): Promise<unknown>;
@@ -29,6 +31,8 @@ export interface ApiHandlers {
   alerts(): unknown;
   /** Pool leases (see pool-routes.ts). */
   readonly pools?: PoolHandlers;
+  /** The web dashboard's own routes (see dashboard-routes.ts). */
+  readonly dashboard?: DashboardHandlers;
 }
 
 export interface ApiServer {
@@ -117,7 +121,8 @@ async function listenTcp(address: string, token: string, handlers: ApiHandlers, 
   const expected = Buffer.from(`Bearer ${token}`);
   const server = limitedServer(limits, limits.maxConnectionsTcp, (req, res) => {
     const given = Buffer.from(req.headers.authorization ?? '');
-    const allowed = req.url === '/healthz' || (given.length === expected.length && timingSafeEqual(given, expected));
+    const path = new URL(req.url ?? '/', 'http://tend').pathname;
+    const allowed = path === '/healthz' || isPublicAsset(req.method, path) || (given.length === expected.length && timingSafeEqual(given, expected));
     if (!allowed) return send(res, 401, { error: 'missing or wrong bearer token (see <state-dir>/token)' });
     void route(handlers, req, res);
   });
@@ -128,8 +133,11 @@ async function listenTcp(address: string, token: string, handlers: ApiHandlers, 
 async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://tend');
   const parts = url.pathname.split('/').filter(Boolean);
+  const refusal = crossSiteRefusal(req);
+  if (refusal) return send(res, 403, { error: refusal });
   try {
     if (req.method === 'GET' && url.pathname === '/healthz') return send(res, 200, { ok: true });
+    if (await routeDashboard(handlers.dashboard, req, res, url, send)) return;
     if (req.method === 'GET' && url.pathname === '/metrics') return sendText(res, await handlers.metrics());
     if (parts[0] !== 'v1') return send(res, 404, { error: `no route ${url.pathname}` });
     if (req.method === 'GET' && parts[1] === 'objects' && parts.length === 2) {

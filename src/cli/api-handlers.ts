@@ -4,9 +4,10 @@ import { renderMetrics } from '../api/metrics.ts';
 import { alertViews } from '../controller/status.ts';
 import { describeItem, filterViews } from './views.ts';
 import type { Runtime } from './runtime.ts';
+import { dashboardHandlersOf } from './dashboard-handlers.ts';
 
-/** Binds the API routes to `rt`. */
-export function handlersOf(rt: Runtime): ApiHandlers {
+/** Binds the API routes to `rt` (logs for the dashboard are read from `stateDir`). */
+export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
   return {
     objects: async (filter) => ({ items: filterViews(await rt.status(), filter.kind, filter.selector) }),
     describe: async (key) => describeItem(await rt.status(), rt.events.recent(), key),
@@ -27,5 +28,6 @@ export function handlersOf(rt: Runtime): ApiHandlers {
       get: (id) => rt.controller.pools.get(id),
       release: (id) => rt.controller.pools.release(id),
     },
+    dashboard: dashboardHandlersOf(rt, stateDir),
   };
 }

@@ -30,6 +30,7 @@ import { createResourceGuard, type InstanceAlert } from '../controller/resource-
 import { isProcessObject } from '../model/object.ts';
 import { withholdSecrets } from '../model/secrets.ts';
 import type { ResourcePolicy } from '../model/limits.ts';
+import { createUsageHistory, type UsageHistory } from '../monitor/usage-history.ts';
 
 export type { PersistedState } from './state-journal.ts';
 
@@ -40,6 +41,8 @@ export interface Runtime {
   readonly clock: Clock;
   /** Resource sampling; idle until `tend up` starts it. */
   readonly sampler: Sampler;
+  /** CPU and memory over time per instance, from the sampler's passes (for the dashboard). */
+  readonly usageHistory: UsageHistory;
   /** Open resource alerts (none until the sampler runs). */
   alerts(): readonly InstanceAlert[];
   /** Loads the manifests and hands them to the controller; false when the directory is unreadable. */
@@ -92,11 +95,15 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     onError: (error) => events.record({ object: 'controller', type: 'Warning', reason: 'StateNotSaved', message: `state file not written: ${(error as Error).message}` }),
   });
   const guard = createResourceGuard({ clock, events, policyOf: (key) => resourcePolicyOf(controller.desired().objects.get(key)) });
+  const usageHistory = createUsageHistory();
   const sampler = createSampler({
     clock,
     source: procSource,
     instances: () => executor.snapshot().filter((i) => i.state !== 'exited'),
-    onSample: (samples) => guard.observe(samples),
+    onSample: (samples) => {
+      guard.observe(samples);
+      usageHistory.record(samples, clock.now());
+    },
     watched: (key) => watchedKeys(controller.desired().objects).has(key),
   });
   const prober = createProber({ clock, events });
@@ -155,6 +162,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       events,
       clock,
       sampler,
+      usageHistory,
       reload,
       probeTiming: () => prober.timing(),
       status: async () => buildStatus({

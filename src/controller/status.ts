@@ -3,6 +3,7 @@
  * from the same desired state, observations, history and plan the controller works from. Pure.
  * Field names here are a contract (SPEC §2): add freely, rename none.
  */
+import { manifestView } from './manifest-view.ts';
 import type { Plan } from '../model/action.ts';
 import type { CircuitPolicy, CircuitRecord, FailureRecord } from '../model/failure.ts';
 import { CLOSED, circuitState } from '../planner/circuit-breaker.ts';
@@ -89,6 +90,8 @@ export interface ObjectView {
   readonly source: string | null;
   /** The spec as the controller runs it, secrets redacted; absent for objects gone from the manifests. */
   readonly spec?: Readonly<Record<string, unknown>>;
+  /** The spec as the manifest wrote it (durations as written), secrets redacted. */
+  readonly manifest?: Readonly<Record<string, unknown>>;
   readonly status: {
     readonly phase: string;
     readonly reason: string;
@@ -176,6 +179,7 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
     generation: history?.generation ?? 0,
     revision: input.desired.revision,
     source: object ? `${object.source.file}:${object.source.line}` : null,
+    ...(object ? { manifest: manifestView(object) } : {}),
     ...(object ? { spec: process ? { ...specView(process.spec), ...(process.pool ? { pool: process.pool } : {}) } : isJobObject(object) ? specView(object.spec) : (object.spec as Readonly<Record<string, unknown>>) } : {}),
     status: {
       phase: summary.phase,

@@ -53,7 +53,10 @@ export function checkManifestSet(files: readonly ManifestFileResult[], incumbent
     const [prefix = '', name = ''] = dep.to.split('/');
     const names = [...defined.keys()].filter((k) => k.startsWith(`${prefix}/`)).map((k) => k.slice(prefix.length + 1));
     const guess = didYouMean(name, names);
-    const suffix = guess ? ` (did you mean "${guess}"?)` : someFileBroken ? ' (it may be in a file that has errors)' : '';
+    const other = otherKindNamed(defined, name);
+    const suffix = other
+      ? `; ${other.key} is: add \`kind: ${other.kind}\` to this dependsOn entry`
+      : guess ? ` (did you mean "${guess}"?)` : someFileBroken ? ' (it may be in a file that has errors)' : '';
     add(atDependency(dep, 'UnknownDependency', `${dep.to} is not defined in any manifest${suffix}`, severity));
   }
   for (const dep of dependencies) {
@@ -111,6 +114,12 @@ function assemble(files: readonly ManifestFileResult[], added: ReadonlyMap<strin
 function instanceTwin(object: ManifestObject, defined: ReadonlyMap<ObjectKey, ManifestObject>): ManifestObject | undefined {
   if (object.kind !== 'Process' && object.kind !== 'ProcessPool') return undefined;
   return defined.get(objectKey(object.kind === 'Process' ? 'ProcessPool' : 'Process', object.name));
+}
+
+// `migrate` meant as a Job when only job/migrate exists: a dependsOn entry's kind defaults to Process.
+function otherKindNamed(defined: ReadonlyMap<ObjectKey, ManifestObject>, name: string): ManifestObject | undefined {
+  for (const object of defined.values()) if (object.name === name) return object;
+  return undefined;
 }
 
 function where(object: ManifestObject): string {

@@ -16,6 +16,7 @@ import type { Capacity, Decision, SchedulableUnit, SchedulingPolicy } from '../s
 import { unitIdOf, type Admission, type Verdict } from './admission.ts';
 import { currentRecord, jobState } from './job-state.ts';
 import { restartVerdict } from './restart-policy.ts';
+import { queueOf, type QueueEntry } from './scheduling-queue.ts';
 
 /** What one pass reads. */
 export interface SchedulingInput {
@@ -43,6 +44,8 @@ export interface SchedulingView {
   readonly decision: Decision;
   readonly admission: Admission;
   readonly stats: SchedulingStats;
+  /** Every unit with its effective priority, waiting ones first in queue order (built on first use). */
+  readonly queue: readonly QueueEntry[];
 }
 
 /** The object key of a unit id (`job/report/report-0` → `job/report`). */
@@ -66,11 +69,15 @@ export function scheduleWorld(input: SchedulingInput): SchedulingView {
   // Both are built on first use: most passes are read for a few verdicts and no statistics.
   let admission: Admission | undefined;
   let stats: SchedulingStats | undefined;
+  let queue: readonly QueueEntry[] | undefined;
   return {
     decision,
     admission: (object, instance) => (admission ??= admissionOf(decision))(object, instance),
     get stats() {
       return (stats ??= statsOf(input.policy, units, decision));
+    },
+    get queue() {
+      return (queue ??= queueOf(input.policy, units, decision, input.now));
     },
   };
 }

@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { statSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createWorld, itemOf, processManifest, waitFor, type World } from './harness.ts';
+import { createWorld, freePort, itemOf, processManifest, waitFor, type World } from './harness.ts';
 
 let world: World;
 let port: number;
@@ -90,7 +89,8 @@ test('logs prints stdout and stderr of an instance, and of every instance by obj
 
 test('describe of an unknown object exits 1; get of an unknown kind is a usage error', () => {
   assert.equal(world.tend('describe', 'process/nope').code, 1);
-  assert.equal(world.tend('get', 'widgets').code, 2);
+  assert.equal(world.tend('get', 'widgets').code, 1, 'a bare word that is no kind names an object');
+  assert.equal(world.tend('get', 'widgets/x').code, 2);
   const described = world.tend('describe', 'process/web');
   assert.equal(described.code, 0);
   assert.match(described.stdout, /web-0\s+Running/);
@@ -106,15 +106,5 @@ function get(p: number, path: string, token?: string): Promise<{ status: number;
     });
     req.on('error', reject);
     req.end();
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
   });
 }

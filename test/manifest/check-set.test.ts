@@ -60,6 +60,12 @@ void describe('checkManifestSet', () => {
     assert.deepEqual(lines(set), ['manifests/web.yaml:8:10: spec.dependsOn[0].name: process/dbb is not defined in any manifest (did you mean "db"?)']);
   });
 
+  void it('says to add the kind when the target exists only as another kind', () => {
+    const job = ['apiVersion: tend/v1', 'kind: Job', 'metadata: {name: migrate}', 'spec: {command: [x]}', ''].join('\n');
+    const set = checkManifestSet([file('web.yaml', processDoc('web', dependsOn('migrate'))), file('m.yaml', job)]);
+    assert.deepEqual(lines(set), ['manifests/web.yaml:8:10: spec.dependsOn[0].name: process/migrate is not defined in any manifest; job/migrate is: add `kind: Job` to this dependsOn entry']);
+  });
+
   void it('only warns about an unknown target while another file is broken', () => {
     const set = checkManifestSet([file('broken.yaml', 'spec: [\n'), file('web.yaml', processDoc('web', dependsOn('db')))]);
     const unknown = set.diagnostics.find((d) => d.code === 'UnknownDependency');

@@ -7,15 +7,18 @@ import { renderLimits } from '../render/limits.ts';
 import { formatAge, formatBytes, renderTable } from '../render/table.ts';
 import type { CliContext } from '../context.ts';
 import { offlineStatus, readOffline } from '../offline.ts';
-import { describeItem, keyOf } from '../views.ts';
+import { describeItem } from '../views.ts';
+import { targetKey } from '../target-arg.ts';
 import { formatEvent, readEventLog } from './events.ts';
 import { poolLines } from '../render/pool.ts';
+import { renderSpec } from '../render/spec-yaml.ts';
 
 type Item = ObjectView & { events: TendEvent[] };
 
 /** Runs `tend describe`. */
 export async function run(ctx: CliContext, _values: Record<string, unknown>, positionals: string[]): Promise<number> {
-  const key = keyOf(positionals[0]);
+  const key = await targetKey(ctx, positionals[0]);
+  if (key === undefined) return 1;
   const item = await fetchItem(ctx, key);
   if (!item) {
     process.stderr.write(`tend: unknown object ${key}\n`);
@@ -50,7 +53,7 @@ function renderItem(item: Item, now: number): string {
     ...(item.status.pool ? poolLines(item.status.pool) : []),
     ...schedulingLines(item),
     `Spec:`,
-    ...Object.entries(spec).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
+    ...renderSpec(item.manifest ?? spec),
     `Instances:`,
   ];
   const rows = item.instances.map((i) => [

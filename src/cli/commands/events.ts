@@ -7,10 +7,20 @@ import type { TendEvent } from '../../model/event.ts';
 import { callApi, controllerRunning, streamApi } from '../../api/client.ts';
 import { eventLogPath } from '../../platform/event-log.ts';
 import type { CliContext } from '../context.ts';
+import { keyOf } from '../views.ts';
+import { targetKey } from '../target-arg.ts';
+
+// KIND/NAME stands as written (a deleted object's events remain); a bare NAME must name an object.
+async function forKeyOf(ctx: CliContext, target: string | undefined): Promise<string | undefined | null> {
+  if (target === undefined) return undefined;
+  if (target.includes('/')) return keyOf(target);
+  return (await targetKey(ctx, target)) ?? null;
+}
 
 /** Runs `tend events`. */
 export async function run(ctx: CliContext, values: Record<string, unknown>): Promise<number> {
-  const forKey = values.for as string | undefined;
+  const forKey = await forKeyOf(ctx, values.for as string | undefined);
+  if (forKey === null) return 1;
   const print = (event: TendEvent): void => {
     if (forKey && event.object !== forKey) return;
     process.stdout.write(ctx.output === 'table' ? `${formatEvent(event)}\n` : `${JSON.stringify(event)}\n`);

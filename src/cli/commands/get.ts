@@ -9,19 +9,20 @@ import { formatAge, formatBytes, renderTable } from '../render/table.ts';
 import type { CliContext } from '../context.ts';
 import { filterViews, parseTarget } from '../views.ts';
 import { renderJobs } from '../render/jobs-table.ts';
+import { paintStatus } from '../render/color.ts';
+import { targetKey } from '../target-arg.ts';
 
 /** Runs `tend get`. */
 export async function run(ctx: CliContext, values: Record<string, unknown>, positionals: string[]): Promise<number> {
-  const [target] = positionals;
-  parseTarget(target);
+  const target = await targetOf(ctx, positionals[0]);
+  if (target === null) return 1;
   const selector = values.selector as string | undefined;
   const show = async (): Promise<void> => {
-    const kind = target === 'all' ? undefined : target;
-    const views = filterViews(await fetchViews(ctx, { kind, selector }), kind, selector);
+    const views = filterViews(await fetchViews(ctx, { kind: target, selector }), target, selector);
     if (ctx.output !== 'table') return printData(ctx.output, { items: views });
     if (values.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
     const jobs = parseTarget(target).kind === 'Job';
-    process.stdout.write(views.length === 0 ? 'No objects found.\n' : jobs ? renderJobs(views, Date.now()) : renderViews(views, Date.now()));
+    process.stdout.write(views.length === 0 ? 'No objects found.\n' : jobs ? renderJobs(views, Date.now(), ctx.color) : renderViews(views, Date.now(), ctx.color));
   };
   await show();
   while (values.watch) {
@@ -29,6 +30,21 @@ export async function run(ctx: CliContext, values: Record<string, unknown>, posi
     await show();
   }
   return 0;
+}
+
+// A kind (`process`, `jobs`) filters; anything else must name an object (null: it names none).
+async function targetOf(ctx: CliContext, target: string | undefined): Promise<string | undefined | null> {
+  if (target === undefined || target === 'all') return undefined;
+  if (!target.includes('/') && isKind(target)) return target;
+  return (await targetKey(ctx, target)) ?? null;
+}
+
+function isKind(word: string): boolean {
+  try {
+    return parseTarget(word).kind !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -52,8 +68,8 @@ function statusText(v: ObjectView): string {
   return v.instances.some((i) => i.fallback && i.pid !== null) ? `${phase}, fallback running` : phase;
 }
 
-/** The `get` table. */
-export function renderViews(views: readonly ObjectView[], now: number): string {
+/** The `get` table; the status coloured when `color`. */
+export function renderViews(views: readonly ObjectView[], now: number, color = false): string {
   const rows = views.map((v) => {
     const live = v.instances.filter((i) => i.pid !== null);
     const oldest = Math.min(...live.map((i) => Date.parse(i.startedAt ?? '')).filter(Number.isFinite));
@@ -61,7 +77,7 @@ export function renderViews(views: readonly ObjectView[], now: number): string {
     return [
       `${v.key}`,
       `${v.status.readyReplicas}/${v.status.replicas}`,
-      statusText(v),
+      paintStatus(statusText(v), color),
       String(v.status.restarts),
       Number.isFinite(oldest) ? formatAge(oldest, now) : '-',
       live.length === 0 ? '-' : live.map((i) => i.pid).join(','),

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { parseDuration } from '../../manifest/normalize.ts';
 import { UsageError, type CliContext } from '../context.ts';
 
-interface LogFile {
+/** One log file of an instance. */
+export interface LogFile {
   readonly instance: string;
   readonly stream: 'stdout' | 'stderr';
   readonly path: string;
@@ -52,8 +53,8 @@ function isInstanceOf(instance: string, name: string): boolean {
   return /^\d+(?:\.\d+|\.fallback)?$/.test(rest);
 }
 
-// The instance's own files when NAME is an instance, else every instance `NAME-<i>`.
-function findLogFiles(dir: string, name: string): LogFile[] {
+/** The instance's own files when NAME is an instance, else every instance `NAME-<i>`. */
+export function findLogFiles(dir: string, name: string): LogFile[] {
   let entries: string[];
   try {
     entries = readdirSync(dir);

@@ -6,12 +6,13 @@
 import { callApi, controllerRunning } from '../../api/client.ts';
 import type { CliContext } from '../context.ts';
 import { openRuntime, settle } from '../runtime.ts';
-import { keyOf } from '../views.ts';
+import { targetKey } from '../target-arg.ts';
 
 /** Runs `tend start|stop|restart`. */
 export async function run(ctx: CliContext, verb: 'start' | 'stop' | 'restart', positionals: string[]): Promise<number> {
-  const key = keyOf(positionals[0]);
   if (await controllerRunning(ctx.stateDir)) {
+    const key = await targetKey(ctx, positionals[0]);
+    if (key === undefined) return 1;
     const { status, body } = await callApi(ctx.stateDir, 'POST', `/v1/objects/${key}/${verb}`);
     return report(status === 200, key, verb, body);
   }
@@ -23,6 +24,8 @@ export async function run(ctx: CliContext, verb: 'start' | 'stop' | 'restart', p
   const rt = opened.runtime;
   try {
     await rt.reload();
+    const key = await targetKey(ctx, positionals[0], [...rt.controller.desired().objects.keys()]);
+    if (key === undefined) return 1;
     const known = rt.controller.operate(key, verb);
     if (known) await settle(rt);
     return report(known, key, verb, { error: `unknown object ${key}` });

@@ -1,7 +1,8 @@
 /**
  * `tend top [--sort cpu|mem|name]`: live resource use per instance, from the running controller's
- * latest samples. On a terminal the table refreshes every sampling interval; otherwise (or with
- * `-o json|yaml`) it prints one snapshot. Needs `tend up`: nothing samples without it.
+ * latest samples. On a terminal the table refreshes every sampling interval and takes keys
+ * (top-keys.ts: sort, filter, open an object's instances); otherwise (or with `-o json|yaml`) it
+ * prints one snapshot. Needs `tend up`: nothing samples without it.
  */
 import type { ObjectView } from '../../controller/status.ts';
 import { callApi, controllerRunning } from '../../api/client.ts';
@@ -9,9 +10,9 @@ import { DEFAULT_MONITOR_INTERVAL_MS, nodeMonitorIntervalOf } from '../../monito
 import { printData } from '../render/output.ts';
 import { formatBytes, renderTable } from '../render/table.ts';
 import { UsageError, type CliContext } from '../context.ts';
+import { initialTop, pressKey, splitKeys, SORTS, type Sort, type TopState } from '../top-keys.ts';
+import { paint } from '../render/color.ts';
 
-const SORTS = ['cpu', 'mem', 'name'] as const;
-type Sort = (typeof SORTS)[number];
 
 /** One row of `tend top`. */
 export interface TopRow {
@@ -29,15 +30,61 @@ export async function run(ctx: CliContext, values: Record<string, unknown>): Pro
     process.stderr.write(`tend top: no controller runs on state dir ${ctx.stateDir}; resource use is sampled by \`tend up\`, start it first\n`);
     return 1;
   }
-  const live = ctx.output === 'table' && process.stdout.isTTY;
-  for (;;) {
-    const views = await fetchObjects(ctx.stateDir);
-    const rows = topRows(views, sort);
-    if (ctx.output !== 'table') printData(ctx.output, { items: rows });
-    else process.stdout.write(`${live ? '\x1b[2J\x1b[H' : ''}${renderTop(rows, monitorIntervalMs(views))}`);
-    if (!live) return 0;
-    await new Promise((resolve) => setTimeout(resolve, monitorIntervalMs(views) || DEFAULT_MONITOR_INTERVAL_MS));
+  if (ctx.output === 'table' && process.stdout.isTTY && process.stdin.isTTY) return runInteractive(ctx, sort);
+  const views = await fetchObjects(ctx.stateDir);
+  const rows = topRows(views, sort);
+  if (ctx.output !== 'table') printData(ctx.output, { items: rows });
+  else process.stdout.write(renderTop(rows, monitorIntervalMs(views)));
+  return 0;
+}
+
+// The live screen: redrawn every sampling interval and on every key, until q or Ctrl-C.
+async function runInteractive(ctx: CliContext, sort: Sort): Promise<number> {
+  let state = initialTop(sort);
+  let views: ObjectView[] = await fetchObjects(ctx.stateDir);
+  let shown: TopRow[] = [];
+  const draw = (): void => {
+    shown = visibleRows(views, state);
+    if (state.selected >= shown.length) state = { ...state, selected: Math.max(0, shown.length - 1) };
+    process.stdout.write(`\x1b[2J\x1b[H${topHeader(state)}\n${renderTop(shown, monitorIntervalMs(views), state.selected, ctx.color)}`);
+  };
+  process.stdin.setRawMode(true);
+  process.stdin.setEncoding('utf8');
+  process.stdin.resume();
+  try {
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        void fetchObjects(ctx.stateDir).then((fresh) => {
+          views = fresh;
+          draw();
+        }, resolve);
+      }, monitorIntervalMs(views) || DEFAULT_MONITOR_INTERVAL_MS);
+      process.stdin.on('data', (key: string) => {
+        for (const one of splitKeys(key)) state = pressKey(state, one, (row) => visibleRows(views, state)[row]?.object);
+        if (!state.quit) return draw();
+        clearInterval(timer);
+        resolve();
+      });
+      draw();
+    });
+  } finally {
+    process.stdin.setRawMode(false);
+    process.stdin.pause();
   }
+  return 0;
+}
+
+function visibleRows(views: readonly ObjectView[], state: TopState): TopRow[] {
+  const filter = state.filter.toLowerCase();
+  return topRows(views, state.sort).filter(
+    (r) => (!state.object || r.object === state.object) && (!filter || `${r.object} ${r.instance}`.toLowerCase().includes(filter)),
+  );
+}
+
+function topHeader(state: TopState): string {
+  const filter = state.editing ? `filter: ${state.filter}_` : state.filter ? `filter: ${state.filter}` : '';
+  const scope = state.object ? `instances of ${state.object} (Esc: back)` : 'all instances (Enter: open object)';
+  return [`sort: ${state.sort}`, scope, filter, 's sort  / filter  ↑↓ select  q quit'].filter(Boolean).join('   ');
 }
 
 async function fetchObjects(stateDir: string): Promise<ObjectView[]> {
@@ -55,8 +102,8 @@ export function topRows(views: readonly ObjectView[], sort: Sort): TopRow[] {
   return rows.sort((a, b) => (sort === 'name' ? byName(a, b) : figure(b) - figure(a) || byName(a, b)));
 }
 
-/** The `top` table; `-` where an instance has no sample yet. */
-export function renderTop(rows: readonly TopRow[], intervalMs: number): string {
+/** The `top` table; `-` where an instance has no sample yet; row `selected` in reverse video. */
+export function renderTop(rows: readonly TopRow[], intervalMs: number, selected = -1, color = false): string {
   if (rows.length === 0) return 'No running instances.\n';
   const rate = (n: number | undefined): string => (n === undefined ? '-' : `${formatBytes(n)}/s`);
   const table = renderTable(
@@ -67,7 +114,9 @@ export function renderTop(rows: readonly TopRow[], intervalMs: number): string {
       rate(u?.diskReadBps), rate(u?.diskWriteBps), u ? String(u.sockets) : '-',
     ]),
   );
-  return intervalMs > 0 ? table : `${table}sampling is off (kind: Node sets spec.monitor.interval: 0s)\n`;
+  const lines = table.split('\n').map((line, i) => (selected >= 0 && i === selected + 1 ? (color ? `\x1b[7m${line}\x1b[0m` : `> ${line}`) : color || selected < 0 ? line : `  ${line}`));
+  const shown = lines.join('\n');
+  return intervalMs > 0 ? shown : `${shown}${paint('sampling is off (kind: Node sets spec.monitor.interval: 0s)', 'yellow', color)}\n`;
 }
 
 // The interval the controller samples at: the Node object's spec.monitor.interval, else 1 s.

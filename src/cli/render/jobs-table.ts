@@ -4,9 +4,10 @@
  */
 import type { ObjectView } from '../../controller/status.ts';
 import { formatAge, renderTable } from './table.ts';
+import { paintStatus } from './color.ts';
 
 /** The Jobs table; `views` are Job views. */
-export function renderJobs(views: readonly ObjectView[], now: number): string {
+export function renderJobs(views: readonly ObjectView[], now: number, color = false): string {
   const rows = views.map((v) => {
     const job = v.status.job;
     const started = job?.startTime ? Date.parse(job.startTime) : NaN;
@@ -15,7 +16,7 @@ export function renderJobs(views: readonly ObjectView[], now: number): string {
       job ? `${job.succeeded}/${job.completions}` : '-',
       job?.durationMs === null || job?.durationMs === undefined ? '-' : formatDuration(job.durationMs),
       job ? String(job.priority) : '-',
-      jobStatus(v),
+      paintStatus(jobStatus(v), color),
       Number.isFinite(started) ? formatAge(started, now) : '-',
     ];
   });

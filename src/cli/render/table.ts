@@ -1,10 +1,12 @@
-/** Plain text tables for terminals: columns padded to their widest cell. */
+/** Plain text tables for terminals: columns padded to their widest cell (colour codes take no room). */
+import { visibleLength } from './color.ts';
 
 /** Renders rows under a header, two spaces between columns. */
 export function renderTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ''))));
+  const pad = (c: string, width: number): string => c + ' '.repeat(Math.max(0, width - visibleLength(c)));
   const line = (cells: readonly string[]): string =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+    cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i] ?? 0))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
