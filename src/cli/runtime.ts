@@ -147,6 +147,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       saver.schedule();
       syncProbes();
     },
+    persistNow: () => saver.flush(),
     health: prober,
     limits: guard,
     usage: (i) => sampler.usage(i.object, i.id, i.pid),

@@ -43,6 +43,12 @@ export interface ControllerOptions {
   readonly requestReload?: () => void;
   /** Something worth persisting changed. */
   readonly onChange?: () => void;
+  /**
+   * Writes the state now. Awaited before the actions of a plan that changes a circuit, so a
+   * controller killed right after (say) starting a fallback comes back to the same circuit and
+   * adopts that fallback instead of starting a second one (write-ahead of what the action relies on).
+   */
+  readonly persistNow?: () => Promise<void>;
   /** A reconcile threw (a bug); logged by the caller. */
   readonly onError?: (key: ObjectKey, error: unknown) => void;
   /** Probe observations; a change of an object's health enqueues its key. */
@@ -204,7 +210,8 @@ export function createController(options: ControllerOptions): Controller {
         finish(key, planned, []);
         return undefined;
       }
-      return applyActions(deps, planned).then(
+      const ahead = options.persistNow && planned.historyEdits.some((e) => e.type === 'circuit') ? options.persistNow() : Promise.resolve();
+      return ahead.then(() => applyActions(deps, planned)).then(
         (results) => finish(key, planned, results),
         (error: unknown) => fail(key, error),
       ).finally(() => queue.done(key));
