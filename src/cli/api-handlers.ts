@@ -4,6 +4,8 @@ import { renderMetrics } from '../api/metrics.ts';
 import { alertViews } from '../controller/status.ts';
 import { describeItem, filterViews } from './views.ts';
 import type { Runtime } from './runtime.ts';
+import type { KeyPlan } from '../planner/key-plan.ts';
+import { actionsOf } from '../planner/plan-key.ts';
 import { dashboardHandlersOf } from './dashboard-handlers.ts';
 
 /** Binds the API routes to `rt` (logs for the dashboard are read from `stateDir`). */
@@ -14,10 +16,19 @@ export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
     recentEvents: (forKey) => (forKey ? rt.events.recent().filter((e) => e.object === forKey) : rt.events.recent()),
     subscribeEvents: (listener) => rt.events.subscribe(listener),
     async reconcile() {
-      const ok = await rt.reload();
-      const actions = await rt.controller.plan();
-      await rt.controller.enqueueAll();
-      await rt.controller.idle();
+      // The plans of the passes this request runs, as the loop applied them (not a plan made
+      // beside it): the same answer a `reconcile --once` of its own prints.
+      const plans: KeyPlan[] = [];
+      const stop = rt.onPass((pass) => plans.push(...pass));
+      let ok: boolean;
+      try {
+        ok = await rt.reload();
+        await rt.controller.enqueueAll();
+        await rt.controller.idle();
+      } finally {
+        stop();
+      }
+      const actions = actionsOf(plans);
       return { ok, actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
     },
     operate: (key, verb) => rt.controller.operate(key, verb),

@@ -19,6 +19,7 @@ import { ensureStateDir, stateIdOf } from '../platform/state-dir.ts';
 import { createStateSaver, readStateFile, writeStateFile } from '../platform/state-file.ts';
 import { createStateTracker, replayRecords, type LiveState, type PersistedState, type StateRecord } from './state-journal.ts';
 import type { CliContext } from './context.ts';
+import type { KeyPlan } from '../planner/key-plan.ts';
 import type { ManifestCache } from '../manifest/load.ts';
 import { loadManifestDir } from './load-manifests.ts';
 import { createProber, probeTargets } from '../monitor/prober.ts';
@@ -50,6 +51,8 @@ export interface Runtime {
   status(): Promise<ObjectView[]>;
   /** How late probes start against their schedule. */
   probeTiming(): ProbeTiming;
+  /** Calls `listener` with each pass's plans once the pass has applied them; returns an unsubscribe. */
+  onPass(listener: (plans: readonly KeyPlan[]) => void): () => void;
   /** Writes the state file now. */
   save(): void;
   /** Saves, flushes events, releases the lock; processes keep running. */
@@ -134,6 +137,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     sampler.configure(monitorIntervalOf(controller.desired()));
     return true;
   };
+  const passListeners = new Set<(plans: readonly KeyPlan[]) => void>();
   const controller: Controller = createController({
     executor,
     clock,
@@ -152,7 +156,11 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     limits: guard,
     usage: (i) => sampler.usage(i.object, i.id, i.pid),
     machine: { cpu: availableParallelism(), memory: totalmem() },
-    ...pass,
+    held: pass.held ?? false,
+    onPass: (plans) => {
+      pass.onPass?.(plans);
+      for (const listener of passListeners) listener(plans);
+    },
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
   return {
@@ -179,6 +187,10 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
         scheduling: (await controller.scheduling()).stats,
       }),
       alerts: () => guard.alerts(),
+      onPass(listener) {
+        passListeners.add(listener);
+        return () => passListeners.delete(listener);
+      },
       save: () => void writeStateFile(ctx.stateDir, persistedOf(liveOf(controller, executor))),
       async close() {
         controller.close();
