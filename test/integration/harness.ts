@@ -89,10 +89,39 @@ export function createWorld(): World {
       for (const child of controllers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       for (const pid of world.markedPids()) killGroup(pid);
       await waitFor('marked processes to end', () => world.markedPids().length === 0);
-      rmSync(root, { recursive: true, force: true });
+      await removeWorld(root, stateDir);
     },
   };
   return world;
+}
+
+/**
+ * Removes a world's folder once the spawn helper's shims of its state dir have ended: a shim
+ * writes its program's exit file into `run/` just after the program ends, which would race a
+ * plain recursive remove.
+ */
+export async function removeWorld(root: string, stateDir: string): Promise<void> {
+  await waitFor('spawn helper shims to end', () => shimPids(stateDir).every((pid) => !alive(pid)));
+  rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+}
+
+/** Pids of the shims named by the run files (`shim <pid>` lines) in `<stateDir>/run`. */
+function shimPids(stateDir: string): number[] {
+  const run = join(stateDir, 'run');
+  let names: string[];
+  try {
+    names = readdirSync(run).filter((name) => name.endsWith('.run'));
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    try {
+      const match = /^shim (\d+)$/m.exec(readFileSync(join(run, name), 'utf8'));
+      return match ? [Number(match[1])] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 function existsSock(stateDir: string): boolean {

@@ -39,7 +39,7 @@ test('supervision goes on with the state dir full, and the event log recovers wh
   t.after(async () => {
     await w.cleanup().catch(() => undefined);
     spawnSync('umount', ['-l', w.stateDir]);
-    rmSync(w.root, { recursive: true, force: true });
+    rmSync(w.root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
   });
   w.write('keeper.yaml', processManifest('keeper', 'command: ["sleep", "100000"]'));
   w.write('flap.yaml', processManifest('flap', 'command: ["sh", "-c", "echo attempt; exit 1"]', 'backoff: {strategy: fixed, initialDelay: 200ms, jitter: 0}'));

@@ -6,12 +6,12 @@
  * figure that matters is RSS growth after warm-up: a leak shows as a steady climb.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stateIdOf } from '../../src/platform/state-dir.ts';
-import { BIN, markedPids, processManifest } from '../integration/harness.ts';
+import { BIN, markedPids, processManifest, removeWorld } from '../integration/harness.ts';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
 const minutes = Number(values.minutes);
@@ -121,5 +121,5 @@ try {
 } finally {
   controller.kill('SIGTERM');
   await new Promise((resolve) => controller.once('exit', resolve));
-  rmSync(root, { recursive: true, force: true });
+  await removeWorld(root, stateDir);
 }
