@@ -27,7 +27,7 @@ import type { ProbeTiming } from '../model/health.ts';
 import { monitorIntervalOf } from '../monitor/monitor-interval.ts';
 import { procSource } from '../monitor/proc-reader.ts';
 import { createSampler, type Sampler } from '../monitor/sampler.ts';
-import { createResourceGuard, type InstanceAlert } from '../controller/resource-guard.ts';
+import { createResourceGuard, revisionPolicies, type InstanceAlert } from '../controller/resource-guard.ts';
 import { isProcessObject } from '../model/object.ts';
 import { withholdSecrets } from '../model/secrets.ts';
 import type { ResourcePolicy } from '../model/limits.ts';
@@ -97,7 +97,8 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     after: (ms, fn) => clock.after(ms, fn, true),
     onError: (error) => events.record({ object: 'controller', type: 'Warning', reason: 'StateNotSaved', message: `state file not written: ${(error as Error).message}` }),
   });
-  const guard = createResourceGuard({ clock, events, policyOf: (key) => resourcePolicyOf(controller.desired().objects.get(key)) });
+  const policyOf = revisionPolicies(() => controller.desired().objects, () => controller.history());
+  const guard = createResourceGuard({ clock, events, policyOf });
   const usageHistory = createUsageHistory();
   const sampler = createSampler({
     clock,
@@ -107,7 +108,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       guard.observe(samples);
       usageHistory.record(samples, clock.now());
     },
-    watched: (key) => watchedKeys(controller.desired().objects).has(key),
+    watched: (key, specHash) => watchedKeys(controller.desired().objects).has(key) || (specHash !== undefined && policyOf(key, specHash) !== undefined),
   });
   const prober = createProber({ clock, events });
   // Coalesced and off the exit → restart path: a burst of exits or starts syncs the prober once.

@@ -1,18 +1,20 @@
 /**
  * The controller's side of resource limits: after each sampling pass it judges every sampled
- * instance that has limits (pure: planner/resource-watch.ts), tells alert changes and breaches
+ * instance that has limits, by the revision it runs (pure: planner/resource-watch.ts), tells alert changes and breaches
  * as events, keeps the open alerts, and hands breaches (onExceed restart or kill) to the planner,
  * enqueueing the object. The monitor only samples; the planner only turns breaches into stops.
  * Must not: read the clock other than through its Clock, or act on processes.
  */
 import type { EventSink } from '../model/event.ts';
 import type { ResourcePolicy } from '../model/limits.ts';
-import type { ObjectKey } from '../model/object.ts';
+import type { History } from '../model/history.ts';
+import { isProcessObject, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import type { SampledUsage } from '../model/usage.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { OpenAlert } from '../planner/alerts.ts';
 import type { LimitBreach, ObjectBreaches } from '../planner/exhaustion.ts';
 import { watchSample, type InstanceWatch } from '../planner/resource-watch.ts';
+import { specOfInstance } from '../planner/revision.ts';
 
 /** An open alert of one instance, as the API and `status.alerts` list it. */
 export interface InstanceAlert extends OpenAlert {
@@ -38,8 +40,25 @@ export interface ResourceGuard extends LimitSource {
 export interface ResourceGuardOptions {
   readonly clock: Clock;
   readonly events: EventSink;
-  /** The resource policy of an object's instances, when it has limits. */
-  readonly policyOf: (object: ObjectKey) => ResourcePolicy | undefined;
+  /**
+   * The resource policy of the instances of `object` that run revision `specHash` (the sample's;
+   * see {@link revisionPolicies}), when that revision has limits.
+   */
+  readonly policyOf: (object: ObjectKey, specHash: string | undefined) => ResourcePolicy | undefined;
+}
+
+/**
+ * `policyOf` over a controller's desired objects and history: an instance is limited and alerted
+ * by the revision it was started with (kept in the history while it runs), not by what the
+ * manifest says now. An object gone from the manifests is judged by its kept revision.
+ */
+export function revisionPolicies(objects: () => ReadonlyMap<ObjectKey, ManifestObject>, history: () => History): ResourceGuardOptions['policyOf'] {
+  return (key, specHash) => {
+    const object = objects().get(key);
+    if (object === undefined) return specHash === undefined ? undefined : history().get(key)?.revisions?.[specHash]?.resources;
+    if (!isProcessObject(object)) return undefined;
+    return specHash === undefined ? object.spec.resources : specOfInstance(object, history().get(key), { specHash }).resources;
+  };
 }
 
 /** Creates a resource guard. */
@@ -54,7 +73,7 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
       const next = new Map<string, { readonly sample: SampledUsage; readonly watch: InstanceWatch }>();
       const breached = new Set<ObjectKey>();
       for (const sample of samples) {
-        const policy = options.policyOf(sample.object);
+        const policy = options.policyOf(sample.object, sample.specHash);
         if (!policy) continue;
         const key = `${sample.object}\0${sample.id}`;
         const verdict = watchSample(policy, sample.pid, sample.usage, watches.get(key)?.watch, now, sample.enforcement);
@@ -100,7 +119,7 @@ function breachesOf(
 ): ReadonlyMap<ObjectKey, ObjectBreaches> {
   const out = new Map<ObjectKey, Map<string, LimitBreach>>();
   for (const { sample, watch } of watches) {
-    const onExceed = policyOf(sample.object)?.onExceed;
+    const onExceed = policyOf(sample.object, sample.specHash)?.onExceed;
     if (!watch.breach || onExceed === undefined || onExceed === 'alert') continue;
     const perObject = out.get(sample.object) ?? new Map<string, LimitBreach>();
     perObject.set(sample.id, { pid: sample.pid, onExceed, message: watch.breach.message });

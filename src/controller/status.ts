@@ -7,7 +7,7 @@ import { manifestView } from './manifest-view.ts';
 import type { Plan } from '../model/action.ts';
 import type { CircuitPolicy, CircuitRecord, FailureRecord } from '../model/failure.ts';
 import { CLOSED, circuitState } from '../planner/circuit-breaker.ts';
-import type { History, SlotHistory } from '../model/history.ts';
+import type { History, ObjectHistory, SlotHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { ResourceUsage } from '../model/usage.ts';
 import type { PoolStats } from '../model/pool.ts';
@@ -17,6 +17,7 @@ import { dependencyStatuses, type DependencyStatus, type DependencyWorld } from 
 import { instancePhase, isInstanceReady, objectPhase } from '../planner/phase.ts';
 import { healthOf, NO_HEALTH } from '../planner/health.ts';
 import { fallbackPhase } from '../planner/recovery.ts';
+import { specOfInstance } from '../planner/revision.ts';
 import type { Health, ObjectHealth, ProbeKind, ProbeResult } from '../model/health.ts';
 import { LIMITED_RESOURCES, type Enforcement, type LimitedResource } from '../model/limits.ts';
 import type { AlertSeverity } from '../planner/alerts.ts';
@@ -169,7 +170,7 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
     : objectPhase(process, instances, history, actions, health));
   const views = job
     ? instances.map((i) => withUsage(instanceView(i, jobInstancePhase(i, actions), history?.slots[i.replica], object?.specHash), i, input.usage))
-    : instances.map((i) => withLimits(withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage), i, process));
+    : instances.map((i) => withLimits(withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage), i, process, history));
   const override = history?.override;
   return {
     kind: object?.kind ?? kindOf(key),
@@ -294,9 +295,10 @@ export function alertViews(alerts: readonly InstanceAlert[]): AlertView[] {
   return alerts.map(alertView);
 }
 
-// The limits of a live instance with their enforcement (the monitor's for an adopted one).
-function withLimits(view: InstanceView, instance: ObservedInstance, process: ProcessObject | undefined): InstanceView {
-  const limits = process?.spec.resources?.limits;
+// The limits of a live instance, those of the revision it runs, with their enforcement (the
+// monitor's for an adopted one).
+function withLimits(view: InstanceView, instance: ObservedInstance, process: ProcessObject | undefined, history: ObjectHistory | undefined): InstanceView {
+  const limits = process && specOfInstance(process, history, instance).resources?.limits;
   if (!limits || instance.state === 'exited') return view;
   const shown: Partial<Record<LimitedResource, LimitView>> = {};
   for (const resource of LIMITED_RESOURCES) {

@@ -11,6 +11,8 @@ export interface SampledUsage {
   readonly object: ObjectKey;
   readonly id: string;
   readonly pid: number;
+  /** The revision the instance runs (its spec hash): its limits and alerts are that revision's. */
+  readonly specHash?: string;
   readonly usage: ResourceUsage;
   /** How the instance's limits are held, as the executor recorded it (passed through, not read). */
   readonly enforcement?: Partial<Record<LimitedResource, Enforcement>>;

@@ -18,6 +18,8 @@ export interface SampledInstance {
   readonly pid: number;
   /** The leader's start time in clock ticks since boot; a reused pid does not match. */
   readonly startTicks: number;
+  /** Passed through to the pass's samples for the controller's judgement (the revision it runs). */
+  readonly specHash?: string;
   /** Passed through to the pass's samples for the controller's judgement. */
   readonly enforcement?: SampledUsage['enforcement'];
 }

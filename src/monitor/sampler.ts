@@ -38,24 +38,28 @@ export function fullPassEvery(intervalMs: number): number {
 }
 
 // True when the instance must be read this tick: watched, new (no sample of its pid), or busy.
-function isHot(instance: SampledInstance, state: SamplerState, watched: (object: ObjectKey) => boolean): boolean {
+function isHot(instance: SampledInstance, state: SamplerState, watched: Watched): boolean {
   const sample = state.instances.get(sampleKey(instance.object, instance.id));
-  return sample?.pid !== instance.pid || sample.usage.cpu > 0 || watched(instance.object);
+  return sample?.pid !== instance.pid || sample.usage.cpu > 0 || watched(instance.object, instance.specHash);
 }
+
+/** Whether an instance of `object` running revision `specHash` is read every interval. */
+type Watched = (object: ObjectKey, specHash: string | undefined) => boolean;
 
 // The pass's samples with the instance each belongs to.
 function samplesOf(instances: readonly SampledInstance[], state: SamplerState): SampledUsage[] {
   const samples: SampledUsage[] = [];
-  for (const { object, id, enforcement } of instances) {
+  for (const { object, id, specHash, enforcement } of instances) {
     const sample = state.instances.get(sampleKey(object, id));
     if (!sample) continue;
-    samples.push(enforcement ? { object, id, pid: sample.pid, usage: sample.usage, enforcement } : { object, id, pid: sample.pid, usage: sample.usage });
+    const base: SampledUsage = specHash === undefined ? { object, id, pid: sample.pid, usage: sample.usage } : { object, id, pid: sample.pid, specHash, usage: sample.usage };
+    samples.push(enforcement ? { ...base, enforcement } : base);
   }
   return samples;
 }
 
 // The instances read this tick (all of them on a full pass) and those whose samples are kept.
-function splitDue(instances: readonly SampledInstance[], full: boolean, state: SamplerState, watched: (object: ObjectKey) => boolean): { due: SampledInstance[]; carried: SampledInstance[] } {
+function splitDue(instances: readonly SampledInstance[], full: boolean, state: SamplerState, watched: Watched): { due: SampledInstance[]; carried: SampledInstance[] } {
   if (full) return { due: [...instances], carried: [] };
   const due: SampledInstance[] = [];
   const carried: SampledInstance[] = [];
@@ -74,8 +78,11 @@ export interface SamplerOptions {
    * once the pass is done (the controller judges limits on it).
    */
   readonly onSample?: (samples: readonly SampledUsage[]) => void;
-  /** Objects whose instances are read every interval, quiet or not (limits, CPU autoscaling). */
-  readonly watched?: (object: ObjectKey) => boolean;
+  /**
+   * Instances read every interval, quiet or not (limits and alerts of the revision they run, CPU
+   * autoscaling), by object and revision.
+   */
+  readonly watched?: Watched;
 }
 
 /** A sampling loop; idle until started with a non-zero interval. */

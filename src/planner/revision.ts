@@ -1,6 +1,7 @@
 /**
  * Revisions: an instance is supervised by the spec it was started with (probes, hooks, stop
- * signal and grace, restart judgement) until it is replaced, not by what the manifest says now.
+ * signal and grace, resource limits and alerts, restart policy and backoff) until it is replaced,
+ * not by what the manifest says now.
  *
  * Must not: read the clock, do I/O.
  */
@@ -12,7 +13,7 @@ import type { ProcessSpec } from '../model/object.ts';
  * The spec `instance` runs: the desired one when it runs the current revision, else the
  * revision kept in the history, else (a revision nobody recorded) the desired one.
  */
-export function specOfInstance(desired: { readonly spec: ProcessSpec; readonly specHash: string }, history: ObjectHistory | undefined, instance: ObservedInstance): ProcessSpec {
+export function specOfInstance(desired: { readonly spec: ProcessSpec; readonly specHash: string }, history: ObjectHistory | undefined, instance: Pick<ObservedInstance, 'specHash'>): ProcessSpec {
   if (instance.specHash === desired.specHash) return desired.spec;
   return history?.revisions?.[instance.specHash] ?? desired.spec;
 }

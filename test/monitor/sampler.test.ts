@@ -187,6 +187,28 @@ void it('reads a watched instance (limits) every interval even when idle, so a b
   sampler.close();
 });
 
+void it('hands on the revision each instance runs, and asks whether that revision is watched', () => {
+  const clock = createFakeClock();
+  const uptime = { value: 20_000 };
+  const { procs, idle } = quietWorld();
+  const old = { ...idle, specHash: 'h-old' };
+  const asked: string[] = [];
+  const passes: SampledUsage[][] = [];
+  const watched = (object: string, specHash: string | undefined): boolean => (asked.push(`${object} ${specHash}`), specHash === 'h-old');
+  const sampler = createSampler({ clock, source: fakeProc(procs, uptime), instances: () => [old], watched, onSample: (samples) => passes.push([...samples]) });
+  sampler.configure(1000);
+  sampler.start();
+  clock.advance(0);
+  for (let t = 1; t <= 3; t++) {
+    uptime.value += 1000;
+    clock.advance(1000);
+  }
+  assert.equal(passes.length, 4, 'a watched revision is read every interval, idle or not');
+  assert.deepEqual(passes.map((p) => p[0]?.specHash), ['h-old', 'h-old', 'h-old', 'h-old']);
+  assert.ok(asked.length > 0 && asked.every((a) => a === 'process/idle h-old'), asked.join(', '));
+  sampler.close();
+});
+
 void it('drops the kept sample of a quiet instance whose process is gone', () => {
   const clock = createFakeClock();
   const uptime = { value: 20_000 };

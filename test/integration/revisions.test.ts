@@ -1,0 +1,76 @@
+/**
+ * Revisions on real processes under `tend up`: while a rollout is held (the new revision adds a
+ * readiness probe that never passes, maxUnavailable 1), the old instance that keeps serving is
+ * limited and alerted by the revision it was started with, not by the lower limit and threshold
+ * of the new one (which does hold the new instance to them).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { afterEach, test } from 'node:test';
+import { alive, createWorld, FIXTURES, itemOf, processManifest, waitFor, type World } from './harness.ts';
+
+let world: World | undefined;
+afterEach(async () => {
+  await world?.cleanup();
+  world = undefined;
+});
+
+const MiB = 1024 * 1024;
+const NODE = ['apiVersion: tend/v1', 'kind: Node', 'metadata: {name: local}', 'spec:', '  monitor: {interval: 200ms}', ''].join('\n');
+const ROLLING = ['replicas: 2', 'updateStrategy: {type: RollingUpdate, maxUnavailable: 1}', 'stop: {gracePeriod: 2s}'];
+const command = (...argv: string[]): string => `command: ${JSON.stringify(argv)}`;
+const neverReady = (w: World): string => `probes: {readiness: {exec: ${JSON.stringify([process.execPath, join(FIXTURES, 'check-file.js'), join(w.root, 'never-ok')])}, period: 100ms, failureThreshold: 1}}`;
+
+interface EventLine {
+  readonly object: string;
+  readonly instance?: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+interface InstanceView {
+  readonly id: string;
+  readonly pid: number | null;
+  readonly ready: boolean;
+  readonly restarts: number;
+  readonly usage?: { readonly memory: number };
+  readonly limits?: { readonly memory?: { readonly limit: number } };
+}
+
+function events(w: World): EventLine[] {
+  const r = w.tend('events', '--for', 'process/web', '-o', 'json');
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as EventLine);
+}
+
+const web = (w: World): readonly InstanceView[] => itemOf(w.items(), 'process/web').instances as unknown as InstanceView[];
+const slot = (w: World, id: string): InstanceView | undefined => web(w).find((i) => i.id === id);
+
+test('a held rollout to a lower memory limit and alert threshold: the old instance keeps running, unalerted, by its own limits', async () => {
+  const w = (world = createWorld());
+  w.write('node.yaml', NODE);
+  const alloc = [process.execPath, join(FIXTURES, 'alloc-memory.js'), '40'];
+  w.write('web.yaml', processManifest('web', command(...alloc), ...ROLLING, 'resources: {limits: {memory: 400Mi}, onExceed: kill, enforce: monitor}', 'alerts: {warnAt: 0.9}'));
+  await w.up();
+  await waitFor('two sampled old instances', () => web(w).length === 2 && web(w).every((i) => i.pid !== null && (i.usage?.memory ?? 0) > 40 * MiB), 30_000);
+  const oldPids = web(w).map((i) => i.pid ?? 0);
+  // The new revision: the same program at a limit the old instances are far above, with a lower
+  // threshold, a readiness probe that never passes (the rollout holds), onExceed kill.
+  w.write('web.yaml', processManifest('web', command(...alloc, 'v2'), ...ROLLING, neverReady(w), 'resources: {limits: {memory: 20Mi}, onExceed: kill, enforce: monitor}', 'alerts: {warnAt: 0.5}'));
+  await waitFor('the new instance to be killed for the new limit', () => events(w).some((e) => e.instance === 'web-0' && e.reason === 'ResourceExhaustion' && /limit 20 MiB/.test(e.message)), 30_000);
+  // Every sampling pass judges every limited instance, so the pass that killed web-0 judged web-1
+  // too; a few more passes (200 ms each) must change nothing for it.
+  const until = Date.now() + 2000;
+  await waitFor('ten more sampling intervals', () => {
+    assert.ok(alive(oldPids[1] ?? 0), `the old web-1 (pid ${oldPids[1]}) keeps running`);
+    return Date.now() > until;
+  }, 10_000);
+  assert.ok(!alive(oldPids[0] ?? 0), 'the rollout did replace web-0');
+  const aboutOld = events(w).filter((e) => e.instance === 'web-1' && ['MemoryHigh', 'ResourceExhaustion', 'AlertResolved'].includes(e.reason));
+  assert.deepEqual(aboutOld, [], 'no alert and no limit action for the old instance');
+  const status = itemOf(w.items(), 'process/web').status as unknown as { alerts?: { instance: string }[] };
+  assert.deepEqual((status.alerts ?? []).filter((a) => a.instance === 'web-1'), []);
+  const old = slot(w, 'web-1');
+  assert.equal(old?.pid, oldPids[1]);
+  assert.equal(old?.limits?.memory?.limit, 400 * MiB, 'get shows the limit of the revision it runs');
+});
