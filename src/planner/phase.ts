@@ -13,6 +13,7 @@ import type { ProcessObject } from '../model/object.ts';
 import { healthOf, isAvailable, isStarted, NO_HEALTH } from './health.ts';
 import { isUserStopped } from './override.ts';
 import { isFailedExit, restartVerdict } from './restart-policy.ts';
+import { specOfInstance } from './revision.ts';
 
 /**
  * Instance phases, as `tend get -o json` prints them. `Starting` is an instance in its preStart
@@ -104,7 +105,7 @@ function settledPhase(instance: ObservedInstance, object: ProcessObject | undefi
   const exit = instance.exit;
   if (exit === undefined) return { phase: 'Failed', reason: 'Lost' };
   if (object !== undefined) {
-    const verdict = restartVerdict(object.spec, instance, exit, history?.slots[instance.replica]);
+    const verdict = restartVerdict(specOfInstance(object, history, instance), instance, exit, history?.slots[instance.replica]);
     if (verdict.kind === 'exhausted') return { phase: 'Failed', reason: 'MaxRestartsExceeded' };
     if (verdict.kind === 'restart') return { phase: 'Pending', reason: 'WaitingForUpdate' };
   }

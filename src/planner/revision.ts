@@ -18,9 +18,17 @@ export function specOfInstance(desired: { readonly spec: ProcessSpec; readonly s
   return history?.revisions?.[instance.specHash] ?? desired.spec;
 }
 
-/** Revisions kept in `history` that none of `instances` runs any more. */
+/** The earlier revision `instance` runs, when the history keeps it (undefined for the current one). */
+export function keptRevisionOf(desired: { readonly specHash: string }, history: ObjectHistory | undefined, instance: Pick<ObservedInstance, 'specHash'>): ProcessSpec | undefined {
+  return instance.specHash === desired.specHash ? undefined : history?.revisions?.[instance.specHash];
+}
+
+/**
+ * Revisions kept in `history` that none of `instances` runs any more. An exited instance still
+ * holds its revision: a held rollout may restart it as that revision (start-decision.ts).
+ */
 export function unusedRevisions(history: ObjectHistory | undefined, instances: readonly ObservedInstance[]): string[] {
   const kept = history?.revisions;
   if (kept === undefined) return [];
-  return Object.keys(kept).filter((hash) => !instances.some((i) => i.specHash === hash && i.state !== 'exited'));
+  return Object.keys(kept).filter((hash) => !instances.some((i) => i.specHash === hash));
 }

@@ -24,6 +24,8 @@
  * | 12 | Stopped        | tend start                                     | as before the stop          | a stopped instance starts fresh (attempt 0); a crashed one follows rows 1-8 |
  * | 13 | any            | tend restart                                   | Running                     | circuit Closed (operator override), fresh start: count 0, attempt 0 |
  * | 14 | any            | controller restart (even SIGKILL)              | unchanged                   | history, circuit and override from the state file; instances and fallbacks adopted |
+ * | 15 | Running (old revision, rollout held) | exit its own policy restarts | BackOff                     | rows 1-4 with its own revision's policy, maxRestarts and backoff; restarts as that revision |
+ * | 16 | Running (old revision)         | exit, with room in the rollout or its own policy not restarting | Pending (SpecChanged) | the new revision starts in the slot at once |
  *
  * Owns: the choice between a fresh start, a counted restart after backoff, a `wait`, and
  * leaving the instance as it is (Succeeded / Failed).
@@ -32,6 +34,7 @@
  */
 import type { Action, WaitAction } from '../model/action.ts';
 import type { ExitInfo, ObservedInstance } from '../model/instance.ts';
+import type { ProcessSpec } from '../model/object.ts';
 import type { DesiredObject } from './actions.ts';
 import { FRESH_START, describeExit, startAction, waitAction } from './actions.ts';
 import { circuitState, halfOpenAt, mayStart } from './circuit-breaker.ts';
@@ -39,6 +42,7 @@ import type { DependencyGate } from './dependencies.ts';
 import { isRestartRequested } from './override.ts';
 import { withReplacement } from './recovery.ts';
 import { restartVerdict } from './restart-policy.ts';
+import { keptRevisionOf } from './revision.ts';
 
 /**
  * What to do with a desired slot that has no running or stopping instance: start a missing
@@ -47,17 +51,29 @@ import { restartVerdict } from './restart-policy.ts';
  * (`UserRestart`) or was stopped by tend (`RestartPolicy`), all as fresh starts; otherwise
  * follow the restart policy: `wait` (`CrashLoopBackOff`) until the backoff delay has passed,
  * then `start` (`RestartPolicy`) counting a restart, or nothing when the policy or
- * `maxRestarts` says so.
+ * `maxRestarts` says so. An instance of a kept earlier revision that ended on its own while
+ * `rollout` is `held` follows its own revision's policy instead, and restarts as that revision
+ * (or, when that policy does not restart it, gives its slot to the new revision).
  */
 export function startDecision(
   d: DesiredObject,
   replica: number,
   instance: ObservedInstance | undefined,
   hasInstances: boolean,
+  rollout: RolloutRoom = 'free',
 ): Action | undefined {
-  const action = instance === undefined ? missingDecision(d, replica, hasInstances) : exitedDecision(d, instance, exitInfoOf(instance));
+  const action = instance === undefined ? missingDecision(d, replica, hasInstances) : exitedDecision(d, instance, exitInfoOf(instance), rollout);
   return action?.type === 'start' && d.gate !== undefined && d.gate.kind !== 'met' ? dependencyWait(action, d.gate) : action;
 }
+
+/**
+ * Whether the update may take the slot of an instance of an earlier revision that ended on its
+ * own: `free` (the new revision starts there at once) or `held` (the rolling update has no room
+ * for it: the instance is judged by its own revision's restart policy, maxRestarts and backoff,
+ * and restarts as that revision, as a Kubernetes ReplicaSet's pod restarts its own container;
+ * only when that policy does not restart it does the new revision take the slot).
+ */
+export type RolloutRoom = 'free' | 'held';
 
 function missingDecision(d: DesiredObject, replica: number, hasInstances: boolean): Action {
   const reason = hasInstances ? 'ScaleUp' : 'Create';
@@ -72,12 +88,24 @@ function dependencyWait(start: Action, gate: DependencyGate & { readonly kind: '
 }
 
 // An exited instance: a fresh start when it is outdated or we stopped it, else the restart policy.
-function exitedDecision(d: DesiredObject, instance: ObservedInstance, exit: ExitInfo): Action | undefined {
+// An outdated one that a held rollout leaves in its slot restarts by the policy of the revision
+// it ran, as that revision; when that policy does not restart it, the new revision takes the slot.
+function exitedDecision(d: DesiredObject, instance: ObservedInstance, exit: ExitInfo, rollout: RolloutRoom): Action | undefined {
   const fresh = freshStartReason(d, instance, exit);
+  const revision = rollout === 'held' && fresh === 'SpecChanged' && !exit.requested ? keptRevisionOf(d.object, d.history, instance) : undefined;
+  if (revision !== undefined && restartVerdict(revision, instance, exit, d.history?.slots[instance.replica]).kind === 'restart') {
+    return restartDecision(d, instance, exit, revision);
+  }
   if (fresh !== undefined) {
     return withReplacement(d, instance, startAction(d, instance.replica, fresh, FRESH_START, `${instance.id} ${describeExit(instance)}; starting again`));
   }
-  const verdict = restartVerdict(d.object.spec, instance, exit, d.history?.slots[instance.replica]);
+  return restartDecision(d, instance, exit, d.object.spec);
+}
+
+// The restart policy, maxRestarts and backoff of `spec` (the revision the instance ran) after an
+// unrequested exit, and the object's circuit breaker; a restart starts that same revision.
+function restartDecision(d: DesiredObject, instance: ObservedInstance, exit: ExitInfo, spec: ProcessSpec): Action | undefined {
+  const verdict = restartVerdict(spec, instance, exit, d.history?.slots[instance.replica]);
   if (verdict.kind !== 'restart') return undefined;
   const gate = circuitGate(d);
   if (gate.kind === 'open') return circuitWait(d, instance, gate.until);
@@ -85,8 +113,10 @@ function exitedDecision(d: DesiredObject, instance: ObservedInstance, exit: Exit
   if (d.now < verdict.at) return waitAction(d.key, instance, verdict.at, verdict.attempt);
   const count = { backoffAttempt: verdict.attempt + 1, countsAsRestart: true, ...(gate.kind === 'trial' ? { circuitTrial: true } : {}) };
   const trial = gate.kind === 'trial' ? '; the circuit is half-open: trial start' : '';
-  const message = `${instance.id} ${describeExit(instance)}; restarting (attempt ${verdict.attempt + 1})${trial}`;
-  return withReplacement(d, instance, startAction(d, instance.replica, 'RestartPolicy', count, message));
+  const own = spec === d.object.spec ? '' : ` as its own revision ${instance.specHash} (the rollout is held)`;
+  const message = `${instance.id} ${describeExit(instance)}; restarting${own} (attempt ${verdict.attempt + 1})${trial}`;
+  const start = startAction(d, instance.replica, 'RestartPolicy', count, message);
+  return withReplacement(d, instance, own === '' ? start : { ...start, spec, specHash: instance.specHash, generation: instance.generation });
 }
 
 type CircuitGate = { readonly kind: 'closed' | 'trial' | 'trial-running' } | { readonly kind: 'open'; readonly until: number };

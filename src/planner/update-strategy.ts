@@ -16,6 +16,10 @@
  *     stale running ──surge start──> stale running + new starting ──new available──> stop stale
  *                                                      └──new fails──> its restart policy; stale serves
  * Health stops (`LivenessFailure`, `StartupTimeout`) come before any update of a running instance.
+ *
+ * A stale instance that ends on its own while the rolling update has no room for its slot (the
+ * new revision not yet available elsewhere) is judged by its own revision's restart policy and
+ * backoff and restarts as that revision (start-decision.ts), so a held rollout keeps serving.
  */
 import type { Action, StartAction, StopAction } from '../model/action.ts';
 import { isLive, type ObservedInstance } from '../model/instance.ts';
@@ -89,10 +93,24 @@ export function planRollingUpdate(
         actions.push({ ...staleStop(d, instance, false), message: staleMessage(d, instance) });
       } else if (health !== undefined) actions.push(health);
     } else if (instance?.state !== 'stopping') {
-      const action = startDecision(d, replica, instance, instances.length > 0);
+      const room = instance !== undefined && endedOnItsOwn(instance) && isStale(d, instance) ? roomFor(budget, surgeBudget) : 'free';
+      // Taken beyond maxUnavailable, the new instance counts as one more surge.
+      if (room === 'taken-as-surge') surgeBudget--;
+      const action = startDecision(d, replica, instance, instances.length > 0, room === 'held' ? 'held' : 'free');
       if (action !== undefined) actions.push(action);
     }
   });
+}
+
+function endedOnItsOwn(instance: ObservedInstance): boolean {
+  return instance.state === 'exited' && !exitInfoOf(instance).requested;
+}
+
+// Whether the update may take the slot of a stale instance that ended: it would have stopped it
+// were it still up (the budget counts it down already), or may start one more surge.
+function roomFor(budget: number, surgeBudget: number): 'free' | 'taken-as-surge' | 'held' {
+  if (budget >= 0) return 'free';
+  return surgeBudget > 0 ? 'taken-as-surge' : 'held';
 }
 
 /** A slot in a surge: the stale instance still there, and the new one started beside it. */

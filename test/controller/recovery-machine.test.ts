@@ -12,6 +12,7 @@ import { createSlotWorld, FALLBACK_PROGRAM, WEB, type SlotWorld } from '../helpe
 
 const BACKOFF = { ...SPEC.backoff, strategy: 'exponential', initialDelayMs: 100, maxDelayMs: 300, multiplier: 2, jitter: 0, resetAfterMs: 1_000 } as const;
 const BREAKER = { maxFailures: 2, windowMs: 60_000, cooldownMs: 10_000 };
+const NEVER_READY: ProcessSpec['probes'] = { readiness: { check: { type: 'exec', command: ['false'] }, initialDelayMs: 0, periodMs: 1000, timeoutMs: 1000, successThreshold: 1, failureThreshold: 1 } };
 const WITH_FALLBACK: Partial<ProcessSpec> = { backoff: BACKOFF, circuitBreaker: BREAKER, recovery: { strategy: 'fallback', fallback: FALLBACK_PROGRAM } };
 
 // Crashes the live instance and returns the back-off the plan then waits (ms).
@@ -163,6 +164,28 @@ describe('recovery state machine', () => {
     assert.equal(w.circuit(), 'Closed');
     assert.deepEqual(await w.phases(), ['web-0:Running']);
     assert.deepEqual([w.slot()?.restarts, w.slot()?.backoffAttempt], [0, 0]);
+  });
+
+  it('15: an old instance that crashes while the rollout is held backs off and restarts as its own revision, by its own policy', async () => {
+    const w = await createSlotWorld({ replicas: 2, backoff: BACKOFF, restartPolicy: 'Always' });
+    const old = (await w.instances())[0]?.specHash;
+    await w.update({ restartPolicy: 'Never', probes: NEVER_READY }, 'h-new');
+    assert.deepEqual((await w.instances()).map((i) => `${i.id}:${i.specHash === old ? 'old' : 'new'}`), ['web-1:old', 'web-0:new'], 'held: the new web-0 is never ready');
+    await w.crash(1, 'web-1');
+    assert.deepEqual(await w.phases(), ['web-0:Running', 'web-1:BackOff']);
+    await w.advance(100);
+    const web1 = (await w.instances()).find((i) => i.id === 'web-1');
+    assert.deepEqual([web1?.state, web1?.specHash], ['running', old]);
+    assert.equal(w.controller.history().get(WEB)?.slots[1]?.restarts, 1);
+  });
+
+  it('16: an old instance whose own policy does not restart it gives its slot to the new revision at once', async () => {
+    const w = await createSlotWorld({ replicas: 2, backoff: BACKOFF, restartPolicy: 'Never' });
+    await w.update({ restartPolicy: 'Always', probes: NEVER_READY }, 'h-new');
+    await w.crash(1, 'web-1');
+    const web1 = (await w.instances()).find((i) => i.id === 'web-1');
+    assert.deepEqual([web1?.state, web1?.specHash], ['running', 'h-new']);
+    assert.equal(w.controller.history().get(WEB)?.slots[1]?.restarts ?? 0, 0, 'a fresh start of the new revision, not a restart');
   });
 
   it('14: a controller restart keeps the open circuit and the one fallback', async () => {

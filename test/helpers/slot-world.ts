@@ -58,8 +58,9 @@ export async function createSlotWorld(spec: Partial<ProcessSpec>) {
     async live() {
       return (await instances()).find((i) => !i.fallback && i.state !== 'exited');
     },
-    async crash(code = 1): Promise<void> {
-      const victim = await world.live();
+    /** The live primary `id` (default: slot 0's) exits on its own with `code`. */
+    async crash(code = 1, id?: string): Promise<void> {
+      const victim = id === undefined ? await world.live() : (await instances()).find((i) => i.id === id && i.state !== 'exited');
       if (victim) executor.exit(WEB, victim.id, { code, signal: null });
       await settle();
     },
@@ -75,6 +76,12 @@ export async function createSlotWorld(spec: Partial<ProcessSpec>) {
     async relabel(): Promise<void> {
       object = { ...object, labels: { edited: String(clock.now()) }, contentHash: `c-${clock.now()}` };
       controller.applyLoad([{ file: 'web.yaml', ok: true, empty: false, objects: [object] }], 'r2');
+      await settle();
+    },
+    /** A new revision of the program: `spec` (over the first one) under spec hash `specHash`. */
+    async update(patch: Partial<ProcessSpec>, specHash: string): Promise<void> {
+      object = processObject('web', { ...object.spec, ...patch }, specHash);
+      controller.applyLoad([{ file: 'web.yaml', ok: true, empty: false, objects: [object] }], specHash);
       await settle();
     },
     /** Kills the controller (its in-memory state is gone) and starts one from the persisted history. */

@@ -2,9 +2,11 @@
  * Revisions on real processes under `tend up`: while a rollout is held (the new revision adds a
  * readiness probe that never passes, maxUnavailable 1), the old instance that keeps serving is
  * limited and alerted by the revision it was started with, not by the lower limit and threshold
- * of the new one (which does hold the new instance to them).
+ * of the new one (which does hold the new instance to them), and an old instance that crashes is
+ * judged by its own revision's restart policy and backoff and restarts as that revision.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { alive, createWorld, FIXTURES, itemOf, processManifest, waitFor, type World } from './harness.ts';
@@ -45,6 +47,13 @@ function events(w: World): EventLine[] {
 
 const web = (w: World): readonly InstanceView[] => itemOf(w.items(), 'process/web').instances as unknown as InstanceView[];
 const slot = (w: World, id: string): InstanceView | undefined => web(w).find((i) => i.id === id);
+const cmdline = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+};
 
 test('a held rollout to a lower memory limit and alert threshold: the old instance keeps running, unalerted, by its own limits', async () => {
   const w = (world = createWorld());
@@ -73,4 +82,30 @@ test('a held rollout to a lower memory limit and alert threshold: the old instan
   const old = slot(w, 'web-1');
   assert.equal(old?.pid, oldPids[1]);
   assert.equal(old?.limits?.memory?.limit, 400 * MiB, 'get shows the limit of the revision it runs');
+});
+
+test('an old instance that crashes while the rollout is held restarts as its own revision, by its own policy', async () => {
+  const w = (world = createWorld());
+  // Each instance runs until a file named after it appears, then exits 3.
+  const program = (version: string): string => command('sh', '-c', `: ${version}; f=${w.root}/crash-$TEND_INSTANCE; while [ ! -f "$f" ]; do sleep 0.05; done; rm -f "$f"; exit 3`);
+  w.write('web.yaml', processManifest('web', program('v1'), ...ROLLING, 'restartPolicy: Always', 'backoff: {initialDelay: 300ms, maxDelay: 300ms}'));
+  await w.up();
+  await waitFor('two old instances ready', () => itemOf(w.items(), 'process/web').status.readyReplicas === 2, 30_000);
+  const oldPids = web(w).map((i) => i.pid ?? 0);
+  // The new revision would never restart anything and never becomes Ready.
+  w.write('web.yaml', processManifest('web', program('v2'), ...ROLLING, 'restartPolicy: Never', neverReady(w)));
+  await waitFor('the new revision in web-0', () => cmdline(slot(w, 'web-0')?.pid ?? 0).includes(': v2;'), 30_000);
+  assert.equal(slot(w, 'web-1')?.pid, oldPids[1], 'the rollout is held: web-1 still runs the old revision');
+  writeFileSync(join(w.root, 'crash-web-1'), '');
+  await waitFor('web-1 to restart', () => {
+    const pid = slot(w, 'web-1')?.pid ?? null;
+    return pid !== null && pid !== oldPids[1];
+  }, 30_000);
+  const restarted = slot(w, 'web-1');
+  assert.match(cmdline(restarted?.pid ?? 0), /: v1;/, 'restarted as the revision it ran');
+  assert.equal(restarted?.restarts, 1, 'a counted restart of its own policy');
+  assert.match(cmdline(slot(w, 'web-0')?.pid ?? 0), /: v2;/, 'the new revision still waits in web-0');
+  const told = events(w);
+  assert.ok(told.some((e) => e.reason === 'Exited' && e.message.includes(`pid ${oldPids[1]}`)), 'the crash is told');
+  assert.ok(told.some((e) => e.instance === 'web-1' && e.reason === 'Started' && /own revision/.test(e.message)), JSON.stringify(told.map((e) => e.message)));
 });
