@@ -115,7 +115,6 @@ function eventReason(result: ActionResult & { ok: true }): string {
     case 'starting':
       return 'Starting';
     case 'started':
-    case 'restarted':
       return 'Started';
     case 'stopping':
       return 'Stopping';

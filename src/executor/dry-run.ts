@@ -3,7 +3,7 @@
  * in memory (a stop exits at once). Used by `--dry-run`, `tend diff` and controller tests.
  * Keep it tiny; it must not grow into a second local executor.
  */
-import type { Action, ActionResult, RestartAction, ResumeAction, StartAction, StopAction, SuspendAction } from '../model/action.ts';
+import type { Action, ActionResult, ResumeAction, StartAction, StopAction, SuspendAction } from '../model/action.ts';
 import { exitOf, isLimitStop, type ExitInfo, type Observed, type ObservedInstance } from '../model/instance.ts';
 import type { ObjectKey } from '../model/object.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -46,17 +46,17 @@ export function createDryRunExecutor(initial?: Observed, clock: Pick<Clock, 'now
     world.get(object)?.find((instance) => instance.id === id);
   const notify = (object: ObjectKey): void => queueMicrotask(() => listeners.forEach((listener) => listener(object)));
 
-  const launch = (action: StartAction | RestartAction): ActionResult => {
+  const launch = (action: StartAction): ActionResult => {
     const current = find(action.object, action.instance);
-    if (action.type === 'start' && current && current.state !== 'exited') {
+    if (current && current.state !== 'exited') {
       return { ok: true, action, outcome: 'unchanged', instance: current };
     }
     const { object, replica, specHash, generation } = action;
     const pid = (nextPid += 1);
-    const fallback = action.type === 'start' && action.fallback === true;
+    const fallback = action.fallback === true;
     const instance: ObservedInstance = { id: action.instance, object, replica, pid, startTicks: 0, specHash, generation, startedAt: clock.now(), state: 'running', ...(fallback ? { fallback } : {}) };
     put(instance, (other) => other.id === action.instance || (other.state === 'exited' && other.replica === replica && (other.fallback === true) === fallback));
-    return { ok: true, action, outcome: action.type === 'start' ? 'started' : 'restarted', instance };
+    return { ok: true, action, outcome: 'started', instance };
   };
   const stop = (action: StopAction): ActionResult => {
     const current = find(action.object, action.instance);

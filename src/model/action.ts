@@ -124,16 +124,6 @@ export interface StopAction extends ActionBase {
   readonly program?: ProgramSpec;
 }
 
-/** Stop an instance, then start its replacement in the same slot. */
-export interface RestartAction extends ActionBase {
-  readonly type: 'restart';
-  readonly replica: number;
-  readonly spec: ProcessSpec;
-  readonly specHash: string;
-  readonly generation: number;
-  readonly stop: StopPolicy;
-}
-
 /**
  * Nothing to do before `until` (ms since the epoch); the controller requeues then. A wait for a
  * dependency has no time (`until` is Infinity): a change of the dependency wakes it.
@@ -157,11 +147,11 @@ export interface ResumeAction extends ActionBase {
   readonly type: 'resume';
 }
 
-export type Action = StartAction | StopAction | RestartAction | WaitAction | SuspendAction | ResumeAction;
+export type Action = StartAction | StopAction | WaitAction | SuspendAction | ResumeAction;
 export type Plan = readonly Action[];
 
 /** What an action did; completes the sentence "instance web-0 was ...". */
-export type Outcome = 'starting' | 'started' | 'stopping' | 'stopped' | 'restarted' | 'unchanged' | 'suspended' | 'resumed';
+export type Outcome = 'starting' | 'started' | 'stopping' | 'stopped' | 'unchanged' | 'suspended' | 'resumed';
 
 /** OS failures are values, never throws. */
 export type ActionResult =

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, it } from 'node:test';
 import type { Executor } from '../../src/executor/executor.ts';
-import type { Action, RestartAction, StartAction, StopAction } from '../../src/model/action.ts';
+import type { Action, StartAction, StopAction } from '../../src/model/action.ts';
 import type { ObservedInstance } from '../../src/model/instance.ts';
 import type { ObjectKey, ProcessSpec } from '../../src/model/object.ts';
 import { SPEC } from '../planner/fixtures.ts';
@@ -19,7 +19,7 @@ export interface ContractSubject {
 }
 
 /** The contract's cases, by name. */
-export type ContractCase = 'start' | 'start-twice' | 'stop' | 'stop-forget' | 'restart' | 'spawn-error' | 'slot-roles';
+export type ContractCase = 'start' | 'start-twice' | 'stop' | 'stop-forget' | 'replace' | 'spawn-error' | 'slot-roles';
 
 /** Options of {@link runExecutorContract}. */
 export interface ContractOptions {
@@ -164,20 +164,17 @@ export function runExecutorContract(options: ContractOptions): void {
       assert.equal((await executor.observe()).has(start.object), false);
     });
 
-    test('restart', 'restart: a new instance runs in the same slot with the new spec', async () => {
+    test('replace', 'a stop, then a start of the new spec: the new instance takes the slot of the exited one', async () => {
       const executor = await setup();
-      const start = startAction('process/c-restart', makeSpec([process.execPath, SLEEP_FOREVER]));
+      const start = startAction('process/c-replace', makeSpec([process.execPath, SLEEP_FOREVER]));
       const first = await executor.apply(start);
-      const restart: RestartAction = { ...start, type: 'restart', reason: 'SpecChanged', specHash: 'hash-2', stop: start.spec.stop };
-      const result = await executor.apply(restart);
-      assert.ok(result.ok && ['restarted', 'stopping'].includes(result.outcome));
-      const instance = await waitFor(async () => {
-        const list = await instancesOf(executor, start.object);
-        return list.length === 1 && list[0]?.specHash === 'hash-2' ? list[0] : undefined;
-      });
-      assert.equal(instance.state, 'running');
-      assert.equal(instance.replica, 0);
-      assert.notEqual(instance.pid, first.ok ? first.instance?.pid : 0);
+      assert.equal((await executor.apply({ ...stopAction(start), reason: 'SpecChanged' })).ok, true);
+      await waitFor(async () => ((await instancesOf(executor, start.object))[0]?.state === 'exited' ? true : undefined));
+      const result = await executor.apply({ ...start, reason: 'SpecChanged', specHash: 'hash-2' });
+      assert.ok(result.ok && result.outcome === 'started');
+      const list = await instancesOf(executor, start.object);
+      assert.deepEqual(list.map((i) => [i.replica, i.specHash, i.state]), [[0, 'hash-2', 'running']]);
+      assert.notEqual(list[0]?.pid, first.ok ? first.instance?.pid : 0);
     });
 
     test('slot-roles', 'a fallback leaves the exited primary of its slot; a replacement under a new id takes it over', async () => {

@@ -125,11 +125,10 @@ function planWorld(world: World): Plan {
 // Applies one action the way the executor and the controller's store would.
 function apply(world: World, action: Action, forgetting: Set<string>): void {
   const current = world.instances.get(action.instance);
-  if (action.type === 'start' || action.type === 'restart') {
+  if (action.type === 'start') {
     const started = running(action.replica, { id: action.instance, specHash: action.specHash, generation: action.generation, startedAt: world.now }, action.object.slice('process/'.length));
     world.instances.set(action.instance, started);
-    const count = action.type === 'start' ? action : { backoffAttempt: 0, countsAsRestart: false };
-    recordStart(world, action.object, action.replica, count);
+    recordStart(world, action.object, action.replica, action);
   } else if (action.type === 'stop' && current !== undefined) {
     if (current.state === 'exited') {
       if (action.forget) world.instances.delete(action.instance);
@@ -160,7 +159,7 @@ function checkPass(world: World, actions: Plan, previous: Plan): void {
   assert.equal(new Set(ids).size, ids.length, `one action per instance: ${ids.join(', ')}`);
   for (const a of actions) {
     const object = world.objects.get(a.object);
-    if (a.type === 'start' || a.type === 'restart') {
+    if (a.type === 'start') {
       assert.ok(object, `${a.instance} starts for an undesired object`);
       assert.ok(a.replica < object.spec.replicas && !isUserStopped(object, world.history.get(a.object)), `${a.instance} should not start`);
       assert.ok(a.spec === object.spec && a.specHash === object.specHash, `${a.instance} starts the desired spec`);

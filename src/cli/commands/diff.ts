@@ -27,7 +27,7 @@ export async function run(ctx: CliContext): Promise<number> {
   return drift ? 1 : 0;
 }
 
-const MARK: Readonly<Record<Action['type'], string>> = { start: '+', stop: '-', restart: '~', wait: '…', suspend: '‖', resume: '▶' };
+const MARK: Readonly<Record<Action['type'], string>> = { start: '+', stop: '-', wait: '…', suspend: '‖', resume: '▶' };
 
 /** One line per action: `+ start process/web web-0 (Create): message`. */
 export function renderPlan(actions: readonly PlanLine[]): string {

@@ -16,9 +16,7 @@
  *             exit ─(postStop once the group is gone)─> exited
  *
  * A stop during preStart cuts the hook; the program never runs. postStop also follows an exit on
- * the program's own, like systemd's ExecStopPost; the slot restarts after it.
- * `restart` is a stop whose exit starts the replacement in the same slot at once, so the apply
- * resolves `stopping` without waiting out the grace period (`restarted` when nothing was running).
+ * the program's own, like systemd's ExecStopPost; the slot restarts after it (a later start).
  * Programs start through the spawn helper (shim/tend-shim.c, see shim-client.ts): each runs under
  * a shim of its own, in a cgroup of its own, and its shim writes its exit file, which the
  * executor learns from an inotify watch (exit-watcher.ts), for its own instances and adopted ones
@@ -28,7 +26,7 @@
  * SIGKILLed after the default grace period. It must not make decisions: what to start or stop
  * comes only from actions.
  */
-import type { Action, ActionResult, RestartAction, ResumeAction, StartAction, StopAction, SuspendAction } from '../../model/action.ts';
+import type { Action, ActionResult, ResumeAction, StartAction, StopAction, SuspendAction } from '../../model/action.ts';
 import { exitOf, isLimitStop, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
 import type { Hook, LogPolicy, ObjectKey, ProgramSpec, StopPolicy } from '../../model/object.ts';
 import type { Cancel, Clock } from '../../platform/clock.ts';
@@ -110,8 +108,6 @@ interface Runtime {
   cancelGrace: Cancel | undefined;
   /** Drop the record on exit (stop with `forget`). */
   forget: boolean;
-  /** Start this in the slot on exit (restart). */
-  replacement: RestartAction | undefined;
   /** The shim watching the program, when it was started through the spawn helper. */
   readonly shim: ShimHandle | undefined;
 }
@@ -120,12 +116,6 @@ interface Runtime {
 interface StopHooks {
   readonly program: ProgramSpec;
   readonly stop: StopPolicy;
-}
-
-// What happens once a stopping instance has exited.
-interface Intent {
-  readonly forget: boolean;
-  readonly replacement: RestartAction | undefined;
 }
 
 type LaunchResult =
@@ -156,7 +146,7 @@ function keyOf(object: ObjectKey, id: string): string {
 
 function newRuntime(object: ObjectKey, id: string, logs: LogPolicy, request?: SpawnRequest, shim?: ShimHandle): Runtime {
   const adopted = request === undefined;
-  return { object, id, adopted, logs, request, hook: undefined, stopping: undefined, ending: false, cancelGrace: undefined, forget: false, replacement: undefined, shim };
+  return { object, id, adopted, logs, request, hook: undefined, stopping: undefined, ending: false, cancelGrace: undefined, forget: false, shim };
 }
 
 class LocalExecutor implements Executor {
@@ -229,8 +219,6 @@ class LocalExecutor implements Executor {
         return this.#start(action);
       case 'stop':
         return Promise.resolve(this.#stop(action));
-      case 'restart':
-        return this.#restart(action);
       case 'wait':
         return Promise.resolve({ ok: true, action, outcome: 'unchanged' });
       case 'suspend':
@@ -287,7 +275,7 @@ class LocalExecutor implements Executor {
   async #start(action: StartAction): Promise<ActionResult> {
     const existing = this.#table.get(action.object, action.instance);
     if (existing && existing.state !== 'exited') return { ok: true, action, outcome: 'unchanged', instance: existing };
-    return this.#resultOf(action, this.#launch(action), 'started');
+    return this.#resultOf(action, this.#launch(action));
   }
 
   #stop(action: StopAction): ActionResult {
@@ -297,15 +285,7 @@ class LocalExecutor implements Executor {
       if (instance && action.forget) this.#forget(action.object, action.instance);
       return { ok: true, action, outcome: instance && action.forget ? 'stopped' : 'unchanged' };
     }
-    return this.#beginStop(action, instance, runtime, { forget: action.forget, replacement: undefined });
-  }
-
-  async #restart(action: RestartAction): Promise<ActionResult> {
-    const instance = this.#table.get(action.object, action.instance);
-    const runtime = this.#runtimes.get(keyOf(action.object, action.instance));
-    if (instance?.state === 'starting' && runtime) this.#abortStart(runtime, instance, action);
-    else if (instance && runtime) return this.#beginStop(action, instance, runtime, { forget: false, replacement: action });
-    return this.#resultOf(action, this.#launch(action), 'restarted');
+    return this.#beginStop(action, instance, runtime, action.forget);
   }
 
   // SIGSTOP / SIGCONT to a running instance's group; the record keeps when and for how long.
@@ -323,15 +303,15 @@ class LocalExecutor implements Executor {
   }
 
   // Signals the group and arms the grace timer; a stop already under way keeps its deadline.
-  // The latest intent (forget, replacement) wins once the stop is under way.
+  // The latest `forget` wins once the stop is under way.
   // A stop with a preStop hook signals once the hook is done; the grace timer runs from the start.
-  #beginStop(action: StopAction | RestartAction, instance: ObservedInstance, runtime: Runtime, intent: Intent): ActionResult {
+  #beginStop(action: StopAction, instance: ObservedInstance, runtime: Runtime, forget: boolean): ActionResult {
     if (instance.state === 'stopping' && (runtime.cancelGrace || runtime.hook || runtime.ending)) {
-      Object.assign(runtime, intent);
+      runtime.forget = forget;
       return { ok: true, action, outcome: 'stopping', instance };
     }
     if (instance.state === 'starting') {
-      Object.assign(runtime, intent);
+      runtime.forget = forget;
       return { ok: true, action, outcome: 'stopped', instance: this.#abortStart(runtime, instance, action) };
     }
     const { signal, gracePeriodMs } = action.stop;
@@ -350,7 +330,8 @@ class LocalExecutor implements Executor {
       instance = resumedRecord(instance, this.#clock.now());
     }
     runtime.hook?.cancel();
-    Object.assign(runtime, intent, { stopping: hooks });
+    runtime.forget = forget;
+    runtime.stopping = hooks;
     this.#armGrace(runtime, instance, gracePeriodMs);
     const limitMessage = isLimitStop(action.reason) ? { stopMessage: action.message } : {};
     const stopping = this.#record({ ...withoutHook(instance), state: 'stopping', stopReason: action.reason, ...limitMessage, ...(preStop ? { hook: 'preStop' as const } : {}) });
@@ -391,8 +372,8 @@ class LocalExecutor implements Executor {
     return starting;
   }
 
-  // A stop or restart while preStart runs: the hook is cut and the program never starts.
-  #abortStart(runtime: Runtime, instance: ObservedInstance, action: StopAction | RestartAction): ObservedInstance {
+  // A stop while preStart runs: the hook is cut and the program never starts.
+  #abortStart(runtime: Runtime, instance: ObservedInstance, action: StopAction): ObservedInstance {
     runtime.hook?.cancel();
     this.#runtimes.delete(keyOf(runtime.object, runtime.id));
     const exit: ExitInfo = { code: null, signal: null, at: this.#clock.now(), reason: 'Exited', requested: true, message: 'stopped during its preStart hook' };
@@ -419,7 +400,7 @@ class LocalExecutor implements Executor {
       this.#onWarning('HookFailed', `${runtime.id}: ${result.message}; stopping the instance`, runtime.object, runtime.id);
       const message = `${runtime.id} postStart hook failed; stopping`;
       const action: StopAction = { type: 'stop', object: runtime.object, instance: runtime.id, reason: 'HookFailure', message, stop, forget: false };
-      this.#beginStop(action, current, runtime, { forget: false, replacement: undefined });
+      this.#beginStop(action, current, runtime, false);
       this.#notify(runtime.object);
     });
     return marked;
@@ -531,9 +512,9 @@ class LocalExecutor implements Executor {
     });
   }
 
-  async #resultOf(action: StartAction | RestartAction, launching: Promise<LaunchResult>, outcome: 'started' | 'restarted'): Promise<ActionResult> {
+  async #resultOf(action: StartAction, launching: Promise<LaunchResult>): Promise<ActionResult> {
     const launched = await launching;
-    if (launched.ok) return { ok: true, action, outcome: launched.instance.state === 'starting' ? 'starting' : outcome, instance: launched.instance };
+    if (launched.ok) return { ok: true, action, outcome: launched.instance.state === 'starting' ? 'starting' : 'started', instance: launched.instance };
     const { message, cause } = await launched.failure;
     return { ok: false, action, reason: 'SpawnError', message, cause };
   }
@@ -556,7 +537,7 @@ class LocalExecutor implements Executor {
     this.#finish(key, runtime, { code: null, signal: null, reason: 'Lost' });
   }
 
-  // Records the exit (after postStop), then forgets the instance or starts its replacement, then notifies.
+  // Records the exit (after postStop), then forgets the instance if asked, then notifies.
   #finish(key: string, runtime: Runtime, end: Pick<ExitInfo, 'code' | 'signal' | 'reason' | 'message'>, at = this.#clock.now()): void {
     const instance = this.#table.get(runtime.object, runtime.id);
     if (runtime.adopted) this.#watcher.remove(key);
@@ -583,18 +564,13 @@ class LocalExecutor implements Executor {
     this.#record({ ...instance, state: 'exited', exit });
     if (runtime.shim) this.#shims.ended(key, runtime.shim.token);
     if (runtime.forget) this.#forget(runtime.object, runtime.id);
-    if (runtime.replacement && !this.#closed) this.#launchReplacement(runtime.replacement);
-    else this.#notify(runtime.object);
+    this.#notify(runtime.object);
   }
 
   // A program that ended on its own: the last lines of its stderr go into the failure history.
   #withStderrTail(exit: ExitInfo, instance: string): ExitInfo {
     const tail = readLogTail(logPaths(this.#spawn.stateDir, instance).err, STDERR_TAIL_LINES);
     return tail ? { ...exit, stderrTail: tail } : exit;
-  }
-
-  #launchReplacement(action: RestartAction): void {
-    void this.#launch(action).then((launched) => this.#announce(action.object, launched));
   }
 
   // Tells listeners about a launch that no action waits for, once its outcome is known.
@@ -755,8 +731,7 @@ function shimOf(entry: RunEntry): ShimHandle {
 }
 
 // The hooks of a stop: the stop action's when it names the program, else those launched with.
-function stopHooksOf(action: StopAction | RestartAction, runtime: Runtime): StopHooks | undefined {
-  if (action.type === 'restart') return { program: action.spec, stop: action.stop };
+function stopHooksOf(action: StopAction, runtime: Runtime): StopHooks | undefined {
   if (action.program) return { program: action.program, stop: action.stop };
   return launchedHooks(runtime);
 }
