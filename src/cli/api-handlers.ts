@@ -3,7 +3,7 @@ import type { ApiHandlers } from '../api/server.ts';
 import { renderMetrics } from '../api/metrics.ts';
 import { alertViews } from '../controller/status.ts';
 import { describeItem, filterViews } from './views.ts';
-import type { Runtime } from './runtime.ts';
+import type { LoadVerdict, Runtime } from './runtime.ts';
 import type { KeyPlan } from '../planner/key-plan.ts';
 import { actionsOf } from '../planner/plan-key.ts';
 import { dashboardHandlersOf } from './dashboard-handlers.ts';
@@ -20,16 +20,16 @@ export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
       // beside it): the same answer a `reconcile --once` of its own prints.
       const plans: KeyPlan[] = [];
       const stop = rt.onPass((pass) => plans.push(...pass));
-      let ok: boolean;
+      let manifests: LoadVerdict;
       try {
-        ok = await rt.reload();
+        manifests = await rt.reload();
         await rt.controller.enqueueAll();
         await rt.controller.idle();
       } finally {
         stop();
       }
       const actions = actionsOf(plans);
-      return { ok, actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
+      return { ok: manifests === 'ok', manifests, actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
     },
     operate: (key, verb) => rt.controller.operate(key, verb),
     metrics: async () => renderMetrics(await rt.status(), rt.probeTiming()),

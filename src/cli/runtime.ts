@@ -46,8 +46,8 @@ export interface Runtime {
   readonly usageHistory: UsageHistory;
   /** Open resource alerts (none until the sampler runs). */
   alerts(): readonly InstanceAlert[];
-  /** Loads the manifests and hands them to the controller; false when the directory is unreadable. */
-  reload(): Promise<boolean>;
+  /** Loads the manifests and hands them to the controller; says what this load found. */
+  reload(): Promise<LoadVerdict>;
   status(): Promise<ObjectView[]>;
   /** How late probes start against their schedule. */
   probeTiming(): ProbeTiming;
@@ -58,6 +58,12 @@ export interface Runtime {
   /** Saves, flushes events, releases the lock; processes keep running. */
   close(): Promise<void>;
 }
+
+/**
+ * What one load of the manifest directory found: `ok`; `invalid`, an error in some file (the
+ * file's last valid objects stay in force); `unreadable`, the directory itself.
+ */
+export type LoadVerdict = 'ok' | 'invalid' | 'unreadable';
 
 export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { readonly ok: false; readonly holderPid: number };
 
@@ -124,19 +130,19 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   executor.subscribe(syncProbes);
   const printed = new Set<string>();
   const cache: ManifestCache = new Map();
-  const reload = async (): Promise<boolean> => {
+  const reload = async (): Promise<LoadVerdict> => {
     const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
     const loaded = await loadManifestDir(ctx, cache, running);
     if (!loaded.ok) {
       reportOnce(printed, events, loaded.code, loaded.message);
-      return false;
+      return 'unreadable';
     }
     const current = new Set(loaded.diagnostics.map(formatDiagnostic));
     for (const d of loaded.diagnostics) reportOnce(printed, events, d.code, formatDiagnostic(d), d.severity);
     for (const line of printed) if (!current.has(line)) printed.delete(line);
     controller.applyLoad(loaded.files, loaded.revision);
     sampler.configure(monitorIntervalOf(controller.desired()));
-    return true;
+    return loaded.diagnostics.some((d) => d.severity === 'error') ? 'invalid' : 'ok';
   };
   const passListeners = new Set<(plans: readonly KeyPlan[]) => void>();
   const controller: Controller = createController({

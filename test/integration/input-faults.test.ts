@@ -1,7 +1,8 @@
 /**
  * Bad input and faults on real processes: a grace period beyond Node's timer limit really waits,
- * a newcomer file cannot take over a running object, and secrets stay out of the state file and
- * of error texts while a controller can still restart.
+ * a newcomer file cannot take over a running object, secrets stay out of the state file and
+ * of error texts while a controller can still restart, and `reconcile --once` exits 2 for the
+ * invalid manifests its own load found, not for those an earlier run logged.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -65,9 +66,30 @@ test('secrets never reach state.json or events; a restart without a valid manife
   assert.ok(!/token-secret-value|file-secret-value/.test(stored()));
   assert.deepEqual(w.markedPids(), [], 'nothing started without its secrets');
   w.write('app.yaml', processManifest('app', 'command: ["sleep", "1000"]', 'env: {TOKEN: {value: "token-secret-value", secret: true}}', 'envFrom: [{file: .env}]'));
-  // (Its exit code is 2: reconcile reads the earlier run's ManifestInvalid event from the log.)
-  w.tend('reconcile', '--once', '--wait', '--timeout', '30s');
+  const fixed = w.tend('reconcile', '--once', '--wait', '--timeout', '30s');
+  assert.equal(fixed.code, 0, `the manifests are valid again: ${fixed.stderr}`);
   const fresh = pidOf(w, 'process/app') ?? 0;
   assert.ok(fresh > 0 && alive(fresh), 'started again once the manifest is valid');
   assert.ok(readFileSync(`/proc/${fresh}/environ`, 'latin1').includes('TOKEN=token-secret-value'));
+});
+
+test('reconcile --once exits 2 while a manifest is invalid and 0 once it is fixed, alone and handed to tend up', async () => {
+  const w = (world = createWorld());
+  w.write('web.yaml', processManifest('web', 'command: ["sleep", "1000"]'));
+  w.write('other.yaml', 'spec: [\n');
+  const broken = w.tend('reconcile', '--once');
+  assert.equal(broken.code, 2, `an invalid file: ${broken.stderr}`);
+  assert.match(broken.stderr, /other\.yaml:\d+:\d+: /);
+  w.write('other.yaml', processManifest('other', 'command: ["sleep", "1000"]'));
+  const fixed = w.tend('reconcile', '--once');
+  assert.equal(fixed.code, 0, `fixed: the ManifestInvalid event an earlier run logged does not count: ${fixed.stderr}`);
+  const logged = w.tend('events', '-o', 'json').stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { object: string; type: string });
+  assert.ok(logged.some((e) => e.object === 'manifests' && e.type === 'Warning'), 'the earlier problem is still in the event log');
+  await w.up();
+  w.write('other.yaml', 'spec: [\n');
+  const handedBroken = w.tend('reconcile', '--once');
+  assert.equal(handedBroken.code, 2, `handed to tend up, an invalid file: ${handedBroken.stderr}`);
+  w.write('other.yaml', processManifest('other', 'command: ["sleep", "1000"]'));
+  const handedFixed = w.tend('reconcile', '--once');
+  assert.equal(handedFixed.code, 0, `handed to tend up, fixed: ${handedFixed.stderr}`);
 });

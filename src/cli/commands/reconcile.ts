@@ -60,10 +60,10 @@ async function runOnce(ctx: CliContext, rt: Runtime, run: { wait: boolean; deadl
     await rt.controller.idle();
     printActions(ctx, actionsOf(passes[0] ?? []));
     await settle(rt);
-    if (!loaded) return 2;
-    const invalid = rt.events.recent().some((e) => e.object === 'manifests' && e.type === 'Warning');
+    if (loaded === 'unreadable') return 2;
     const code = wait ? await waitConverged(() => rt.status(), deadline) : 0;
-    return invalid ? 2 : code;
+    // What this pass's load found, not what earlier runs logged.
+    return loaded === 'invalid' ? 2 : code;
   } finally {
     await rt.close();
   }
