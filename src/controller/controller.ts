@@ -164,6 +164,8 @@ export function createController(options: ControllerOptions): Controller {
       const batch = queue.takeAll();
       let world = worldAt(await executor.observe(), clock.now());
       const plans: KeyPlan[] = [];
+      // Keys with nothing to apply are done together once the batch is through.
+      const settled: ObjectKey[] = [];
       for (const key of batch) {
         // An operator command may have changed the history while an earlier key was applied.
         if (world.history !== store.get()) world = { ...world, history: store.get() };
@@ -171,8 +173,9 @@ export function createController(options: ControllerOptions): Controller {
         if (pending) {
           acted = true;
           await pending;
-        } else queue.done(key);
+        } else settled.push(key);
       }
+      queue.doneAll(settled);
       options.onPass?.(plans);
       // What this batch did may let waiting work start, or ask running work to give way.
       if (!closed) await wakeScheduled();

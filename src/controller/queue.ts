@@ -17,9 +17,11 @@ export interface WorkQueue {
   forget(key: string): void;
   /** Next key to work on, or undefined when idle. The caller must call `done(key)` after. */
   take(): string | undefined;
-  /** Every ready key at once; the caller must call `done(key)` for each. */
+  /** Every ready key at once; the caller must call `done(key)` (or `doneAll`) for each. */
   takeAll(): string[];
   done(key: string): void;
+  /** `done` of each of `keys`, at once when they are every key being worked on. */
+  doneAll(keys: readonly string[]): void;
   /** Number of keys ready now. */
   readonly length: number;
   /** Called when the queue goes from no ready key to one; the worker then drains it all. */
@@ -40,20 +42,26 @@ export function createWorkQueue(clock: Clock): WorkQueue {
   const failures = new Map<string, number>();
   let listener: () => void = () => {};
 
+  // A full pass adds every key: each lookup a quiet queue cannot need is skipped (the sizes say so).
   const add = (key: string): void => {
-    const timer = delayed.get(key);
+    const timer = delayed.size > 0 ? delayed.get(key) : undefined;
     if (timer) {
       timer.cancel();
       delayed.delete(key);
     }
-    if (processing.has(key)) {
+    if (processing.size > 0 && processing.has(key)) {
       dirty.add(key);
       return;
     }
-    if (ready.has(key)) return;
+    const before = ready.size;
     ready.add(key);
     // Only the first ready key wakes the worker; it drains everything that follows.
-    if (ready.size === 1) listener();
+    if (before === 0) listener();
+  };
+
+  const done = (key: string): void => {
+    processing.delete(key);
+    if (dirty.size > 0 && dirty.delete(key)) add(key);
   };
 
   const addAt = (key: string, at: number): void => {
@@ -75,7 +83,7 @@ export function createWorkQueue(clock: Clock): WorkQueue {
       failures.set(key, n + 1);
       addAt(key, clock.now() + Math.min(FAILURE_MAX_MS, FAILURE_BASE_MS * 2 ** n));
     },
-    forget: (key) => void failures.delete(key),
+    forget: (key) => void (failures.size > 0 && failures.delete(key)),
     take() {
       const next = ready.values().next();
       if (next.done) return undefined;
@@ -94,9 +102,11 @@ export function createWorkQueue(clock: Clock): WorkQueue {
       }
       return keys;
     },
-    done(key) {
-      processing.delete(key);
-      if (dirty.delete(key)) add(key);
+    done,
+    doneAll(keys) {
+      // A quiet pass ends with every key it took done and none queued again meanwhile.
+      if (dirty.size === 0 && keys.length === processing.size) processing.clear();
+      else for (const key of keys) done(key);
     },
     get length() {
       return ready.size;

@@ -43,6 +43,7 @@ export function hasWork(plan: KeyPlan): boolean {
 /** Writes the plan's history edits, tells its events and keeps its notes: what it saw. */
 export function recordPlan(deps: ReconcileDeps, plan: KeyPlan): void {
   if (plan.historyEdits.length > 0) deps.history.applyEdits(plan.key, plan.historyEdits);
+  if (plan.events.length === 0 && plan.notes.length === 0) return;
   for (const event of plan.events) deps.events.record(event);
   for (const note of plan.notes) {
     if (note.type === 'told') deps.memory.told.add(note.instance);

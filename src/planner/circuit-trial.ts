@@ -8,7 +8,7 @@ import type { ObservedInstance } from '../model/instance.ts';
 import type { ProcessObject } from '../model/object.ts';
 import { recordTrialSuccess } from './circuit-breaker.ts';
 import { NO_HEALTH } from './health.ts';
-import { edit, type KeyDraft } from './key-plan.ts';
+import { edit, tell, type KeyDraft } from './key-plan.ts';
 import { isInstanceReady } from './phase.ts';
 
 /**
@@ -28,6 +28,6 @@ export function checkCircuitTrial(draft: KeyDraft, object: ProcessObject | undef
   const ready = probed && isInstanceReady(object, trial, health?.get(object.key) ?? NO_HEALTH);
   if (!ready && !ranLongEnough) return probed ? undefined : trial.startedAt + object.spec.backoff.resetAfterMs;
   edit(draft, { type: 'circuit', circuit: recordTrialSuccess(record) });
-  draft.events.push({ object: object.key, instance: trial.id, type: 'Normal', reason: 'CircuitClosed', message: `circuit closed: ${trial.id} ${ready ? 'is ready' : 'ran its resetAfter'}` });
+  tell(draft, { object: object.key, instance: trial.id, type: 'Normal', reason: 'CircuitClosed', message: `circuit closed: ${trial.id} ${ready ? 'is ready' : 'ran its resetAfter'}` });
   return undefined;
 }

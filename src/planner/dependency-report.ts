@@ -9,7 +9,7 @@
 import type { ObservedInstance } from '../model/instance.ts';
 import type { ProcessObject } from '../model/object.ts';
 import { dependencyGate, dependencyStatuses, isUnobserved, type DependencyGate, type DependencyWorld } from './dependencies.ts';
-import type { KeyDraft } from './key-plan.ts';
+import { remember, tell, type KeyDraft } from './key-plan.ts';
 
 /** The gate of `object`'s dependencies, telling a change of it. */
 export function reportDependencies(draft: KeyDraft, object: ProcessObject, instances: readonly ObservedInstance[]): DependencyGate {
@@ -22,13 +22,13 @@ export function reportDependencies(draft: KeyDraft, object: ProcessObject, insta
   if (before === said || (before === undefined && gate.kind === 'met')) return gate;
   const live = instances.some((i) => i.state !== 'exited');
   if (gate.kind === 'waiting' && live && statuses.every((s) => s.met || isUnobserved(s, view))) return gate;
-  draft.notes.push({ type: 'dependencies', key: object.key, said });
+  remember(draft, { type: 'dependencies', key: object.key, said });
   if (gate.kind === 'met') {
-    draft.events.push({ object: object.key, type: 'Normal', reason: 'DependenciesMet', message: 'every dependency meets its condition' });
+    tell(draft, { object: object.key, type: 'Normal', reason: 'DependenciesMet', message: 'every dependency meets its condition' });
     return gate;
   }
   const warn = gate.kind === 'failed' || live;
   const message = live ? `${gate.message}; the running instances are left running` : gate.message;
-  draft.events.push({ object: object.key, type: warn ? 'Warning' : 'Normal', reason: warn ? 'DependencyFailure' : 'WaitingForDependency', message });
+  tell(draft, { object: object.key, type: warn ? 'Warning' : 'Normal', reason: warn ? 'DependencyFailure' : 'WaitingForDependency', message });
   return gate;
 }

@@ -12,7 +12,7 @@ import { describeExit } from './actions.ts';
 import { CLOSED, recordFailure } from './circuit-breaker.ts';
 import { classifyExit } from './failures.ts';
 import { isExitRecorded } from './history-edit.ts';
-import { edit, type KeyDraft } from './key-plan.ts';
+import { edit, remember, tell, type KeyDraft } from './key-plan.ts';
 
 /** Tells every exit among `instances` not told yet, oldest first. */
 export function reportExits(draft: KeyDraft, instances: readonly ObservedInstance[], object: ProcessObject | undefined): void {
@@ -33,11 +33,11 @@ function isTold(draft: KeyDraft, instance: ObservedInstance): boolean {
 
 function reportExit(draft: KeyDraft, instance: ObservedInstance, exit: ExitInfo, object: ProcessObject | undefined): void {
   // A fallback's end is no failure of the object's program: told as an event only.
-  if (instance.fallback) draft.notes.push({ type: 'told', instance });
+  if (instance.fallback) remember(draft, { type: 'told', instance });
   else recordEnd(draft, instance, exit, object);
   if (exit.reason === 'SpawnError') return;
   const failed = !exit.requested && (exit.code !== 0 || exit.signal !== null);
-  draft.events.push({
+  tell(draft, {
     at: exit.at,
     object: draft.key,
     instance: instance.id,
@@ -71,5 +71,5 @@ function circuitOnFailure(draft: KeyDraft, object: ProcessObject | undefined, at
   if (after.state !== 'Open') return;
   const trial = new Date((after.openedAt ?? at) + policy.cooldownMs).toISOString();
   const why = before.state === 'HalfOpen' ? 'the trial failed' : `${policy.maxFailures} failures within ${policy.windowMs} ms`;
-  draft.events.push({ object: object.key, type: 'Warning', reason: 'CircuitOpened', message: `circuit opened: ${why}; no restart before ${trial}` });
+  tell(draft, { object: object.key, type: 'Warning', reason: 'CircuitOpened', message: `circuit opened: ${why}; no restart before ${trial}` });
 }

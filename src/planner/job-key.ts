@@ -7,7 +7,7 @@
 import type { ObservedInstance } from '../model/instance.ts';
 import type { JobObject, JobRecord } from '../model/job.ts';
 import { planJob } from './job.ts';
-import { earliestWait, edit, finishDraft, type KeyDraft, type KeyPlan } from './key-plan.ts';
+import { earliestWait, edit, finishDraft, tell, type KeyDraft, type KeyPlan } from './key-plan.ts';
 
 /** Plans a Job key whose exits `draft` has already told. */
 export function planJobKey(draft: KeyDraft, object: JobObject, instances: readonly ObservedInstance[]): KeyPlan {
@@ -29,5 +29,5 @@ function tellFinished(draft: KeyDraft, record: JobRecord): void {
   const ok = finished.phase === 'Succeeded';
   const reason = ok ? 'Completed' : finished.reason === 'Timeout' ? 'DeadlineExceeded' : finished.reason;
   const message = ok ? 'every completion succeeded' : finished.reason === 'Timeout' ? 'an instance ran past activeDeadline; the Job failed' : `the Job failed (${finished.reason}) after ${record.retries} retries`;
-  draft.events.push({ object: draft.key, type: ok ? 'Normal' : 'Warning', reason, message });
+  tell(draft, { object: draft.key, type: ok ? 'Normal' : 'Warning', reason, message });
 }

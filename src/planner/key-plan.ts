@@ -65,31 +65,48 @@ export interface KeyPlan {
   readonly requeueAt?: number;
 }
 
-/** The accumulator a planning fills: the key's history as edited so far, and what was said. */
+/**
+ * The accumulator a planning fills: the key's history as edited so far, and what was said. Its
+ * lists are made by the first {@link edit}, {@link tell} or {@link remember}: most plans of a
+ * pass over many keys say nothing, and allocate nothing for it.
+ */
 export interface KeyDraft {
   readonly key: ObjectKey;
   readonly world: PlanWorld;
   /** The key's history with this draft's edits applied. */
   history: ObjectHistory | undefined;
-  readonly historyEdits: HistoryEdit[];
-  readonly events: EventDraft[];
-  readonly notes: NoteEdit[];
+  historyEdits: HistoryEdit[] | undefined;
+  events: EventDraft[] | undefined;
+  notes: NoteEdit[] | undefined;
 }
 
 /** A fresh draft for `key`. */
 export function draftOf(world: PlanWorld, key: ObjectKey): KeyDraft {
-  return { key, world, history: world.history.get(key), historyEdits: [], events: [], notes: [] };
+  return { key, world, history: world.history.get(key), historyEdits: undefined, events: undefined, notes: undefined };
 }
 
 /** Records `edit` and applies it to the draft's view of the history. */
 export function edit(draft: KeyDraft, change: HistoryEdit): void {
-  draft.historyEdits.push(change);
+  (draft.historyEdits ??= []).push(change);
   draft.history = editHistory(draft.history, change);
+}
+
+/** Adds an event the plan tells. */
+export function tell(draft: KeyDraft, event: EventDraft): void {
+  (draft.events ??= []).push(event);
+}
+
+/** Adds what the plan remembers having told. */
+export function remember(draft: KeyDraft, note: NoteEdit): void {
+  (draft.notes ??= []).push(note);
 }
 
 /** The plan a draft ends in. */
 export function finishDraft(draft: KeyDraft, actions: readonly Action[], requeueAt: number | undefined): KeyPlan {
-  const { key, historyEdits, events, notes } = draft;
+  const { key } = draft;
+  const historyEdits = draft.historyEdits ?? NOTHING;
+  const events = draft.events ?? NOTHING;
+  const notes = draft.notes ?? NOTHING;
   if (actions.length === 0 && historyEdits.length === 0 && events.length === 0 && notes.length === 0 && requeueAt === undefined) return emptyPlan(key);
   return requeueAt === undefined ? { key, actions, historyEdits, events, notes } : { key, actions, historyEdits, events, notes, requeueAt };
 }

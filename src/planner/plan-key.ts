@@ -16,7 +16,7 @@ import { checkCircuitTrial } from './circuit-trial.ts';
 import { reportDependencies } from './dependency-report.ts';
 import { reportExits } from './exit-report.ts';
 import { planJobKey } from './job-key.ts';
-import { draftOf, earliestWait, edit, emptyPlan, finishDraft, type KeyDraft, type KeyPlan, type PlanWorld } from './key-plan.ts';
+import { draftOf, earliestWait, edit, emptyPlan, finishDraft, remember, tell, type KeyDraft, type KeyPlan, type PlanWorld } from './key-plan.ts';
 import { planObject, type PlanInput } from './plan.ts';
 import { planWorld } from './plan-world.ts';
 import { unusedRevisions } from './revision.ts';
@@ -95,8 +95,8 @@ function trimSlots(draft: KeyDraft, replicas: number): void {
 
 function announceBackoff(draft: KeyDraft, instance: string, until: number, message: string): void {
   if (draft.world.notes.backoff.get(instance) === until) return;
-  draft.notes.push({ type: 'backoff', instance, until });
-  draft.events.push({ object: draft.key, instance, type: 'Warning', reason: 'BackOff', message });
+  remember(draft, { type: 'backoff', instance, until });
+  tell(draft, { object: draft.key, instance, type: 'Warning', reason: 'BackOff', message });
 }
 
 // A pruned object stops only after the pruned objects that depend on it have exited.

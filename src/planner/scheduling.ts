@@ -94,6 +94,8 @@ interface CachedUnits {
 const unitCache = new WeakMap<ManifestObject, CachedUnits>();
 
 function unitsOf(input: SchedulingInput, object: ManifestObject): readonly SchedulableUnit[] {
+  // Most objects ask for nothing: known without a lookup (a pass reads every object).
+  if (!isJobObject(object) && (!isProcessObject(object) || !writesRequests(object))) return NO_UNITS;
   const instances = input.observed.get(object.key);
   const history = input.history.get(object.key);
   const cached = unitCache.get(object);
@@ -148,7 +150,17 @@ export function hasRequests(object: ProcessObject): boolean {
 }
 
 const requestsCache = new WeakMap<ProcessObject, Capacity>();
+const NO_REQUESTS: Capacity = Object.freeze({});
+const NO_UNITS: readonly SchedulableUnit[] = Object.freeze([]);
+
+// Whether the spec as written names `resources.requests` at all: a property read, where the
+// normalised requests cost a WeakMap lookup per object and pass.
+function writesRequests(object: ProcessObject): boolean {
+  return (object.spec.raw.resources as { readonly requests?: unknown } | undefined)?.requests !== undefined;
+}
+
 function requestsOf(object: ProcessObject): Capacity {
+  if (!writesRequests(object)) return NO_REQUESTS;
   let requests = requestsCache.get(object);
   if (requests === undefined) {
     requests = requestsOfRaw(object.spec.raw);

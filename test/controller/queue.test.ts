@@ -91,3 +91,19 @@ test('takeAll hands out every ready key once; re-adds wait for done', () => {
   queue.done('b');
   assert.deepEqual(queue.takeAll(), ['a']);
 });
+
+test('doneAll ends a batch: every key free again, and one added meanwhile queued once more', () => {
+  const queue = createWorkQueue(createFakeClock());
+  for (const key of ['a', 'b', 'c']) queue.add(key);
+  const batch = queue.takeAll();
+  queue.add('b');
+  assert.equal(queue.length, 0, 'b is being worked on');
+  queue.doneAll(batch);
+  assert.deepEqual(queue.takeAll(), ['b']);
+  queue.doneAll(['b']);
+  queue.add('a');
+  assert.deepEqual(queue.takeAll(), ['a'], 'a was done, so it is queued at once');
+  queue.add('c');
+  queue.doneAll([]);
+  assert.deepEqual(queue.takeAll(), ['c'], 'a still being worked on does not hold c');
+});
