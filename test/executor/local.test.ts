@@ -10,12 +10,16 @@ runExecutorContract({
   async create() {
     const stateDir = await mkdtemp(join(tmpdir(), 'tend-local-'));
     const executor = createLocalExecutor({ stateDir, stateId: `contract-${process.pid}`, clock: systemClock });
+    // A program's shim writes its exit file into the state dir just after the program ends: the
+    // folder goes once every end has been seen, and a late write is retried over.
     const cleanup = async (): Promise<void> => {
       for (const instance of executor.snapshot()) {
         if (instance.state !== 'exited') killGroup(instance.pid);
       }
+      const deadline = Date.now() + 10_000;
+      while (executor.snapshot().some((i) => i.state !== 'exited') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       await executor.close();
-      await rm(stateDir, { recursive: true, force: true });
+      await rm(stateDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     };
     return { executor, cleanup };
   },
