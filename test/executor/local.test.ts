@@ -15,7 +15,8 @@ runExecutorContract({
         if (instance.state !== 'exited') killGroup(instance.pid);
       }
       await executor.close();
-      await rm(stateDir, { recursive: true, force: true });
+      // The killed programs' shims may still be writing their exit files into run/.
+      await rm(stateDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 25 });
     };
     return { executor, cleanup };
   },
