@@ -11,6 +11,13 @@ import { controllerRunning, streamApi } from '../src/api/client.ts';
 
 export const BIN = join(import.meta.dirname, '..', 'bin', 'tend.js');
 
+/**
+ * Extra Node.js options for the controller under test, e.g.
+ * `BENCH_CONTROLLER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench -- churn`
+ * (Node refuses `--cpu-prof` in NODE_OPTIONS).
+ */
+const CONTROLLER_NODE_OPTIONS = (process.env.BENCH_CONTROLLER_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+
 export interface Controller {
   readonly dir: string;
   readonly stateDir: string;
@@ -32,7 +39,7 @@ export function tempWorld(): { root: string; dir: string; stateDir: string; clea
 
 /** Starts `tend up` and resolves once its API answers and its event stream is connected. */
 export async function startController(dir: string, stateDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Controller> {
-  const child = spawn(process.execPath, [BIN, 'up', '-d', dir, '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const child = spawn(process.execPath, [...CONTROLLER_NODE_OPTIONS, BIN, 'up', '-d', dir, '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   // Generous: on a loaded machine a controller with many files takes seconds to answer.
@@ -86,6 +93,12 @@ export async function startController(dir: string, stateDir: string, env: NodeJS
 export function rssBytes(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
   return Number(line?.match(/(\d+)/)?.[1] ?? 0) * 1024;
+}
+
+/** Proportional set size of `pid` in bytes (its shared pages divided among their users). */
+export function pssBytes(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  return Number(/^Pss:\s+(\d+)/m.exec(text)?.[1] ?? 0) * 1024;
 }
 
 /** CPU time of all threads of `pid`, in ns (schedstat). */

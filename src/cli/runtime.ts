@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { ManifestObject, ObjectKey } from '../model/object.ts';
+import type { ObservedInstance } from '../model/instance.ts';
 import { formatDiagnostic } from '../model/diagnostic.ts';
 import type { Executor } from '../executor/executor.ts';
 import { createLocalExecutor } from '../executor/local/local-executor.ts';
@@ -109,7 +110,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   const sampler = createSampler({
     clock,
     source: procSource,
-    instances: () => executor.snapshot().filter((i) => i.state !== 'exited'),
+    instances: liveInstances(executor),
     onSample: (samples) => {
       guard.observe(samples);
       usageHistory.record(samples, clock.now());
@@ -210,6 +211,17 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
         lock.release();
       },
     },
+  };
+}
+
+// The instances that may run, as one array while the executor's snapshot stays the same.
+function liveInstances(executor: Executor): () => readonly ObservedInstance[] {
+  let from: readonly ObservedInstance[] | undefined;
+  let live: readonly ObservedInstance[] = [];
+  return () => {
+    const all = executor.snapshot();
+    if (all !== from) [from, live] = [all, all.filter((i) => i.state !== 'exited')];
+    return live;
   };
 }
 

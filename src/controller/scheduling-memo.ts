@@ -6,10 +6,12 @@
  */
 import type { History } from '../model/history.ts';
 import type { Observed } from '../model/instance.ts';
-import type { ManifestObject, ObjectKey } from '../model/object.ts';
+import { isJobObject } from '../model/job.ts';
+import { isProcessObject, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import type { Clock } from '../platform/clock.ts';
 import { nodeOf, schedulingPolicyOf, type MachineCapacity } from '../planner/node-policy.ts';
-import { objectOfUnit, scheduleWorld, type SchedulingView } from '../planner/scheduling.ts';
+import { hasRequests, objectOfUnit, scheduleWorld, type SchedulingView } from '../planner/scheduling.ts';
+import type { SchedulingPolicy } from '../scheduler/types.ts';
 
 /** A decision stays good this long unless something it read changes (aging has minute steps). */
 const REUSE_MS = 100;
@@ -34,13 +36,14 @@ export function createSchedulingMemo(options: {
 }): SchedulingMemo {
   let last: { observed: Observed; objects: ReadonlyMap<ObjectKey, ManifestObject>; history: History; at: number; view: SchedulingView } | undefined;
   let woken: SchedulingView | undefined;
+  let desired: Schedulable | undefined;
   const view = (observed: Observed, now = options.clock.now()): SchedulingView => {
     const objects = options.objects();
     const history = options.history();
     const wake = last?.view.decision.nextWake;
     if (last && last.observed === observed && last.objects === objects && last.history === history && now >= last.at && now - last.at < REUSE_MS && (wake === undefined || now < wake)) return last.view;
-    const policy = schedulingPolicyOf(nodeOf(objects), options.machine);
-    last = { observed, objects, history, at: now, view: scheduleWorld({ objects, observed, history, policy, now }) };
+    if (desired?.from !== objects) desired = schedulableOf(objects, options.machine);
+    last = { observed, objects, history, at: now, view: scheduleWorld({ objects: desired.objects, observed, history, policy: desired.policy, now }) };
     return last.view;
   };
   return {
@@ -58,4 +61,21 @@ export function createSchedulingMemo(options: {
       return decision.nextWake;
     },
   };
+}
+
+// What a pass reads of the desired state, worked out once per desired state: the Node's policy,
+// and only the objects the scheduler has units for (Jobs, Processes with requests), so a pass
+// after one exit costs nothing per object that never asks for anything.
+interface Schedulable {
+  readonly from: ReadonlyMap<ObjectKey, ManifestObject>;
+  readonly objects: ReadonlyMap<ObjectKey, ManifestObject>;
+  readonly policy: SchedulingPolicy;
+}
+
+function schedulableOf(from: ReadonlyMap<ObjectKey, ManifestObject>, machine: MachineCapacity): Schedulable {
+  const objects = new Map<ObjectKey, ManifestObject>();
+  for (const [key, object] of from) {
+    if (isJobObject(object) || (isProcessObject(object) && hasRequests(object))) objects.set(key, object);
+  }
+  return { from, objects, policy: schedulingPolicyOf(nodeOf(from), machine) };
 }

@@ -1,8 +1,12 @@
 /**
  * The controller's memory between passes (the planner's `History`), kept immutable with immer.
  * Every change goes through one of the named updates below; nothing else mutates history.
+ *
+ * immer drafts one object's entry, never the whole map: a draft of the map copied and walked
+ * every entry on each change (exits, starts), so a restart cost grew with the number of objects.
+ * The map itself is copied natively with the one entry replaced.
  */
-import { castDraft, enableMapSet, produce, type Draft } from 'immer';
+import { produce, type Draft } from 'immer';
 import type { History, ObjectHistory, Override } from '../model/history.ts';
 import type { CircuitRecord, FailureRecord } from '../model/failure.ts';
 import type { ExitInfo } from '../model/instance.ts';
@@ -10,8 +14,6 @@ import type { JobRecord } from '../model/job.ts';
 import { appendFailure, markRecovered } from '../planner/failures.ts';
 import { editAll, type HistoryEdit } from '../planner/history-edit.ts';
 import type { ObjectKey } from '../model/object.ts';
-
-enableMapSet();
 
 /** One object's content as just read; `keepOverride` keeps a `tend stop` across the change. */
 export interface GenerationChange {
@@ -55,27 +57,26 @@ function emptyEntry(): Draft<ObjectHistory> {
 export function createHistoryStore(initial: History = new Map()): HistoryStore {
   let state: History = initial;
   const update = (key: ObjectKey, recipe: (draft: Draft<ObjectHistory>) => void): void => {
-    state = produce(state, (draft) => {
-      const entry = draft.get(key) ?? emptyEntry();
-      recipe(entry);
-      draft.set(key, entry);
-    });
+    const before = state.get(key);
+    const after = produce(before ?? (emptyEntry() as ObjectHistory), recipe);
+    if (after !== before) state = withEntry(state, key, after);
   };
   return {
     get: () => state,
     syncGenerations(changes) {
       const stale = changes.filter((c) => state.get(c.key)?.contentHash !== c.contentHash);
       if (stale.length === 0) return;
-      // One produce for the whole batch: a load of many objects copies the map once.
-      state = produce(state, (draft) => {
-        for (const { key, contentHash, keepOverride } of stale) {
-          const entry = draft.get(key) ?? emptyEntry();
-          entry.generation += 1;
-          entry.contentHash = contentHash;
-          if (!keepOverride) delete entry.override;
-          draft.set(key, entry);
-        }
-      });
+      // One copy of the map for the whole batch, however many objects a load changed.
+      const next = new Map(state);
+      for (const { key, contentHash, keepOverride } of stale) {
+        const entry = produce(next.get(key) ?? (emptyEntry() as ObjectHistory), (h) => {
+          h.generation += 1;
+          h.contentHash = contentHash;
+          if (!keepOverride) delete h.override;
+        });
+        next.set(key, entry);
+      }
+      state = next;
     },
     recordStart(key, replica, backoffAttempt, countsAsRestart) {
       update(key, (h) => {
@@ -120,8 +121,7 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
       });
     },
     drop(key) {
-      if (!state.has(key)) return;
-      state = produce(state, (draft) => void draft.delete(key));
+      if (state.has(key)) state = withEntry(state, key, undefined);
     },
     trimSlots(key, replicas) {
       const slots = state.get(key)?.slots;
@@ -133,11 +133,7 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
     applyEdits(key, edits) {
       const before = state.get(key);
       const after = editAll(before, edits);
-      if (after === before) return;
-      state = produce(state, (draft) => {
-        if (after === undefined) draft.delete(key);
-        else draft.set(key, castDraft(after));
-      });
+      if (after !== before) state = withEntry(state, key, after);
     },
     setJob(key, job) {
       if (state.get(key)?.job === job) return;
@@ -147,4 +143,12 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
       });
     },
   };
+}
+
+// A new map with `key`'s entry replaced (undefined: removed); the old map stays as it was.
+function withEntry(state: History, key: ObjectKey, entry: ObjectHistory | undefined): History {
+  const next = new Map(state);
+  if (entry === undefined) next.delete(key);
+  else next.set(key, entry);
+  return next;
 }

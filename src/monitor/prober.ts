@@ -145,7 +145,7 @@ class ProberImpl implements Prober {
     const seen = new Set<string>();
     const touched = new Set<ObjectKey>();
     for (const target of targets) {
-      if (Object.keys(target.spec.probes).length === 0) continue;
+      if (!hasProbes(target.spec)) continue;
       const key = entryKey(target.object, target.instance);
       seen.add(key);
       const entry = this.#entries.get(key);
@@ -307,7 +307,14 @@ export function probeTargets(desired: DesiredState, instances: readonly Observed
     const { id: instance, replica, pid, startedAt } = i;
     const current = i.specHash === object.specHash;
     const spec = current ? object.spec : history.get(i.object)?.revisions?.[i.specHash];
-    if (spec !== undefined) targets.push({ object: i.object, instance, replica, pid, startedAt, spec, current });
+    // An instance without probes is no target (sync would skip it): a sync after each exit then
+    // builds nothing for the programs that are not probed.
+    if (spec !== undefined && hasProbes(spec)) targets.push({ object: i.object, instance, replica, pid, startedAt, spec, current });
   }
   return targets;
+}
+
+function hasProbes(spec: ProbeTarget['spec']): boolean {
+  for (const _ in spec.probes) return true;
+  return false;
 }

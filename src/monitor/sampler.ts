@@ -39,18 +39,28 @@ export function fullPassEvery(intervalMs: number): number {
 
 // True when the instance must be read this tick: watched, new (no sample of its pid), or busy.
 function isHot(instance: SampledInstance, state: SamplerState, watched: Watched): boolean {
-  const sample = state.instances.get(sampleKey(instance.object, instance.id));
+  const sample = state.instances.get(keyOf(instance));
   return sample?.pid !== instance.pid || sample.usage.cpu > 0 || watched(instance.object, instance.specHash);
 }
 
 /** Whether an instance of `object` running revision `specHash` is read every interval. */
 type Watched = (object: ObjectKey, specHash: string | undefined) => boolean;
 
+// Sample keys per instance record: the executor hands out the same records until they change,
+// so a quiet tick builds no string.
+const keys = new WeakMap<SampledInstance, string>();
+function keyOf(instance: SampledInstance): string {
+  let key = keys.get(instance);
+  if (key === undefined) keys.set(instance, (key = sampleKey(instance.object, instance.id)));
+  return key;
+}
+
 // The pass's samples with the instance each belongs to.
 function samplesOf(instances: readonly SampledInstance[], state: SamplerState): SampledUsage[] {
   const samples: SampledUsage[] = [];
-  for (const { object, id, specHash, enforcement } of instances) {
-    const sample = state.instances.get(sampleKey(object, id));
+  for (const instance of instances) {
+    const { object, id, specHash, enforcement } = instance;
+    const sample = state.instances.get(keyOf(instance));
     if (!sample) continue;
     const base: SampledUsage = specHash === undefined ? { object, id, pid: sample.pid, usage: sample.usage } : { object, id, pid: sample.pid, specHash, usage: sample.usage };
     samples.push(enforcement ? { ...base, enforcement } : base);
@@ -58,9 +68,11 @@ function samplesOf(instances: readonly SampledInstance[], state: SamplerState): 
   return samples;
 }
 
-// The instances read this tick (all of them on a full pass) and those whose samples are kept.
-function splitDue(instances: readonly SampledInstance[], full: boolean, state: SamplerState, watched: Watched): { due: SampledInstance[]; carried: SampledInstance[] } {
-  if (full) return { due: [...instances], carried: [] };
+// The instances read this tick (all of them on a full pass) and those whose samples are kept;
+// undefined when nothing is due, found without allocating (most ticks of an idle machine).
+function splitDue(instances: readonly SampledInstance[], full: boolean, state: SamplerState, watched: Watched): { due: readonly SampledInstance[]; carried: SampledInstance[] } | undefined {
+  if (full) return instances.length === 0 ? undefined : { due: instances, carried: [] };
+  if (!instances.some((instance) => isHot(instance, state, watched))) return undefined;
   const due: SampledInstance[] = [];
   const carried: SampledInstance[] = [];
   for (const instance of instances) (isHot(instance, state, watched) ? due : carried).push(instance);
@@ -71,7 +83,10 @@ function splitDue(instances: readonly SampledInstance[], full: boolean, state: S
 export interface SamplerOptions {
   readonly clock: Clock;
   readonly source: ProcSource;
-  /** The instances to sample now (running or stopping). */
+  /**
+   * The instances to sample now (running or stopping). Handing out the same collection while
+   * nothing changed saves copying it every tick.
+   */
   readonly instances: () => Iterable<SampledInstance>;
   /**
    * Given the latest sample of every instance (read in this pass or kept from an earlier one),
@@ -111,15 +126,23 @@ export function createSampler(options: SamplerOptions): Sampler {
   let state = NO_SAMPLES;
   let ticks = 0;
   const watched = options.watched ?? ((): boolean => false);
+  // The instance list as an array, copied only when the source hands out a new one.
+  let listed: Iterable<SampledInstance> | undefined;
+  let listedArray: readonly SampledInstance[] = [];
+  const currentInstances = (): readonly SampledInstance[] => {
+    const list = options.instances();
+    if (list !== listed) [listed, listedArray] = [list, [...list]];
+    return listedArray;
+  };
   // A pass is read in steps of STEP_PIDS processes, each its own turn of the event loop.
   const tick = (): void => {
-    const instances = [...options.instances()];
-    const { due, carried } = splitDue(instances, ticks++ % fullPassEvery(intervalMs) === 0, state, watched);
-    if (due.length === 0) {
+    const instances = currentInstances();
+    const split = splitDue(instances, ticks++ % fullPassEvery(intervalMs) === 0, state, watched);
+    if (split === undefined) {
       cancel = clock.after(intervalMs, tick);
       return;
     }
-    const pass = beginSample(source, due, state, carried);
+    const pass = beginSample(source, split.due, state, split.carried);
     const step = (): void => {
       const done = pass.step(STEP_PIDS);
       if (done === undefined) {

@@ -67,3 +67,24 @@ test('failures are appended, bounded, and the newest of an instance is marked re
   assert.equal(store.get().get('process/web')?.failures?.at(-1)?.recoveredAt, 500);
   assert.equal(store.get().get('process/web')?.failures?.at(-2)?.recoveredAt, undefined);
 });
+
+// What the journal and the pass rely on: a snapshot handed out never changes afterwards, and a
+// change replaces only the entry it touches (the others keep their identity).
+test('a change leaves earlier snapshots as they were and other entries untouched', () => {
+  const store = createHistoryStore();
+  store.recordStart('process/web', 0, 0, false);
+  store.recordStart('process/db', 0, 0, false);
+  const before = store.get();
+  const db = before.get('process/db');
+  store.recordExit('process/web', 0, { code: 1, signal: null, at: 5, reason: 'Exited', requested: false });
+  store.drop('process/gone');
+  const after = store.get();
+  assert.notEqual(after, before);
+  assert.equal(before.get('process/web')?.slots[0]?.lastExit, undefined);
+  assert.equal(after.get('process/web')?.slots[0]?.lastExit?.code, 1);
+  assert.equal(after.get('process/db'), db);
+  store.drop('process/db');
+  assert.equal(store.get().has('process/db'), false);
+  assert.equal(after.has('process/db'), true);
+  assert.equal(store.get().size, 1);
+});

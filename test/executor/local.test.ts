@@ -19,7 +19,8 @@ runExecutorContract({
       const deadline = Date.now() + 10_000;
       while (executor.snapshot().some((i) => i.state !== 'exited') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       await executor.close();
-      await rm(stateDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+      // The killed programs' shims may still be writing their exit files into run/.
+      await rm(stateDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 25 });
     };
     return { executor, cleanup };
   },

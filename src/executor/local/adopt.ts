@@ -3,7 +3,7 @@
  * same process (same start time), so a recycled pid is never adopted; processes carrying this
  * state dir's marker that no record names are found by scanning `/proc`.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import type { ObservedInstance } from '../../model/instance.ts';
 import { parseHookMarker, parseMarker, type AbandonedHook } from './instance-env.ts';
 import { withoutHook } from './instance-records.ts';
@@ -65,12 +65,8 @@ function listPids(): readonly number[] {
 function readMarkedInstance(pid: number, scan: MarkerScan, hooks: AbandonedHook[]): ObservedInstance | undefined {
   const stat = readProcStat(pid);
   if (!stat || stat.pgid !== pid || isDead(stat)) return undefined;
-  let environ: Buffer;
-  try {
-    environ = readFileSync(`/proc/${pid}/environ`);
-  } catch {
-    return undefined;
-  }
+  const environ = readEnviron(pid);
+  if (!environ) return undefined;
   const marker = parseMarker(environ, scan.stateId);
   if (!marker) {
     const hook = parseHookMarker(environ, scan.stateId, pid);
@@ -89,4 +85,32 @@ function readMarkedInstance(pid: number, scan: MarkerScan, hooks: AbandonedHook[
     state: 'running',
     ...(marker.fallback ? { fallback: true } : {}),
   };
+}
+
+// One buffer for every environ of a scan, grown when one does not fit: a scan reads thousands of
+// processes, and readFileSync's 64 KiB buffer for each (their size is unknown beforehand) left
+// the controller's malloc heap at 15 MB from its start.
+let environBuffer = Buffer.alloc(16 * 1024);
+
+/** The environ of `pid`, as a view into a shared buffer valid until the next call. */
+function readEnviron(pid: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(`/proc/${pid}/environ`, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === environBuffer.length) environBuffer = Buffer.concat([environBuffer, Buffer.alloc(environBuffer.length)]);
+      const read = readSync(fd, environBuffer, length, environBuffer.length - length, null);
+      if (read === 0) return environBuffer.subarray(0, length);
+      length += read;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -58,20 +58,21 @@ export class AdoptedWatcher {
     this.#cancel ??= this.#clock.after(this.#periodMs, () => this.#tick());
   }
 
-  // Iterates the map itself (deleting the current entry is safe): no per-tick allocation.
+  // Iterates the map itself with forEach (deleting the current entry is safe; a for-of would
+  // make an entry array per process): no per-tick allocation.
   #tick(): void {
     this.#cancel = undefined;
     const size = this.#watched.size;
     const from = size === 0 ? 0 : this.#cursor % size;
     this.#cursor = from + RECHECKS_PER_TICK;
     let index = 0;
-    for (const [key, watched] of this.#watched) {
+    this.#watched.forEach((watched, key) => {
       const inRotation = (index - from + size) % size < RECHECKS_PER_TICK;
       index += 1;
-      if (!isGone(watched, inRotation)) continue;
+      if (!isGone(watched, inRotation)) return;
       this.#watched.delete(key);
       this.#onDeath(key);
-    }
+    });
     if (this.#watched.size > 0) this.#schedule();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The executor's memory of its instances, per object. Each object's array is replaced, never
- * mutated, and `observed()` hands out a cached map that is rebuilt only after a change, so a
- * snapshot the controller holds stays consistent and observing costs nothing when idle.
+ * mutated, and `observed()` and `all()` hand out a cached map and array that are rebuilt only
+ * after a change, so a snapshot the controller holds stays consistent and observing costs
+ * nothing when idle.
  */
 import type { ObjectKey } from '../../model/object.ts';
 import type { Observed, ObservedInstance } from '../../model/instance.ts';
@@ -10,6 +11,7 @@ import type { Observed, ObservedInstance } from '../../model/instance.ts';
 export class InstanceTable {
   readonly #byObject = new Map<ObjectKey, readonly ObservedInstance[]>();
   #cache: Observed | undefined;
+  #all: readonly ObservedInstance[] | undefined;
 
   /** The instance `id` of `object`, if recorded. */
   get(object: ObjectKey, id: string): ObservedInstance | undefined {
@@ -51,14 +53,16 @@ export class InstanceTable {
     return this.#cache;
   }
 
-  /** Every instance. */
+  /** Every instance; the same array until something changes. */
   all(): readonly ObservedInstance[] {
-    return [...this.#byObject.values()].flat();
+    this.#all ??= [...this.#byObject.values()].flat();
+    return this.#all;
   }
 
   #set(object: ObjectKey, list: readonly ObservedInstance[]): void {
     if (list.length === 0) this.#byObject.delete(object);
     else this.#byObject.set(object, list);
     this.#cache = undefined;
+    this.#all = undefined;
   }
 }

@@ -4,7 +4,7 @@
  * `<token>.exit` (code, signal, time) written by its shim when it ends, also while no controller
  * runs. Both are written atomically (temp file, rename). Must not: throw.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseExitFile, parseRunFile, type RunRecord, type ShimExit } from './shim-protocol.ts';
 
@@ -40,7 +40,9 @@ export function readRunDir(runDir: string): RunEntry[] {
 
 /** The exit file of `token`, once complete. */
 export function readExit(runDir: string, token: string): ShimExit | undefined {
-  return parseExitFile(readQuietly(join(runDir, `${token}.exit`)));
+  const path = join(runDir, `${token}.exit`);
+  // Most looks find no file (every start looks once): asking costs no thrown error.
+  return existsSync(path) ? parseExitFile(readQuietly(path)) : undefined;
 }
 
 /** Removes the files of `token`. */

@@ -5,7 +5,7 @@
  * cgroups the program joined before exec, and whether its log files opened.
  * Failures are values, never throws.
  */
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync, type Stats } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Enforcement, LimitedResource } from '../../model/limits.ts';
@@ -101,24 +101,50 @@ export function shimFailure(request: SpawnRequest, stage: string, errno: number)
 // The working dir must be a folder and the program file must be found (on the program's PATH
 // when it names no folder) and executable; what else fails at exec comes with the exit file.
 function missingPart(file: string, path: string | undefined, cwd: string): { readonly code: string; readonly what: string } | undefined {
-  try {
-    if (!statSync(cwd).isDirectory()) return { code: 'ENOTDIR', what: 'workingDir is not a folder' };
-  } catch {
-    return { code: 'ENOENT', what: 'workingDir does not exist' };
-  }
-  const candidates = file.includes('/') ? [resolve(cwd, file)] : (path ?? DEFAULT_PATH).split(':').map((dir) => join(resolve(cwd, dir || '.'), file));
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return undefined;
-    } catch {
-      // Not here.
-    }
-  }
+  const dir = statQuietly(cwd);
+  if (dir === undefined) return { code: 'ENOENT', what: 'workingDir does not exist' };
+  if (!dir.isDirectory()) return { code: 'ENOTDIR', what: 'workingDir is not a folder' };
+  if (findProgram(file, path ?? DEFAULT_PATH, cwd) !== undefined) return undefined;
   return { code: 'ENOENT', what: `${file} not found${file.includes('/') ? '' : ' on PATH'} or not executable` };
 }
 
 const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+// Where each program was last found, by file, PATH and working dir: a restart checks that one
+// place again instead of walking PATH, each miss of which costs a thrown error.
+const found = new Map<string, string>();
+const FOUND_MAX = 1024;
+
+/** The executable `file` resolves to from `cwd` (through `path` when it names no folder), if any. */
+export function findProgram(file: string, path: string, cwd: string): string | undefined {
+  const key = `${file}\0${path}\0${cwd}`;
+  const last = found.get(key);
+  if (last !== undefined && isExecutable(last)) return last;
+  found.delete(key);
+  const candidates = file.includes('/') ? [resolve(cwd, file)] : path.split(':').map((dir) => join(resolve(cwd, dir || '.'), file));
+  const hit = candidates.find((candidate) => existsSync(candidate) && isExecutable(candidate));
+  if (hit === undefined) return undefined;
+  if (found.size >= FOUND_MAX) found.clear();
+  found.set(key, hit);
+  return hit;
+}
+
+function statQuietly(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function ensureLogDir(stateDir: string): void {
   if (logDirs.has(stateDir)) return;
