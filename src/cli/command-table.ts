@@ -41,6 +41,14 @@ export const GLOBAL_FLAGS: readonly Flag[] = [
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
 
+/** `-o` of the commands that write files: the folder they go to. */
+const OUTPUT_FOLDER: Flag = { name: 'output', short: 'o', type: 'string', value: 'DIR', default: 'stdout, as one stream', help: 'folder to write one file per object into' };
+
+/** The global flags as `spec` takes them: `-o` names a folder for the commands that write files. */
+export function globalFlagsOf(spec: Pick<CommandSpec, 'outputIsFolder'>): readonly Flag[] {
+  return spec.outputIsFolder ? GLOBAL_FLAGS.map((f) => (f.name === 'output' ? OUTPUT_FOLDER : f)) : GLOBAL_FLAGS;
+}
+
 const lazy =
   (load: () => Promise<{ run: Run }>): Run =>
   async (ctx, values, positionals) =>
@@ -221,7 +229,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
 /** The parser's options for a command: its flags and the global ones. */
 export function parserOptions(spec: CommandSpec): Record<string, { type: 'string' | 'boolean'; short?: string }> {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const f of [...GLOBAL_FLAGS, ...spec.flags]) options[f.name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
+  for (const f of [...globalFlagsOf(spec), ...spec.flags]) options[f.name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
   return options;
 }
 
@@ -241,7 +249,7 @@ export function commandHelp(name: string, spec: CommandSpec): string {
     ...own,
     '',
     'global options:',
-    ...flagLines(GLOBAL_FLAGS),
+    ...flagLines(globalFlagsOf(spec)),
     '',
     'examples:',
     ...spec.examples.map((e) => `  ${e}`),
