@@ -2,7 +2,8 @@
 import type { ApiHandlers } from '../api/server.ts';
 import { renderMetrics } from '../api/metrics.ts';
 import { alertViews } from '../controller/status.ts';
-import { describeItem, filterViews } from './views.ts';
+import { describeItem, filterViews, keyOf } from './views.ts';
+import type { ObjectKey } from '../model/object.ts';
 import type { Runtime } from './runtime.ts';
 import type { KeyPlan } from '../planner/key-plan.ts';
 import { actionsOf } from '../planner/plan-key.ts';
@@ -11,8 +12,10 @@ import { dashboardHandlersOf } from './dashboard-handlers.ts';
 /** Binds the API routes to `rt` (logs for the dashboard are read from `stateDir`). */
 export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
   return {
-    objects: async (filter) => ({ items: filterViews(await rt.status(), filter.kind, filter.selector) }),
-    describe: async (key) => describeItem(await rt.status(), rt.events.recent(), key),
+    objects: async (filter) => ({
+      items: filter.summary ? filterViews(await rt.summaries(), filter.kind, filter.selector) : filterViews(await rt.status(oneObject(filter.kind)), filter.kind, filter.selector),
+    }),
+    describe: async (key) => describeItem(await rt.status(key), rt.events.recent(), key),
     recentEvents: (forKey) => (forKey ? rt.events.recent().filter((e) => e.object === forKey) : rt.events.recent()),
     subscribeEvents: (listener) => rt.events.subscribe(listener),
     async reconcile() {
@@ -41,4 +44,14 @@ export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
     },
     dashboard: dashboardHandlersOf(rt, stateDir),
   };
+}
+
+// `process/web` names one object: only its view is built, whatever the number of objects.
+function oneObject(target: string | undefined): ObjectKey | undefined {
+  if (target === undefined || !target.includes('/')) return undefined;
+  try {
+    return keyOf(target);
+  } catch {
+    return undefined;
+  }
 }
