@@ -27,6 +27,8 @@ export interface ApiHandlers {
   subscribeEvents(listener: (event: TendEvent) => void): () => void;
   reconcile(): Promise<unknown>;
   operate(key: string, verb: 'start' | 'stop' | 'restart'): boolean;
+  /** Stops every managed program, then the controller (`tend down`); absent where nothing can. */
+  shutdown?(): unknown;
   metrics(): Promise<string>;
   /** Open resource alerts. */
   alerts(): unknown;
@@ -150,6 +152,7 @@ async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerRes
     }
     if (req.method === 'POST' && parts[1] === 'objects' && parts.length === 5) return operate(handlers, parts, res);
     if (req.method === 'POST' && parts[1] === 'reconcile') return send(res, 200, await handlers.reconcile());
+    if (req.method === 'POST' && parts[1] === 'shutdown' && parts.length === 2 && handlers.shutdown) return send(res, 202, handlers.shutdown());
     if (req.method === 'GET' && parts[1] === 'events') return events(handlers, url, req, res);
     if (req.method === 'GET' && parts[1] === 'alerts') return send(res, 200, handlers.alerts());
     if (parts[1] === 'pools') exemptFromIdleTimeout(req);

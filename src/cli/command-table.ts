@@ -74,9 +74,17 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     flags: [
       { name: 'listen', type: 'string', value: 'HOST:PORT', help: 'also serve the API and the web dashboard over TCP (token in <state-dir>/token)' },
       { name: 'quiet', short: 'q', type: 'boolean', help: 'print no line per action' },
+      { name: 'leave-running', type: 'boolean', help: 'on SIGINT/SIGTERM exit and leave the programs running for the next controller to adopt (tend down stops them)' },
     ],
     examples: ['tend up', 'tend up -d ./deploy --listen 127.0.0.1:7070'],
     run: lazy(() => import('./commands/up.ts')),
+  },
+  down: {
+    summary: 'stop every managed program (reverse dependency order, hooks, grace periods) and the controller',
+    args: '',
+    flags: [timeoutFlag('5m', 'wait this long for a running controller to finish (exit 1)')],
+    examples: ['tend down', 'tend down -d /srv/tend/manifests --timeout 10m'],
+    run: lazy(() => import('./commands/down.ts')),
   },
   reconcile: {
     summary: 'one pass: observe, plan, act, exit',

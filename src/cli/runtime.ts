@@ -212,6 +212,17 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   };
 }
 
+/**
+ * Opens the state dir for a one-off command (no `tend up` answers on it); undefined, said on
+ * stderr, when another process holds it.
+ */
+export async function openForCommand(ctx: CliContext, pass: Pick<ControllerOptions, 'held'> = {}): Promise<Runtime | undefined> {
+  const opened = await openRuntime(ctx, systemClock, pass);
+  if (opened.ok) return opened.runtime;
+  process.stderr.write(`tend: state dir ${ctx.stateDir} is held by pid ${opened.holderPid}, which does not answer\n`);
+  return undefined;
+}
+
 function resourcePolicyOf(object: ManifestObject | undefined): ResourcePolicy | undefined {
   return object && isProcessObject(object) ? object.spec.resources : undefined;
 }
