@@ -286,7 +286,7 @@ function drawChart(slot, el, title, data, fmt) {
   el.textContent = '';
   // The total on its own scale (right axis): beside a sum of 100 instances one instance's line
   // would lie flat on the floor of the chart.
-  const series = [{}, ...data.names.map((name, k) => ({ label: name, scale: k === 0 ? 'total' : 'y', stroke: COLORS[k % COLORS.length], width: k === 0 ? 2 : 1, value: (_u, v) => (v === null ? '-' : fmt(v)) }))];
+  const series = [{}, ...data.names.map((name, k) => ({ label: name, scale: k === 0 ? 'total' : 'y', stroke: COLORS[k % COLORS.length], width: k === 0 ? 2 : 1, points: { show: false }, value: (_u, v) => (v === null ? '-' : fmt(v)) }))];
   const axis = { stroke: '#8393a3', grid: { stroke: '#2a3541' }, ticks: { stroke: '#2a3541' } };
   const values = (_u, vals) => vals.map(fmt);
   // At least a minute wide: a first sample alone would stretch the axis over years.
