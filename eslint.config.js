@@ -30,7 +30,7 @@ export default tseslint.config(
       sourceType: 'script',
       parserOptions: { projectService: false, project: null },
       globals: Object.fromEntries(
-        ['window', 'document', 'location', 'history', 'sessionStorage', 'fetch', 'setTimeout', 'clearTimeout', 'setInterval', 'TextDecoderStream', 'uPlot', 'URL']
+        ['window', 'document', 'location', 'history', 'sessionStorage', 'fetch', 'setTimeout', 'clearTimeout', 'setInterval', 'TextDecoderStream', 'uPlot', 'URL', 'URLSearchParams']
           .map((name) => [name, 'readonly']),
       ),
     },

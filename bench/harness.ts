@@ -37,9 +37,9 @@ export function tempWorld(): { root: string; dir: string; stateDir: string; clea
   return { root, dir, stateDir: join(root, 'state'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** Starts `tend up` and resolves once its API answers and its event stream is connected. */
-export async function startController(dir: string, stateDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Controller> {
-  const child = spawn(process.execPath, [...CONTROLLER_NODE_OPTIONS, BIN, 'up', '-d', dir, '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'], env });
+/** Starts `tend up` (with `args` after its own) and resolves once its API answers and its event stream is connected. */
+export async function startController(dir: string, stateDir: string, env: NodeJS.ProcessEnv = process.env, args: readonly string[] = []): Promise<Controller> {
+  const child = spawn(process.execPath, [...CONTROLLER_NODE_OPTIONS, BIN, 'up', '-d', dir, '--state-dir', stateDir, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   // Generous: on a loaded machine a controller with many files takes seconds to answer.

@@ -15,8 +15,8 @@ export interface DashboardHandlers {
   plan(): Promise<unknown>;
   /** The scheduler's queue, verdicts and capacity against use. */
   scheduler(): Promise<unknown>;
-  /** CPU and memory over time of an object's instances (`process/web`). */
-  usage(object: string): unknown;
+  /** CPU and memory over time of an object's instances (`process/web`); with `top`, only the busiest. */
+  usage(object: string, top?: number): unknown;
   /** The last `lines` lines of an instance's stdout and stderr; undefined when it has no logs. */
   logs(instance: string, lines: number): unknown;
 }
@@ -24,6 +24,7 @@ export interface DashboardHandlers {
 type Send = (res: ServerResponse, status: number, body: unknown) => void;
 
 const MAX_TAIL = 1000;
+const MAX_TOP = 50;
 
 /** Answers the request when it is one of the dashboard's; false otherwise. */
 export async function routeDashboard(handlers: DashboardHandlers | undefined, req: IncomingMessage, res: ServerResponse, url: URL, send: Send): Promise<boolean> {
@@ -36,13 +37,19 @@ export async function routeDashboard(handlers: DashboardHandlers | undefined, re
   if (parts[0] !== 'v1') return false;
   if (parts[1] === 'plan' && parts.length === 2) return answer(res, send, await handlers.plan());
   if (parts[1] === 'scheduler' && parts.length === 2) return answer(res, send, await handlers.scheduler());
-  if (parts[1] === 'usage' && parts.length === 4) return answer(res, send, handlers.usage(`${parts[2]}/${parts[3]}`));
+  if (parts[1] === 'usage' && parts.length === 4) return answer(res, send, handlers.usage(`${parts[2]}/${parts[3]}`, topOf(url)));
   if (parts[1] === 'logs' && parts.length === 3 && parts[2]) {
     const lines = Math.min(MAX_TAIL, Math.max(1, Number(url.searchParams.get('tail') ?? 100) || 100));
     const body = handlers.logs(parts[2], lines);
     return answer(res, send, body, body === undefined ? `no logs for ${parts[2]}` : undefined);
   }
   return false;
+}
+
+// `?top=N` (1 to MAX_TOP), or undefined for every instance.
+function topOf(url: URL): number | undefined {
+  const top = Number(url.searchParams.get('top'));
+  return Number.isInteger(top) && top > 0 ? Math.min(top, MAX_TOP) : undefined;
 }
 
 function answer(res: ServerResponse, send: Send, body: unknown, missing?: string): true {

@@ -19,13 +19,16 @@ import { crossSiteRefusal, isPublicAsset } from './browser-guard.ts';
 import { routeDashboard, type DashboardHandlers } from './dashboard-routes.ts';
 
 export interface ApiHandlers {
-  objects(filter: { kind?: string; selector?: string }): Promise<unknown>;
+  /** With `summary`, one line per object (no instances, spec or manifest): the dashboard's overview. */
+  objects(filter: { kind?: string; selector?: string; summary?: boolean }): Promise<unknown>;
   /** Undefined for an unknown object. */
   describe(key: string): Promise<unknown>;
   recentEvents(forKey?: string): readonly TendEvent[];
   subscribeEvents(listener: (event: TendEvent) => void): () => void;
   reconcile(): Promise<unknown>;
   operate(key: string, verb: 'start' | 'stop' | 'restart'): boolean;
+  /** Stops every managed program, then the controller (`tend down`); absent where nothing can. */
+  shutdown?(): unknown;
   metrics(): Promise<string>;
   /** Open resource alerts. */
   alerts(): unknown;
@@ -149,6 +152,7 @@ async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerRes
     }
     if (req.method === 'POST' && parts[1] === 'objects' && parts.length === 5) return operate(handlers, parts, res);
     if (req.method === 'POST' && parts[1] === 'reconcile') return send(res, 200, await handlers.reconcile());
+    if (req.method === 'POST' && parts[1] === 'shutdown' && parts.length === 2 && handlers.shutdown) return send(res, 202, handlers.shutdown());
     if (req.method === 'GET' && parts[1] === 'events') return events(handlers, url, req, res);
     if (req.method === 'GET' && parts[1] === 'alerts') return send(res, 200, handlers.alerts());
     if (parts[1] === 'pools') exemptFromIdleTimeout(req);
@@ -159,10 +163,11 @@ async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerRes
   }
 }
 
-function filterOf(url: URL): { kind?: string; selector?: string } {
+function filterOf(url: URL): { kind?: string; selector?: string; summary?: boolean } {
   const kind = url.searchParams.get('kind');
   const selector = url.searchParams.get('selector');
-  return { ...(kind ? { kind } : {}), ...(selector ? { selector } : {}) };
+  const summary = url.searchParams.get('view') === 'summary';
+  return { ...(kind ? { kind } : {}), ...(selector ? { selector } : {}), ...(summary ? { summary } : {}) };
 }
 
 function operate(handlers: ApiHandlers, parts: string[], res: ServerResponse): void {
@@ -180,11 +185,19 @@ function events(handlers: ApiHandlers, url: URL, req: IncomingMessage, res: Serv
   if (url.searchParams.get('follow') !== '1') return send(res, 200, { items: recent });
   exemptFromIdleTimeout(req);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  for (const event of recent) res.write(`data: ${JSON.stringify(event)}\n\n`);
+  res.write(recent.map(frameOf).join(''));
   const unsubscribe = handlers.subscribeEvents((event) => {
-    if (!forKey || event.object === forKey) res.write(`data: ${JSON.stringify(event)}\n\n`);
+    if (!forKey || event.object === forKey) res.write(frameOf(event));
   });
   req.on('close', unsubscribe);
+}
+
+// One serialisation per event, however many streams follow it (dashboards, `tend events -f`).
+const frames = new WeakMap<TendEvent, string>();
+function frameOf(event: TendEvent): string {
+  let frame = frames.get(event);
+  if (frame === undefined) frames.set(event, (frame = `data: ${JSON.stringify(event)}\n\n`));
+  return frame;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

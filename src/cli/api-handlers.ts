@@ -2,17 +2,23 @@
 import type { ApiHandlers } from '../api/server.ts';
 import { renderMetrics } from '../api/metrics.ts';
 import { alertViews } from '../controller/status.ts';
-import { describeItem, filterViews } from './views.ts';
+import { describeItem, filterViews, keyOf } from './views.ts';
+import type { ObjectKey } from '../model/object.ts';
 import type { LoadVerdict, Runtime } from './runtime.ts';
 import type { KeyPlan } from '../planner/key-plan.ts';
 import { actionsOf } from '../planner/plan-key.ts';
 import { dashboardHandlersOf } from './dashboard-handlers.ts';
 
-/** Binds the API routes to `rt` (logs for the dashboard are read from `stateDir`). */
-export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
+/**
+ * Binds the API routes to `rt` (logs for the dashboard are read from `stateDir`); `down` ends the
+ * controller with every program stopped (`tend down`).
+ */
+export function handlersOf(rt: Runtime, stateDir: string, down?: () => void): ApiHandlers {
   return {
-    objects: async (filter) => ({ items: filterViews(await rt.status(), filter.kind, filter.selector) }),
-    describe: async (key) => describeItem(await rt.status(), rt.events.recent(), key),
+    objects: async (filter) => ({
+      items: filter.summary ? filterViews(await rt.summaries(), filter.kind, filter.selector) : filterViews(await rt.status(oneObject(filter.kind)), filter.kind, filter.selector),
+    }),
+    describe: async (key) => describeItem(await rt.status(key), rt.events.recent(), key),
     recentEvents: (forKey) => (forKey ? rt.events.recent().filter((e) => e.object === forKey) : rt.events.recent()),
     subscribeEvents: (listener) => rt.events.subscribe(listener),
     async reconcile() {
@@ -32,6 +38,7 @@ export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
       return { ok: manifests === 'ok', manifests, actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
     },
     operate: (key, verb) => rt.controller.operate(key, verb),
+    ...(down ? { shutdown: () => shutdownAnswer(rt, down) } : {}),
     metrics: async () => renderMetrics(await rt.status(), rt.probeTiming()),
     alerts: () => ({ items: alertViews(rt.alerts()) }),
     pools: {
@@ -41,4 +48,21 @@ export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
     },
     dashboard: dashboardHandlersOf(rt, stateDir),
   };
+}
+
+// Answered before the stops begin: the caller watches the controller's pid to see it end.
+function shutdownAnswer(rt: Runtime, down: () => void): unknown {
+  const running = rt.executor.snapshot().filter((i) => i.state !== 'exited').length;
+  setImmediate(down);
+  return { ok: true, pid: process.pid, stopping: running };
+}
+
+// `process/web` names one object: only its view is built, whatever the number of objects.
+function oneObject(target: string | undefined): ObjectKey | undefined {
+  if (target === undefined || !target.includes('/')) return undefined;
+  try {
+    return keyOf(target);
+  } catch {
+    return undefined;
+  }
 }

@@ -41,6 +41,14 @@ export const GLOBAL_FLAGS: readonly Flag[] = [
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
 
+/** `-o` of the commands that write files: the folder they go to. */
+const OUTPUT_FOLDER: Flag = { name: 'output', short: 'o', type: 'string', value: 'DIR', default: 'stdout, as one stream', help: 'folder to write one file per object into' };
+
+/** The global flags as `spec` takes them: `-o` names a folder for the commands that write files. */
+export function globalFlagsOf(spec: Pick<CommandSpec, 'outputIsFolder'>): readonly Flag[] {
+  return spec.outputIsFolder ? GLOBAL_FLAGS.map((f) => (f.name === 'output' ? OUTPUT_FOLDER : f)) : GLOBAL_FLAGS;
+}
+
 const lazy =
   (load: () => Promise<{ run: Run }>): Run =>
   async (ctx, values, positionals) =>
@@ -66,9 +74,17 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     flags: [
       { name: 'listen', type: 'string', value: 'HOST:PORT', help: 'also serve the API and the web dashboard over TCP (token in <state-dir>/token)' },
       { name: 'quiet', short: 'q', type: 'boolean', help: 'print no line per action' },
+      { name: 'leave-running', type: 'boolean', help: 'on SIGINT/SIGTERM exit and leave the programs running for the next controller to adopt (tend down stops them)' },
     ],
     examples: ['tend up', 'tend up -d ./deploy --listen 127.0.0.1:7070'],
     run: lazy(() => import('./commands/up.ts')),
+  },
+  down: {
+    summary: 'stop every managed program (reverse dependency order, hooks, grace periods) and the controller',
+    args: '',
+    flags: [timeoutFlag('5m', 'wait this long for a running controller to finish (exit 1)')],
+    examples: ['tend down', 'tend down -d /srv/tend/manifests --timeout 10m'],
+    run: lazy(() => import('./commands/down.ts')),
   },
   reconcile: {
     summary: 'one pass: observe, plan, act, exit',
@@ -221,7 +237,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
 /** The parser's options for a command: its flags and the global ones. */
 export function parserOptions(spec: CommandSpec): Record<string, { type: 'string' | 'boolean'; short?: string }> {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
-  for (const f of [...GLOBAL_FLAGS, ...spec.flags]) options[f.name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
+  for (const f of [...globalFlagsOf(spec), ...spec.flags]) options[f.name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
   return options;
 }
 
@@ -241,7 +257,7 @@ export function commandHelp(name: string, spec: CommandSpec): string {
     ...own,
     '',
     'global options:',
-    ...flagLines(GLOBAL_FLAGS),
+    ...flagLines(globalFlagsOf(spec)),
     '',
     'examples:',
     ...spec.examples.map((e) => `  ${e}`),

@@ -15,7 +15,7 @@ export function dashboardHandlersOf(rt: Runtime, stateDir: string): DashboardHan
       const view = await rt.controller.scheduling();
       return { stats: view.stats, queue: view.queue };
     },
-    usage: (object) => rt.usageHistory.series(object),
+    usage: (object, top) => rt.usageHistory.series(object, top),
     logs: (instance, lines) => readLogTail(stateDir, instance, lines),
   };
 }

@@ -1,7 +1,6 @@
 /** The last lines of an instance's log files, for the dashboard's live log tail. */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { findLogFiles } from './commands/logs.ts';
 
 /** At most this much of each file's end is read. */
 const TAIL_BYTES = 64 * 1024;
@@ -15,19 +14,22 @@ export interface LogTail {
 
 /** The last `lines` lines of `instance`'s stdout and stderr; undefined when it has no log files. */
 export function readLogTail(stateDir: string, instance: string, lines: number): LogTail | undefined {
-  const files = findLogFiles(join(stateDir, 'logs'), instance).filter((f) => f.instance === instance);
-  if (files.length === 0) return undefined;
-  const tail: LogTail = { instance, stdout: [], stderr: [] };
-  for (const f of files) tail[f.stream].push(...lastLines(f.path, lines));
-  return tail;
+  // The instance's two files by name: no listing of a folder holding every instance's logs.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(instance)) return undefined;
+  const dir = join(stateDir, 'logs');
+  const stdout = lastLines(join(dir, `${instance}.out.log`), lines);
+  const stderr = lastLines(join(dir, `${instance}.err.log`), lines);
+  if (stdout === undefined && stderr === undefined) return undefined;
+  return { instance, stdout: stdout ?? [], stderr: stderr ?? [] };
 }
 
-function lastLines(path: string, count: number): string[] {
+// Undefined when the file does not exist.
+function lastLines(path: string, count: number): string[] | undefined {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch {
-    return [];
+    return undefined;
   }
   try {
     const size = fstatSync(fd).size;

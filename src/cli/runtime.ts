@@ -12,7 +12,8 @@ import type { Executor } from '../executor/executor.ts';
 import { createLocalExecutor } from '../executor/local/local-executor.ts';
 import { createController, type Controller, type ControllerOptions } from '../controller/controller.ts';
 import { bookFromObjects } from '../controller/desired.ts';
-import { buildStatus, type ObjectView } from '../controller/status.ts';
+import { buildStatus, type ObjectView, type StatusInput } from '../controller/status.ts';
+import { buildSummaries, type ObjectSummary } from '../controller/status-summary.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
 import { openEventLog, type EventLog } from '../platform/event-log.ts';
 import { acquireLock } from '../platform/lock.ts';
@@ -49,7 +50,10 @@ export interface Runtime {
   alerts(): readonly InstanceAlert[];
   /** Loads the manifests and hands them to the controller; says what this load found. */
   reload(): Promise<LoadVerdict>;
-  status(): Promise<ObjectView[]>;
+  /** The status views of every object, or of the one object `only` names. */
+  status(only?: ObjectKey): Promise<ObjectView[]>;
+  /** One line per object (the dashboard's overview): no instance, spec or manifest views. */
+  summaries(): Promise<ObjectSummary[]>;
   /** How late probes start against their schedule. */
   probeTiming(): ProbeTiming;
   /** Calls `listener` with each pass's plans once the pass has applied them; returns an unsubscribe. */
@@ -171,6 +175,18 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     },
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
+  const statusInput = async (): Promise<StatusInput> => ({
+    desired: controller.desired(),
+    observed: await executor.observe(),
+    history: controller.history(),
+    plan: await controller.plan(),
+    now: clock.now(),
+    health: prober.health(),
+    usage: (i) => sampler.usage(i.object, i.id, i.pid),
+    alerts: guard.alerts(),
+    pools: (key) => controller.pools.stats(key),
+    scheduling: (await controller.scheduling()).stats,
+  });
   return {
     ok: true,
     runtime: {
@@ -182,18 +198,8 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       usageHistory,
       reload,
       probeTiming: () => prober.timing(),
-      status: async () => buildStatus({
-        desired: controller.desired(),
-        observed: await executor.observe(),
-        history: controller.history(),
-        plan: await controller.plan(),
-        now: clock.now(),
-        health: prober.health(),
-        usage: (i) => sampler.usage(i.object, i.id, i.pid),
-        alerts: guard.alerts(),
-        pools: (key) => controller.pools.stats(key),
-        scheduling: (await controller.scheduling()).stats,
-      }),
+      status: async (only) => buildStatus(await statusInput(), only),
+      summaries: async () => buildSummaries(await statusInput()),
       alerts: () => guard.alerts(),
       onPass(listener) {
         passListeners.add(listener);
@@ -223,6 +229,17 @@ function liveInstances(executor: Executor): () => readonly ObservedInstance[] {
     if (all !== from) [from, live] = [all, all.filter((i) => i.state !== 'exited')];
     return live;
   };
+}
+
+/**
+ * Opens the state dir for a one-off command (no `tend up` answers on it); undefined, said on
+ * stderr, when another process holds it.
+ */
+export async function openForCommand(ctx: CliContext, pass: Pick<ControllerOptions, 'held'> = {}): Promise<Runtime | undefined> {
+  const opened = await openRuntime(ctx, systemClock, pass);
+  if (opened.ok) return opened.runtime;
+  process.stderr.write(`tend: state dir ${ctx.stateDir} is held by pid ${opened.holderPid}, which does not answer\n`);
+  return undefined;
 }
 
 function resourcePolicyOf(object: ManifestObject | undefined): ResourcePolicy | undefined {

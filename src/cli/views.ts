@@ -30,7 +30,7 @@ export function keyOf(target: string | undefined): string {
 }
 
 /** Views of `kind` (name optional: `process/web`) whose labels match `selector`. */
-export function filterViews(views: readonly ObjectView[], kind?: string, selector?: string): ObjectView[] {
+export function filterViews<V extends Pick<ObjectView, 'kind' | 'name' | 'labels'>>(views: readonly V[], kind?: string, selector?: string): V[] {
   const target = kind ? parseTarget(kind) : {};
   const match = selector ? parseSelector(selector) : () => true;
   return views.filter((v) => (!target.kind || v.kind === target.kind) && (!target.name || v.name === target.name) && match(v.labels));

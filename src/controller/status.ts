@@ -151,27 +151,44 @@ export interface StatusInput {
   readonly scheduling?: SchedulingStats;
 }
 
-/** One view per desired object, then per object that only still has instances, sorted by key. */
-export function buildStatus(input: StatusInput): ObjectView[] {
+/**
+ * One view per desired object, then per object that only still has instances, sorted by key;
+ * with `only`, the view of that one object (none when it is unknown).
+ */
+export function buildStatus(input: StatusInput, only?: ObjectKey): ObjectView[] {
+  if (only !== undefined) return input.desired.objects.has(only) || input.observed.has(only) ? [viewOf(input, only)] : [];
   const keys = new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
   return [...keys].sort().map((key) => viewOf(input, key));
 }
 
-function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
+/** What the status of one object is worked out from, and its phase. */
+export interface ObjectBasis {
+  readonly object: ManifestObject | undefined;
+  readonly process: ProcessObject | undefined;
+  readonly instances: readonly ObservedInstance[];
+  readonly history: ObjectHistory | undefined;
+  readonly actions: Plan;
+  readonly health: ObjectHealth;
+  readonly job: ReturnType<typeof jobSummary> | undefined;
+  readonly summary: { readonly phase: string; readonly reason: string; readonly readyReplicas: number };
+}
+
+/** The inputs of `key`'s view and its phase, reason and ready count. */
+export function basisOf(input: StatusInput, key: ObjectKey, actions: Plan = input.plan.filter((a) => a.object === key)): ObjectBasis {
   const object = input.desired.objects.get(key);
   const instances = input.observed.get(key) ?? [];
   const history = input.history.get(key);
   const process = object && isProcessObject(object) ? object : undefined;
-  const actions = input.plan.filter((a) => a.object === key);
   const health = input.health?.get(key) ?? NO_HEALTH;
   const job = object && isJobObject(object) ? jobSummary(object, instances, history, actions, input.now) : undefined;
   const summary = job ?? (object && !process
     ? object.kind === 'Node' ? { phase: 'Active', reason: 'Scheduling', readyReplicas: 0 } : { phase: 'Unsupported', reason: `kind ${object.kind} is validated but not run yet`, readyReplicas: 0 }
     : objectPhase(process, instances, history, actions, health));
-  const views = job
-    ? instances.map((i) => withUsage(instanceView(i, jobInstancePhase(i, actions), history?.slots[i.replica], object?.specHash), i, input.usage))
-    : instances.map((i) => withLimits(withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage), i, process, history));
-  const override = history?.override;
+  return { object, process, instances, history, actions, health, job, summary };
+}
+
+/** The fields that name an object, in its view and its summary. */
+export function identityOf(input: StatusInput, key: ObjectKey, object: ManifestObject | undefined, history: ObjectHistory | undefined): Pick<ObjectView, 'kind' | 'name' | 'key' | 'labels' | 'generation' | 'revision'> {
   return {
     kind: object?.kind ?? kindOf(key),
     name: key.slice(key.indexOf('/') + 1),
@@ -179,17 +196,35 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
     labels: object?.labels ?? {},
     generation: history?.generation ?? 0,
     revision: input.desired.revision,
+  };
+}
+
+/** Phase, reason, replicas and ready count: how `get` sums an object up. */
+export function headOf(object: ManifestObject | undefined, summary: ObjectBasis['summary']): { phase: string; reason: string; replicas: number; readyReplicas: number } {
+  return { phase: summary.phase, reason: summary.reason, replicas: replicasOf(object), readyReplicas: summary.readyReplicas };
+}
+
+/** The circuit breaker's state, when the object has one. */
+export function circuitOf(process: ProcessObject | undefined, history: ObjectHistory | undefined, now: number): { circuit?: { state: string; openedAt: string | null } } {
+  return process?.spec.circuitBreaker ? { circuit: circuitView(history?.circuit, process.spec.circuitBreaker, now) } : {};
+}
+
+function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
+  const { object, process, instances, history, actions, health, job, summary } = basisOf(input, key);
+  const views = job
+    ? instances.map((i) => withUsage(instanceView(i, jobInstancePhase(i, actions), history?.slots[i.replica], object?.specHash), i, input.usage))
+    : instances.map((i) => withLimits(withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage), i, process, history));
+  const override = history?.override;
+  return {
+    ...identityOf(input, key, object, history),
     source: object ? `${object.source.file}:${object.source.line}` : null,
     ...(object ? { manifest: manifestView(object) } : {}),
     ...(object ? { spec: process ? { ...specView(process.spec), ...(process.pool ? { pool: process.pool } : {}) } : isJobObject(object) ? specView(object.spec) : (object.spec as Readonly<Record<string, unknown>>) } : {}),
     status: {
-      phase: summary.phase,
-      reason: summary.reason,
-      replicas: process?.spec.replicas ?? (object && isJobObject(object) ? object.spec.completions : 0),
-      readyReplicas: summary.readyReplicas,
+      ...headOf(object, summary),
       restarts: views.reduce((n, v) => n + v.restarts, 0),
       ...(override ? { override: { type: override.type, at: new Date(override.at).toISOString() } } : {}),
-      ...(process?.spec.circuitBreaker ? { circuit: circuitView(history?.circuit, process.spec.circuitBreaker, input.now) } : {}),
+      ...circuitOf(process, history, input.now),
       failures: (history?.failures ?? []).map(failureView),
       recovery: recoveryStats(history?.failures ?? []),
       ...(process?.spec.dependsOn.length ? { dependencies: dependencyStatuses(process, dependencyWorld(input)) } : {}),
@@ -202,7 +237,8 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
   };
 }
 
-function poolOf(input: StatusInput, key: ObjectKey): { pool?: PoolStats } {
+/** The lease statistics of `key` when it is a pool a controller serves. */
+export function poolOf(input: StatusInput, key: ObjectKey): { pool?: PoolStats } {
   const pool = input.pools?.(key);
   return pool ? { pool } : {};
 }
@@ -310,6 +346,11 @@ function withLimits(view: InstanceView, instance: ObservedInstance, process: Pro
 
 /** What a secret value is shown as. */
 export const REDACTED = '(redacted)';
+
+// The replicas a Process or pool wants, a Job's completions, 0 otherwise.
+function replicasOf(object: ManifestObject | undefined): number {
+  return object && isProcessObject(object) ? object.spec.replicas : object && isJobObject(object) ? object.spec.completions : 0;
+}
 
 function kindOf(key: ObjectKey): ManifestObject['kind'] {
   const prefix = key.slice(0, key.indexOf('/'));

@@ -42,30 +42,57 @@ interface Ring {
 /** The rings; `record` is called by the sampler, `series` by the API. */
 export interface UsageHistory {
   record(samples: readonly SampledUsage[], at: number): void;
-  series(object: string): ObjectUsage;
+  /**
+   * The object's total and its instances' series; with `top`, only the `top` instances using the
+   * most CPU and the `top` using the most memory now (the total still sums them all).
+   */
+  series(object: string, top?: number): ObjectUsage;
+}
+
+// An object's instance rings and the ring of their sum per pass.
+interface ObjectRings {
+  readonly instances: Map<string, Ring>;
+  readonly total: Ring;
 }
 
 /** Creates an empty history holding `points` samples per instance. */
 export function createUsageHistory(points: number = HISTORY_POINTS): UsageHistory {
-  const rings = new Map<string, Ring>();
+  const objects = new Map<string, ObjectRings>();
   let pass = 0;
   return {
     record(samples, at) {
       pass++;
+      const sums = new Map<ObjectRings, { cpu: number; memory: number }>();
       for (const s of samples) {
-        const key = `${s.object}\u0000${s.id}`;
-        let ring = rings.get(key);
-        if (!ring) rings.set(key, (ring = newRing(s.object, s.id, points)));
+        let own = objects.get(s.object);
+        if (!own) objects.set(s.object, (own = { instances: new Map(), total: newRing(s.object, 'total', points) }));
+        let ring = own.instances.get(s.id);
+        if (!ring) own.instances.set(s.id, (ring = newRing(s.object, s.id, points)));
         push(ring, at, s.usage.cpu, s.usage.memory, pass);
+        const sum = sums.get(own) ?? { cpu: 0, memory: 0 };
+        sum.cpu += s.usage.cpu;
+        sum.memory += s.usage.memory;
+        sums.set(own, sum);
       }
-      if (pass % FORGET_AFTER_PASSES === 0) forget(rings, pass);
+      for (const [own, sum] of sums) push(own.total, at, sum.cpu, sum.memory, pass);
+      if (pass % FORGET_AFTER_PASSES === 0) forget(objects, pass);
     },
-    series(object) {
-      const instances = [...rings.values()].filter((r) => r.object === object).map(seriesOf);
-      instances.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
-      return { object, instances, total: sumOf(instances) };
+    series(object, top) {
+      const own = objects.get(object);
+      if (!own) return { object, instances: [], total: { id: 'total', t: [], cpu: [], memory: [] } };
+      const rings = [...own.instances.values()];
+      const shown = top === undefined ? rings : busiest(rings, top);
+      const instances = shown.map(seriesOf).sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+      return { object, instances, total: seriesOf(own.total) };
     },
   };
+}
+
+// The `top` rings with the highest latest CPU, and the `top` with the highest latest memory.
+function busiest(own: readonly Ring[], top: number): Ring[] {
+  const latest = (ring: Ring, field: 'cpu' | 'memory'): number => ring[field][(ring.next - 1 + ring.t.length) % ring.t.length] ?? 0;
+  const by = (field: 'cpu' | 'memory'): Ring[] => [...own].sort((a, b) => latest(b, field) - latest(a, field) || a.id.localeCompare(b.id, 'en', { numeric: true })).slice(0, top);
+  return [...new Set([...by('cpu'), ...by('memory')])];
 }
 
 function newRing(object: string, id: string, points: number): Ring {
@@ -82,8 +109,11 @@ function push(ring: Ring, at: number, cpu: number, memory: number, pass: number)
   ring.lastPass = pass;
 }
 
-function forget(rings: Map<string, Ring>, pass: number): void {
-  for (const [key, ring] of rings) if (pass - ring.lastPass >= FORGET_AFTER_PASSES) rings.delete(key);
+function forget(objects: Map<string, ObjectRings>, pass: number): void {
+  for (const [object, own] of objects) {
+    for (const [id, ring] of own.instances) if (pass - ring.lastPass >= FORGET_AFTER_PASSES) own.instances.delete(id);
+    if (own.instances.size === 0) objects.delete(object);
+  }
 }
 
 function seriesOf(ring: Ring): UsageSeries {
@@ -96,24 +126,4 @@ function seriesOf(ring: Ring): UsageSeries {
     out.memory.push(ring.memory[i] ?? 0);
   }
   return out;
-}
-
-// Samples of one pass share its time, so the object's sum is taken per time.
-function sumOf(instances: readonly UsageSeries[]): UsageSeries {
-  const sums = new Map<number, { cpu: number; memory: number }>();
-  for (const s of instances) {
-    s.t.forEach((t, k) => {
-      const sum = sums.get(t) ?? { cpu: 0, memory: 0 };
-      sum.cpu += s.cpu[k] ?? 0;
-      sum.memory += s.memory[k] ?? 0;
-      sums.set(t, sum);
-    });
-  }
-  const times = [...sums.keys()].sort((a, b) => a - b);
-  return {
-    id: 'total',
-    t: times,
-    cpu: times.map((t) => Math.round((sums.get(t)?.cpu ?? 0) * 10) / 10),
-    memory: times.map((t) => sums.get(t)?.memory ?? 0),
-  };
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseArgs } from 'node:util';
-import { COMMANDS, commandHelp, GLOBAL_FLAGS, overviewHelp, parserOptions } from '../../src/cli/command-table.ts';
+import { COMMANDS, commandHelp, globalFlagsOf, overviewHelp, parserOptions } from '../../src/cli/command-table.ts';
 
 void describe('the command table', () => {
   for (const [name, spec] of Object.entries(COMMANDS)) {
@@ -17,7 +17,7 @@ void describe('the command table', () => {
         const left = `${config.short ? `-${config.short}, ` : '    '}--${option}`;
         assert.ok(help.includes(left), `${name}: help shows ${left}`);
       }
-      for (const flag of [...spec.flags, ...GLOBAL_FLAGS]) {
+      for (const flag of [...spec.flags, ...globalFlagsOf(spec)]) {
         if (flag.default !== undefined) assert.ok(help.includes(`(default: ${flag.default})`), `${name} --${flag.name} default`);
       }
       const flagLines = help.split('\n').filter((l) => /^\s+(-\w, )?\s*--[a-z]/.test(l));
@@ -37,6 +37,20 @@ void describe('the command table', () => {
       }
     });
   }
+
+  for (const [name, spec] of Object.entries(COMMANDS).filter(([, s]) => s.outputIsFolder)) {
+    void it(`tend ${name} --help shows -o as the folder it writes to, never as a format`, () => {
+      const help = commandHelp(name, spec);
+      assert.match(help, /^ {2}-o, --output DIR +folder to write one file per object into/m);
+      assert.doesNotMatch(help, /FORMAT|table, json or yaml/);
+    });
+  }
+
+  void it('a command that prints keeps -o FORMAT', () => {
+    const get = COMMANDS.get;
+    assert.ok(get);
+    assert.match(commandHelp('get', get), /^ {2}-o, --output FORMAT +table, json or yaml/m);
+  });
 
   void it('the overview names every command', () => {
     const help = overviewHelp();

@@ -3,7 +3,8 @@
  * shows the objects; a SIGKILLed instance's restart count rises on the page without a reload;
  * the restart button (after its confirmation) starts a new process; a wrong token gets nothing;
  * a request from another site's page is refused; `tend dashboard` serves the same page on
- * 127.0.0.1 with a token of its own.
+ * 127.0.0.1 with a token of its own; a link opens the object or tab it names; the usage route
+ * narrows to the busiest instances.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,6 +21,7 @@ declare const document: {
   getElementById(id: string): { classList: { contains(name: string): boolean } } | null;
   querySelectorAll(selector: string): Iterable<{ getAttribute(name: string): string | null; textContent: string | null }>;
 };
+declare const location: { hash: string };
 
 const CHROMIUM = '/usr/bin/chromium';
 const missing = !existsSync(CHROMIUM);
@@ -121,6 +123,38 @@ test('the restart button, once confirmed, starts a new process', { skip }, async
   assert.equal(webPid(), newPid);
   await page.close();
 });
+
+test('a link names the object or tab to open; the token leaves the address bar, the rest stays', { skip }, async () => {
+  const page = await openPage(`http://127.0.0.1:${port}/#token=${token}&object=process/db`);
+  await page.waitForFunction(() => document.querySelector('#detail-name')?.textContent === 'db' && document.querySelector('#instances td.pid') !== null, { timeout: 10_000 });
+  assert.equal(page.url(), `http://127.0.0.1:${port}/#object=process/db`);
+  await page.click('#detail-close');
+  await page.waitForFunction(() => location.hash === '', { timeout: 5_000 });
+  await page.goto(`http://127.0.0.1:${port}/#tab=plan`);
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('nav button.active')?.textContent === 'Plan' && document.querySelector('#view .empty, #view table') !== null, { timeout: 10_000 });
+  await page.close();
+});
+
+test('the usage route gives the busiest instances with top, and the sum over all', { skip }, async () => {
+  const deadline = Date.now() + 15_000;
+  let all = await usageOf('process/web');
+  while (all.total.t.length === 0) {
+    assert.ok(Date.now() < deadline, 'web was sampled within 15 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    all = await usageOf('process/web');
+  }
+  const top = await usageOf('process/web', 1);
+  assert.deepEqual(top.instances.map((i) => i.id), ['web-0']);
+  assert.ok(top.total.t.length >= all.total.t.length);
+  assert.equal((await fetch(`http://127.0.0.1:${port}/v1/usage/process/web?top=1`)).status, 401, 'no data without the token');
+});
+
+async function usageOf(key: string, top?: number): Promise<{ total: { t: number[] }; instances: { id: string }[] }> {
+  const res = await fetch(`http://127.0.0.1:${port}/v1/usage/${key}${top ? `?top=${top}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(res.status, 200);
+  return (await res.json()) as { total: { t: number[] }; instances: { id: string }[] };
+}
 
 test('a wrong token gets no data and cannot act', { skip }, async () => {
   const pid = webPid();

@@ -20,12 +20,29 @@ const state = {
 const $ = (id) => document.getElementById(id);
 const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 
-function takeTokenFromUrl() {
-  const match = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (!match) return;
-  state.token = decodeURIComponent(match[1]);
-  sessionStorage.setItem('tend-token', state.token);
-  history.replaceState(null, '', location.pathname);
+const TABS = ['objects', 'pools', 'scheduler', 'plan', 'events'];
+
+// The fragment carries the token once (then leaves the address bar), and the open tab and object
+// (`#tab=pools`, `#object=process/web`), so a view can be linked and reloaded.
+function readHash() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const token = params.get('token');
+  if (token) {
+    state.token = token;
+    sessionStorage.setItem('tend-token', token);
+  }
+  const tab = params.get('tab');
+  if (TABS.includes(tab)) state.tab = tab;
+  const object = params.get('object');
+  if (object && /^[a-z]+\/[a-z0-9-]+$/.test(object)) state.selected = object;
+  writeHash();
+}
+
+function writeHash() {
+  const parts = [];
+  if (state.tab !== 'objects') parts.push(`tab=${state.tab}`);
+  if (state.selected) parts.push(`object=${state.selected}`);
+  history.replaceState(null, '', location.pathname + (parts.length ? `#${parts.join('&')}` : ''));
 }
 
 class Unauthorized extends Error {}
@@ -58,25 +75,11 @@ function bytes(n) {
   return `${n.toFixed(i === 0 ? 0 : 1)}${units[i]}`;
 }
 
-const GOOD = new Set(['Running', 'Ready', 'Succeeded', 'Complete', 'Completed', 'Closed']);
+const GOOD = new Set(['Running', 'Ready', 'Succeeded', 'Complete', 'Completed', 'Closed', 'running']);
 const BAD = new Set(['Failed', 'CircuitOpen', 'Open', 'BackOff', 'CrashLoopBackOff', 'Degraded', 'critical']);
 function badge(text) {
-  const cls = GOOD.has(text) ? 'b-ok' : BAD.has(text) ? 'b-bad' : text === 'Suspended' || text === 'Stopped' ? 'b-info' : 'b-warn';
+  const cls = GOOD.has(text) ? 'b-ok' : BAD.has(text) ? 'b-bad' : text === 'Suspended' || text === 'suspended' || text === 'Stopped' ? 'b-info' : 'b-warn';
   return `<span class="badge ${cls}">${esc(text)}</span>`;
-}
-
-function usageOf(view) {
-  let cpu = 0; let mem = 0; let sampled = false;
-  for (const i of view.instances) {
-    if (i.pid === null || !i.usage) continue;
-    sampled = true; cpu += i.usage.cpu || 0; mem += i.usage.memory || 0;
-  }
-  return sampled ? { cpu, mem } : null;
-}
-
-function oldestStart(view) {
-  const starts = view.instances.filter((i) => i.pid !== null && i.startedAt).map((i) => Date.parse(i.startedAt));
-  return starts.length ? new Date(Math.min(...starts)).toISOString() : null;
 }
 
 function matches(view) {
@@ -88,13 +91,29 @@ function matches(view) {
 
 // ---- rendering
 
+// Sets `el`'s markup. When only rows changed (the same rows in the same frame), only the rows
+// whose markup differs are replaced: an event or a tick then touches a few rows of a table of
+// hundreds, not the whole table with its style and layout.
+const ROW = /<tr[\s\S]*?<\/tr>/g;
 function setHtml(el, html) {
-  if (el.__html !== html) { el.innerHTML = html; el.__html = html; }
+  if (el.__html === html) return;
+  const rows = html.match(ROW) || [];
+  const frame = html.replace(ROW, '<tr></tr>');
+  const before = el.__rows;
+  const trs = before && el.__frame === frame && before.length === rows.length ? el.querySelectorAll('tr') : [];
+  if (trs.length === rows.length && rows.length > 0) {
+    rows.forEach((row, i) => { if (row !== before[i]) trs[i].outerHTML = row; });
+  } else {
+    el.innerHTML = html;
+  }
+  el.__html = html;
+  el.__rows = rows;
+  el.__frame = frame;
 }
 
 function renderSummary() {
   const all = state.objects;
-  const instances = all.reduce((n, v) => n + v.instances.filter((i) => i.pid !== null).length, 0);
+  const instances = all.reduce((n, v) => n + v.running, 0);
   const ready = all.filter((v) => v.status.readyReplicas >= v.status.replicas && v.status.replicas > 0).length;
   const restarts = all.reduce((n, v) => n + v.status.restarts, 0);
   const failing = all.filter((v) => BAD.has(v.status.phase)).length;
@@ -113,11 +132,11 @@ function renderObjects() {
     const rows = shown.filter((v) => v.kind === kind);
     if (rows.length === 0) return '';
     const body = rows.map((v) => {
-      const u = usageOf(v);
+      const u = v.usage;
       const sel = state.selected === v.key ? ' selected' : '';
       return `<tr class="row${sel}" data-key="${esc(v.key)}"><td>${esc(v.name)}</td><td>${badge(v.status.phase)} <span class="muted">${v.status.reason !== v.status.phase ? esc(v.status.reason) : ''}</span></td>` +
-        `<td class="num">${v.status.readyReplicas}/${v.status.replicas}</td><td class="num restarts">${v.status.restarts}</td><td class="num">${age(oldestStart(v))}</td>` +
-        `<td class="num">${u ? `${u.cpu.toFixed(1)}%` : '-'}</td><td class="num">${u ? bytes(u.mem) : '-'}</td></tr>`;
+        `<td class="num">${v.status.readyReplicas}/${v.status.replicas}</td><td class="num restarts">${v.status.restarts}</td><td class="num">${age(v.startedAt)}</td>` +
+        `<td class="num">${u ? `${u.cpu.toFixed(1)}%` : '-'}</td><td class="num">${u ? bytes(u.memory) : '-'}</td></tr>`;
     }).join('');
     return `<div class="kind-title">${esc(kind)} · ${rows.length}</div><table><thead><tr><th>NAME</th><th>PHASE</th><th class="num">READY</th><th class="num">RESTARTS</th><th class="num">AGE</th><th class="num">CPU</th><th class="num">MEM</th></tr></thead><tbody>${body}</tbody></table>`;
   }).join('');
@@ -143,7 +162,8 @@ function renderScheduler(data) {
     return `<tr><td>${esc(name)}</td><td><span class="bar"><span style="width:${Math.min(100, pct)}%"></span></span>${pct}%</td><td class="num">${fmt(stats.used[name] || 0)}</td><td class="num">${fmt(stats.capacity[name])}</td></tr>`;
   }).join('');
   const cards = `<div class="cards"><div class="card"><div class="n">${stats.running}</div><div class="l">running</div></div><div class="card"><div class="n">${stats.suspended}</div><div class="l">suspended</div></div><div class="card"><div class="n">${stats.queued}</div><div class="l">queued</div></div></div>`;
-  const rows = queue.map((q) => `<tr><td class="num">${q.position ?? ''}</td><td>${esc(q.object)}</td><td>${esc(q.instance)}</td><td>${badge(q.state)}</td><td class="num">${q.priority}</td><td class="num">${q.effectivePriority}</td><td>${esc(Object.entries(q.requests).map(([k, v]) => `${k} ${v}`).join(', '))}</td><td class="muted">${esc(q.reason || '')}</td></tr>`).join('');
+  // Positions count from 1, as the plan's "queue position" does.
+  const rows = queue.map((q) => `<tr><td class="num">${q.position === undefined || q.position === null ? '' : q.position + 1}</td><td>${esc(q.object)}</td><td>${esc(q.instance)}</td><td>${badge(q.state)}</td><td class="num">${q.priority}</td><td class="num">${q.effectivePriority}</td><td>${esc(Object.entries(q.requests).map(([k, v]) => `${k} ${v}`).join(', '))}</td><td class="muted">${esc(q.reason || '')}</td></tr>`).join('');
   return `${cards}<div class="kind-title">Capacity and use</div><table><thead><tr><th>RESOURCE</th><th>USE</th><th class="num">RESERVED</th><th class="num">CAPACITY</th></tr></thead><tbody>${use}</tbody></table>` +
     `<div class="kind-title">Queue by effective priority</div>${rows ? `<table><thead><tr><th class="num">#</th><th>OBJECT</th><th>INSTANCE</th><th>STATE</th><th class="num">PRIORITY</th><th class="num">EFFECTIVE</th><th>REQUESTS</th><th>REASON</th></tr></thead><tbody>${rows}</tbody></table>` : '<div class="empty">Nothing scheduled: no Job and no Process with resources.requests.</div>'}`;
 }
@@ -195,7 +215,7 @@ function detailHtml(item) {
     ...(s.job ? [['Job', `${s.job.succeeded}/${s.job.completions} succeeded, ${s.job.active} active, priority ${s.job.priority}${s.job.queuePosition !== undefined ? `, queue #${s.job.queuePosition}` : ''}`]] : []),
     ...(s.pool ? [['Pool', `${s.pool.workers} workers, ${s.pool.busy} busy, ${s.pool.waiting} waiting`]] : []),
   ]);
-  const instances = item.instances.slice(0, 500).map((i) => `<tr><td>${esc(i.id)}</td><td>${badge(i.phase)}${i.ready ? ' <span class="badge b-ok">ready</span>' : ''}</td><td class="num pid">${i.pid ?? '-'}</td><td class="num">${i.restarts}</td><td class="num">${age(i.startedAt)}</td>` +
+  const instances = item.instances.slice(0, 500).map((i) => `<tr><td>${esc(i.id)}</td><td>${badge(i.phase)}${i.ready ? '<span class="ok-mark" title="ready">✓</span>' : ''}</td><td class="num pid">${i.pid ?? '-'}</td><td class="num">${i.restarts}</td><td class="num">${age(i.startedAt)}</td>` +
     `<td class="num">${i.usage ? `${i.usage.cpu.toFixed(1)}%` : '-'}</td><td class="num">${i.usage ? bytes(i.usage.memory) : '-'}</td><td class="muted">${esc(i.lastExit ? `${i.lastExit.signal || `code ${i.lastExit.code}`} ${i.lastExit.reason}` : i.reason || '')}</td></tr>`).join('');
   const more = item.instances.length > 500 ? `<div class="muted">${item.instances.length - 500} more instances not shown</div>` : '';
   const probes = item.instances.flatMap((i) => Object.entries(i.probes || {}).map(([kind, p]) => `<tr><td>${esc(i.id)}</td><td>${esc(kind)}</td><td>${badge(p.ok ? 'Ready' : 'Failed')}</td><td class="num">${p.ok ? p.successes : p.failures}</td><td class="muted">${esc(p.message)}</td></tr>`)).join('');
@@ -203,27 +223,35 @@ function detailHtml(item) {
   const failures = (s.failures || []).slice(-10).reverse().map((f) => `<tr><td class="muted">${esc(f.at)}</td><td>${esc(f.instance)}</td><td>${badge(f.type)}</td><td>${esc(f.signal || `code ${f.exitCode ?? '?'}`)}</td><td class="muted">${esc(f.recoveredAt ? 'recovered' : '')}</td><td class="muted">${esc(f.message || (f.stderrTail || '').split('\n').filter(Boolean).at(-1) || '')}</td></tr>`).join('');
   const table = (title, headers, rows) => (rows ? `<h3>${title}</h3><table><thead><tr>${headers.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>` : '');
   const events = (item.events || []).slice().reverse().map(eventLine).join('');
-  return head +
-    `<h3>Instances</h3><table id="instances"><thead><tr><th>ID</th><th>PHASE</th><th class="num">PID</th><th class="num">RESTARTS</th><th class="num">AGE</th><th class="num">CPU</th><th class="num">MEM</th><th>LAST EXIT / REASON</th></tr></thead><tbody>${instances}</tbody></table>${more}` +
-    table('Probes', ['INSTANCE', 'PROBE', 'RESULT', 'IN A ROW', 'MESSAGE'], probes) +
-    table('Open alerts', ['INSTANCE', 'RESOURCE', 'SEVERITY', 'VALUE / LIMIT', 'SINCE'], alerts) +
-    table('Failure history', ['AT', 'INSTANCE', 'TYPE', 'EXIT', '', 'WHY / LAST STDERR LINE'], failures) +
-    (events ? `<h3>Events</h3>${events}` : '');
+  return {
+    summary: head,
+    instances: `<table id="instances"><thead><tr><th>ID</th><th>PHASE</th><th class="num">PID</th><th class="num">RESTARTS</th><th class="num">AGE</th><th class="num">CPU</th><th class="num">MEM</th><th>LAST EXIT</th></tr></thead><tbody>${instances}</tbody></table>${more}`,
+    events: events || '<div class="muted">No events.</div>',
+    more: table('Probes', ['INSTANCE', 'PROBE', 'RESULT', 'IN A ROW', 'MESSAGE'], probes) +
+      table('Open alerts', ['INSTANCE', 'RESOURCE', 'SEVERITY', 'VALUE / LIMIT', 'SINCE'], alerts) +
+      table('Failure history', ['AT', 'INSTANCE', 'TYPE', 'EXIT', '', 'WHY / LAST STDERR LINE'], failures),
+  };
 }
 
-async function refreshDetail() {
+// The object page's requests go out together (and beside the overview's, see load): the item,
+// its charts, then its log tail once the item names the instance. `alerts` settles when
+// state.alerts is current.
+async function refreshDetail(alerts) {
   if (!state.selected) return;
+  const charts = refreshCharts();
   const item = await api(`/v1/objects/${state.selected}`).catch(() => null);
+  await alerts;
   if (!item) return closeDetail();
   state.detail = item;
   $('detail-kind').textContent = item.kind;
   $('detail-name').textContent = item.name;
   setHtml($('detail-phase'), '');
-  setHtml($('detail-body'), detailHtml(item));
+  const parts = detailHtml(item);
+  for (const part of ['summary', 'instances', 'events', 'more']) setHtml($(`detail-${part}`), parts[part]);
   const ids = item.instances.map((i) => i.id);
   if (!ids.includes(state.logInstance)) state.logInstance = ids[0] || '';
   setHtml($('log-instance'), ids.slice(0, 200).map((id) => `<option${id === state.logInstance ? ' selected' : ''}>${esc(id)}</option>`).join(''));
-  await Promise.all([refreshCharts(), refreshLogs()]);
+  await Promise.all([charts, refreshLogs()]);
 }
 
 async function refreshLogs() {
@@ -256,15 +284,21 @@ function drawChart(slot, el, title, data, fmt) {
   }
   if (state.charts[slot]) state.charts[slot].destroy();
   el.textContent = '';
-  const series = [{}, ...data.names.map((name, k) => ({ label: name, stroke: COLORS[k % COLORS.length], width: k === 0 ? 2 : 1, value: (_u, v) => (v === null ? '-' : fmt(v)) }))];
+  // The total on its own scale (right axis): beside a sum of 100 instances one instance's line
+  // would lie flat on the floor of the chart.
+  const series = [{}, ...data.names.map((name, k) => ({ label: name, scale: k === 0 ? 'total' : 'y', stroke: COLORS[k % COLORS.length], width: k === 0 ? 2 : 1, points: { show: false }, value: (_u, v) => (v === null ? '-' : fmt(v)) }))];
   const axis = { stroke: '#8393a3', grid: { stroke: '#2a3541' }, ticks: { stroke: '#2a3541' } };
-  const chart = new uPlot({ title, width, height: 170, series, axes: [axis, { ...axis, size: 60, values: (_u, vals) => vals.map(fmt) }], legend: { live: false } }, data.data, el);
+  const values = (_u, vals) => vals.map(fmt);
+  // At least a minute wide: a first sample alone would stretch the axis over years.
+  const scales = { x: { time: true, range: (_u, min, max) => (max - min < 60 ? [max - 60, max] : [min, max]) } };
+  const axes = [axis, { ...axis, scale: 'y', size: 60, values }, { ...axis, scale: 'total', side: 1, size: 60, values, stroke: COLORS[0], grid: { show: false } }];
+  const chart = new uPlot({ title, width, height: 170, series, scales, axes, legend: { live: false } }, data.data, el);
   chart.__key = key;
   state.charts[slot] = chart;
 }
 
 async function refreshCharts() {
-  const usage = await api(`/v1/usage/${state.selected}`).catch(() => null);
+  const usage = await api(`/v1/usage/${state.selected}?top=${MAX_SERIES}`).catch(() => null);
   if (!usage || usage.total.t.length === 0) {
     for (const slot of ['cpu', 'mem']) { if (state.charts[slot]) state.charts[slot].destroy(); state.charts[slot] = null; }
     $('chart-cpu').textContent = 'No samples yet (monitoring samples running instances every interval).';
@@ -277,6 +311,7 @@ async function refreshCharts() {
 
 function openDetail(key) {
   state.selected = key;
+  writeHash();
   $('detail').hidden = false;
   for (const slot of ['cpu', 'mem']) { if (state.charts[slot]) state.charts[slot].destroy(); state.charts[slot] = null; }
   refresh();
@@ -285,6 +320,7 @@ function openDetail(key) {
 function closeDetail() {
   state.selected = null;
   state.detail = null;
+  writeHash();
   $('detail').hidden = true;
   refresh();
 }
@@ -343,14 +379,15 @@ function refresh() {
 }
 
 async function load() {
-  const [objects, alerts] = await Promise.all([api('/v1/objects'), api('/v1/alerts')]);
+  const alerts = api('/v1/alerts').then((body) => { state.alerts = body.items; });
+  const detail = refreshDetail(alerts.catch(() => undefined));
+  const [objects] = await Promise.all([api('/v1/objects?view=summary'), alerts]);
   state.objects = objects.items;
-  state.alerts = alerts.items;
   $('login').hidden = true;
   $('main').hidden = false;
   renderSummary();
   await renderTab();
-  await refreshDetail();
+  await detail;
   document.body.dataset.loaded = String(Date.now());
 }
 
@@ -414,9 +451,8 @@ function wire() {
   $('tabs').addEventListener('click', (e) => {
     const tab = e.target.closest('button')?.dataset.tab;
     if (!tab) return;
-    state.tab = tab;
-    for (const b of $('tabs').querySelectorAll('button')) b.classList.toggle('active', b.dataset.tab === tab);
-    $('view').__html = undefined;
+    showTab(tab);
+    writeHash();
     refresh();
   });
   $('view').addEventListener('click', (e) => {
@@ -441,11 +477,19 @@ function wire() {
   });
 }
 
+function showTab(tab) {
+  state.tab = tab;
+  for (const b of $('tabs').querySelectorAll('button')) b.classList.toggle('active', b.dataset.tab === tab);
+  $('view').__html = undefined;
+}
+
 // CPU and memory change without events: a slow tick while the page is visible.
 const USAGE_TICK_MS = 5000;
 
-takeTokenFromUrl();
+readHash();
 wire();
-refresh();
+showTab(state.tab);
+if (state.selected) openDetail(state.selected);
+else refresh();
 stream();
 setInterval(() => { if (!document.hidden) refresh(); }, USAGE_TICK_MS);

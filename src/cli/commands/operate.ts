@@ -5,7 +5,7 @@
  */
 import { callApi, controllerRunning } from '../../api/client.ts';
 import type { CliContext } from '../context.ts';
-import { openRuntime, settle } from '../runtime.ts';
+import { openForCommand, settle } from '../runtime.ts';
 import { targetKey } from '../target-arg.ts';
 
 /** Runs `tend start|stop|restart`. */
@@ -16,12 +16,8 @@ export async function run(ctx: CliContext, verb: 'start' | 'stop' | 'restart', p
     const { status, body } = await callApi(ctx.stateDir, 'POST', `/v1/objects/${key}/${verb}`);
     return report(status === 200, key, verb, body);
   }
-  const opened = await openRuntime(ctx);
-  if (!opened.ok) {
-    process.stderr.write(`tend: state dir ${ctx.stateDir} is held by pid ${opened.holderPid}, which does not answer\n`);
-    return 1;
-  }
-  const rt = opened.runtime;
+  const rt = await openForCommand(ctx);
+  if (!rt) return 1;
   try {
     await rt.reload();
     const key = await targetKey(ctx, positionals[0], [...rt.controller.desired().objects.keys()]);

@@ -2,17 +2,23 @@
  * `tend up`: the controller in the foreground. Watches the manifests, reconciles, supervises and
  * serves the control API until SIGINT/SIGTERM, then stops every managed process gracefully and
  * exits 0. A second signal during shutdown exits at once (processes keep running, adopted later).
+ * With `--leave-running` a signal ends only the controller: the programs keep running and the
+ * next controller adopts them (the systemd unit runs it so, so `systemctl restart tend` restarts
+ * nothing); `tend down` (POST /v1/shutdown) stops the programs and the controller on purpose.
  * Prints one line per event (start, stop, exit, failure, ...) on stdout unless `--quiet`.
  */
 import { startApiServer, socketPath } from '../../api/server.ts';
 import { watchManifests } from '../../watch/watch-manifests.ts';
 import type { CliContext } from '../context.ts';
 import { handlersOf } from '../api-handlers.ts';
-import { openRuntime } from '../runtime.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
 import { actionLine } from '../render/action-line.ts';
 
 const RESYNC_MS = 30_000;
 const DEBOUNCE_MS = 5;
+
+/** Why the controller ends: a signal, or `tend down` asking through the API. */
+type Ending = { readonly by: NodeJS.Signals } | { readonly by: 'down' };
 
 /** Runs `tend up`. */
 export async function run(ctx: CliContext, values: Record<string, unknown>): Promise<number> {
@@ -27,14 +33,43 @@ export async function run(ctx: CliContext, values: Record<string, unknown>): Pro
   rt.sampler.start();
   await rt.controller.enqueueAll();
   const watcher = watchManifests({ dir: ctx.dir, debounceMs: DEBOUNCE_MS, onChange: () => void rt.reload() });
-  const api = await startApiServer(ctx.stateDir, handlersOf(rt, ctx.stateDir), values.listen as string | undefined);
+  let down: () => void = () => undefined;
+  const ending = new Promise<Ending>((resolve) => {
+    process.once('SIGINT', () => resolve({ by: 'SIGINT' }));
+    process.once('SIGTERM', () => resolve({ by: 'SIGTERM' }));
+    down = () => resolve({ by: 'down' });
+  });
+  const api = await startApiServer(ctx.stateDir, handlersOf(rt, ctx.stateDir, () => down()), values.listen as string | undefined);
   const resync = setInterval(() => void rt.controller.enqueueAll(), RESYNC_MS);
   resync.unref();
   process.stderr.write(`tend: controller running (pid ${process.pid}); manifests ${ctx.dir}; state ${ctx.stateDir}; API ${socketPath(ctx.stateDir)}\n`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const end = await ending;
+  exitOnSecondSignal(rt);
+  clearInterval(resync);
+  await watcher.close();
+  if (end.by !== 'down' && values['leave-running']) {
+    await api.close();
+    unsubscribe?.();
+    await leave(rt, end.by);
+    return 0;
+  }
+  process.stderr.write(`tend: ${end.by === 'down' ? 'tend down' : end.by}, stopping every managed process\n`);
+  await rt.controller.shutdown();
+  unsubscribe?.();
+  await api.close();
+  await rt.close();
+  return 0;
+}
+
+// The controller goes; its programs stay, recorded in the state file for the next one to adopt.
+async function leave(rt: Runtime, signal: NodeJS.Signals): Promise<void> {
+  const running = rt.executor.snapshot().filter((i) => i.state !== 'exited').length;
+  rt.events.record({ object: 'controller', type: 'Normal', reason: 'ControllerLeft', message: `${signal}: controller exiting, ${running} instances left running for the next controller to adopt` });
+  process.stderr.write(`tend: ${signal}, exiting; ${running} instances keep running (tend down stops them)\n`);
+  await rt.close();
+}
+
+function exitOnSecondSignal(rt: Runtime): void {
   const force = (): void => {
     process.stderr.write('tend: second signal, exiting without stopping processes\n');
     try {
@@ -46,12 +81,4 @@ export async function run(ctx: CliContext, values: Record<string, unknown>): Pro
   };
   process.once('SIGINT', force);
   process.once('SIGTERM', force);
-  process.stderr.write(`tend: ${signal}, stopping every managed process\n`);
-  clearInterval(resync);
-  await watcher.close();
-  await rt.controller.shutdown();
-  unsubscribe?.();
-  await api.close();
-  await rt.close();
-  return 0;
 }

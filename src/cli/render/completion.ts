@@ -1,5 +1,5 @@
 /** Shell completion scripts, generated from the command table. Pure. */
-import { COMMANDS, GLOBAL_FLAGS, type Flag } from '../command-table.ts';
+import { COMMANDS, GLOBAL_FLAGS, globalFlagsOf, type Flag } from '../command-table.ts';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -49,7 +49,7 @@ function fish(): string {
   const lines = ['# tend completion for fish: tend completion fish > ~/.config/fish/completions/tend.fish', 'complete -c tend -f'];
   for (const [name, spec] of Object.entries(COMMANDS)) {
     lines.push(`complete -c tend -n __fish_use_subcommand -a ${name} -d ${JSON.stringify(spec.summary)}`);
-    for (const f of [...spec.flags, ...GLOBAL_FLAGS]) {
+    for (const f of [...spec.flags, ...globalFlagsOf(spec)]) {
       lines.push(`complete -c tend -n "__fish_seen_subcommand_from ${name}" -l ${f.name}${f.short ? ` -s ${f.short}` : ''}${f.type === 'string' ? ' -r' : ''} -d ${JSON.stringify(f.help)}`);
     }
   }

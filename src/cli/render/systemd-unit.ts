@@ -1,10 +1,12 @@
 /**
  * The systemd unit `tend service install` writes. Pure: the caller finds the paths and the user.
  *
- * `KillMode=process`: systemd signals only the controller, which stops its programs itself (in
- * dependency order, with their grace periods and hooks) on `systemctl stop`; when the controller
- * dies or is killed, systemd leaves the programs running and `Restart=always` brings up a new
- * controller that adopts them. `Delegate=yes` lets tend make a cgroup per instance below its own.
+ * The controller is supervised the way the kubelet is: restarting or stopping it leaves the
+ * programs running. `up --leave-running` makes SIGTERM end only the controller, and
+ * `KillMode=process` makes systemd signal only the controller, so `systemctl restart tend` starts
+ * a new controller that adopts the same processes. `Restart=on-failure` brings up a controller that
+ * crashed or was killed, but not one that `tend down` ended on purpose after stopping every
+ * program (exit 0). `Delegate=yes` lets tend make a cgroup per instance below its own.
  */
 
 /** What the unit needs to know. */
@@ -24,7 +26,7 @@ export interface UnitOptions {
 
 /** The unit file's text. */
 export function renderUnit(options: UnitOptions): string {
-  const args = ['up', '-d', options.dir, ...(options.stateDir ? ['--state-dir', options.stateDir] : []), ...(options.listen ? ['--listen', options.listen] : [])];
+  const args = ['up', '--leave-running', '-d', options.dir, ...(options.stateDir ? ['--state-dir', options.stateDir] : []), ...(options.listen ? ['--listen', options.listen] : [])];
   const exec = [options.node, options.tend, ...args].map(quote).join(' ');
   return [
     '[Unit]',
@@ -35,7 +37,7 @@ export function renderUnit(options: UnitOptions): string {
     'Type=simple',
     ...(options.user ? [`User=${options.user}`] : []),
     `ExecStart=${exec}`,
-    'Restart=always',
+    'Restart=on-failure',
     'RestartSec=1s',
     'KillMode=process',
     'KillSignal=SIGTERM',
