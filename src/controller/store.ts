@@ -1,8 +1,9 @@
 /**
- * The controller's memory between passes (the planner's `History`), kept immutable with immer.
+ * The controller's memory between passes (the planner's `History`): frozen snapshots (immer's
+ * `freeze`), written through a lazily copied working map.
  * Every change goes through one of the named updates below; nothing else mutates history.
  */
-import { castDraft, enableMapSet, produce, type Draft } from 'immer';
+import { freeze, type Draft } from 'immer';
 import type { History, ObjectHistory, Override } from '../model/history.ts';
 import type { CircuitRecord, FailureRecord } from '../model/failure.ts';
 import type { ExitInfo } from '../model/instance.ts';
@@ -10,8 +11,6 @@ import type { JobRecord } from '../model/job.ts';
 import { appendFailure, markRecovered } from '../planner/failures.ts';
 import { editAll, type HistoryEdit } from '../planner/history-edit.ts';
 import type { ObjectKey } from '../model/object.ts';
-
-enableMapSet();
 
 /** One object's content as just read; `keepOverride` keeps a `tend stop` across the change. */
 export interface GenerationChange {
@@ -51,31 +50,54 @@ function emptyEntry(): Draft<ObjectHistory> {
   return { generation: 0, contentHash: '', slots: {} };
 }
 
-/** Creates a store, optionally from a persisted history. */
+/**
+ * Creates a store, optionally from a persisted history.
+ *
+ * Reads see frozen snapshots that never change. Writes go to one working copy of the map whose
+ * touched entries are the store's own mutable copies until the next read, which freezes them:
+ * a burst of updates (a bring-up recording thousands of starts, many of one object) costs one
+ * copy of the map and of each touched entry per read, not per update.
+ */
 export function createHistoryStore(initial: History = new Map()): HistoryStore {
   let state: History = initial;
+  let working: Map<ObjectKey, ObjectHistory> | undefined;
+  // Keys whose entry in `working` is mutable (not yet handed out).
+  const thawed = new Set<ObjectKey>();
+  const latest = (): History => working ?? state;
+  const write = (key: ObjectKey, entry: ObjectHistory | undefined): void => {
+    working ??= new Map(state);
+    thawed.delete(key);
+    if (entry === undefined) working.delete(key);
+    else working.set(key, entry);
+  };
   const update = (key: ObjectKey, recipe: (draft: Draft<ObjectHistory>) => void): void => {
-    state = produce(state, (draft) => {
-      const entry = draft.get(key) ?? emptyEntry();
-      recipe(entry);
-      draft.set(key, entry);
-    });
+    working ??= new Map(state);
+    let entry = working.get(key) as Draft<ObjectHistory> | undefined;
+    if (!entry || !thawed.has(key)) {
+      entry = thaw(entry);
+      working.set(key, entry);
+      thawed.add(key);
+    }
+    recipe(entry);
   };
   return {
-    get: () => state,
+    get: () => {
+      if (!working) return state;
+      for (const key of thawed) freeze(working.get(key), true);
+      thawed.clear();
+      state = working;
+      working = undefined;
+      return state;
+    },
     syncGenerations(changes) {
-      const stale = changes.filter((c) => state.get(c.key)?.contentHash !== c.contentHash);
-      if (stale.length === 0) return;
-      // One produce for the whole batch: a load of many objects copies the map once.
-      state = produce(state, (draft) => {
-        for (const { key, contentHash, keepOverride } of stale) {
-          const entry = draft.get(key) ?? emptyEntry();
+      const stale = changes.filter((c) => latest().get(c.key)?.contentHash !== c.contentHash);
+      for (const { key, contentHash, keepOverride } of stale) {
+        update(key, (entry) => {
           entry.generation += 1;
           entry.contentHash = contentHash;
           if (!keepOverride) delete entry.override;
-          draft.set(key, entry);
-        }
-      });
+        });
+      }
     },
     recordStart(key, replica, backoffAttempt, countsAsRestart) {
       update(key, (h) => {
@@ -96,14 +118,14 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
       });
     },
     recordRecovery(key, instance, at) {
-      const failures = state.get(key)?.failures;
+      const failures = latest().get(key)?.failures;
       if (!failures || markRecovered(failures, instance, at) === failures) return;
       update(key, (h) => {
         h.failures = [...markRecovered(h.failures ?? [], instance, at)];
       });
     },
     setCircuit(key, circuit) {
-      if (state.get(key)?.circuit === circuit) return;
+      if (latest().get(key)?.circuit === circuit) return;
       update(key, (h) => {
         h.circuit = { ...circuit, failures: [...circuit.failures] };
       });
@@ -120,31 +142,31 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
       });
     },
     drop(key) {
-      if (!state.has(key)) return;
-      state = produce(state, (draft) => void draft.delete(key));
+      if (latest().has(key)) write(key, undefined);
     },
     trimSlots(key, replicas) {
-      const slots = state.get(key)?.slots;
+      const slots = latest().get(key)?.slots;
       if (!slots || !Object.keys(slots).some((i) => Number(i) >= replicas)) return;
       update(key, (h) => {
         for (const i of Object.keys(h.slots)) if (Number(i) >= replicas) delete h.slots[Number(i)];
       });
     },
     applyEdits(key, edits) {
-      const before = state.get(key);
+      const before = latest().get(key);
       const after = editAll(before, edits);
-      if (after === before) return;
-      state = produce(state, (draft) => {
-        if (after === undefined) draft.delete(key);
-        else draft.set(key, castDraft(after));
-      });
+      if (after !== before) write(key, after === undefined ? undefined : freeze(after, true));
     },
     setJob(key, job) {
-      if (state.get(key)?.job === job) return;
+      if (latest().get(key)?.job === job) return;
       update(key, (h) => {
         if (job) h.job = job;
         else delete h.job;
       });
     },
   };
+}
+
+// The store's own mutable copy of an entry (the one nested object recipes change is `slots`).
+function thaw(entry: Draft<ObjectHistory> | undefined): Draft<ObjectHistory> {
+  return entry ? { ...entry, slots: { ...entry.slots } } : emptyEntry();
 }
