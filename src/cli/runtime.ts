@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { ManifestObject, ObjectKey } from '../model/object.ts';
-import { formatDiagnostic } from '../model/diagnostic.ts';
+import { formatDiagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import type { Executor } from '../executor/executor.ts';
 import { createLocalExecutor } from '../executor/local/local-executor.ts';
 import { createController, type Controller, type ControllerOptions } from '../controller/controller.ts';
@@ -48,7 +48,10 @@ export interface Runtime {
   alerts(): readonly InstanceAlert[];
   /** Loads the manifests and hands them to the controller; false when the directory is unreadable. */
   reload(): Promise<boolean>;
-  status(): Promise<ObjectView[]>;
+  /** What the latest load said: its diagnostics, or why the directory could not be read. */
+  lastLoad(): LoadReport;
+  /** Status views of every object, or with `keys` of those only (planned alone, so a look at one object costs one object). */
+  status(keys?: readonly ObjectKey[]): Promise<ObjectView[]>;
   /** How late probes start against their schedule. */
   probeTiming(): ProbeTiming;
   /** Calls `listener` with each pass's plans once the pass has applied them; returns an unsubscribe. */
@@ -57,6 +60,12 @@ export interface Runtime {
   save(): void;
   /** Saves, flushes events, releases the lock; processes keep running. */
   close(): Promise<void>;
+}
+
+/** The diagnostics of a load, or the error of a directory that could not be read. */
+export interface LoadReport {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly dirError?: string;
 }
 
 export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { readonly ok: false; readonly holderPid: number };
@@ -68,6 +77,9 @@ export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { re
 const SAVE_DELAY_MS = 20;
 const SAVE_SPACING_MS = 250;
 const PRUNE_GRACE_MS = 300;
+
+// One turn of the event loop for everything else (API requests, signals, exits) during long work.
+const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Opens the state dir of `ctx` as its one controller. */
 export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, pass: Pick<ControllerOptions, 'held' | 'onPass'> = {}): Promise<OpenResult> {
@@ -111,21 +123,28 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   });
   const prober = createProber({ clock, events });
   // Coalesced and off the exit → restart path: a burst of exits or starts syncs the prober once.
+  // With no probe anywhere (none desired, none kept by a running older revision) there is
+  // nothing to sync, and a bring-up of thousands skips a look at every instance per turn.
   let probeSyncPending = false;
+  let probing = false;
   const syncProbes = (): void => {
-    if (probeSyncPending) return;
+    if (probeSyncPending || (!probing && !hasProbes(controller.desired().objects))) return;
     probeSyncPending = true;
     clock.after(0, () => {
       probeSyncPending = false;
-      prober.sync(probeTargets(controller.desired(), executor.snapshot(), controller.history()));
+      const targets = probeTargets(controller.desired(), executor.snapshot(), controller.history());
+      probing = targets.some((t) => Object.keys(t.spec.probes).length > 0);
+      prober.sync(targets);
     });
   };
   executor.subscribe(syncProbes);
   const printed = new Set<string>();
   const cache: ManifestCache = new Map();
-  const reload = async (): Promise<boolean> => {
+  let report: LoadReport = { diagnostics: [] };
+  const loadOnce = async (): Promise<boolean> => {
     const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
-    const loaded = await loadManifestDir(ctx, cache, running);
+    const loaded = await loadManifestDir(ctx, { cache, incumbents: running, yieldTurn });
+    report = loaded.ok ? { diagnostics: loaded.diagnostics } : { diagnostics: [], dirError: loaded.message };
     if (!loaded.ok) {
       reportOnce(printed, events, loaded.code, loaded.message);
       return false;
@@ -136,6 +155,20 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     controller.applyLoad(loaded.files, loaded.revision);
     sampler.configure(monitorIntervalOf(controller.desired()));
     return true;
+  };
+  // A load lets other work run while it validates, so loads go one at a time (a later one must
+  // not be overtaken by an earlier); calls while one runs share one more load after it.
+  let loading: Promise<boolean> | undefined;
+  let queued: Promise<boolean> | undefined;
+  const reload = (): Promise<boolean> => {
+    if (queued) return queued;
+    if (!loading) return (loading = loadOnce().finally(() => (loading = undefined)));
+    const again = (): Promise<boolean> => {
+      queued = undefined;
+      return reload();
+    };
+    queued = loading.then(again, again);
+    return queued;
   };
   const passListeners = new Set<(plans: readonly KeyPlan[]) => void>();
   const controller: Controller = createController({
@@ -157,6 +190,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     usage: (i) => sampler.usage(i.object, i.id, i.pid),
     machine: { cpu: availableParallelism(), memory: totalmem() },
     held: pass.held ?? false,
+    yieldTurn,
     onPass: (plans) => {
       pass.onPass?.(plans);
       for (const listener of passListeners) listener(plans);
@@ -173,19 +207,20 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       sampler,
       usageHistory,
       reload,
+      lastLoad: () => report,
       probeTiming: () => prober.timing(),
-      status: async () => buildStatus({
+      status: async (keys) => buildStatus({
         desired: controller.desired(),
         observed: await executor.observe(),
         history: controller.history(),
-        plan: await controller.plan(),
+        plan: await controller.plan(keys),
         now: clock.now(),
         health: prober.health(),
         usage: (i) => sampler.usage(i.object, i.id, i.pid),
         alerts: guard.alerts(),
         pools: (key) => controller.pools.stats(key),
         scheduling: (await controller.scheduling()).stats,
-      }),
+      }, keys),
       alerts: () => guard.alerts(),
       onPass(listener) {
         passListeners.add(listener);
@@ -222,6 +257,16 @@ function watchedKeys(objects: ReadonlyMap<ObjectKey, ManifestObject>): ReadonlyS
   }
   watchedMemo = { objects, keys };
   return keys;
+}
+
+// Whether any desired Process has a probe; worked out once per desired state.
+let probesMemo: { readonly objects: ReadonlyMap<ObjectKey, ManifestObject>; readonly any: boolean } | undefined;
+function hasProbes(objects: ReadonlyMap<ObjectKey, ManifestObject>): boolean {
+  if (probesMemo?.objects === objects) return probesMemo.any;
+  let any = false;
+  for (const object of objects.values()) if (isProcessObject(object) && Object.keys(object.spec.probes).length > 0) any = true;
+  probesMemo = { objects, any };
+  return any;
 }
 
 // A problem is told once (stderr and a Warning event) until it goes away and comes back.
