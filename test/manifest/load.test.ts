@@ -221,3 +221,19 @@ void describe('readManifestDir with a cache', () => {
     }
   });
 });
+
+void describe('readManifestDir with yieldTurn', () => {
+  void it('lets other work run every VALIDATE_SLICE files and reads the same as in one piece', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 250; i++) files[`p${String(i).padStart(3, '0')}.yaml`] = processDoc(`p${i}`);
+    files['p100.yaml'] = 'kind: [';
+    const dir = await tree('sliced', files);
+    let turns = 0;
+    const sliced = okResult(await readManifestDir(dir, { yieldTurn: () => Promise.resolve(void (turns += 1)) }));
+    const whole = okResult(await readManifestDir(dir));
+    assert.equal(turns, 2, '250 files: a turn after the 100th and the 200th');
+    assert.deepEqual(sliced.objects.map((o) => o.key), whole.objects.map((o) => o.key));
+    assert.equal(sliced.objects.length, 249);
+    assert.deepEqual(sliced.diagnostics, whole.diagnostics);
+  });
+});
