@@ -4,7 +4,7 @@
  * `<token>.exit` (code, signal, time) written by its shim when it ends, also while no controller
  * runs. Both are written atomically (temp file, rename). Must not: throw.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseExitFile, parseRunFile, type RunRecord, type ShimExit } from './shim-protocol.ts';
 
@@ -48,7 +48,10 @@ export function removeRunFiles(runDir: string, token: string): void {
   for (const suffix of ['.run', '.exit']) rmSync(join(runDir, `${token}${suffix}`), { force: true });
 }
 
+// Most reads ask for an exit file that is not there yet: existsSync says so without building
+// an exception (the read is still guarded, the file may go in between).
 function readQuietly(path: string): string {
+  if (!existsSync(path)) return '';
   try {
     return readFileSync(path, 'latin1');
   } catch {

@@ -5,7 +5,7 @@
  * cgroups the program joined before exec, and whether its log files opened.
  * Failures are values, never throws.
  */
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Enforcement, LimitedResource } from '../../model/limits.ts';
@@ -107,12 +107,14 @@ function missingPart(file: string, path: string | undefined, cwd: string): { rea
     return { code: 'ENOENT', what: 'workingDir does not exist' };
   }
   const candidates = file.includes('/') ? [resolve(cwd, file)] : (path ?? DEFAULT_PATH).split(':').map((dir) => join(resolve(cwd, dir || '.'), file));
+  // existsSync first: a PATH folder without the file costs no exception (one per folder per start).
   for (const candidate of candidates) {
+    if (!existsSync(candidate)) continue;
     try {
       accessSync(candidate, constants.X_OK);
       return undefined;
     } catch {
-      // Not here.
+      // Not executable here.
     }
   }
   return { code: 'ENOENT', what: `${file} not found${file.includes('/') ? '' : ' on PATH'} or not executable` };
