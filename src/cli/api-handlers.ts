@@ -2,7 +2,8 @@
 import type { ApiHandlers } from '../api/server.ts';
 import { renderMetrics } from '../api/metrics.ts';
 import { alertViews } from '../controller/status.ts';
-import { describeItem, filterViews } from './views.ts';
+import { describeItem, filterViews, keyOf } from './views.ts';
+import type { ObjectKey } from '../model/object.ts';
 import type { Runtime } from './runtime.ts';
 import type { KeyPlan } from '../planner/key-plan.ts';
 import { actionsOf } from '../planner/plan-key.ts';
@@ -11,8 +12,8 @@ import { dashboardHandlersOf } from './dashboard-handlers.ts';
 /** Binds the API routes to `rt` (logs for the dashboard are read from `stateDir`). */
 export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
   return {
-    objects: async (filter) => ({ items: filterViews(await rt.status(), filter.kind, filter.selector) }),
-    describe: async (key) => describeItem(await rt.status(), rt.events.recent(), key),
+    objects: async (filter) => ({ items: filterViews(await rt.status(namedKeys(filter.kind)), filter.kind, filter.selector) }),
+    describe: async (key) => describeItem(await rt.status([key]), rt.events.recent(), key),
     recentEvents: (forKey) => (forKey ? rt.events.recent().filter((e) => e.object === forKey) : rt.events.recent()),
     subscribeEvents: (listener) => rt.events.subscribe(listener),
     async reconcile() {
@@ -31,6 +32,12 @@ export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
       const actions = actionsOf(plans);
       return { ok, actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
     },
+    async plan() {
+      // The manifests as they are now (unchanged files are not parsed again), as an offline diff reads them.
+      await rt.reload();
+      const actions = await rt.controller.plan();
+      return { actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })), ...rt.lastLoad() };
+    },
     operate: (key, verb) => rt.controller.operate(key, verb),
     metrics: async () => renderMetrics(await rt.status(), rt.probeTiming()),
     alerts: () => ({ items: alertViews(rt.alerts()) }),
@@ -41,4 +48,14 @@ export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
     },
     dashboard: dashboardHandlersOf(rt, stateDir),
   };
+}
+
+// `process/web` names one object: only its view is built. A kind alone (or nothing) names all.
+function namedKeys(kind: string | undefined): ObjectKey[] | undefined {
+  if (!kind?.includes('/')) return undefined;
+  try {
+    return [keyOf(kind)];
+  } catch {
+    return undefined;
+  }
 }

@@ -4,7 +4,7 @@
  * Field names here are a contract (SPEC §2): add freely, rename none.
  */
 import { manifestView } from './manifest-view.ts';
-import type { Plan } from '../model/action.ts';
+import type { Action, Plan } from '../model/action.ts';
 import type { CircuitPolicy, CircuitRecord, FailureRecord } from '../model/failure.ts';
 import { CLOSED, circuitState } from '../planner/circuit-breaker.ts';
 import type { History, SlotHistory } from '../model/history.ts';
@@ -150,18 +150,33 @@ export interface StatusInput {
   readonly scheduling?: SchedulingStats;
 }
 
-/** One view per desired object, then per object that only still has instances, sorted by key. */
-export function buildStatus(input: StatusInput): ObjectView[] {
-  const keys = new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
-  return [...keys].sort().map((key) => viewOf(input, key));
+/**
+ * One view per desired object, then per object that only still has instances, sorted by key;
+ * with `only`, the views of those keys that are known.
+ */
+export function buildStatus(input: StatusInput, only?: readonly ObjectKey[]): ObjectView[] {
+  const known = (key: ObjectKey): boolean => input.desired.objects.has(key) || input.observed.has(key);
+  const keys = only ? new Set(only.filter(known)) : new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
+  const actions = actionsByObject(input.plan);
+  return [...keys].sort().map((key) => viewOf(input, key, actions.get(key) ?? []));
 }
 
-function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
+// The plan's actions per object, in plan order: one look over the plan, not one per object.
+function actionsByObject(plan: Plan): Map<ObjectKey, Action[]> {
+  const byObject = new Map<ObjectKey, Action[]>();
+  for (const action of plan) {
+    const list = byObject.get(action.object);
+    if (list) list.push(action);
+    else byObject.set(action.object, [action]);
+  }
+  return byObject;
+}
+
+function viewOf(input: StatusInput, key: ObjectKey, actions: readonly Action[]): ObjectView {
   const object = input.desired.objects.get(key);
   const instances = input.observed.get(key) ?? [];
   const history = input.history.get(key);
   const process = object && isProcessObject(object) ? object : undefined;
-  const actions = input.plan.filter((a) => a.object === key);
   const health = input.health?.get(key) ?? NO_HEALTH;
   const job = object && isJobObject(object) ? jobSummary(object, instances, history, actions, input.now) : undefined;
   const summary = job ?? (object && !process

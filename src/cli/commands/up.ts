@@ -1,14 +1,18 @@
 /**
  * `tend up`: the controller in the foreground. Watches the manifests, reconciles, supervises and
  * serves the control API until SIGINT/SIGTERM, then stops every managed process gracefully and
- * exits 0. A second signal during shutdown exits at once (processes keep running, adopted later).
- * Prints one line per event (start, stop, exit, failure, ...) on stdout unless `--quiet`.
+ * exits 0. The signal is honoured from the moment `up` starts: one that arrives while the
+ * manifests load or programs are being brought up stops the bring-up (nothing more is launched),
+ * stops what was started and exits 0. A second signal during shutdown exits at once (processes
+ * keep running, adopted later). The API serves from before the first load, so `tend get` answers
+ * throughout the bring-up. Prints one line per event (start, stop, exit, failure, ...) on stdout
+ * unless `--quiet`.
  */
 import { startApiServer, socketPath } from '../../api/server.ts';
 import { watchManifests } from '../../watch/watch-manifests.ts';
 import type { CliContext } from '../context.ts';
 import { handlersOf } from '../api-handlers.ts';
-import { openRuntime } from '../runtime.ts';
+import { openRuntime, type Runtime } from '../runtime.ts';
 import { actionLine } from '../render/action-line.ts';
 
 const RESYNC_MS = 30_000;
@@ -16,42 +20,74 @@ const DEBOUNCE_MS = 5;
 
 /** Runs `tend up`. */
 export async function run(ctx: CliContext, values: Record<string, unknown>): Promise<number> {
+  const signals = listenForStop();
   const opened = await openRuntime(ctx);
   if (!opened.ok) {
+    signals.dispose();
     process.stderr.write(`tend: another controller (pid ${opened.holderPid}) already manages state dir ${ctx.stateDir}\n`);
     return 1;
   }
   const rt = opened.runtime;
+  // From the signal on, nothing more is launched (a bring-up under way stops where it is).
+  void signals.first.then(() => rt.controller.close());
   const unsubscribe = values.quiet ? undefined : rt.events.subscribe((event) => process.stdout.write(actionLine(event, ctx.color)));
-  await rt.reload();
-  rt.sampler.start();
-  await rt.controller.enqueueAll();
-  const watcher = watchManifests({ dir: ctx.dir, debounceMs: DEBOUNCE_MS, onChange: () => void rt.reload() });
   const api = await startApiServer(ctx.stateDir, handlersOf(rt, ctx.stateDir), values.listen as string | undefined);
-  const resync = setInterval(() => void rt.controller.enqueueAll(), RESYNC_MS);
-  resync.unref();
-  process.stderr.write(`tend: controller running (pid ${process.pid}); manifests ${ctx.dir}; state ${ctx.stateDir}; API ${socketPath(ctx.stateDir)}\n`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  const force = (): void => {
-    process.stderr.write('tend: second signal, exiting without stopping processes\n');
-    try {
-      rt.save();
-    } catch (error) {
-      process.stderr.write(`tend: state file not written: ${(error as Error).message}\n`);
-    }
-    process.exit(1);
-  };
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
+  const running = signals.received() ? undefined : await bringUp(ctx, rt, signals.received);
+  const signal = await signals.first;
+  signals.dispose();
+  process.once('SIGINT', () => forceExit(rt));
+  process.once('SIGTERM', () => forceExit(rt));
   process.stderr.write(`tend: ${signal}, stopping every managed process\n`);
-  clearInterval(resync);
-  await watcher.close();
+  if (running) clearInterval(running.resync);
+  await running?.watcher.close();
   await rt.controller.shutdown();
   unsubscribe?.();
   await api.close();
   await rt.close();
   return 0;
+}
+
+// Loads, starts sampling, enqueues everything and watches; each step only while no signal came.
+async function bringUp(ctx: CliContext, rt: Runtime, stopped: () => boolean): Promise<{ watcher: { close(): Promise<void> }; resync: NodeJS.Timeout } | undefined> {
+  await rt.reload();
+  if (stopped()) return undefined;
+  rt.sampler.start();
+  await rt.controller.enqueueAll();
+  if (stopped()) return undefined;
+  const watcher = watchManifests({ dir: ctx.dir, debounceMs: DEBOUNCE_MS, onChange: () => void rt.reload() });
+  const resync = setInterval(() => void rt.controller.enqueueAll(), RESYNC_MS);
+  resync.unref();
+  process.stderr.write(`tend: controller running (pid ${process.pid}); manifests ${ctx.dir}; state ${ctx.stateDir}; API ${socketPath(ctx.stateDir)}\n`);
+  return { watcher, resync };
+}
+
+// The first SIGINT or SIGTERM, listened for from the start.
+function listenForStop(): { first: Promise<NodeJS.Signals>; received: () => boolean; dispose: () => void } {
+  let got: NodeJS.Signals | undefined;
+  let resolveFirst: (signal: NodeJS.Signals) => void = () => undefined;
+  const first = new Promise<NodeJS.Signals>((resolve) => (resolveFirst = resolve));
+  const on = (signal: NodeJS.Signals): void => {
+    got ??= signal;
+    resolveFirst(signal);
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return {
+    first,
+    received: () => got !== undefined,
+    dispose: () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
+}
+
+function forceExit(rt: Runtime): void {
+  process.stderr.write('tend: second signal, exiting without stopping processes\n');
+  try {
+    rt.save();
+  } catch (error) {
+    process.stderr.write(`tend: state file not written: ${(error as Error).message}\n`);
+  }
+  process.exit(1);
 }
