@@ -30,9 +30,12 @@ export function tempWorld(): { root: string; dir: string; stateDir: string; clea
   return { root, dir, stateDir: join(root, 'state'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** Starts `tend up` and resolves once its API answers and its event stream is connected. */
-export async function startController(dir: string, stateDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Controller> {
-  const child = spawn(process.execPath, [BIN, 'up', '-d', dir, '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'], env });
+/**
+ * Starts `tend up` (under Node with `nodeArgs`) and resolves once its API answers and, unless
+ * `stream` is false, its event stream is connected.
+ */
+export async function startController(dir: string, stateDir: string, env: NodeJS.ProcessEnv = process.env, nodeArgs: readonly string[] = [], stream = true): Promise<Controller> {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'up', '-d', dir, '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   // Generous: on a loaded machine a controller with many files takes seconds to answer.
@@ -43,12 +46,14 @@ export async function startController(dir: string, stateDir: string, env: NodeJS
   }
   const waiters = new Set<(event: TendEvent) => void>();
   let connected = false;
-  void streamApi(stateDir, '/v1/events?follow=1', (data) => {
-    if (!connected) return;
-    for (const waiter of [...waiters]) waiter(data as TendEvent);
-  }).catch(() => undefined);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  connected = true;
+  if (stream) {
+    void streamApi(stateDir, '/v1/events?follow=1', (data) => {
+      if (!connected) return;
+      for (const waiter of [...waiters]) waiter(data as TendEvent);
+    }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    connected = true;
+  }
   return {
     dir,
     stateDir,
