@@ -101,7 +101,7 @@ export interface Controller {
 }
 
 /** Actions under way in the executor at once, across all keys of a pass. */
-export const DEFAULT_APPLY_WINDOW = 64;
+export const DEFAULT_APPLY_WINDOW = 16;
 
 // Keys planned in one turn of the event loop before a long pass lets other work run.
 const PLAN_SLICE = 256;
