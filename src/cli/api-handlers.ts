@@ -38,7 +38,10 @@ export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
       const actions = await rt.controller.plan();
       return { actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })), ...rt.lastLoad() };
     },
-    operate: (key, verb) => rt.controller.operate(key, verb),
+    operate: (key, verb) => {
+      rt.statusChanged();
+      return rt.controller.operate(key, verb);
+    },
     metrics: async () => renderMetrics(await rt.status(), rt.probeTiming()),
     alerts: () => ({ items: alertViews(rt.alerts()) }),
     pools: {

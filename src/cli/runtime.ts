@@ -50,8 +50,15 @@ export interface Runtime {
   reload(): Promise<boolean>;
   /** What the latest load said: its diagnostics, or why the directory could not be read. */
   lastLoad(): LoadReport;
-  /** Status views of every object, or with `keys` of those only (planned alone, so a look at one object costs one object). */
+  /**
+   * Status views of every object, or with `keys` of those only (planned alone, so a look at one
+   * object costs one object). The views of every object are built at most once per
+   * STATUS_MAX_AGE_MS while the manifests stay the same: requests in that window (a `tend get -w`,
+   * a dashboard, many clients) share one build instead of each planning every object again.
+   */
   status(keys?: readonly ObjectKey[]): Promise<ObjectView[]>;
+  /** An operator command changed something: the next status is built afresh. */
+  statusChanged(): void;
   /** How late probes start against their schedule. */
   probeTiming(): ProbeTiming;
   /** Calls `listener` with each pass's plans once the pass has applied them; returns an unsubscribe. */
@@ -197,6 +204,19 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     },
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
+  const statusOf = async (keys?: readonly ObjectKey[]): Promise<ObjectView[]> => buildStatus({
+    desired: controller.desired(),
+    observed: await executor.observe(),
+    history: controller.history(),
+    plan: await controller.plan(keys),
+    now: clock.now(),
+    health: prober.health(),
+    usage: (i) => sampler.usage(i.object, i.id, i.pid),
+    alerts: guard.alerts(),
+    pools: (key) => controller.pools.stats(key),
+    scheduling: (await controller.scheduling()).stats,
+  }, keys);
+  const statusCache = createStatusCache(() => statusOf(), () => clock.now(), () => controller.desired().objects);
   return {
     ok: true,
     runtime: {
@@ -209,19 +229,9 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       reload,
       lastLoad: () => report,
       probeTiming: () => prober.timing(),
-      status: async (keys) => buildStatus({
-        desired: controller.desired(),
-        observed: await executor.observe(),
-        history: controller.history(),
-        plan: await controller.plan(keys),
-        now: clock.now(),
-        health: prober.health(),
-        usage: (i) => sampler.usage(i.object, i.id, i.pid),
-        alerts: guard.alerts(),
-        pools: (key) => controller.pools.stats(key),
-        scheduling: (await controller.scheduling()).stats,
-      }, keys),
+      status: (keys) => (keys ? statusOf(keys) : statusCache.get()),
       alerts: () => guard.alerts(),
+      statusChanged: () => statusCache.clear(),
       onPass(listener) {
         passListeners.add(listener);
         return () => passListeners.delete(listener);
@@ -238,6 +248,24 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
         lock.release();
       },
     },
+  };
+}
+
+/** How long one build of every object's status serves later requests. */
+const STATUS_MAX_AGE_MS = 250;
+
+// The latest whole status while it is young and the manifests it was built from are current.
+function createStatusCache(build: () => Promise<ObjectView[]>, now: () => number, objects: () => unknown): { get(): Promise<ObjectView[]>; clear(): void } {
+  let last: { at: number; objects: unknown; views: Promise<ObjectView[]> } | undefined;
+  return {
+    get() {
+      if (last && last.objects === objects() && now() - last.at < STATUS_MAX_AGE_MS) return last.views;
+      const views = build();
+      last = { at: now(), objects: objects(), views };
+      views.catch(() => (last = undefined));
+      return views;
+    },
+    clear: () => void (last = undefined),
   };
 }
 

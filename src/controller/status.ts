@@ -194,8 +194,8 @@ function viewOf(input: StatusInput, key: ObjectKey, actions: readonly Action[]):
     generation: history?.generation ?? 0,
     revision: input.desired.revision,
     source: object ? `${object.source.file}:${object.source.line}` : null,
-    ...(object ? { manifest: manifestView(object) } : {}),
-    ...(object ? { spec: process ? { ...specView(process.spec), ...(process.pool ? { pool: process.pool } : {}) } : isJobObject(object) ? specView(object.spec) : (object.spec as Readonly<Record<string, unknown>>) } : {}),
+    ...(object ? { manifest: manifestViewOf(object) } : {}),
+    ...(object ? { spec: process ? (process.pool ? { ...specView(process.spec), pool: process.pool } : specView(process.spec)) : isJobObject(object) ? specView(object.spec) : (object.spec as Readonly<Record<string, unknown>>) } : {}),
     status: {
       phase: summary.phase,
       reason: summary.reason,
@@ -269,7 +269,24 @@ function probeView(r: ProbeResult): ProbeView {
 }
 
 // The normalised spec with secret env values replaced (the fallback's too) and the raw copy left out.
-function specView(spec: ProcessSpec): Record<string, unknown> {
+// Views of a spec and of a manifest depend on nothing else, and objects are immutable: each is
+// built once per object, not once per `tend get` (at 10,000 objects that is most of a status).
+const specViews = new WeakMap<ProcessSpec, Readonly<Record<string, unknown>>>();
+const manifestViews = new WeakMap<ManifestObject, Readonly<Record<string, unknown>>>();
+
+function specView(spec: ProcessSpec): Readonly<Record<string, unknown>> {
+  let view = specViews.get(spec);
+  if (!view) specViews.set(spec, (view = buildSpecView(spec)));
+  return view;
+}
+
+function manifestViewOf(object: ManifestObject): Readonly<Record<string, unknown>> {
+  let view = manifestViews.get(object);
+  if (!view) manifestViews.set(object, (view = manifestView(object)));
+  return view;
+}
+
+function buildSpecView(spec: ProcessSpec): Record<string, unknown> {
   const { raw: _raw, env, secretEnv, recovery, ...rest } = spec;
   const fallback = recovery?.fallback;
   if (recovery === undefined || fallback === undefined) return { ...rest, env: redacted(env, secretEnv), ...(recovery ? { recovery } : {}) };
