@@ -55,7 +55,10 @@ export interface ReadManifestOptions {
 }
 
 /** Files validated between two calls of `yieldTurn`. */
-export const VALIDATE_SLICE = 100;
+export const VALIDATE_SLICE = 25;
+
+// Files opened (read and checked, not parsed) between two calls of `yieldTurn`.
+const OPEN_SLICE = 250;
 
 /** Per-file results of earlier reads, by real path. */
 export type ManifestCache = Map<string, CachedFile>;
@@ -119,7 +122,7 @@ export async function readManifestDir(dir: string, options: ReadManifestOptions 
   const pass = newPass(settings);
   const tree = readTree(resolve(settings.cwd, dir), settings, pass);
   if ('error' in tree) return { ok: false, error: tree.error };
-  const opened = openEntries(tree.entries, tree, pass);
+  const opened = options.yieldTurn ? await openSliced(tree.entries, tree, pass, options.yieldTurn) : openEntries(tree.entries, tree, pass);
   const files: ManifestFileResult[] = [];
   for (let index = 0; index < tree.entries.length; index++) {
     if (options.yieldTurn && index > 0 && index % VALIDATE_SLICE === 0) await options.yieldTurn();
@@ -270,6 +273,17 @@ function openEntries(entries: readonly Entry[], tree: Tree | undefined, pass: Pa
   const dirOf = (entry: Entry) => (real: string) => (entry.link ? toLogical(dirname(real)) : dirname(entry.logical));
   const trust = named ? { ...pass.trust, listed: new Set<string>() } : pass.trust;
   const opened = entries.map((e) => openManifest(e.path, tree?.root, trust, dirOf(e)));
+  return { entries, opened, dropped: readOnce(opened) };
+}
+
+// openEntries in slices of OPEN_SLICE files with a turn of the event loop between them: the
+// directory was resolved once (readTree), so every file still comes from the same revision.
+async function openSliced(entries: readonly Entry[], tree: Tree, pass: Pass, yieldTurn: () => Promise<void>): Promise<OpenedEntries> {
+  const opened: (OpenOutcome | undefined)[] = [];
+  for (let start = 0; start < entries.length; start += OPEN_SLICE) {
+    if (start > 0) await yieldTurn();
+    opened.push(...openEntries(entries.slice(start, start + OPEN_SLICE), tree, pass).opened);
+  }
   return { entries, opened, dropped: readOnce(opened) };
 }
 
