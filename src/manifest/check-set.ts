@@ -1,5 +1,6 @@
 /**
- * Checks across all manifest files: duplicate `kind/name` (the first file in path order wins),
+ * Checks across all manifest files: duplicate `kind/name` (the running definition, then a
+ * root-owned one, then the first in path order wins),
  * `dependsOn` targets that no file defines, dependency cycles, and at most one Node. Pure: it
  * works on the per-file results and marks a file not ok when it receives an error here.
  */
@@ -85,12 +86,18 @@ export type Incumbents = ReadonlyMap<ObjectKey, string>;
 
 // The running definitions first, so a newcomer (even one sorting earlier) is the duplicate.
 function inIncumbentOrder(objects: readonly ManifestObject[], incumbents: Incumbents): ManifestObject[] {
-  const running = (o: ManifestObject): boolean => incumbents.get(o.key) === o.source.file;
-  return [...objects.filter(running), ...objects.filter((o) => !running(o))];
+  const rank = (o: ManifestObject): number => (running(o, incumbents) ? 0 : o.source.uid === 0 ? 1 : 2);
+  return [0, 1, 2].flatMap((r) => objects.filter((o) => rank(o) === r));
 }
 
+const running = (o: ManifestObject, incumbents: Incumbents): boolean => incumbents.get(o.key) === o.source.file;
+
 function duplicateMessage(object: ManifestObject, first: ManifestObject, incumbents: Incumbents): string {
-  const rule = incumbents.get(first.key) === first.source.file ? 'the running definition is kept' : 'the first definition in path order wins';
+  const rule = running(first, incumbents)
+    ? 'the running definition is kept'
+    : first.source.uid === 0 && object.source.uid !== 0
+      ? `a root-owned definition wins over one owned by uid ${object.source.uid}`
+      : 'the first definition in path order wins';
   return `${object.key} is already defined at ${where(first)}; ${rule} (rename this one or remove one of the two)`;
 }
 

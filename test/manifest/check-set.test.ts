@@ -33,6 +33,16 @@ void describe('checkManifestSet', () => {
     assert.deepEqual(set.objects.map((o) => `${o.key}@${o.source.file}`), ['process/web@manifests/b.yaml']);
   });
 
+  void it('keeps the root-owned definition when a delegated file that sorts earlier takes its name', () => {
+    const delegated = check(processDoc('web'), { file: 'manifests/apps/web.yaml', uid: 1001 });
+    const root = check(processDoc('web'), { file: 'manifests/web.yaml', uid: 0 });
+    const set = checkManifestSet([delegated, root]);
+    assert.deepEqual(lines(set), [
+      'manifests/apps/web.yaml:4:5: metadata.name: process/web is already defined at manifests/web.yaml:4:5; a root-owned definition wins over one owned by uid 1001 (rename this one or remove one of the two)',
+    ]);
+    assert.deepEqual(set.objects.map((o) => `${o.key}@${o.source.file}`), ['process/web@manifests/web.yaml']);
+  });
+
   void it('allows the same name in different kinds', () => {
     const job = ['apiVersion: tend/v1', 'kind: Job', 'metadata: {name: web}', 'spec: {command: [x]}', ''].join('\n');
     const set = checkManifestSet([file('a.yaml', processDoc('web')), file('b.yaml', job)]);

@@ -19,12 +19,12 @@ export function envFiles(files: Readonly<Record<string, string>> = {}): ReadEnvF
 }
 
 /** Runs the per-file pipeline on `text` as if it were `manifests/<file>`. */
-export function check(text: string, options: { file?: string; env?: Readonly<Record<string, string>> } = {}): ManifestFileResult {
+export function check(text: string, options: { file?: string; env?: Readonly<Record<string, string>>; uid?: number } = {}): ManifestFileResult {
   return validateManifestText(text, {
     file: options.file ?? 'manifests/web.yaml',
     dir: DIR,
-    uid: 1000,
-    gid: 1000,
+    uid: options.uid ?? 1000,
+    gid: options.uid ?? 1000,
     readEnvFile: envFiles(options.env),
   });
 }

@@ -4,6 +4,7 @@
  * files and plays the attacker. Each program's uid is read from /proc/PID/status, its folder from
  * /proc/PID/cwd, and each attack of the security rules (SPEC §5) is tried and must fail:
  * - a symlink to root's manifest in a user's folder, with a payload beside it;
+ * - a user's file that sorts first and takes the name of root's object;
  * - `user: daemon` (or root) in a user's own file;
  * - a token planted in a state dir others can write, used to stop a program over the API;
  * - the manifest directory swapped by another user under a parent left writable.
@@ -107,6 +108,8 @@ void describe('permissions as root', { skip }, () => {
       `printf '%s' '${sleeper('other', 'user: daemon')}' > other.yaml`,
       `printf '%s' '${sleeper('escalate', 'user: root')}' > escalate.yaml`,
       `ln -s ../web.yaml web.yaml`,
+      // Sorts before root's web.yaml: must not take the name of root's object.
+      `printf '%s' '${sleeper('web')}' > shadow.yaml`,
       `ln -s ${join(outside, 'tool.yaml')} tool.yaml`,
       `mkdir -p apps/web bin`,
       `printf '%s' '${payload}' > apps/web/run.sh`,
@@ -135,6 +138,7 @@ void describe('permissions as root', { skip }, () => {
     assert.match(said, /team\/escalate\.yaml:\d+:\d+: spec\.user: "root" is uid 0/);
     assert.match(said, /open\.yaml:1:1: refusing this file: it is writable by group or others \(mode 0666\); run chmod go-w /);
     assert.match(said, /team\/web\.yaml:1:1: warning: this is the same file as .*manifests\/web\.yaml/);
+    assert.match(said, /team\/shadow\.yaml:\d+:\d+: metadata\.name: process\/web is already defined at .*manifests\/web\.yaml:\d+:\d+; a root-owned definition wins/);
   });
 
   void it('refuses a state dir others can write, and a token planted in it opens nothing', async () => {
