@@ -32,7 +32,7 @@ export function handlersOf(rt: Runtime, stateDir: string): ApiHandlers {
       const actions = actionsOf(plans);
       return { ok, actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
     },
-    async plan() {
+    async diff() {
       // The manifests as they are now (unchanged files are not parsed again), as an offline diff reads them.
       await rt.reload();
       const actions = await rt.controller.plan();

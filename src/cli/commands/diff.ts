@@ -45,7 +45,7 @@ export function renderPlan(actions: readonly PlanLine[]): string {
 // The running controller's plan over the manifests as they are now: its planner, its history
 // and what it observes, without reading the whole state dir again. Undefined when none runs.
 async function planOfController(ctx: CliContext): Promise<DiffView | undefined> {
-  const answer = await callApiIfServed(ctx.stateDir, 'GET', '/v1/plan');
+  const answer = await callApiIfServed(ctx.stateDir, 'GET', '/v1/diff');
   if (!answer) return undefined;
   if (answer.status !== 200) throw new Error(`controller answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   const body = answer.body as { actions: PlanLine[]; diagnostics: Diagnostic[]; dirError?: string };
