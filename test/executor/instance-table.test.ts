@@ -28,7 +28,7 @@ test('removeExited forgets only the exited instances of the same slot and kind',
   table.put(instance('web-0', 0, 'running'));
   const removed = table.removeExited('process/web', { id: 'web-0', replica: 0 });
   assert.deepEqual(removed.map((i) => i.id), ['web-0-old']);
-  assert.deepEqual(table.observed().get('process/web')?.map((i) => i.id), ['web-0-fb', 'web-1-old', 'web-0']);
+  assert.deepEqual(table.observed().get('process/web')?.map((i) => i.id), ['web-0-fb', 'web-0', 'web-1-old']);
   table.put(instance('web-1-old', 1, 'running'));
   assert.deepEqual(table.removeExited('process/web', { id: 'web-1', replica: 1 }), [], 'a restarted instance is no longer exited');
   table.remove('process/web', 'web-0-fb');
@@ -36,4 +36,13 @@ test('removeExited forgets only the exited instances of the same slot and kind',
   table.remove('process/web', 'web-0');
   assert.equal(table.observed().has('process/web'), false);
   assert.deepEqual(table.all(), []);
+});
+
+test('lists are in replica order whatever order the instances were recorded in', () => {
+  const table = new InstanceTable();
+  table.put(instance('web-2', 2, 'running'));
+  table.put(instance('web-0', 0, 'running'));
+  table.put(instance('web-1', 1, 'running'));
+  table.put(instance('web-0-fb', 0, 'running', { fallback: true }));
+  assert.deepEqual(table.observed().get('process/web')?.map((i) => i.id), ['web-0', 'web-0-fb', 'web-1', 'web-2']);
 });

@@ -66,13 +66,13 @@ export class InstanceTable {
     return removed;
   }
 
-  /** Instances per object; the same map until something changes. */
+  /** Instances per object, in replica order; the same map until something changes. */
   observed(): Observed {
     if (this.#cache) return this.#cache;
     const observed = new Map<ObjectKey, readonly ObservedInstance[]>();
     for (const [object, instances] of this.#byObject) {
       let list = this.#lists.get(object);
-      if (!list) this.#lists.set(object, (list = [...instances.values()]));
+      if (!list) this.#lists.set(object, (list = byReplica([...instances.values()])));
       observed.set(object, list);
     }
     this.#cache = observed;
@@ -94,4 +94,10 @@ export class InstanceTable {
     this.#lists.delete(object);
     this.#cache = undefined;
   }
+}
+
+// Starts go out together and their answers may come in any order: a list in replica order (in
+// the order recorded within one replica) reads the same whatever order they came in.
+function byReplica(list: ObservedInstance[]): ObservedInstance[] {
+  return list.sort((a, b) => a.replica - b.replica);
 }
