@@ -26,12 +26,13 @@ export class InstanceTable {
   put(instance: ObservedInstance): void {
     let instances = this.#byObject.get(instance.object);
     if (!instances) this.#byObject.set(instance.object, (instances = new Map<string, ObservedInstance>()));
+    const before = instances.get(instance.id);
     instances.set(instance.id, instance);
     const exited = this.#exited.get(instance.object);
     if (instance.state !== 'exited') exited?.delete(instance.id);
     else if (exited) exited.add(instance.id);
     else this.#exited.set(instance.object, new Set([instance.id]));
-    this.#changed(instance.object);
+    this.#changed(instance.object, before, instance);
   }
 
   /** Forgets the instance `id` of `object`. */
@@ -90,8 +91,13 @@ export class InstanceTable {
     this.#exited.delete(object);
   }
 
-  #changed(object: ObjectKey): void {
-    this.#lists.delete(object);
+  // A replaced instance keeps its place in the list as built (a copy, no new sort); anything else
+  // builds the list again on the next look.
+  #changed(object: ObjectKey, before?: ObservedInstance, after?: ObservedInstance): void {
+    const list = this.#lists.get(object);
+    const index = before && list ? list.indexOf(before) : -1;
+    if (list && after && index >= 0 && before?.replica === after.replica) this.#lists.set(object, list.with(index, after));
+    else this.#lists.delete(object);
     this.#cache = undefined;
   }
 }
