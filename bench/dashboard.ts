@@ -37,7 +37,7 @@ export async function benchDashboard(row: RowSink): Promise<void> {
   const world = tempWorld();
   writeWorld(world.dir);
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const c = await startController(world.dir, world.stateDir, process.env, ['--quiet', '--listen', `127.0.0.1:${port}`]);
+  const c = await startController(world.dir, world.stateDir, process.env, { args: ['--quiet', '--listen', `127.0.0.1:${port}`] });
   const t0 = performance.now();
   const objects = await converged(world.stateDir);
   row(`dashboard world up: ${objects.length} objects, ${instanceCount(objects)} instances`, `${((performance.now() - t0) / 1000).toFixed(1)} s`, 'reported', true);

@@ -37,9 +37,18 @@ export function tempWorld(): { root: string; dir: string; stateDir: string; clea
   return { root, dir, stateDir: join(root, 'state'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** Starts `tend up` (with `args` after its own) and resolves once its API answers and its event stream is connected. */
-export async function startController(dir: string, stateDir: string, env: NodeJS.ProcessEnv = process.env, args: readonly string[] = []): Promise<Controller> {
-  const child = spawn(process.execPath, [...CONTROLLER_NODE_OPTIONS, BIN, 'up', '-d', dir, '--state-dir', stateDir, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
+/** How `tend up` is started: arguments after its own, Node options, and whether to follow its events. */
+export interface ControllerStart {
+  readonly args?: readonly string[];
+  readonly nodeArgs?: readonly string[];
+  /** Connect to the event stream (default true). */
+  readonly stream?: boolean;
+}
+
+/** Starts `tend up` and resolves once its API answers and, unless `stream` is false, its event stream is connected. */
+export async function startController(dir: string, stateDir: string, env: NodeJS.ProcessEnv = process.env, start: ControllerStart = {}): Promise<Controller> {
+  const { args = [], nodeArgs = [], stream = true } = start;
+  const child = spawn(process.execPath, [...CONTROLLER_NODE_OPTIONS, ...nodeArgs, BIN, 'up', '-d', dir, '--state-dir', stateDir, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   // Generous: on a loaded machine a controller with many files takes seconds to answer.
@@ -50,12 +59,14 @@ export async function startController(dir: string, stateDir: string, env: NodeJS
   }
   const waiters = new Set<(event: TendEvent) => void>();
   let connected = false;
-  void streamApi(stateDir, '/v1/events?follow=1', (data) => {
-    if (!connected) return;
-    for (const waiter of [...waiters]) waiter(data as TendEvent);
-  }).catch(() => undefined);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  connected = true;
+  if (stream) {
+    void streamApi(stateDir, '/v1/events?follow=1', (data) => {
+      if (!connected) return;
+      for (const waiter of [...waiters]) waiter(data as TendEvent);
+    }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    connected = true;
+  }
   return {
     dir,
     stateDir,

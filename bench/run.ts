@@ -14,6 +14,7 @@ import { prlimitCost, samplePassSteps } from './sample-steps.ts';
 import { benchPools } from './pools.ts';
 import { benchSpawning } from './spawning.ts';
 import { benchDashboard } from './dashboard.ts';
+import { benchScale } from './scale.ts';
 import { wiredSchedulingPass } from './scheduling-world.ts';
 import { churn, realistic200, type Figure } from './realistic.ts';
 import { schedule } from '../src/scheduler/schedule.ts';
@@ -238,6 +239,13 @@ const SECTIONS: Readonly<Record<string, () => Promise<void> | void>> = {
   scale1000: () => scale(1000, { upMs: 2000, rssMb: 120, cpuPct: 3, monitor: '1s' }),
   spawning: () => benchSpawning(row),
   dashboard: () => benchDashboard(row),
+  scale: async () => {
+    await benchScale(row, 200, 'files', false);
+    await benchScale(row, 500, 'files', false);
+    await benchScale(row, 5_000, 'files', true);
+    await benchScale(row, 10_000, 'replicas', false);
+    await benchScale(row, 10_000, 'files', true);
+  },
   sampling: () => {
     const pass = samplePassSteps(1000);
     const [p50, p90, p99, max] = pass.stepMs;

@@ -26,6 +26,8 @@ export interface ApiHandlers {
   recentEvents(forKey?: string): readonly TendEvent[];
   subscribeEvents(listener: (event: TendEvent) => void): () => void;
   reconcile(): Promise<unknown>;
+  /** What a pass would do now (`tend diff`), after a look at the manifests. */
+  diff(): Promise<unknown>;
   operate(key: string, verb: 'start' | 'stop' | 'restart'): boolean;
   /** Stops every managed program, then the controller (`tend down`); absent where nothing can. */
   shutdown?(): unknown;
@@ -153,6 +155,7 @@ async function route(handlers: ApiHandlers, req: IncomingMessage, res: ServerRes
     if (req.method === 'POST' && parts[1] === 'objects' && parts.length === 5) return operate(handlers, parts, res);
     if (req.method === 'POST' && parts[1] === 'reconcile') return send(res, 200, await handlers.reconcile());
     if (req.method === 'POST' && parts[1] === 'shutdown' && parts.length === 2 && handlers.shutdown) return send(res, 202, handlers.shutdown());
+    if (req.method === 'GET' && parts[1] === 'diff' && parts.length === 2) return send(res, 200, await handlers.diff());
     if (req.method === 'GET' && parts[1] === 'events') return events(handlers, url, req, res);
     if (req.method === 'GET' && parts[1] === 'alerts') return send(res, 200, handlers.alerts());
     if (parts[1] === 'pools') exemptFromIdleTimeout(req);

@@ -16,9 +16,9 @@ import { dashboardHandlersOf } from './dashboard-handlers.ts';
 export function handlersOf(rt: Runtime, stateDir: string, down?: () => void): ApiHandlers {
   return {
     objects: async (filter) => ({
-      items: filter.summary ? filterViews(await rt.summaries(), filter.kind, filter.selector) : filterViews(await rt.status(oneObject(filter.kind)), filter.kind, filter.selector),
+      items: filter.summary ? filterViews(await rt.summaries(), filter.kind, filter.selector) : filterViews(await rt.status(namedKeys(filter.kind)), filter.kind, filter.selector),
     }),
-    describe: async (key) => describeItem(await rt.status(key), rt.events.recent(), key),
+    describe: async (key) => describeItem(await rt.status([key]), rt.events.recent(), key),
     recentEvents: (forKey) => (forKey ? rt.events.recent().filter((e) => e.object === forKey) : rt.events.recent()),
     subscribeEvents: (listener) => rt.events.subscribe(listener),
     async reconcile() {
@@ -37,7 +37,16 @@ export function handlersOf(rt: Runtime, stateDir: string, down?: () => void): Ap
       const actions = actionsOf(plans);
       return { ok: manifests === 'ok', manifests, actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
     },
-    operate: (key, verb) => rt.controller.operate(key, verb),
+    async diff() {
+      // The manifests as they are now (unchanged files are not parsed again), as an offline diff reads them.
+      await rt.reload();
+      const actions = await rt.controller.plan();
+      return { actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })), ...rt.lastLoad() };
+    },
+    operate: (key, verb) => {
+      rt.statusChanged();
+      return rt.controller.operate(key, verb);
+    },
     ...(down ? { shutdown: () => shutdownAnswer(rt, down) } : {}),
     metrics: async () => renderMetrics(await rt.status(), rt.probeTiming()),
     alerts: () => ({ items: alertViews(rt.alerts()) }),
@@ -57,11 +66,11 @@ function shutdownAnswer(rt: Runtime, down: () => void): unknown {
   return { ok: true, pid: process.pid, stopping: running };
 }
 
-// `process/web` names one object: only its view is built, whatever the number of objects.
-function oneObject(target: string | undefined): ObjectKey | undefined {
-  if (target === undefined || !target.includes('/')) return undefined;
+// `process/web` names one object: only its view is built. A kind alone (or nothing) names all.
+function namedKeys(kind: string | undefined): ObjectKey[] | undefined {
+  if (!kind?.includes('/')) return undefined;
   try {
-    return keyOf(target);
+    return [keyOf(kind)];
   } catch {
     return undefined;
   }

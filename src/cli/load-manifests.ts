@@ -24,13 +24,19 @@ export type LoadOutcome =
       readonly message: string;
     };
 
-/**
- * Loads `ctx.dir`; an unreadable directory is `ok: false`, never an empty state. With `cache`,
- * files unchanged since an earlier load are not parsed again; with `incumbents`, a duplicate
- * definition loses to the running one.
- */
-export async function loadManifestDir(ctx: CliContext, cache?: ManifestCache, incumbents?: Incumbents): Promise<LoadOutcome> {
-  const result = await readManifestDir(ctx.dir, { asRoot: ctx.asRoot, ...(cache ? { cache } : {}), ...(incumbents ? { incumbents } : {}) });
+/** What a controller's loads keep between reads. */
+export interface LoadMemory {
+  /** Files unchanged since an earlier load are not parsed again. */
+  readonly cache?: ManifestCache;
+  /** A duplicate definition loses to the running one. */
+  readonly incumbents?: Incumbents;
+  /** Lets other work run while thousands of files are validated. */
+  readonly yieldTurn?: () => Promise<void>;
+}
+
+/** Loads `ctx.dir`; an unreadable directory is `ok: false`, never an empty state. */
+export async function loadManifestDir(ctx: CliContext, memory: LoadMemory = {}): Promise<LoadOutcome> {
+  const result = await readManifestDir(ctx.dir, { asRoot: ctx.asRoot, ...memory });
   if (!result.ok) return { ok: false, code: result.error.code, message: result.error.message };
   const revision = readGitRevision(result.realDir) ?? `sha-${specHash(result.objects.map((o) => [o.key, o.contentHash]))}`;
   return { ok: true, files: result.files, diagnostics: result.diagnostics, revision };

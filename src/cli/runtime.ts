@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import type { ManifestObject, ObjectKey } from '../model/object.ts';
 import type { ObservedInstance } from '../model/instance.ts';
-import { formatDiagnostic } from '../model/diagnostic.ts';
+import { formatDiagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import type { Executor } from '../executor/executor.ts';
 import { createLocalExecutor } from '../executor/local/local-executor.ts';
 import { createController, type Controller, type ControllerOptions } from '../controller/controller.ts';
@@ -50,8 +50,17 @@ export interface Runtime {
   alerts(): readonly InstanceAlert[];
   /** Loads the manifests and hands them to the controller; says what this load found. */
   reload(): Promise<LoadVerdict>;
-  /** The status views of every object, or of the one object `only` names. */
-  status(only?: ObjectKey): Promise<ObjectView[]>;
+  /** What the latest load said: its diagnostics, or why the directory could not be read. */
+  lastLoad(): LoadReport;
+  /**
+   * Status views of every object, or with `keys` of those only (planned alone, so a look at one
+   * object costs one object). The views of every object are built at most once per
+   * STATUS_MAX_AGE_MS while the manifests stay the same: requests in that window (a `tend get -w`,
+   * a dashboard, many clients) share one build instead of each planning every object again.
+   */
+  status(keys?: readonly ObjectKey[]): Promise<ObjectView[]>;
+  /** An operator command changed something: the next status is built afresh. */
+  statusChanged(): void;
   /** One line per object (the dashboard's overview): no instance, spec or manifest views. */
   summaries(): Promise<ObjectSummary[]>;
   /** How late probes start against their schedule. */
@@ -70,6 +79,12 @@ export interface Runtime {
  */
 export type LoadVerdict = 'ok' | 'invalid' | 'unreadable';
 
+/** The diagnostics of a load, or the error of a directory that could not be read. */
+export interface LoadReport {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly dirError?: string;
+}
+
 export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { readonly ok: false; readonly holderPid: number };
 
 // The first save of a quiet spell waits SAVE_DELAY_MS so a burst is written once; saves then
@@ -79,6 +94,9 @@ export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { re
 const SAVE_DELAY_MS = 20;
 const SAVE_SPACING_MS = 250;
 const PRUNE_GRACE_MS = 300;
+
+// One turn of the event loop for everything else (API requests, signals, exits) during long work.
+const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Opens the state dir of `ctx` as its one controller. */
 export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, pass: Pick<ControllerOptions, 'held' | 'onPass'> = {}): Promise<OpenResult> {
@@ -123,21 +141,28 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   });
   const prober = createProber({ clock, events });
   // Coalesced and off the exit → restart path: a burst of exits or starts syncs the prober once.
+  // With no probe anywhere (none desired, none kept by a running older revision) there is
+  // nothing to sync, and a bring-up of thousands skips a look at every instance per turn.
   let probeSyncPending = false;
+  let probing = false;
   const syncProbes = (): void => {
-    if (probeSyncPending) return;
+    if (probeSyncPending || (!probing && !hasProbes(controller.desired().objects))) return;
     probeSyncPending = true;
     clock.after(0, () => {
       probeSyncPending = false;
-      prober.sync(probeTargets(controller.desired(), executor.snapshot(), controller.history()));
+      const targets = probeTargets(controller.desired(), executor.snapshot(), controller.history());
+      probing = targets.some((t) => Object.keys(t.spec.probes).length > 0);
+      prober.sync(targets);
     });
   };
   executor.subscribe(syncProbes);
   const printed = new Set<string>();
   const cache: ManifestCache = new Map();
-  const reload = async (): Promise<LoadVerdict> => {
+  let report: LoadReport = { diagnostics: [] };
+  const loadOnce = async (): Promise<LoadVerdict> => {
     const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
-    const loaded = await loadManifestDir(ctx, cache, running);
+    const loaded = await loadManifestDir(ctx, { cache, incumbents: running, yieldTurn });
+    report = loaded.ok ? { diagnostics: loaded.diagnostics } : { diagnostics: [], dirError: loaded.message };
     if (!loaded.ok) {
       reportOnce(printed, events, loaded.code, loaded.message);
       return 'unreadable';
@@ -148,6 +173,20 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     controller.applyLoad(loaded.files, loaded.revision);
     sampler.configure(monitorIntervalOf(controller.desired()));
     return loaded.diagnostics.some((d) => d.severity === 'error') ? 'invalid' : 'ok';
+  };
+  // A load lets other work run while it validates, so loads go one at a time (a later one must
+  // not be overtaken by an earlier); calls while one runs share one more load after it.
+  let loading: Promise<LoadVerdict> | undefined;
+  let queued: Promise<LoadVerdict> | undefined;
+  const reload = (): Promise<LoadVerdict> => {
+    if (queued) return queued;
+    if (!loading) return (loading = loadOnce().finally(() => (loading = undefined)));
+    const again = (): Promise<LoadVerdict> => {
+      queued = undefined;
+      return reload();
+    };
+    queued = loading.then(again, again);
+    return queued;
   };
   const passListeners = new Set<(plans: readonly KeyPlan[]) => void>();
   const controller: Controller = createController({
@@ -169,17 +208,18 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     usage: (i) => sampler.usage(i.object, i.id, i.pid),
     machine: { cpu: availableParallelism(), memory: totalmem() },
     held: pass.held ?? false,
+    yieldTurn,
     onPass: (plans) => {
       pass.onPass?.(plans);
       for (const listener of passListeners) listener(plans);
     },
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
-  const statusInput = async (): Promise<StatusInput> => ({
+  const statusInput = async (keys?: readonly ObjectKey[]): Promise<StatusInput> => ({
     desired: controller.desired(),
     observed: await executor.observe(),
     history: controller.history(),
-    plan: await controller.plan(),
+    plan: await controller.plan(keys),
     now: clock.now(),
     health: prober.health(),
     usage: (i) => sampler.usage(i.object, i.id, i.pid),
@@ -187,6 +227,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     pools: (key) => controller.pools.stats(key),
     scheduling: (await controller.scheduling()).stats,
   });
+  const statusCache = createStatusCache(async () => buildStatus(await statusInput()), () => clock.now(), () => controller.desired().objects);
   return {
     ok: true,
     runtime: {
@@ -197,10 +238,12 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       sampler,
       usageHistory,
       reload,
+      lastLoad: () => report,
       probeTiming: () => prober.timing(),
-      status: async (only) => buildStatus(await statusInput(), only),
+      status: async (keys) => (keys ? buildStatus(await statusInput(keys), keys) : statusCache.get()),
       summaries: async () => buildSummaries(await statusInput()),
       alerts: () => guard.alerts(),
+      statusChanged: () => statusCache.clear(),
       onPass(listener) {
         passListeners.add(listener);
         return () => passListeners.delete(listener);
@@ -242,6 +285,24 @@ export async function openForCommand(ctx: CliContext, pass: Pick<ControllerOptio
   return undefined;
 }
 
+/** How long one build of every object's status serves later requests. */
+const STATUS_MAX_AGE_MS = 250;
+
+// The latest whole status while it is young and the manifests it was built from are current.
+function createStatusCache(build: () => Promise<ObjectView[]>, now: () => number, objects: () => unknown): { get(): Promise<ObjectView[]>; clear(): void } {
+  let last: { at: number; objects: unknown; views: Promise<ObjectView[]> } | undefined;
+  return {
+    get() {
+      if (last && last.objects === objects() && now() - last.at < STATUS_MAX_AGE_MS) return last.views;
+      const views = build();
+      last = { at: now(), objects: objects(), views };
+      views.catch(() => (last = undefined));
+      return views;
+    },
+    clear: () => void (last = undefined),
+  };
+}
+
 function resourcePolicyOf(object: ManifestObject | undefined): ResourcePolicy | undefined {
   return object && isProcessObject(object) ? object.spec.resources : undefined;
 }
@@ -258,6 +319,16 @@ function watchedKeys(objects: ReadonlyMap<ObjectKey, ManifestObject>): ReadonlyS
   }
   watchedMemo = { objects, keys };
   return keys;
+}
+
+// Whether any desired Process has a probe; worked out once per desired state.
+let probesMemo: { readonly objects: ReadonlyMap<ObjectKey, ManifestObject>; readonly any: boolean } | undefined;
+function hasProbes(objects: ReadonlyMap<ObjectKey, ManifestObject>): boolean {
+  if (probesMemo?.objects === objects) return probesMemo.any;
+  let any = false;
+  for (const object of objects.values()) if (isProcessObject(object) && Object.keys(object.spec.probes).length > 0) any = true;
+  probesMemo = { objects, any };
+  return any;
 }
 
 // A problem is told once (stderr and a Warning event) until it goes away and comes back.

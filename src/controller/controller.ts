@@ -26,6 +26,7 @@ import { createHistoryStore, type GenerationChange } from './store.ts';
 import { createPoolManager, type PoolManager } from './pools.ts';
 import type { ResourceUsage } from '../model/usage.ts';
 import { createSchedulingMemo } from './scheduling-memo.ts';
+import { createApplyWindow } from './apply-window.ts';
 import type { MachineCapacity } from '../planner/node-policy.ts';
 import type { SchedulingView } from '../planner/scheduling.ts';
 
@@ -63,6 +64,13 @@ export interface ControllerOptions {
   readonly held?: boolean;
   /** Each pass's plans, once it has applied them (a pass plans every key it took at one moment). */
   readonly onPass?: (plans: readonly KeyPlan[]) => void;
+  /** How many actions may be under way in the executor at once (default {@link DEFAULT_APPLY_WINDOW}). */
+  readonly applyWindow?: number;
+  /**
+   * Lets other work (API requests, signals) run; a pass planning many keys calls it every
+   * PLAN_SLICE keys. Without it a pass plans its whole batch in one turn.
+   */
+  readonly yieldTurn?: () => Promise<void>;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -83,14 +91,20 @@ export interface Controller {
   book(): FileBook;
   /** ProcessPool leases and replica decisions. */
   readonly pools: PoolManager;
-  /** The full plan for the current state, without applying it (`tend diff`). */
-  plan(): Promise<readonly Action[]>;
+  /** The full plan for the current state, without applying it (`tend diff`); with `keys`, theirs only. */
+  plan(keys?: readonly ObjectKey[]): Promise<readonly Action[]>;
   /** The scheduling pass over the current state: verdicts and statistics. */
   scheduling(): Promise<SchedulingView>;
   /** Stops every instance (SIGINT/SIGTERM to `tend up`) and resolves when all have exited. */
   shutdown(): Promise<void>;
   close(): void;
 }
+
+/** Actions under way in the executor at once, across all keys of a pass. */
+export const DEFAULT_APPLY_WINDOW = 16;
+
+// Keys planned in one turn of the event loop before a long pass lets other work run.
+const PLAN_SLICE = 256;
 
 const DEFAULT_STOP: StopPolicy = { signal: 'SIGTERM', gracePeriodMs: 10_000 };
 
@@ -105,6 +119,9 @@ export function createController(options: ControllerOptions): Controller {
   let book: FileBook = options.book ?? new Map();
   let desired: DesiredState = { objects: mergeLoad(book, [], clock.now(), Infinity).objects, revision: options.revision ?? '' };
   let draining = false;
+  // Settles when the drain under way has ended (its applies included).
+  let drained: Promise<void> = Promise.resolve();
+  const window = createApplyWindow(options.applyWindow ?? DEFAULT_APPLY_WINDOW);
   let held = options.held === true;
   let closed = false;
   let idleWaiters: (() => void)[] = [];
@@ -153,29 +170,38 @@ export function createController(options: ControllerOptions): Controller {
     for (const other of links.dependenciesOf(key)) queue.add(other);
   };
 
-  // Works through the queue in batches: one observation per batch, and keys with nothing to do
-  // are planned synchronously, so a no-change pass costs no await per key.
+  // Works through the queue in batches: one observation per batch, every key of it planned
+  // against that moment (keys with nothing to do synchronously, so a no-change pass costs no
+  // await per key), the actions of all keys applied together through the window, and the next
+  // batch observed once they are all done. A long batch lets other work run every PLAN_SLICE keys.
   const drain = async (): Promise<void> => {
     if (draining || held) return;
     draining = true;
     const before = store.get();
     let acted = false;
+    let finished: () => void = () => undefined;
+    drained = new Promise((resolve) => (finished = resolve));
     while (!closed && queue.length > 0) {
       const batch = queue.takeAll();
       let world = worldAt(await executor.observe(), clock.now());
       const plans: KeyPlan[] = [];
-      // Keys with nothing to apply are done together once the batch is through.
+      const applying: Promise<void>[] = [];
+      // Keys with nothing to apply are done together once the batch is planned.
       const settled: ObjectKey[] = [];
-      for (const key of batch) {
-        // An operator command may have changed the history while an earlier key was applied.
-        if (world.history !== store.get()) world = { ...world, history: store.get() };
+      for (const [index, key] of batch.entries()) {
+        if (index > 0 && index % PLAN_SLICE === 0 && options.yieldTurn) {
+          await options.yieldTurn();
+          // An operator command may have changed the history meanwhile.
+          if (world.history !== store.get()) world = { ...world, history: store.get() };
+        }
         const pending = closed ? undefined : reconcileOne(key, world, plans);
         if (pending) {
           acted = true;
-          await pending;
+          applying.push(pending);
         } else settled.push(key);
       }
       queue.doneAll(settled);
+      await Promise.all(applying);
       options.onPass?.(plans);
       // What this batch did may let waiting work start, or ask running work to give way.
       if (!closed) await wakeScheduled();
@@ -186,6 +212,7 @@ export function createController(options: ControllerOptions): Controller {
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const resolve of waiters) resolve();
+    finished();
   };
 
   // Wakes the objects the scheduling decision asks to act, and again when aging or a time slice
@@ -214,7 +241,7 @@ export function createController(options: ControllerOptions): Controller {
         return undefined;
       }
       const ahead = options.persistNow && planned.historyEdits.some((e) => e.type === 'circuit') ? options.persistNow() : Promise.resolve();
-      return ahead.then(() => applyActions(deps, planned)).then(
+      return ahead.then(() => applyActions(deps, planned, window)).then(
         (results) => finish(key, planned, results),
         (error: unknown) => fail(key, error),
       ).finally(() => queue.done(key));
@@ -297,13 +324,17 @@ export function createController(options: ControllerOptions): Controller {
     pools,
     history: () => store.get(),
     book: () => book,
-    async plan() {
-      return actionsOf(planAll(worldAt(await executor.observe(), clock.now())));
+    async plan(keys) {
+      const world = worldAt(await executor.observe(), clock.now());
+      return actionsOf(keys ? keys.map((key) => planKey(world, key)) : planAll(world));
     },
     async scheduling() {
       return scheduling.view(await executor.observe());
     },
     async shutdown() {
+      // Nothing more is launched; what was handed to the executor is waited for, then stopped.
+      closeQueue();
+      await drained;
       await shutdownAll(executor, desired, links, () => closeQueue());
       // Every end is told, these too.
       const world = worldAt(await executor.observe(), clock.now());
@@ -332,7 +363,9 @@ export function createController(options: ControllerOptions): Controller {
   }
 
   function closeQueue(): void {
+    if (closed) return;
     closed = true;
+    window.cancel();
     cancelSchedulingWake?.();
     queue.close();
     cancelReload?.();

@@ -13,6 +13,7 @@ import type { Clock } from '../platform/clock.ts';
 import { recordTrial } from '../planner/circuit-breaker.ts';
 import type { KeyPlan, PlanNotes } from '../planner/key-plan.ts';
 import type { HistoryStore } from './store.ts';
+import { CANCELLED, type ApplyWindow } from './apply-window.ts';
 
 export interface ReconcileDeps {
   readonly executor: Executor;
@@ -52,16 +53,39 @@ export function recordPlan(deps: ReconcileDeps, plan: KeyPlan): void {
   }
 }
 
-/** Applies every non-wait action of `plan` in order, recording what each did. */
-export async function applyActions(deps: ReconcileDeps, plan: KeyPlan): Promise<ActionResult[]> {
+/**
+ * Applies every non-wait action of `plan` through `window`: actions on different instances go out
+ * together, those on one instance one after the other, all handed in in plan order; each result
+ * is recorded in plan order. An action the window dropped (the controller is shutting down) is
+ * neither applied nor recorded.
+ */
+export async function applyActions(deps: ReconcileDeps, plan: KeyPlan, window: ApplyWindow): Promise<ActionResult[]> {
+  const launched = launchActions(deps.executor, plan, window);
   const results: ActionResult[] = [];
-  for (const action of plan.actions) {
-    if (action.type === 'wait' || action.object !== plan.key) continue;
-    const result = await deps.executor.apply(action);
+  for (const pending of launched) {
+    const result = await pending;
+    if (result === CANCELLED) continue;
     recordResult(deps, result);
     results.push(result);
   }
   return results;
+}
+
+// One chain per instance, so a stop and the start that follows it in one slot stay in order.
+function launchActions(executor: Executor, plan: KeyPlan, window: ApplyWindow): Promise<ActionResult | typeof CANCELLED>[] {
+  const chains = new Map<string, Promise<unknown>>();
+  const launched: Promise<ActionResult | typeof CANCELLED>[] = [];
+  for (const action of plan.actions) {
+    if (action.type === 'wait' || action.object !== plan.key) continue;
+    const before = chains.get(action.instance);
+    const apply = (): Promise<ActionResult | typeof CANCELLED> => window.run(() => executor.apply(action));
+    const result = before ? before.then(apply) : apply();
+    // A bug that rejects one apply is reported once, through the first awaited; never unhandled.
+    result.catch(() => undefined);
+    chains.set(action.instance, result);
+    launched.push(result);
+  }
+  return launched;
 }
 
 // Records what an action did: history for starts, an event for everything but a forgotten record.

@@ -7,7 +7,7 @@
  */
 import type { Action } from '../model/action.ts';
 import type { ObjectKey } from '../model/object.ts';
-import { basisOf, circuitOf, headOf, identityOf, poolOf, type ObjectView, type StatusInput } from './status.ts';
+import { actionsByObject, basisOf, circuitOf, headOf, identityOf, poolOf, type ObjectView, type StatusInput } from './status.ts';
 
 /** One object in a line. */
 export interface ObjectSummary extends Pick<ObjectView, 'kind' | 'name' | 'key' | 'labels' | 'generation' | 'revision'> {
@@ -23,12 +23,7 @@ export interface ObjectSummary extends Pick<ObjectView, 'kind' | 'name' | 'key' 
 
 /** The summary of every object, in the order (and with the keys) of buildStatus. */
 export function buildSummaries(input: StatusInput): ObjectSummary[] {
-  const byKey = new Map<ObjectKey, Action[]>();
-  for (const action of input.plan) {
-    const list = byKey.get(action.object);
-    if (list) list.push(action);
-    else byKey.set(action.object, [action]);
-  }
+  const byKey = actionsByObject(input.plan);
   const keys = new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
   return [...keys].sort().map((key) => summaryOf(input, key, byKey.get(key) ?? []));
 }

@@ -4,7 +4,7 @@
  * Field names here are a contract (SPEC §2): add freely, rename none.
  */
 import { manifestView } from './manifest-view.ts';
-import type { Plan } from '../model/action.ts';
+import type { Action, Plan } from '../model/action.ts';
 import type { CircuitPolicy, CircuitRecord, FailureRecord } from '../model/failure.ts';
 import { CLOSED, circuitState } from '../planner/circuit-breaker.ts';
 import type { History, ObjectHistory, SlotHistory } from '../model/history.ts';
@@ -153,12 +153,24 @@ export interface StatusInput {
 
 /**
  * One view per desired object, then per object that only still has instances, sorted by key;
- * with `only`, the view of that one object (none when it is unknown).
+ * with `only`, the views of those keys that are known.
  */
-export function buildStatus(input: StatusInput, only?: ObjectKey): ObjectView[] {
-  if (only !== undefined) return input.desired.objects.has(only) || input.observed.has(only) ? [viewOf(input, only)] : [];
-  const keys = new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
-  return [...keys].sort().map((key) => viewOf(input, key));
+export function buildStatus(input: StatusInput, only?: readonly ObjectKey[]): ObjectView[] {
+  const known = (key: ObjectKey): boolean => input.desired.objects.has(key) || input.observed.has(key);
+  const keys = only ? new Set(only.filter(known)) : new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
+  const actions = actionsByObject(input.plan);
+  return [...keys].sort().map((key) => viewOf(input, key, actions.get(key) ?? []));
+}
+
+/** The plan's actions per object, in plan order: one look over the plan, not one per object. */
+export function actionsByObject(plan: Plan): Map<ObjectKey, Action[]> {
+  const byObject = new Map<ObjectKey, Action[]>();
+  for (const action of plan) {
+    const list = byObject.get(action.object);
+    if (list) list.push(action);
+    else byObject.set(action.object, [action]);
+  }
+  return byObject;
 }
 
 /** What the status of one object is worked out from, and its phase. */
@@ -209,8 +221,8 @@ export function circuitOf(process: ProcessObject | undefined, history: ObjectHis
   return process?.spec.circuitBreaker ? { circuit: circuitView(history?.circuit, process.spec.circuitBreaker, now) } : {};
 }
 
-function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
-  const { object, process, instances, history, actions, health, job, summary } = basisOf(input, key);
+function viewOf(input: StatusInput, key: ObjectKey, planned: readonly Action[]): ObjectView {
+  const { object, process, instances, history, actions, health, job, summary } = basisOf(input, key, planned);
   const views = job
     ? instances.map((i) => withUsage(instanceView(i, jobInstancePhase(i, actions), history?.slots[i.replica], object?.specHash), i, input.usage))
     : instances.map((i) => withLimits(withUsage(i.fallback ? fallbackView(i) : withHealth(instanceView(i, instancePhase(i, process, history, actions, health), history?.slots[i.replica], process?.specHash), i, process, health), i, input.usage), i, process, history));
@@ -218,8 +230,8 @@ function viewOf(input: StatusInput, key: ObjectKey): ObjectView {
   return {
     ...identityOf(input, key, object, history),
     source: object ? `${object.source.file}:${object.source.line}` : null,
-    ...(object ? { manifest: manifestView(object) } : {}),
-    ...(object ? { spec: process ? { ...specView(process.spec), ...(process.pool ? { pool: process.pool } : {}) } : isJobObject(object) ? specView(object.spec) : (object.spec as Readonly<Record<string, unknown>>) } : {}),
+    ...(object ? { manifest: manifestViewOf(object) } : {}),
+    ...(object ? { spec: process ? (process.pool ? { ...specView(process.spec), pool: process.pool } : specView(process.spec)) : isJobObject(object) ? specView(object.spec) : (object.spec as Readonly<Record<string, unknown>>) } : {}),
     status: {
       ...headOf(object, summary),
       restarts: views.reduce((n, v) => n + v.restarts, 0),
@@ -291,7 +303,24 @@ function probeView(r: ProbeResult): ProbeView {
 }
 
 // The normalised spec with secret env values replaced (the fallback's too) and the raw copy left out.
-function specView(spec: ProcessSpec): Record<string, unknown> {
+// Views of a spec and of a manifest depend on nothing else, and objects are immutable: each is
+// built once per object, not once per `tend get` (at 10,000 objects that is most of a status).
+const specViews = new WeakMap<ProcessSpec, Readonly<Record<string, unknown>>>();
+const manifestViews = new WeakMap<ManifestObject, Readonly<Record<string, unknown>>>();
+
+function specView(spec: ProcessSpec): Readonly<Record<string, unknown>> {
+  let view = specViews.get(spec);
+  if (!view) specViews.set(spec, (view = buildSpecView(spec)));
+  return view;
+}
+
+function manifestViewOf(object: ManifestObject): Readonly<Record<string, unknown>> {
+  let view = manifestViews.get(object);
+  if (!view) manifestViews.set(object, (view = manifestView(object)));
+  return view;
+}
+
+function buildSpecView(spec: ProcessSpec): Record<string, unknown> {
   const { raw: _raw, env, secretEnv, recovery, ...rest } = spec;
   const fallback = recovery?.fallback;
   if (recovery === undefined || fallback === undefined) return { ...rest, env: redacted(env, secretEnv), ...(recovery ? { recovery } : {}) };

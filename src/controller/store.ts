@@ -1,12 +1,11 @@
 /**
- * The controller's memory between passes (the planner's `History`), kept immutable with immer.
+ * The controller's memory between passes (the planner's `History`): frozen snapshots (immer's
+ * `freeze`), written through a lazily copied working map.
  * Every change goes through one of the named updates below; nothing else mutates history.
- *
- * immer drafts one object's entry, never the whole map: a draft of the map copied and walked
- * every entry on each change (exits, starts), so a restart cost grew with the number of objects.
- * The map itself is copied natively with the one entry replaced.
+ * A change touches one object's entry, never walks the map, so a restart costs the same with
+ * 10,000 objects as with one.
  */
-import { produce, type Draft } from 'immer';
+import { freeze, type Draft } from 'immer';
 import type { History, ObjectHistory, Override } from '../model/history.ts';
 import type { CircuitRecord, FailureRecord } from '../model/failure.ts';
 import type { ExitInfo } from '../model/instance.ts';
@@ -53,30 +52,54 @@ function emptyEntry(): Draft<ObjectHistory> {
   return { generation: 0, contentHash: '', slots: {} };
 }
 
-/** Creates a store, optionally from a persisted history. */
+/**
+ * Creates a store, optionally from a persisted history.
+ *
+ * Reads see frozen snapshots that never change. Writes go to one working copy of the map whose
+ * touched entries are the store's own mutable copies until the next read, which freezes them:
+ * a burst of updates (a bring-up recording thousands of starts, many of one object) costs one
+ * copy of the map and of each touched entry per read, not per update.
+ */
 export function createHistoryStore(initial: History = new Map()): HistoryStore {
   let state: History = initial;
+  let working: Map<ObjectKey, ObjectHistory> | undefined;
+  // Keys whose entry in `working` is mutable (not yet handed out).
+  const thawed = new Set<ObjectKey>();
+  const latest = (): History => working ?? state;
+  const write = (key: ObjectKey, entry: ObjectHistory | undefined): void => {
+    working ??= new Map(state);
+    thawed.delete(key);
+    if (entry === undefined) working.delete(key);
+    else working.set(key, entry);
+  };
   const update = (key: ObjectKey, recipe: (draft: Draft<ObjectHistory>) => void): void => {
-    const before = state.get(key);
-    const after = produce(before ?? (emptyEntry() as ObjectHistory), recipe);
-    if (after !== before) state = withEntry(state, key, after);
+    working ??= new Map(state);
+    let entry = working.get(key) as Draft<ObjectHistory> | undefined;
+    if (!entry || !thawed.has(key)) {
+      entry = thaw(entry);
+      working.set(key, entry);
+      thawed.add(key);
+    }
+    recipe(entry);
   };
   return {
-    get: () => state,
+    get: () => {
+      if (!working) return state;
+      for (const key of thawed) freeze(working.get(key), true);
+      thawed.clear();
+      state = working;
+      working = undefined;
+      return state;
+    },
     syncGenerations(changes) {
-      const stale = changes.filter((c) => state.get(c.key)?.contentHash !== c.contentHash);
-      if (stale.length === 0) return;
-      // One copy of the map for the whole batch, however many objects a load changed.
-      const next = new Map(state);
+      const stale = changes.filter((c) => latest().get(c.key)?.contentHash !== c.contentHash);
       for (const { key, contentHash, keepOverride } of stale) {
-        const entry = produce(next.get(key) ?? (emptyEntry() as ObjectHistory), (h) => {
-          h.generation += 1;
-          h.contentHash = contentHash;
-          if (!keepOverride) delete h.override;
+        update(key, (entry) => {
+          entry.generation += 1;
+          entry.contentHash = contentHash;
+          if (!keepOverride) delete entry.override;
         });
-        next.set(key, entry);
       }
-      state = next;
     },
     recordStart(key, replica, backoffAttempt, countsAsRestart) {
       update(key, (h) => {
@@ -97,14 +120,14 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
       });
     },
     recordRecovery(key, instance, at) {
-      const failures = state.get(key)?.failures;
+      const failures = latest().get(key)?.failures;
       if (!failures || markRecovered(failures, instance, at) === failures) return;
       update(key, (h) => {
         h.failures = [...markRecovered(h.failures ?? [], instance, at)];
       });
     },
     setCircuit(key, circuit) {
-      if (state.get(key)?.circuit === circuit) return;
+      if (latest().get(key)?.circuit === circuit) return;
       update(key, (h) => {
         h.circuit = { ...circuit, failures: [...circuit.failures] };
       });
@@ -121,22 +144,22 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
       });
     },
     drop(key) {
-      if (state.has(key)) state = withEntry(state, key, undefined);
+      if (latest().has(key)) write(key, undefined);
     },
     trimSlots(key, replicas) {
-      const slots = state.get(key)?.slots;
+      const slots = latest().get(key)?.slots;
       if (!slots || !Object.keys(slots).some((i) => Number(i) >= replicas)) return;
       update(key, (h) => {
         for (const i of Object.keys(h.slots)) if (Number(i) >= replicas) delete h.slots[Number(i)];
       });
     },
     applyEdits(key, edits) {
-      const before = state.get(key);
+      const before = latest().get(key);
       const after = editAll(before, edits);
-      if (after !== before) state = withEntry(state, key, after);
+      if (after !== before) write(key, after === undefined ? undefined : freeze(after, true));
     },
     setJob(key, job) {
-      if (state.get(key)?.job === job) return;
+      if (latest().get(key)?.job === job) return;
       update(key, (h) => {
         if (job) h.job = job;
         else delete h.job;
@@ -145,10 +168,7 @@ export function createHistoryStore(initial: History = new Map()): HistoryStore {
   };
 }
 
-// A new map with `key`'s entry replaced (undefined: removed); the old map stays as it was.
-function withEntry(state: History, key: ObjectKey, entry: ObjectHistory | undefined): History {
-  const next = new Map(state);
-  if (entry === undefined) next.delete(key);
-  else next.set(key, entry);
-  return next;
+// The store's own mutable copy of an entry (the one nested object recipes change is `slots`).
+function thaw(entry: Draft<ObjectHistory> | undefined): Draft<ObjectHistory> {
+  return entry ? { ...entry, slots: { ...entry.slots } } : emptyEntry();
 }

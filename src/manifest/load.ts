@@ -17,7 +17,7 @@ import type { Incumbents, ManifestSetResult } from './check-set.ts';
 import { FILE_START, makeDiagnostic } from './diagnostics.ts';
 import type { DiagnosticCode, Position } from './diagnostics.ts';
 import type { EnvFileRead, ReadEnvFile } from './normalize.ts';
-import { manifestDirProblem, openManifest, readOnce, runAsCheck, trustedEnvReader, type OpenedManifest, type TrustContext } from './trusted-read.ts';
+import { manifestDirProblem, openManifest, readOnce, runAsCheck, trustedEnvReader, type OpenedManifest, type OpenOutcome, type TrustContext } from './trusted-read.ts';
 import { validateManifestText } from './validate.ts';
 import type { ManifestFileResult } from './validate.ts';
 
@@ -45,7 +45,20 @@ export interface ReadManifestOptions {
   readonly cache?: ManifestCache;
   /** The file that defines each running object: it keeps the object when another file redefines it. */
   readonly incumbents?: Incumbents;
+  /**
+   * Lets other work run (a controller's API, its signals); called after every
+   * {@link VALIDATE_SLICE} files validated, so a directory of thousands of files does not hold
+   * the event loop for the whole read. The files are still all read at one moment, before any
+   * is validated. Without it the read is one piece.
+   */
+  readonly yieldTurn?: () => Promise<void>;
 }
+
+/** Files validated between two calls of `yieldTurn`. */
+export const VALIDATE_SLICE = 25;
+
+// Files opened (read and checked, not parsed) between two calls of `yieldTurn`.
+const OPEN_SLICE = 250;
 
 /** Per-file results of earlier reads, by real path. */
 export type ManifestCache = Map<string, CachedFile>;
@@ -104,15 +117,18 @@ interface Tree {
  * directory comes back as `{ ok: false, error }` with `error.code === 'ManifestDirUnreadable'`,
  * and, running as root, one that others could swap with `ManifestDirInsecure`.
  */
-export function readManifestDir(dir: string, options: ReadManifestOptions = {}): Promise<ReadManifestDirResult> {
-  return new Promise((done) => done(readDirNow(dir, settingsOf(options))));
-}
-
-function readDirNow(dir: string, settings: Settings): ReadManifestDirResult {
+export async function readManifestDir(dir: string, options: ReadManifestOptions = {}): Promise<ReadManifestDirResult> {
+  const settings = settingsOf(options);
   const pass = newPass(settings);
   const tree = readTree(resolve(settings.cwd, dir), settings, pass);
   if ('error' in tree) return { ok: false, error: tree.error };
-  const files = loadEntries(tree.entries, tree, settings, pass);
+  const opened = options.yieldTurn ? await openSliced(tree.entries, tree, pass, options.yieldTurn) : openEntries(tree.entries, tree, pass);
+  const files: ManifestFileResult[] = [];
+  for (let index = 0; index < tree.entries.length; index++) {
+    if (options.yieldTurn && index > 0 && index % VALIDATE_SLICE === 0) await options.yieldTurn();
+    const result = resultOf(opened, index, { settings, pass, tree });
+    if (result) files.push(result);
+  }
   forgetOthers(settings.cache, pass.read);
   return { ok: true, dir: tree.logical, realDir: tree.root.real, ...checkManifestSet(files, settings.incumbents) };
 }
@@ -233,6 +249,23 @@ function linkKind(path: string): 'dir' | 'file' | 'other' {
 
 // Every entry's result in order (vanished files left out); a file reached twice is read once.
 function loadEntries(entries: readonly Entry[], tree: Tree | undefined, settings: Settings, pass: Pass, named = false): ManifestFileResult[] {
+  const opened = openEntries(entries, tree, pass, named);
+  const results: ManifestFileResult[] = [];
+  for (let index = 0; index < entries.length; index++) {
+    const result = resultOf(opened, index, { settings, pass, tree }, named);
+    if (result) results.push(result);
+  }
+  return results;
+}
+
+/** Entries opened (read) at one moment, and which of them are the same file as an earlier one. */
+interface OpenedEntries {
+  readonly entries: readonly Entry[];
+  readonly opened: readonly (OpenOutcome | undefined)[];
+  readonly dropped: ReadonlyMap<number, number>;
+}
+
+function openEntries(entries: readonly Entry[], tree: Tree | undefined, pass: Pass, named = false): OpenedEntries {
   // A link's relative paths resolve from its target's folder, seen through the directory as named
   // when inside it (so a symlink swap of the directory alone changes no program); a file's, from
   // its folder as named.
@@ -240,18 +273,30 @@ function loadEntries(entries: readonly Entry[], tree: Tree | undefined, settings
   const dirOf = (entry: Entry) => (real: string) => (entry.link ? toLogical(dirname(real)) : dirname(entry.logical));
   const trust = named ? { ...pass.trust, listed: new Set<string>() } : pass.trust;
   const opened = entries.map((e) => openManifest(e.path, tree?.root, trust, dirOf(e)));
-  const dropped = readOnce(opened);
-  const results: ManifestFileResult[] = [];
-  opened.forEach((outcome, index) => {
-    const file = displayPath(entries[index]?.logical ?? '', settings);
-    const twin = entries[dropped.get(index) ?? -1];
-    if (!outcome && named) results.push(fileProblem(file, 'FileUnreadable', 'cannot read: no such file'));
-    if (!outcome) return;
-    if (!outcome.ok) results.push(fileProblem(file, outcome.code, outcome.message, outcome.at));
-    else if (twin) results.push(sameFile(file, displayPath(twin.logical, settings)));
-    else results.push(validateOpened(file, outcome, { settings, pass, tree }));
-  });
-  return results;
+  return { entries, opened, dropped: readOnce(opened) };
+}
+
+// openEntries in slices of OPEN_SLICE files with a turn of the event loop between them: the
+// directory was resolved once (readTree), so every file still comes from the same revision.
+async function openSliced(entries: readonly Entry[], tree: Tree, pass: Pass, yieldTurn: () => Promise<void>): Promise<OpenedEntries> {
+  const opened: (OpenOutcome | undefined)[] = [];
+  for (let start = 0; start < entries.length; start += OPEN_SLICE) {
+    if (start > 0) await yieldTurn();
+    opened.push(...openEntries(entries.slice(start, start + OPEN_SLICE), tree, pass).opened);
+  }
+  return { entries, opened, dropped: readOnce(opened) };
+}
+
+// The result of the entry at `index` (validated now); undefined for a file that vanished.
+function resultOf(read: OpenedEntries, index: number, at: { settings: Settings; pass: Pass; tree: Tree | undefined }, named = false): ManifestFileResult | undefined {
+  const { entries, opened, dropped } = read;
+  const outcome = opened[index];
+  const file = displayPath(entries[index]?.logical ?? '', at.settings);
+  const twin = entries[dropped.get(index) ?? -1];
+  if (!outcome) return named ? fileProblem(file, 'FileUnreadable', 'cannot read: no such file') : undefined;
+  if (!outcome.ok) return fileProblem(file, outcome.code, outcome.message, outcome.at);
+  if (twin) return sameFile(file, displayPath(twin.logical, at.settings));
+  return validateOpened(file, outcome, at);
 }
 
 // Validates an opened file, reusing the cached result when nothing it depends on changed.

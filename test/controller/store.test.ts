@@ -88,3 +88,20 @@ test('a change leaves earlier snapshots as they were and other entries untouched
   assert.equal(after.has('process/db'), true);
   assert.equal(store.get().size, 1);
 });
+
+test('writes between two reads land in one new snapshot; the older one and its entries never change', () => {
+  const store = createHistoryStore();
+  store.recordStart('process/web', 0, 0, false);
+  const first = store.get();
+  for (let replica = 1; replica < 1000; replica++) store.recordStart('process/web', replica, 0, false);
+  store.recordStart('process/db', 0, 0, false);
+  assert.equal(first.get('process/web') && Object.keys(first.get('process/web')?.slots ?? {}).length, 1, 'the earlier snapshot is untouched');
+  assert.equal(first.has('process/db'), false);
+  const second = store.get();
+  assert.equal(Object.keys(second.get('process/web')?.slots ?? {}).length, 1000);
+  assert.equal(store.get(), second, 'no write, same snapshot');
+  assert.ok(Object.isFrozen(second.get('process/web')) && Object.isFrozen(second.get('process/web')?.slots) && Object.isFrozen(second.get('process/web')?.slots[999]));
+  store.recordStart('process/web', 0, 1, true);
+  assert.equal(second.get('process/web')?.slots[0]?.restarts, 0, 'a write after the read copies the entry again');
+  assert.equal(store.get().get('process/web')?.slots[0]?.restarts, 1);
+});

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { readManifestDir, readManifestFiles } from '../../src/manifest/load.ts';
+import { readManifestDir, readManifestFiles, VALIDATE_SLICE } from '../../src/manifest/load.ts';
 import type { ManifestCache, ReadManifestDirResult } from '../../src/manifest/load.ts';
 import type { ProcessSpec } from '../../src/model/object.ts';
 import { lines, processDoc } from './fixtures.ts';
@@ -219,5 +219,21 @@ void describe('readManifestDir with a cache', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+void describe('readManifestDir with yieldTurn', () => {
+  void it('lets other work run every VALIDATE_SLICE files and reads the same as in one piece', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 250; i++) files[`p${String(i).padStart(3, '0')}.yaml`] = processDoc(`p${i}`);
+    files['p100.yaml'] = 'kind: [';
+    const dir = await tree('sliced', files);
+    let turns = 0;
+    const sliced = okResult(await readManifestDir(dir, { yieldTurn: () => Promise.resolve(void (turns += 1)) }));
+    const whole = okResult(await readManifestDir(dir));
+    assert.equal(turns, Math.ceil(250 / VALIDATE_SLICE) - 1, 'a turn after every VALIDATE_SLICE files');
+    assert.deepEqual(sliced.objects.map((o) => o.key), whole.objects.map((o) => o.key));
+    assert.equal(sliced.objects.length, 249);
+    assert.deepEqual(sliced.diagnostics, whole.diagnostics);
   });
 });

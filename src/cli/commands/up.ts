@@ -1,11 +1,15 @@
 /**
  * `tend up`: the controller in the foreground. Watches the manifests, reconciles, supervises and
  * serves the control API until SIGINT/SIGTERM, then stops every managed process gracefully and
- * exits 0. A second signal during shutdown exits at once (processes keep running, adopted later).
- * With `--leave-running` a signal ends only the controller: the programs keep running and the
- * next controller adopts them (the systemd unit runs it so, so `systemctl restart tend` restarts
- * nothing); `tend down` (POST /v1/shutdown) stops the programs and the controller on purpose.
- * Prints one line per event (start, stop, exit, failure, ...) on stdout unless `--quiet`.
+ * exits 0. The signal is honoured from the moment `up` starts: one that arrives while the
+ * manifests load or programs are being brought up stops the bring-up (nothing more is launched),
+ * stops what was started and exits 0. A second signal during shutdown exits at once (processes
+ * keep running, adopted later). With `--leave-running` a signal ends only the controller: the
+ * programs keep running and the next controller adopts them (the systemd unit runs it so, so
+ * `systemctl restart tend` restarts nothing); `tend down` (POST /v1/shutdown) stops the programs
+ * and the controller on purpose. The API serves from before the first load, so `tend get`
+ * answers throughout the bring-up. Prints one line per event (start, stop, exit, failure, ...)
+ * on stdout unless `--quiet`.
  */
 import { startApiServer, socketPath } from '../../api/server.ts';
 import { watchManifests } from '../../watch/watch-manifests.ts';
@@ -22,31 +26,27 @@ type Ending = { readonly by: NodeJS.Signals } | { readonly by: 'down' };
 
 /** Runs `tend up`. */
 export async function run(ctx: CliContext, values: Record<string, unknown>): Promise<number> {
+  const signals = listenForStop();
   const opened = await openRuntime(ctx);
   if (!opened.ok) {
+    signals.dispose();
     process.stderr.write(`tend: another controller (pid ${opened.holderPid}) already manages state dir ${ctx.stateDir}\n`);
     return 1;
   }
   const rt = opened.runtime;
+  // From the signal on, nothing more is launched (a bring-up under way stops where it is).
+  void signals.first.then(() => rt.controller.close());
   const unsubscribe = values.quiet ? undefined : rt.events.subscribe((event) => process.stdout.write(actionLine(event, ctx.color)));
-  await rt.reload();
-  rt.sampler.start();
-  await rt.controller.enqueueAll();
-  const watcher = watchManifests({ dir: ctx.dir, debounceMs: DEBOUNCE_MS, onChange: () => void rt.reload() });
   let down: () => void = () => undefined;
-  const ending = new Promise<Ending>((resolve) => {
-    process.once('SIGINT', () => resolve({ by: 'SIGINT' }));
-    process.once('SIGTERM', () => resolve({ by: 'SIGTERM' }));
-    down = () => resolve({ by: 'down' });
-  });
+  const downed = new Promise<Ending>((resolve) => (down = () => resolve({ by: 'down' })));
   const api = await startApiServer(ctx.stateDir, handlersOf(rt, ctx.stateDir, () => down()), values.listen as string | undefined);
-  const resync = setInterval(() => void rt.controller.enqueueAll(), RESYNC_MS);
-  resync.unref();
-  process.stderr.write(`tend: controller running (pid ${process.pid}); manifests ${ctx.dir}; state ${ctx.stateDir}; API ${socketPath(ctx.stateDir)}\n`);
-  const end = await ending;
-  exitOnSecondSignal(rt);
-  clearInterval(resync);
-  await watcher.close();
+  const running = signals.received() ? undefined : await bringUp(ctx, rt, signals.received);
+  const end = await Promise.race([signals.first.then((by): Ending => ({ by })), downed]);
+  signals.dispose();
+  process.once('SIGINT', () => forceExit(rt));
+  process.once('SIGTERM', () => forceExit(rt));
+  if (running) clearInterval(running.resync);
+  await running?.watcher.close();
   if (end.by !== 'down' && values['leave-running']) {
     await api.close();
     unsubscribe?.();
@@ -69,16 +69,47 @@ async function leave(rt: Runtime, signal: NodeJS.Signals): Promise<void> {
   await rt.close();
 }
 
-function exitOnSecondSignal(rt: Runtime): void {
-  const force = (): void => {
-    process.stderr.write('tend: second signal, exiting without stopping processes\n');
-    try {
-      rt.save();
-    } catch (error) {
-      process.stderr.write(`tend: state file not written: ${(error as Error).message}\n`);
-    }
-    process.exit(1);
+// Loads, starts sampling, enqueues everything and watches; each step only while no signal came.
+async function bringUp(ctx: CliContext, rt: Runtime, stopped: () => boolean): Promise<{ watcher: { close(): Promise<void> }; resync: NodeJS.Timeout } | undefined> {
+  await rt.reload();
+  if (stopped()) return undefined;
+  rt.sampler.start();
+  await rt.controller.enqueueAll();
+  if (stopped()) return undefined;
+  const watcher = watchManifests({ dir: ctx.dir, debounceMs: DEBOUNCE_MS, onChange: () => void rt.reload() });
+  const resync = setInterval(() => void rt.controller.enqueueAll(), RESYNC_MS);
+  resync.unref();
+  process.stderr.write(`tend: controller running (pid ${process.pid}); manifests ${ctx.dir}; state ${ctx.stateDir}; API ${socketPath(ctx.stateDir)}\n`);
+  return { watcher, resync };
+}
+
+// The first SIGINT or SIGTERM, listened for from the start.
+function listenForStop(): { first: Promise<NodeJS.Signals>; received: () => boolean; dispose: () => void } {
+  let got: NodeJS.Signals | undefined;
+  let resolveFirst: (signal: NodeJS.Signals) => void = () => undefined;
+  const first = new Promise<NodeJS.Signals>((resolve) => (resolveFirst = resolve));
+  const on = (signal: NodeJS.Signals): void => {
+    got ??= signal;
+    resolveFirst(signal);
   };
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return {
+    first,
+    received: () => got !== undefined,
+    dispose: () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
+}
+
+function forceExit(rt: Runtime): void {
+  process.stderr.write('tend: second signal, exiting without stopping processes\n');
+  try {
+    rt.save();
+  } catch (error) {
+    process.stderr.write(`tend: state file not written: ${(error as Error).message}\n`);
+  }
+  process.exit(1);
 }

@@ -1,36 +1,48 @@
 /**
- * The executor's memory of its instances, per object. Each object's array is replaced, never
- * mutated, and `observed()` and `all()` hand out a cached map and array that are rebuilt only
- * after a change, so a snapshot the controller holds stays consistent and observing costs
- * nothing when idle.
+ * The executor's memory of its instances, per object. Each object's list handed out is replaced,
+ * never mutated, and `observed()` hands out a cached map that is rebuilt only after a change, so
+ * a snapshot the controller holds stays consistent and observing costs nothing when idle.
+ * Instances are indexed by id, and the exited ones of each object are kept apart, so recording
+ * one instance costs the same with 10,000 replicas as with one.
  */
 import type { ObjectKey } from '../../model/object.ts';
 import type { Observed, ObservedInstance } from '../../model/instance.ts';
 
-/** Instances by object, with copy-on-write arrays. */
+/** Instances by object, with copy-on-write lists. */
 export class InstanceTable {
-  readonly #byObject = new Map<ObjectKey, readonly ObservedInstance[]>();
+  readonly #byObject = new Map<ObjectKey, Map<string, ObservedInstance>>();
+  /** Ids of the exited instances of each object. */
+  readonly #exited = new Map<ObjectKey, Set<string>>();
+  /** The list of each object as last handed out. */
+  readonly #lists = new Map<ObjectKey, readonly ObservedInstance[]>();
   #cache: Observed | undefined;
   #all: readonly ObservedInstance[] | undefined;
 
   /** The instance `id` of `object`, if recorded. */
   get(object: ObjectKey, id: string): ObservedInstance | undefined {
-    return this.#byObject.get(object)?.find((instance) => instance.id === id);
+    return this.#byObject.get(object)?.get(id);
   }
 
-  /** Records `instance`, replacing the one with the same id. */
+  /** Records `instance`, replacing the one with the same id (in its place). */
   put(instance: ObservedInstance): void {
-    const list = this.#byObject.get(instance.object) ?? [];
-    const index = list.findIndex((other) => other.id === instance.id);
-    this.#set(instance.object, index < 0 ? [...list, instance] : list.with(index, instance));
+    let instances = this.#byObject.get(instance.object);
+    if (!instances) this.#byObject.set(instance.object, (instances = new Map<string, ObservedInstance>()));
+    const before = instances.get(instance.id);
+    instances.set(instance.id, instance);
+    const exited = this.#exited.get(instance.object);
+    if (instance.state !== 'exited') exited?.delete(instance.id);
+    else if (exited) exited.add(instance.id);
+    else this.#exited.set(instance.object, new Set([instance.id]));
+    this.#changed(instance.object, before, instance);
   }
 
   /** Forgets the instance `id` of `object`. */
   remove(object: ObjectKey, id: string): void {
-    const list = this.#byObject.get(object);
-    if (list?.some((instance) => instance.id === id)) {
-      this.#set(object, list.filter((instance) => instance.id !== id));
-    }
+    const instances = this.#byObject.get(object);
+    if (!instances?.delete(id)) return;
+    this.#exited.get(object)?.delete(id);
+    this.#dropIfEmpty(object, instances);
+    this.#changed(object);
   }
 
   /**
@@ -38,31 +50,63 @@ export class InstanceTable {
    * the same kind (primary or fallback) in its replica, other than `started` itself. Returns them.
    */
   removeExited(object: ObjectKey, started: { readonly id: string; readonly replica: number; readonly fallback?: true | undefined }): readonly ObservedInstance[] {
-    const list = this.#byObject.get(object);
+    const exited = this.#exited.get(object);
+    const instances = this.#byObject.get(object);
+    if (!exited || exited.size === 0 || !instances) return [];
     const fallback = started.fallback === true;
-    const stale = (instance: ObservedInstance): boolean =>
-      instance.state === 'exited' && instance.replica === started.replica && instance.id !== started.id && (instance.fallback === true) === fallback;
-    const removed = list?.filter(stale) ?? [];
-    if (list && removed.length > 0) this.#set(object, list.filter((instance) => !stale(instance)));
+    const removed: ObservedInstance[] = [];
+    for (const id of exited) {
+      const instance = instances.get(id);
+      if (!instance || instance.replica !== started.replica || id === started.id || (instance.fallback === true) !== fallback) continue;
+      removed.push(instance);
+      instances.delete(id);
+      exited.delete(id);
+    }
+    if (removed.length === 0) return removed;
+    this.#dropIfEmpty(object, instances);
+    this.#changed(object);
     return removed;
   }
 
-  /** Instances per object; the same map until something changes. */
+  /** Instances per object, in replica order; the same map until something changes. */
   observed(): Observed {
-    this.#cache ??= new Map(this.#byObject);
-    return this.#cache;
+    if (this.#cache) return this.#cache;
+    const observed = new Map<ObjectKey, readonly ObservedInstance[]>();
+    for (const [object, instances] of this.#byObject) {
+      let list = this.#lists.get(object);
+      if (!list) this.#lists.set(object, (list = byReplica([...instances.values()])));
+      observed.set(object, list);
+    }
+    this.#cache = observed;
+    return observed;
   }
 
   /** Every instance; the same array until something changes. */
   all(): readonly ObservedInstance[] {
-    this.#all ??= [...this.#byObject.values()].flat();
+    this.#all ??= [...this.observed().values()].flat();
     return this.#all;
   }
 
-  #set(object: ObjectKey, list: readonly ObservedInstance[]): void {
-    if (list.length === 0) this.#byObject.delete(object);
-    else this.#byObject.set(object, list);
+  #dropIfEmpty(object: ObjectKey, instances: Map<string, ObservedInstance>): void {
+    if (instances.size > 0) return;
+    this.#byObject.delete(object);
+    this.#exited.delete(object);
+  }
+
+  // A replaced instance keeps its place in the list as built (a copy, no new sort); anything else
+  // builds the list again on the next look.
+  #changed(object: ObjectKey, before?: ObservedInstance, after?: ObservedInstance): void {
+    const list = this.#lists.get(object);
+    const index = before && list ? list.indexOf(before) : -1;
+    if (list && after && index >= 0 && before?.replica === after.replica) this.#lists.set(object, list.with(index, after));
+    else this.#lists.delete(object);
     this.#cache = undefined;
     this.#all = undefined;
   }
+}
+
+// Starts go out together and their answers may come in any order: a list in replica order (in
+// the order recorded within one replica) reads the same whatever order they came in.
+function byReplica(list: ObservedInstance[]): ObservedInstance[] {
+  return list.sort((a, b) => a.replica - b.replica);
 }

@@ -50,7 +50,10 @@ export function removeRunFiles(runDir: string, token: string): void {
   for (const suffix of ['.run', '.exit']) rmSync(join(runDir, `${token}${suffix}`), { force: true });
 }
 
+// Most reads ask for an exit file that is not there yet: existsSync says so without building
+// an exception (the read is still guarded, the file may go in between).
 function readQuietly(path: string): string {
+  if (!existsSync(path)) return '';
   try {
     return readFileSync(path, 'latin1');
   } catch {

@@ -52,8 +52,13 @@ export class ShimClient {
       this.#pending.set(id, resolve);
       this.#refWhileWaiting(true);
       const stdin = child.stdin;
-      if (!stdin || stdin.destroyed) this.#fail(id, 'helper');
-      else stdin.write(encodeShimRequest({ ...request, id }));
+      if (!stdin || stdin.destroyed) return this.#fail(id, 'helper');
+      // Requests made in one turn (a pass starting many programs) go out in one write.
+      if (!stdin.writableCorked) {
+        stdin.cork();
+        process.nextTick(() => stdin.uncork());
+      }
+      stdin.write(encodeShimRequest({ ...request, id }));
     });
   }
 
