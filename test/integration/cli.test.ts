@@ -95,6 +95,7 @@ test('service install writes the unit for tend up -d DIR', () => {
   const r = world.tend('service', 'install', '--unit-dir', unitDir, '--user', 'root');
   assert.equal(r.code, 0, r.stderr);
   const unit = readFileSync(join(unitDir, 'tend.service'), 'utf8');
-  assert.match(unit, new RegExp(`^ExecStart=${process.execPath} \\S+/bin/tend\\.js up -d ${world.dir} --state-dir ${world.stateDir}$`, 'm'));
+  assert.match(unit, new RegExp(`^ExecStart=${process.execPath} \\S+/bin/tend\\.js up --leave-running -d ${world.dir} --state-dir ${world.stateDir}$`, 'm'));
   assert.match(unit, /^KillMode=process$/m);
+  assert.match(unit, /^Restart=on-failure$/m);
 });
