@@ -10,7 +10,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { API_LIMITS } from '../../src/api/server.ts';
-import { createWorld, processManifest, waitFor, type World } from '../integration/harness.ts';
+import { createWorld, processManifest, stderrOf, waitFor, type World } from '../integration/harness.ts';
 
 const FLOOD = 400;
 
@@ -58,6 +58,9 @@ test('a connection flood on --listen leaves the controller answering, with bound
   const port = await freePort();
   const child = await w.up(['--listen', `127.0.0.1:${port}`]);
   const pid = child.pid ?? 0;
+  // The API answers from before the bring-up: count descriptors once the watcher and the
+  // keeper's files are open too.
+  await waitFor('the bring-up to end', () => stderrOf(child).includes('controller running'));
   const baseline = fdCount(pid);
   const started = Date.now();
   await Promise.all(Array.from({ length: FLOOD }, (_, i) => open(port, i % 4 === 0 ? 'GET /v1/objects HTTP/1.1\r\nHost: x\r\n' : undefined)));
