@@ -57,7 +57,7 @@ export function createWorld(): World {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.TEND_STATE_DIR;
   const tend = (...args: string[]): CliResult => {
-    const r = spawnSync(process.execPath, [BIN, ...args, '-d', dir, '--state-dir', stateDir], { encoding: 'utf8', env, timeout: 60_000 });
+    const r = spawnSync(process.execPath, [BIN, ...args, '-d', dir, '--state-dir', stateDir], { encoding: 'utf8', env, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
   const world: World = {

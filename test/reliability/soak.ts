@@ -130,7 +130,13 @@ async function main(): Promise<void> {
   const last = rows[rows.length - 1];
   if (warm && last) {
     const hours = (last.t - warm.t) / 3600 || 1;
-    process.stdout.write(`\nRSS after warm-up ${warm.rss.toFixed(1)} MiB -> ${last.rss.toFixed(1)} MiB at the end (${(last.rss - warm.rss).toFixed(1)} MiB over ${((last.t - warm.t) / 60).toFixed(1)} min)\n`);
+    // Medians of a window after warm-up and of the last one, so one sample taken at a GC low or
+    // high cannot make the figure.
+    const span = Math.max(1, Math.floor(rows.length / 10));
+    const start = rows.indexOf(warm);
+    const early = quantile(rows.slice(start, start + span).map((r) => r.rss), 0.5);
+    const late = quantile(rows.slice(-span).map((r) => r.rss), 0.5);
+    process.stdout.write(`\nRSS after warm-up ${early.toFixed(1)} MiB -> ${late.toFixed(1)} MiB at the end (medians of ${span} samples each; ${(((late - early) / early) * 100).toFixed(1)} % over ${((last.t - warm.t) / 60).toFixed(1)} min)\n`);
     process.stdout.write(`CPU mean ${(rows.reduce((s, r) => s + r.cpu, 0) / rows.length).toFixed(2)} % of one core\n`);
     process.stdout.write(`restart latency (SIGKILL -> the controller's Started event for the replacement, its pid alive in /proc): p50 ${quantile(latencies, 0.5).toFixed(1)} ms, p99 ${quantile(latencies, 0.99).toFixed(1)} ms over ${latencies.length} kills\n`);
     process.stdout.write(`event log growth ${((last.events - warm.events) / 1024 / hours).toFixed(1)} KiB/h; program logs ${(last.logs / 1024 / 1024).toFixed(1)} MiB (rotated at 1 MiB x 2 for the chatty one)\n`);
