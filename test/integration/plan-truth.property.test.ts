@@ -185,9 +185,12 @@ async function onePass(executor: Executor, objects: readonly ManifestObject[]): 
     adopt: (records) => executor.adopt(records),
     snapshot: () => executor.snapshot(),
     close: () => executor.close(),
+    // Kept in the order the controller hands actions in (independent starts run together and
+    // may end in any order).
     async apply(action) {
+      const slot = applied.push(undefined as unknown as ActionResult) - 1;
       const result = await executor.apply(action);
-      applied.push(result);
+      applied[slot] = result;
       return result;
     },
   };
