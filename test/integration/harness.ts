@@ -4,7 +4,7 @@
  * teardown that kills every process carrying this state dir's marker.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -88,7 +88,10 @@ export function createWorld(): World {
     async cleanup() {
       for (const child of controllers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       for (const pid of world.markedPids()) killGroup(pid);
-      await waitFor('marked processes to end', () => world.markedPids().length === 0);
+      // Lifecycle hooks carry no marker; a hook a killed controller left running works in this
+      // world's folders.
+      for (const pid of pidsWorkingIn(root)) killGroup(pid);
+      await waitFor('marked processes to end', () => world.markedPids().length === 0 && pidsWorkingIn(root).length === 0);
       await removeWorld(root, stateDir);
     },
   };
@@ -172,6 +175,21 @@ export function markedPids(stateId: string): number[] {
     .filter((pid) => {
       try {
         return alive(pid) && readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(marker);
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** Live pids whose working folder is `root` or under it. */
+function pidsWorkingIn(root: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const cwd = readlinkSync(`/proc/${pid}/cwd`);
+        return (cwd === root || cwd.startsWith(`${root}/`)) && alive(pid);
       } catch {
         return false;
       }
