@@ -1,6 +1,6 @@
 /** The last lines of an instance's log files, for the dashboard's live log tail. */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { readFileTail } from '../platform/file-tail.ts';
 
 /** At most this much of each file's end is read. */
 const TAIL_BYTES = 64 * 1024;
@@ -25,22 +25,11 @@ export function readLogTail(stateDir: string, instance: string, lines: number): 
 
 // Undefined when the file does not exist.
 function lastLines(path: string, count: number): string[] | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const from = Math.max(0, size - TAIL_BYTES);
-    const buffer = Buffer.alloc(size - from);
-    const n = readSync(fd, buffer, 0, buffer.length, from);
-    const lines = buffer.subarray(0, n).toString('utf8').split('\n');
-    if (from > 0) lines.shift();
-    if (lines.at(-1) === '') lines.pop();
-    return lines.slice(-count);
-  } finally {
-    closeSync(fd);
-  }
+  const tail = readFileTail(path, TAIL_BYTES);
+  if (!tail) return undefined;
+  const lines = tail.text.split('\n');
+  // A cut file starts mid-line.
+  if (tail.cut) lines.shift();
+  if (lines.at(-1) === '') lines.pop();
+  return lines.slice(-count);
 }
