@@ -3,9 +3,11 @@
  *
  *   tend-shim serve
  *
- * reads spawn requests on stdin and forks one small shim process per request, so the controller
- * (a large Node.js process) never forks itself. A request is a frame: a 4-byte little-endian
- * length, then NUL-terminated fields, each a tag letter followed by its value:
+ * reads spawn requests on stdin and starts one small shim process per request, so the controller
+ * (a large Node.js process) never forks itself. The server keeps one spare shim forked ahead,
+ * which reads the next request itself (the server then forks the next spare), so a start waits
+ * for no fork of the server. A request is a frame: a 4-byte little-endian length, then
+ * NUL-terminated fields, each a tag letter followed by its value:
  *
  *   i request id      f file to exec      a argv element      e env entry     d working dir
  *   u uid             g gid               o stdout log path   r stderr log path
@@ -14,27 +16,30 @@
  *   x run dir         t token (file names in the run dir)     M text for the run file
  *
  * The shim becomes a session leader and child subreaper, makes the instance's cgroups, opens
- * the log files and forks the program child, the leader of its own process group, which waits
- * until the shim has put it into the cgroups (so everything it forks inherits them), then sets
- * its stdio and RLIMIT_NOFILE, drops privileges and execs. The shim writes <run>/<token>.run
- * (pid, start time, its own pid, cgroup) and answers on stdout with one line
+ * the log files and forks the program child, the leader of its own process group, born into its
+ * membership cgroup where the kernel allows (clone3 CLONE_INTO_CGROUP); for any cgroup it was not
+ * born into, it waits until the shim has put it there (so everything it forks inherits them).
+ * It then sets its stdio and RLIMIT_NOFILE, drops privileges and execs. The shim waits for that
+ * exec (at most EXEC_WAIT_MS), writes <run>/<token>.run (pid, start time, its own pid, cgroup)
+ * and answers on stdout with one line
  *
  *   <id> ok <pid> <start ticks> <shim pid> <cgroup marks: y|n per m/c dir> <logs: 1|0>
  *   <id> err <stage> <errno>
  *
- * as soon as the program is forked and in its cgroups (the program sets up and execs after, so
- * the controller does not wait for that), waits for the program, and when it ends kills
- * everything left of the instance (its cgroup and every descendant the shim reaped as
- * subreaper), writes <run>/<token>.exit ("code=N signal=N at=MS oom=N", plus
- * " error=<stage>:<errno>" when the program could not be started: no exec, exit code 127;
- * temp file then rename), waits for the rest to go, removes the cgroups and exits. The server exits once stdin closes and its last shim has ended, so every
- * shim is reaped by it even when the controller is gone.
+ * waits for the program, and when it ends kills everything left of the instance (its cgroup and
+ * every descendant the shim reaped as subreaper), writes <run>/<token>.exit ("code=N signal=N
+ * at=MS oom=N", plus " error=<stage>:<errno>" when the program could not be started: no exec,
+ * exit code 127; a nameless file made while the program ran, linked by name, else a temp file
+ * renamed), waits for the rest to go at the lowest priority, removes the cgroups and exits. The
+ * server exits once stdin closes and its last shim has ended, so every shim is reaped by it even
+ * when the controller is gone.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,6 +58,7 @@
 #define MAX_CGROUPS 8
 #define MAX_WRITES 16
 #define CLEANUP_LIMIT_MS 10000
+#define EXEC_WAIT_MS 100
 
 struct cgroup_dir {
   const char *path;
@@ -334,11 +340,66 @@ static struct stdio_fds open_stdio(const struct request *r) {
   return fds;
 }
 
-/* Puts pid into each cgroup made; marks[i] is 'y' when it joined. */
-static void join_cgroups(const struct request *r, pid_t pid, char *marks) {
+/* Puts pid into each cgroup made but the one it was born into; marks[i] is 'y' when it is in. */
+static void join_cgroups(const struct request *r, pid_t pid, int born, char *marks) {
   char text[32];
   snprintf(text, sizeof text, "%d", (int)pid);
-  for (int i = 0; i < r->ncg; i++) marks[i] = r->cg[i].made && write_file(r->cg[i].path, "cgroup.procs", text) == 0 ? 'y' : 'n';
+  for (int i = 0; i < r->ncg; i++) marks[i] = i == born || (r->cg[i].made && write_file(r->cg[i].path, "cgroup.procs", text) == 0) ? 'y' : 'n';
+}
+
+#ifdef SYS_clone3
+/* struct clone_args of Linux 5.7 (CLONE_ARGS_SIZE_VER2), spelled out for older kernel headers. */
+struct clone3_args {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+#define INTO_CGROUP 0x200000000ULL /* CLONE_INTO_CGROUP */
+
+/* fork() into the cgroup folder at path: the child starts there. -1 (errno set) when it cannot. */
+static pid_t fork_into(const char *path) {
+  int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return -1;
+  struct clone3_args args;
+  memset(&args, 0, sizeof args);
+  args.flags = INTO_CGROUP;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = (uint64_t)dir;
+  long pid = syscall(SYS_clone3, &args, sizeof args);
+  int saved = errno;
+  close(dir);
+  errno = saved;
+  return (pid_t)pid;
+}
+#endif
+
+/* Whether the child, born into folder `born` (-1: none), is in every folder made for it. */
+static int born_complete(const struct request *r, int born) {
+  if (born < 0) return 0;
+  for (int i = 0; i < r->ncg; i++)
+    if (i != born && r->cg[i].made) return 0;
+  return 1;
+}
+
+/*
+ * Forks the program child, born into the membership cgroup where the kernel allows it (clone3
+ * with CLONE_INTO_CGROUP: Linux 5.7+, a v2 folder). A process moved by a write to cgroup.procs
+ * waits for an RCU grace period whenever no move happened for a while (several ms on an idle
+ * host); a child born in its cgroup has nothing to wait for. Else a plain fork, and the shim
+ * moves it. *born is the index of the folder the child started in, -1 for none.
+ */
+static pid_t fork_program(const struct request *r, int *born) {
+  *born = -1;
+#ifdef SYS_clone3
+  for (int i = 0; i < r->ncg; i++) {
+    if (!r->cg[i].membership || !r->cg[i].made) continue;
+    pid_t pid = fork_into(r->cg[i].path);
+    if (pid < 0) break;
+    *born = i;
+    return pid;
+  }
+#else
+  (void)r;
+#endif
+  return fork();
 }
 
 static void cloexec_from(int lowest) {
@@ -375,7 +436,7 @@ static void exec_program(const struct request *r) {
   errno = saved;
 }
 
-/* In the forked child: waits until the shim has put it into its cgroups, then sets up and execs. */
+/* In the forked child: waits until the shim has put it into its cgroups (release >= 0), then sets up and execs. */
 static void run_program(const struct request *r, const struct stdio_fds *fds, int release, int report) {
   sigset_t all;
   sigemptyset(&all);
@@ -383,8 +444,8 @@ static void run_program(const struct request *r, const struct stdio_fds *fds, in
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
   setpgid(0, 0);
   char go;
-  if (read(release, &go, 1) != 1) _exit(127);
-  close(release);
+  if (release >= 0 && read(release, &go, 1) != 1) _exit(127);
+  if (release >= 0) close(release);
   if (fds->in < 0 || fds->out < 0 || fds->err < 0 || dup2(fds->in, 0) < 0 || dup2(fds->out, 1) < 0 || dup2(fds->err, 2) < 0) report_and_exit(report, STAGE_LOGS);
   if (r->nofile >= 0) {
     struct rlimit lim = {(rlim_t)r->nofile, (rlim_t)r->nofile};
@@ -465,6 +526,15 @@ static void clean_up(const struct request *r) {
   }
 }
 
+/* Whether fd has something to read (data or its end) within ms. */
+static int await_readable(int fd, int ms) {
+  struct pollfd p = {fd, POLLIN, 0};
+  int n;
+  while ((n = poll(&p, 1, ms)) < 0 && errno == EINTR) {
+  }
+  return n > 0;
+}
+
 /* Waits for the program (reaping any other descendant that ends first); its wait status. */
 static int wait_program(pid_t program) {
   for (;;) {
@@ -503,20 +573,54 @@ static void write_run(const struct request *r, pid_t pid, long long ticks) {
   free(text);
 }
 
-/* After the program's end (or its failed exec): kill the rest, tell how it ended, clean up. */
-static void finish(const struct request *r, pid_t pid, int status, const struct child_report *failed) {
+/*
+ * The exit file's inode, made nameless (O_TMPFILE) while the program runs, so that its end only
+ * writes and links it: making a file can wait on the file system's journal (most of a ms on a
+ * busy ext4). -1 where the file system cannot; the end then writes a temp file and renames it.
+ */
+static int prepare_exit_file(const struct request *r) {
+#ifdef O_TMPFILE
+  if (r->run && r->token) return open(r->run, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640);
+#else
+  (void)r;
+#endif
+  return -1;
+}
+
+/* Writes <run>/<token>.exit: into the prepared inode, then linked by name (atomic: it appears whole). */
+static void write_exit_file(const struct request *r, int prepared, const char *text) {
+  char path[4096], self[64];
+  if (prepared >= 0 && r->run && r->token) {
+    snprintf(path, sizeof path, "%s/%s.exit", r->run, r->token);
+    snprintf(self, sizeof self, "/proc/self/fd/%d", prepared);
+    int ok = write_all(prepared, text, strlen(text)) == 0 && linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0;
+    close(prepared);
+    if (ok) return;
+  }
+  write_run_file(r, ".exit", text);
+}
+
+/*
+ * After the program's end (or its failed exec): kill the rest, tell how it ended, clean up.
+ * cgroup.kill reaches every process of the instance at once, so the exit file follows it
+ * directly; without it, the rest is killed process by process first.
+ */
+static void finish(const struct request *r, pid_t pid, int status, const struct child_report *failed, int exit_file) {
   long long at = now_ms();
   long oom = oom_kills(r);
   /* The group first: without a cgroup it is what holds the program's own children. */
   kill(-pid, SIGKILL);
-  kill_rest(r);
+  const struct cgroup_dir *m = membership_of(r);
+  if (!m || write_file(m->path, "cgroup.kill", "1") < 0) kill_rest(r);
   int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   int sig = status >= 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   char text[160];
   int n = snprintf(text, sizeof text, "code=%d signal=%d at=%lld oom=%ld", code, sig, at, oom);
   if (failed) snprintf(text + n, sizeof text - (size_t)n, " error=%s:%d", STAGES[failed->stage], failed->err);
   strcat(text, "\n");
-  write_run_file(r, ".exit", text);
+  write_exit_file(r, exit_file, text);
+  /* What is left is cleaning up: it yields the CPU to the restart that may follow at once. */
+  setpriority(PRIO_PROCESS, 0, 19);
   clean_up(r);
   _exit(0);
 }
@@ -529,23 +633,33 @@ static void run_shim(struct request *r, int out) {
   struct stdio_fds fds = open_stdio(r);
   int release[2], report[2];
   if (pipe2(release, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) fail_early(r, out, STAGE_FORK);
-  pid_t pid = fork();
+  int born;
+  pid_t pid = fork_program(r, &born);
   if (pid < 0) fail_early(r, out, STAGE_FORK);
+  /* A child born into its only cgroup has nothing to wait for: it goes on to its exec at once. */
+  int waits = !born_complete(r, born);
   if (pid == 0) {
     close(release[1]);
     close(report[0]);
-    run_program(r, &fds, release[0], report[1]);
+    if (!waits) close(release[0]);
+    run_program(r, &fds, waits ? release[0] : -1, report[1]);
   }
   close(release[0]);
   close(report[1]);
+  /* Also set by the child itself; whichever comes first makes the group (EACCES once it has exec'd). */
   setpgid(pid, pid);
   char marks[MAX_CGROUPS];
-  join_cgroups(r, pid, marks);
-  write_all(release[1], "g", 1);
+  join_cgroups(r, pid, born, marks);
+  if (waits) write_all(release[1], "g", 1);
   close(release[1]);
   close(fds.in);
   close(fds.out);
   close(fds.err);
+  /* The program execs before the shim writes anything: on a busy host those writes would take the
+     CPU the exec waits for. Bounded, so a program stopped before its exec cannot hold the answer. */
+  int known = await_readable(report[0], EXEC_WAIT_MS);
+  struct child_report failed;
+  int exec_failed = known && read_all(report[0], &failed, sizeof failed) == 0;
   long long ticks = start_ticks(pid);
   write_run(r, pid, ticks);
   answer_started(r, out, pid, ticks, marks, fds.logs);
@@ -554,11 +668,11 @@ static void run_shim(struct request *r, int out) {
     dup2(null, 0);
     dup2(null, 1);
   }
-  struct child_report failed;
-  int exec_failed = read_all(report[0], &failed, sizeof failed) == 0;
+  int exit_file = prepare_exit_file(r);
+  if (!known) exec_failed = read_all(report[0], &failed, sizeof failed) == 0;
   close(report[0]);
   int status = wait_program(pid);
-  finish(r, pid, status, exec_failed ? &failed : NULL);
+  finish(r, pid, status, exec_failed ? &failed : NULL, exit_file);
 }
 
 /* ── the server ───────────────────────────────────────────────────────────── */
@@ -571,6 +685,91 @@ static void reap_shims(int sig) {
   errno = saved;
 }
 
+/* The next request frame on stdin, NUL-terminated in *data (malloc'd); -1 at the end of stdin. */
+static int read_frame(char **data, uint32_t *len) {
+  unsigned char head[4];
+  if (read_all(0, head, 4) < 0) return -1;
+  *len = (uint32_t)head[0] | (uint32_t)head[1] << 8 | (uint32_t)head[2] << 16 | (uint32_t)head[3] << 24;
+  *data = *len <= MAX_FRAME ? malloc(*len + 1) : NULL;
+  if (!*data || read_all(0, *data, *len) < 0) return -1;
+  (*data)[*len] = '\0';
+  return 0;
+}
+
+static void answer_error(const struct request *r, const char *stage, int err) {
+  char line[128];
+  if (!r->id) return;
+  snprintf(line, sizeof line, "%.64s err %s %d\n", r->id, stage, err);
+  answer(1, line);
+}
+
+/*
+ * A spare shim, forked before its request exists: it reads the next request itself, so a start
+ * costs no wake-up and no fork of the server before the program's fork. It tells the server on
+ * `tell` once it holds a whole request ('t': the server forks the next spare) or stdin ended
+ * ('e'). Until it holds one it dies with the server, which must not leave a reader behind.
+ */
+static void run_spare(int tell, pid_t server) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != server) _exit(0);
+  char *data;
+  uint32_t len;
+  if (read_frame(&data, &len) < 0) {
+    write_all(tell, "e", 1);
+    _exit(0);
+  }
+  prctl(PR_SET_PDEATHSIG, 0);
+  write_all(tell, "t", 1);
+  close(tell);
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (null >= 0) dup2(null, 0);
+  struct request r;
+  if (parse_request(data, len, &r) == 0) run_shim(&r, 1);
+  answer_error(&r, "request", EINVAL);
+  _exit(1);
+}
+
+/* Without a spare (fork failed): the server reads the request and says why it cannot start it. */
+static int refuse_next(int err) {
+  char *data;
+  uint32_t len;
+  if (read_frame(&data, &len) < 0) return -1;
+  struct request r;
+  parse_request(data, len, &r);
+  answer_error(&r, "fork", err);
+  free(r.argv);
+  free(r.envp);
+  free(data);
+  return 0;
+}
+
+/* Keeps one spare shim waiting for the next request; returns when stdin has ended. */
+static void serve_spares(void) {
+  pid_t server = getpid();
+  for (;;) {
+    int tell[2];
+    if (pipe2(tell, O_CLOEXEC) < 0) {
+      if (refuse_next(errno) < 0) return;
+      continue;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(tell[0]);
+      run_spare(tell[1], server);
+    }
+    int err = errno;
+    close(tell[1]);
+    char said = 0;
+    if (pid > 0) {
+      while (read(tell[0], &said, 1) < 0 && errno == EINTR) {
+      }
+    }
+    close(tell[0]);
+    if (said == 'e' || (pid < 0 && refuse_next(err) < 0)) return;
+    /* 't', or a spare that died waiting (nothing taken): the next spare. */
+  }
+}
+
 static int serve(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -580,34 +779,7 @@ static int serve(void) {
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGINT, SIG_IGN);
-  for (;;) {
-    unsigned char head[4];
-    if (read_all(0, head, 4) < 0) break;
-    uint32_t len = (uint32_t)head[0] | (uint32_t)head[1] << 8 | (uint32_t)head[2] << 16 | (uint32_t)head[3] << 24;
-    char *data = len <= MAX_FRAME ? malloc(len + 1) : NULL;
-    if (!data || read_all(0, data, len) < 0) break;
-    data[len] = '\0';
-    struct request r;
-    if (parse_request(data, len, &r) == 0) {
-      pid_t pid = fork();
-      if (pid == 0) {
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null >= 0) dup2(null, 0);
-        run_shim(&r, 1);
-      } else if (pid < 0) {
-        char line[128];
-        snprintf(line, sizeof line, "%.64s err fork %d\n", r.id, errno);
-        answer(1, line);
-      }
-    } else if (r.id) {
-      char line[128];
-      snprintf(line, sizeof line, "%.64s err request %d\n", r.id, EINVAL);
-      answer(1, line);
-    }
-    free(r.argv);
-    free(r.envp);
-    free(data);
-  }
+  serve_spares();
   /* The controller is gone or done: stay to reap the shims still supervising. */
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null >= 0) dup2(null, 1);
