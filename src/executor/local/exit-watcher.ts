@@ -26,7 +26,7 @@ export class ExitWatcher {
     mkdirSync(this.#runDir, { recursive: true, mode: 0o750 });
     try {
       this.#watcher = watch(this.#runDir, { persistent: false }, (_event, name) => {
-        if (typeof name === 'string' && name.endsWith('.exit')) this.check(name.slice(0, -'.exit'.length));
+        if (typeof name === 'string' && name.endsWith('.exit')) this.check(name.slice(0, -'.exit'.length), true);
       });
       this.#watcher.on('error', () => this.#closeWatch());
     } catch {
@@ -45,10 +45,13 @@ export class ExitWatcher {
     this.#tokens.delete(token);
   }
 
-  /** Reads the exit file of a watched token; reports and forgets it when complete. True if it did. */
-  check(token: string): boolean {
+  /**
+   * Reads the exit file of a watched token; reports and forgets it when complete. True if it did.
+   * `present`: the watch saw the file appear, so it is read without asking first.
+   */
+  check(token: string, present = false): boolean {
     if (!this.#tokens.has(token)) return false;
-    const exit = readExit(this.#runDir, token);
+    const exit = readExit(this.#runDir, token, present);
     if (!exit) return false;
     this.#tokens.delete(token);
     this.#onExit(token, exit);

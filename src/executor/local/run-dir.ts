@@ -32,17 +32,19 @@ export function readRunDir(runDir: string): RunEntry[] {
   for (const name of names) {
     if (!name.endsWith('.run')) continue;
     const token = name.slice(0, -'.run'.length);
-    const run = parseRunFile(readQuietly(join(runDir, name)));
+    const run = parseRunFile(readOrEmpty(join(runDir, name)));
     if (run) entries.push({ token, run, exit: readExit(runDir, token) });
   }
   return entries;
 }
 
-/** The exit file of `token`, once complete. */
-export function readExit(runDir: string, token: string): ShimExit | undefined {
+/**
+ * The exit file of `token`, once complete. Most looks find no file (every start looks once), so
+ * asking first costs no thrown error; `present` (the watch just saw it appear) skips the asking.
+ */
+export function readExit(runDir: string, token: string, present = false): ShimExit | undefined {
   const path = join(runDir, `${token}.exit`);
-  // Most looks find no file (every start looks once): asking costs no thrown error.
-  return existsSync(path) ? parseExitFile(readQuietly(path)) : undefined;
+  return present || existsSync(path) ? parseExitFile(readOrEmpty(path)) : undefined;
 }
 
 /** Removes the files of `token`. */
@@ -50,10 +52,8 @@ export function removeRunFiles(runDir: string, token: string): void {
   for (const suffix of ['.run', '.exit']) rmSync(join(runDir, `${token}${suffix}`), { force: true });
 }
 
-// Most reads ask for an exit file that is not there yet: existsSync says so without building
-// an exception (the read is still guarded, the file may go in between).
-function readQuietly(path: string): string {
-  if (!existsSync(path)) return '';
+// The file's text; '' when it is gone (it may go between a look and the read).
+function readOrEmpty(path: string): string {
   try {
     return readFileSync(path, 'latin1');
   } catch {

@@ -53,11 +53,7 @@ export class ShimClient {
       this.#refWhileWaiting(true);
       const stdin = child.stdin;
       if (!stdin || stdin.destroyed) return this.#fail(id, 'helper');
-      // Requests made in one turn (a pass starting many programs) go out in one write.
-      if (!stdin.writableCorked) {
-        stdin.cork();
-        process.nextTick(() => stdin.uncork());
-      }
+      // Each request goes out at once: the helper forks while the controller prepares the next.
       stdin.write(encodeShimRequest({ ...request, id }));
     });
   }
