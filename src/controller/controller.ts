@@ -235,13 +235,12 @@ export function createController(options: ControllerOptions): Controller {
     try {
       const planned = planKey(world, key);
       if (planned.actions.length > 0) plans.push(planned);
-      recordPlan(deps, planned);
       if (!hasWork(planned)) {
+        recordPlan(deps, planned);
         finish(key, planned, []);
         return undefined;
       }
-      const ahead = options.persistNow && planned.historyEdits.some((e) => e.type === 'circuit') ? options.persistNow() : Promise.resolve();
-      return ahead.then(() => applyActions(deps, planned, window)).then(
+      return applyPlanned(planned).then(
         (results) => finish(key, planned, results),
         (error: unknown) => fail(key, error),
       ).finally(() => queue.done(key));
@@ -249,6 +248,22 @@ export function createController(options: ControllerOptions): Controller {
       fail(key, error);
       return undefined;
     }
+  };
+
+  // Starts go out before what the plan saw is recorded, in the same turn (so before any result): a
+  // restart's spawn request does not wait for the exit's events and history to be written. A plan
+  // that changes a circuit is recorded and saved first (write-ahead of what its actions rely on),
+  // and one with other actions is recorded first, so its events come before what the actions tell.
+  const applyPlanned = (planned: KeyPlan): Promise<ActionResult[]> => {
+    const circuit = planned.historyEdits.some((e) => e.type === 'circuit');
+    if (!circuit && planned.actions.every((a) => a.type === 'start' || a.type === 'wait')) {
+      const applying = applyActions(deps, planned, window);
+      recordPlan(deps, planned);
+      return applying;
+    }
+    recordPlan(deps, planned);
+    if (!circuit || !options.persistNow) return applyActions(deps, planned, window);
+    return options.persistNow().then(() => applyActions(deps, planned, window));
   };
 
   // Something was done: look again at once, since one pass may only be a step (a rolling update

@@ -122,3 +122,30 @@ test('shutdown stops every instance and resolves once all exited', async () => {
   const states = [...(await t.executor.observe()).values()].flat().map((i) => i.state);
   assert.deepEqual(states, ['exited', 'exited', 'exited']);
 });
+
+test('an immediate restart reaches the executor before the exit is told', async () => {
+  const clock = createFakeClock();
+  const executor = createDryRunExecutor(undefined, clock);
+  const appliedWhenTold: [string, number][] = [];
+  const events = { record: (e: Omit<TendEvent, 'time'>) => void appliedWhenTold.push([e.reason, executor.applied.length]) };
+  const controller = createController({ executor, clock, events, pruneGraceMs: 300 });
+  const backoff = { strategy: 'fixed' as const, initialDelayMs: 0, maxDelayMs: 0, multiplier: 1, jitter: 0, resetAfterMs: 600_000 };
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await controller.idle();
+    }
+  };
+  controller.applyLoad([file('web', { replicas: 1, backoff })], 'r1');
+  await settle();
+  const before = executor.applied.length;
+  appliedWhenTold.length = 0;
+  executor.exit('process/web', 'web-0', { code: 1, signal: null });
+  await settle();
+  const told = appliedWhenTold.find(([reason]) => reason !== 'Started');
+  assert.ok(told, `the exit is told (${appliedWhenTold.map(([reason]) => reason).join(', ')})`);
+  assert.equal(told[1], before + 1, 'the restart was handed to the executor first');
+  const observed = await executor.observe();
+  assert.deepEqual(observed.get('process/web')?.map((i) => i.state), ['running']);
+  controller.close();
+});
