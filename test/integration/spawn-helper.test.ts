@@ -171,6 +171,38 @@ void describe('spawn helper with real processes', { timeout: 90_000, skip }, () 
     assert.match(instance?.exit?.message ?? (result.ok ? '' : result.message), /ENOEXEC/);
   });
 
+  void it('a program is in its cgroup from its first instruction, and its exit file is whole with no temp file left', async (t) => {
+    const { executor, stateDir } = await newExecutor();
+    const start = startAction('process/cgroup-reader', makeSpec(['cat', '/proc/self/cgroup']));
+    const result = await executor.apply(start);
+    assert.ok(result.ok, 'started');
+    const instance = await exitedOf(executor, start.object);
+    assert.deepEqual([instance.exit?.code, instance.exit?.reason], [0, 'Exited']);
+    const runDir = join(stateDir, 'run');
+    const run = readdirSync(runDir).find((name) => name.startsWith('cgroup-reader-0.') && name.endsWith('.run'));
+    const cgroup = /^cgroup (.*)$/m.exec(readFileSync(join(runDir, run ?? ''), 'latin1'))?.[1] ?? '';
+    if (cgroup === '') return t.skip('no instance cgroup on this host');
+    const log = readFileSync(join(stateDir, 'logs', 'cgroup-reader-0.out.log'), 'latin1');
+    const name = cgroup.slice(cgroup.lastIndexOf('/'));
+    assert.ok(log.split('\n').some((line) => line.endsWith(name)), `its first read of /proc/self/cgroup names ${name}:\n${log}`);
+    assert.deepEqual(readdirSync(runDir).filter((file) => file.includes('.tmp')), []);
+  });
+
+  void it('a helper killed outright leaves no spare reading behind, and the next start gets a new helper', async () => {
+    const { executor, stateDir } = await newExecutor();
+    const first = await executor.apply(startAction('process/before', makeSpec(['sleep', '7501'])));
+    const shim = first.ok ? shimOf(stateDir, 'before-0.') : 0;
+    const helper = parentOf(shim);
+    const spares = childrenOf(helper).filter((pid) => pid !== shim);
+    assert.equal(spares.length, 1, 'one spare waits for the next request');
+    kill(helper);
+    await waitFor(() => (alive(helper) || spares.some(alive) ? undefined : true), 5000);
+    const next = await executor.apply(startAction('process/after', makeSpec(['sleep', '7502'])));
+    assert.ok(next.ok && next.instance?.state === 'running', 'the next start runs');
+    assert.notEqual(parentOf(shimOf(stateDir, 'after-0.')), helper);
+    assert.ok(alive(first.ok ? (first.instance?.pid ?? 0) : 0), 'the instance started before keeps running');
+  });
+
   void it('holds the children of a shell program to its memory limit: the kernel OOM-kills them', async (t) => {
     if (createKernelLimits(`probe-${process.pid}`).host()?.parents.memory === undefined) return t.skip('no writable memory cgroup on this host');
     const { executor } = await newExecutor();
@@ -184,6 +216,22 @@ void describe('spawn helper with real processes', { timeout: 90_000, skip }, () 
     assert.match(instance.exit?.message ?? '', /killed by the kernel OOM killer \(memory limit 64 MiB\)/);
   });
 });
+
+// The shim pid written in the run file of the instance whose token starts with `prefix`.
+function shimOf(stateDir: string, prefix: string): number {
+  const runDir = join(stateDir, 'run');
+  const run = readdirSync(runDir).find((name) => name.startsWith(prefix) && name.endsWith('.run'));
+  return Number(/^shim (\d+)$/m.exec(readFileSync(join(runDir, run ?? ''), 'latin1'))?.[1] ?? 0);
+}
+
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim().split(/\s+/).filter(Boolean).map(Number);
+}
 
 function alive(pid: number): boolean {
   try {
