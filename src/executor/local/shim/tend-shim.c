@@ -729,6 +729,35 @@ static void run_spare(int tell, pid_t server) {
   _exit(1);
 }
 
+/*
+ * Requests already waiting on stdin (a bring-up sends many at once) are read by the server
+ * itself, which forks a shim for each, as fast as it can fork; a spare serves the next quiet one.
+ * -1 at the end of stdin.
+ */
+static int serve_waiting(void) {
+  while (await_readable(0, 0)) {
+    char *data;
+    uint32_t len;
+    if (read_frame(&data, &len) < 0) return -1;
+    struct request r;
+    if (parse_request(data, len, &r) == 0) {
+      pid_t pid = fork();
+      if (pid == 0) {
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null >= 0) dup2(null, 0);
+        run_shim(&r, 1);
+      }
+      if (pid < 0) answer_error(&r, "fork", errno);
+    } else {
+      answer_error(&r, "request", EINVAL);
+    }
+    free(r.argv);
+    free(r.envp);
+    free(data);
+  }
+  return 0;
+}
+
 /* Without a spare (fork failed): the server reads the request and says why it cannot start it. */
 static int refuse_next(int err) {
   char *data;
@@ -766,7 +795,8 @@ static void serve_spares(void) {
     }
     close(tell[0]);
     if (said == 'e' || (pid < 0 && refuse_next(err) < 0)) return;
-    /* 't', or a spare that died waiting (nothing taken): the next spare. */
+    /* 't', or a spare that died waiting (nothing taken): what waits, then the next spare. */
+    if (serve_waiting() < 0) return;
   }
 }
 
