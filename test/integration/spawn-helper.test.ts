@@ -197,8 +197,13 @@ void describe('spawn helper with real processes', { timeout: 90_000, skip }, () 
     assert.equal(spares.length, 1, 'one spare waits for the next request');
     kill(helper);
     await waitFor(() => (alive(helper) || spares.some(alive) ? undefined : true), 5000);
-    const next = await executor.apply(startAction('process/after', makeSpec(['sleep', '7502'])));
-    assert.ok(next.ok && next.instance?.state === 'running', 'the next start runs');
+    // A start sent before the controller's end has seen the helper's exit fails as a SpawnError
+    // ("the spawn helper ended before it answered") and is tried again, as the controller would.
+    const after = startAction('process/after', makeSpec(['sleep', '7502']));
+    await waitFor(async () => {
+      const next = await executor.apply(after);
+      return next.ok && next.instance?.state === 'running' ? true : undefined;
+    }, 5000);
     assert.notEqual(parentOf(shimOf(stateDir, 'after-0.')), helper);
     assert.ok(alive(first.ok ? (first.instance?.pid ?? 0) : 0), 'the instance started before keeps running');
   });
