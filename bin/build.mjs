@@ -22,15 +22,17 @@ const outdir = join(root, 'dist', 'cli');
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
-const bundles = await bundleCli(root, outdir);
-
-// The validators as plain functions (see src/manifest/validators.ts), generated from schemas/.
+// The validators as plain functions (see src/manifest/validators.ts), generated from schemas/
+// and bundled into the bundles that validate manifests.
 const generated = spawnSync(process.execPath, ['--import', 'tsx', 'src/manifest/generate-validators.ts'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
 if (generated.status !== 0) {
   process.stderr.write(generated.stderr);
   process.exit(1);
 }
-writeFileSync(join(outdir, 'validators.generated.cjs'), generated.stdout);
+const validators = join(root, 'dist', 'validators.generated.cjs');
+writeFileSync(validators, generated.stdout);
+const bundles = await bundleCli(root, outdir, validators);
+rmSync(validators);
 
 // The spawn helper (src/executor/local/shim/tend-shim.c) as dist/tend-shim. Without a C compiler
 // the build stays green: tend then starts programs directly and says so once when it runs.

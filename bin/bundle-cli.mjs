@@ -11,23 +11,28 @@
 // Each bundle is built from src/cli/main.ts: the dynamic import of its own command module is
 // bundled in, the other command modules become a module that throws if it were ever imported,
 // and the offline reader is required from offline.cjs. Modules reached only through a dynamic
-// import run their top level only when imported, as with ES modules.
+// import run their top level only when imported, as with ES modules. The generated manifest
+// validators (src/manifest/validators.ts loads them when present) are bundled in too, so they
+// are compiled through the bundle's code cache as well.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 
 /** Command names whose module is not named after them. */
 const MODULE_OF = { release: 'lease', start: 'operate', stop: 'operate', restart: 'operate' };
 
-/** Writes the bundles and bundles.json into `outdir`; returns the bundles.json map. */
-export async function bundleCli(root, outdir) {
+/**
+ * Writes the bundles and bundles.json into `outdir`, with the generated validators module at
+ * `validators`; returns the bundles.json map.
+ */
+export async function bundleCli(root, outdir, validators) {
   const modules = readdirSync(join(root, 'src', 'cli', 'commands')).filter((f) => f.endsWith('.ts')).map((f) => basename(f, '.ts'));
   const bundles = bundleMap(root, modules);
   await Promise.all([
-    bundle(root, join(outdir, 'main.cjs'), 'src/cli/main.ts', undefined),
-    bundle(root, join(outdir, 'offline.cjs'), 'src/cli/offline.ts', undefined),
-    ...modules.map((name) => bundle(root, join(outdir, `${name}.cjs`), 'src/cli/main.ts', name)),
+    bundle(root, join(outdir, 'main.cjs'), 'src/cli/main.ts', { validators }),
+    bundle(root, join(outdir, 'offline.cjs'), 'src/cli/offline.ts', { validators }),
+    ...modules.map((name) => bundle(root, join(outdir, `${name}.cjs`), 'src/cli/main.ts', { keep: name, validators })),
   ]);
   writeFileSync(join(outdir, 'bundles.json'), `${JSON.stringify(bundles)}\n`);
   return bundles;
@@ -48,7 +53,7 @@ function bundleMap(root, modules) {
   return map;
 }
 
-function bundle(root, outfile, entry, keep) {
+function bundle(root, outfile, entry, parts) {
   return build({
     absWorkingDir: root,
     entryPoints: [entry],
@@ -60,7 +65,7 @@ function bundle(root, outfile, entry, keep) {
     // The sources are ES modules: import.meta.url is the bundle's own URL, as it was for each chunk.
     define: { 'import.meta.url': '__tendModuleUrl' },
     banner: { js: "var __tendModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [split(entry, keep)],
+    plugins: [split(entry, parts.keep), inlineValidators(parts.validators)],
     minifySyntax: true,
     minifyWhitespace: true,
     legalComments: 'none',
@@ -87,6 +92,21 @@ function split(entry, keep) {
       b.onResolve({ filter: /\/offline\.ts$/ }, () => ({ path: 'offline', namespace: 'tend-offline' }));
       b.onLoad({ filter: /.*/, namespace: 'tend-offline' }, () => ({ contents: "module.exports = require('./offline.cjs');", loader: 'js' }));
       b.onResolve({ filter: /^\.\/offline\.cjs$/ }, () => ({ path: './offline.cjs', external: true }));
+    },
+  };
+}
+
+// Where validators.ts loads the generated module at run time, the bundle requires it instead.
+function inlineValidators(path) {
+  const call = "load('./validators.generated.cjs')";
+  return {
+    name: 'tend-validators',
+    setup(b) {
+      b.onLoad({ filter: /[/\\]src[/\\]manifest[/\\]validators\.ts$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!source.includes(call)) throw new Error(`${args.path} no longer says ${call}; update bin/bundle-cli.mjs`);
+        return { contents: source.replace(call, `require(${JSON.stringify(path)})`), loader: 'ts' };
+      });
     },
   };
 }
