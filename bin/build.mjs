@@ -2,7 +2,7 @@
 // `npm run build`: bundles the CLI with esbuild into CommonJS files in dist/cli/, one per command
 // (bin/bundle-cli.mjs), writes the manifest validators next to them, builds the spawn helper,
 // and writes the V8 code caches bin/tend.js compiles the bundles with (bin/train-code-cache.mjs).
-// Dependencies (yaml, chokidar, immer) are bundled too, which saves resolving and reading dozens
+// Dependencies (yaml, immer) are bundled too, which saves resolving and reading dozens
 // of files on every call. CommonJS, not ES module chunks: Node's ES module loader alone costs a
 // short command about a tenth of its start-up. Type checking is `npm run typecheck`; this step
 // only transpiles.
