@@ -2,12 +2,13 @@
  * What `npm run build` writes for the command line (bin/bundle-cli.mjs, bin/train-code-cache.mjs)
  * and how bin/tend.js runs it: every command of the table has a bundle that holds its own module,
  * each bundle has a code cache that V8 takes (written from that very bundle by the Node that runs
- * the tests), a run without the cache prints what a run with it prints, and an unsafe state dir
+ * the tests), a run without the cache prints what a run with it prints, a spoiled or missing
+ * cache only costs the compile, and an unsafe state dir
  * is still refused by the commands that fall back to the offline reader (its own bundle).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { COMMANDS } from '../../src/cli/command-table.ts';
@@ -61,6 +62,25 @@ test('output is the same with and without the code cache', () => {
     assert.equal(compiled.stdout, cached.stdout, `tend ${args.join(' ')}`);
     assert.equal(cached.stderr.replace(/^tend: code cache used\n/, ''), compiled.stderr);
   }
+});
+
+test('a cache V8 refuses, or none, only costs the compile', () => {
+  // A copy of the package's files whose caches can be spoiled without touching the built ones.
+  const copy = join(world.root, 'copy');
+  for (const part of ['bin', 'dist', 'schemas', 'package.json']) cpSync(join(BIN, '..', '..', part), join(copy, part), { recursive: true });
+  const bin = join(copy, 'bin', 'tend.js');
+  const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TEND_CODE_CACHE: 'report' } });
+  const expected = tend(['validate', '-d', world.dir]);
+  const cache = join(copy, 'dist', 'cli', 'cache', 'validate.bin');
+  writeFileSync(cache, Buffer.alloc(readFileSync(cache).length, 7));
+  const spoiled = run(['validate', '-d', world.dir]);
+  assert.equal(spoiled.status, 0, spoiled.stderr);
+  assert.equal(spoiled.stdout, expected.stdout);
+  assert.match(spoiled.stderr, /^tend: code cache rejected\n/);
+  rmSync(cache);
+  const absent = run(['validate', '-d', world.dir]);
+  assert.equal(absent.stdout, expected.stdout);
+  assert.match(absent.stderr, /^tend: code cache absent\n/);
 });
 
 test('a state dir others can write is refused by get, describe and diff (exit 2)', () => {
