@@ -28,7 +28,7 @@ function programYaml(name: string, command: readonly string[], backoff: string):
 
 // Whole-process wall time and CPU time (user + system, of the child) of a command, medians of
 // `runs`: on a shared machine the wall time is mostly waiting for a core, the CPU time is not.
-function commandMs(command: string, args: readonly string[], runs: number): { wall: number; cpu: number } {
+export function commandMs(command: string, args: readonly string[], runs: number): { wall: number; cpu: number } {
   const walls: number[] = [];
   const cpus: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -48,7 +48,7 @@ function childrenCpuMs(): number {
   return (Number(fields[13]) + Number(fields[14])) * 10;
 }
 
-const timing = (t: { wall: number; cpu: number }): string => `median ${ms(t.wall)} wall, ${ms(t.cpu)} CPU`;
+export const timing = (t: { wall: number; cpu: number }): string => `median ${ms(t.wall)} wall, ${ms(t.cpu)} CPU`;
 
 /** 200 idle programs, one file each, default monitoring. */
 export async function realistic200(): Promise<Figure[]> {

@@ -2,7 +2,6 @@
  * `npm run bench`: the performance rows of the spec (§7) that tend can reach today, each printed
  * next to its target. Real processes, a real `tend up`, real files; nothing here is a test.
  */
-import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, totalmem } from 'node:os';
@@ -16,7 +15,7 @@ import { benchSpawning } from './spawning.ts';
 import { benchDashboard } from './dashboard.ts';
 import { benchScale } from './scale.ts';
 import { wiredSchedulingPass } from './scheduling-world.ts';
-import { churn, realistic200, type Figure } from './realistic.ts';
+import { churn, commandMs, realistic200, timing, type Figure } from './realistic.ts';
 import { schedule } from '../src/scheduler/schedule.ts';
 import { callApi } from '../src/api/client.ts';
 
@@ -122,15 +121,10 @@ async function scale(n: number, target: { upMs: number; rssMb: number; cpuPct?: 
 function validate100(): void {
   const world = tempWorld();
   for (let i = 0; i < 100; i++) writeFileSync(join(world.dir, `p${i}.yaml`), processYaml(`p${i}`, { replicas: 2 }));
-  const samples: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const t0 = performance.now();
-    const result = spawnSync(process.execPath, [BIN, 'validate', '-d', world.dir], { encoding: 'utf8' });
-    samples.push(performance.now() - t0);
-    if (result.status !== 0) throw new Error(`validate failed: ${result.stderr}`);
-  }
-  const p50 = percentile(samples, 50);
-  row('tend validate of 100 manifest files, whole process', `median ${ms(p50)}`, '<= 150 ms', p50 <= 150);
+  const validate = commandMs(process.execPath, [BIN, 'validate', '-d', world.dir], 11);
+  const baseline = commandMs(process.execPath, ['-e', '0'], 11);
+  row('tend validate of 100 manifest files, whole process', timing(validate), '<= 150 ms', validate.wall <= 150);
+  row('`node -e 0` beside it, for scale', timing(baseline), '—', true);
   rmSync(world.root, { recursive: true, force: true });
 }
 

@@ -5,9 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { TendError } from '../model/errors.ts';
 import { stateDirProblem } from '../platform/state-dir.ts';
-import { createContext, UsageError } from './context.ts';
+import { createContext } from './context.ts';
 import { faultMessage } from './fault-message.ts';
 import { COMMANDS, commandHelp, overviewHelp, parserOptions } from './command-table.ts';
 import { didYouMean } from '../manifest/diagnostics.ts';
@@ -41,8 +40,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (unsafe) return refuse(unsafe);
     return await command.run(ctx, values, positionals);
   } catch (error) {
-    if (error instanceof TendError && error.code === 'StateDirInsecure') return refuse(error.message);
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (isNamed(error, 'TendError') && error.code === 'StateDirInsecure') return refuse(error.message);
+    if (isNamed(error, 'UsageError') || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       return usageError((error as Error).message, `usage: tend ${name} ${command.args} (tend ${name} --help for more)\n`);
     }
     const fault = faultMessage(error);
@@ -50,6 +49,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`tend: ${fault}\n`);
     return 1;
   }
+}
+
+/**
+ * An error of the class named `name` (TendError and UsageError set it): by name, not
+ * `instanceof`, since the offline reader (dist/cli/offline.cjs) carries its own copy of them.
+ */
+function isNamed(error: unknown, name: 'TendError' | 'UsageError'): error is Error & { readonly code?: string } {
+  return error instanceof Error && error.name === name;
 }
 
 // A state dir others could write is never used: its token, socket and state could be planted.

@@ -10,6 +10,7 @@ import type { CST, Document, Node as YamlNode, YAMLError } from 'yaml';
 import type { Diagnostic } from '../model/diagnostic.ts';
 import { makeDiagnostic } from './diagnostics.ts';
 import type { FieldPath, Position } from './diagnostics.ts';
+import { readPlainYaml, type PlainDocument, type Spot } from './plain-yaml.ts';
 
 /** Alias expansions allowed per document before it is rejected (a "billion laughs" guard). */
 const MAX_ALIAS_COUNT = 100;
@@ -33,8 +34,8 @@ export interface ParsedDocument {
   readonly value: unknown;
   /** Where the document's content starts. */
   readonly start: Position;
-  readonly node: Document.Parsed;
-  readonly lineCounter: LineCounter;
+  /** Where the field at `path` is written: see {@link locate}. */
+  readonly locate: (path: FieldPath) => Position;
 }
 
 /** What parsing a file gave: its documents and any syntax problems. */
@@ -51,8 +52,49 @@ export interface ParsedFile {
  * Never throws.
  */
 export function parseManifestText(text: string, file: string): ParsedFile {
-  const lineCounter = new LineCounter();
   const source = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const plain = readPlainYaml(source);
+  return plain ? plainFile(source, plain) : yamlFile(source, file);
+}
+
+// What the yaml library would give for a text in the plain subset, read without it.
+function plainFile(source: string, documents: readonly PlainDocument[]): ParsedFile {
+  const lineStarts = [0];
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const position = (offset: number): Position => {
+    let line = 0;
+    for (let step = 2 ** Math.floor(Math.log2(lineStarts.length)); step >= 1; step /= 2) {
+      if (line + step < lineStarts.length && (lineStarts[line + step] ?? Infinity) <= offset) line += step;
+    }
+    return { line: line + 1, col: offset - (lineStarts[line] ?? 0) + 1 };
+  };
+  const parsed = documents.map((doc): ParsedDocument => ({
+    index: doc.index,
+    value: doc.value,
+    start: position(doc.spot.at),
+    locate: (path) => position(spotAt(doc.spot, path)),
+  }));
+  return { documents: parsed, diagnostics: [], empty: parsed.length === 0 };
+}
+
+// The offset `locate` gives for `path`, in the plain reader's spots.
+function spotAt(root: Spot, path: FieldPath): number {
+  let spot = root;
+  for (const segment of path) {
+    const next = typeof segment === 'number' || spot.items ? spot.items?.[Number(segment)] : spot.entries?.get(String(segment));
+    if (!next) break;
+    spot = next;
+  }
+  return spot.at;
+}
+
+/** {@link parseManifestText} by the yaml library alone, never the plain reader (its reference). */
+export function parseWithLibrary(text: string, file: string): ParsedFile {
+  return yamlFile(text.startsWith('\uFEFF') ? text.slice(1) : text, file);
+}
+
+function yamlFile(source: string, file: string): ParsedFile {
+  const lineCounter = new LineCounter();
   const composed = composeDocuments(source, lineCounter);
   if (!composed.ok) {
     const at = offsetPosition(lineCounter, composed.offset);
@@ -68,7 +110,7 @@ export function parseManifestText(text: string, file: string): ParsedFile {
     const converted = toPlainValue(node);
     if (!converted.ok) diagnostics.push(yamlDiagnostic(file, start, converted.message));
     // An empty document (`---` alone, or `null`) defines nothing.
-    else if (converted.value !== null) documents.push({ index, value: converted.value, start, node, lineCounter });
+    else if (converted.value !== null) documents.push({ index, value: converted.value, start, locate: (path) => locateIn({ node, lineCounter, start }, path) });
   });
   return { documents, diagnostics, empty: documents.length === 0 && diagnostics.length === 0 };
 }
@@ -176,6 +218,17 @@ function offsetPosition(lineCounter: LineCounter, offset: number): Position {
  * Follows aliases and `<<` merge keys into the node they point at.
  */
 export function locate(doc: ParsedDocument, path: FieldPath): Position {
+  return doc.locate(path);
+}
+
+/** A document as the yaml library parsed it. */
+interface YamlDocument {
+  readonly node: Document.Parsed;
+  readonly lineCounter: LineCounter;
+  readonly start: Position;
+}
+
+function locateIn(doc: YamlDocument, path: FieldPath): Position {
   let node: unknown = doc.node.contents;
   let at: Position = doc.start;
   for (const segment of path) {
@@ -187,14 +240,14 @@ export function locate(doc: ParsedDocument, path: FieldPath): Position {
   return at;
 }
 
-function resolveAlias(doc: ParsedDocument, node: unknown): unknown {
+function resolveAlias(doc: YamlDocument, node: unknown): unknown {
   let current = node;
   for (let hops = 0; isAlias(current) && hops < MAX_ALIAS_COUNT; hops++) current = current.resolve(doc.node);
   return current;
 }
 
 // The child node of a map or sequence and the offset to report for it.
-function child(doc: ParsedDocument, node: unknown, segment: string | number): { node: unknown; at: number } | undefined {
+function child(doc: YamlDocument, node: unknown, segment: string | number): { node: unknown; at: number } | undefined {
   if (isSeq(node)) {
     const item: unknown = node.items[Number(segment)];
     return hasRange(item) ? { node: item, at: item.range[0] } : undefined;

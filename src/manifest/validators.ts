@@ -102,7 +102,8 @@ export function getValidators(): Validators {
   return validators;
 }
 
-// Absent when running from sources: `npm run build` writes it next to the bundled CLI (dist/cli/).
+// Absent when running from sources: `npm run build` bundles it into the CLI's bundles in its place
+// (bin/bundle-cli.mjs).
 function loadGenerated(): unknown {
   try {
     return load('./validators.generated.cjs');

@@ -7,18 +7,21 @@ import { callApiIfServed } from '../../api/client.ts';
 import { printData } from '../render/output.ts';
 import { formatAge, formatBytes, renderTable } from '../render/table.ts';
 import type { CliContext } from '../context.ts';
-import { filterViews, parseTarget } from '../views.ts';
+import { filterViews, keyOf, parseTarget } from '../views.ts';
 import { renderJobs } from '../render/jobs-table.ts';
 import { paintStatus } from '../render/color.ts';
 import { targetKey } from '../target-arg.ts';
 
 /** Runs `tend get`. */
 export async function run(ctx: CliContext, values: Record<string, unknown>, positionals: string[]): Promise<number> {
-  const target = await targetOf(ctx, positionals[0]);
-  if (target === null) return 1;
   const selector = values.selector as string | undefined;
+  const named = await namedObject(ctx, positionals[0], selector);
+  const target = named ? named.key : await targetOf(ctx, positionals[0]);
+  if (target === null) return 1;
+  let prefetched = named?.views;
   const show = async (): Promise<void> => {
-    const views = filterViews(await fetchViews(ctx, { kind: target, selector }), target, selector);
+    const views = filterViews(prefetched ?? (await fetchViews(ctx, { kind: target, selector })), target, selector);
+    prefetched = undefined;
     if (ctx.output !== 'table') return printData(ctx.output, { items: views });
     if (values.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
     const jobs = parseTarget(target).kind === 'Job';
@@ -30,6 +33,18 @@ export async function run(ctx: CliContext, values: Record<string, unknown>, posi
     await show();
   }
   return 0;
+}
+
+/**
+ * `KIND/NAME` of an object that exists (and matches the selector): its key and views, from one
+ * request for that object alone rather than the whole list first to check the name. Undefined
+ * otherwise; then the name is looked up as before, for the message that says what exists.
+ */
+async function namedObject(ctx: CliContext, target: string | undefined, selector: string | undefined): Promise<{ key: string; views: ObjectView[] } | undefined> {
+  if (target === undefined || !target.includes('/')) return undefined;
+  const key = keyOf(target);
+  const views = await fetchViews(ctx, { kind: key, selector });
+  return filterViews(views, key, selector).length > 0 ? { key, views } : undefined;
 }
 
 // A kind (`process`, `jobs`) filters; anything else must name an object (null: it names none).

@@ -23,6 +23,7 @@ export function paintStatus(text: string, on: boolean): string {
 
 /** The length of `text` as a terminal shows it (colour codes take no room). */
 export function visibleLength(text: string): number {
+  // Most cells hold no colour code: no regex for them (a table of hundreds of rows asks often).
   // eslint-disable-next-line no-control-regex
-  return text.replace(/\x1b\[[0-9;]*m/g, '').length;
+  return text.includes('\x1b') ? text.replace(/\x1b\[[0-9;]*m/g, '').length : text.length;
 }
