@@ -13,7 +13,7 @@ import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { resetCircuit } from '../planner/circuit-breaker.ts';
-import { actionsOf, planAll, planKey, reportKeyExits } from '../planner/plan-key.ts';
+import { actionsOf, keysOfWorld, planKey, reportKeyExits } from '../planner/plan-key.ts';
 import type { KeyPlan, PlanWorld } from '../planner/key-plan.ts';
 import { planWorld } from '../planner/plan-world.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
@@ -105,7 +105,7 @@ export interface Controller {
 export const DEFAULT_APPLY_WINDOW = 16;
 
 // Keys planned in one turn of the event loop before a long pass lets other work run.
-const PLAN_SLICE = 256;
+const PLAN_SLICE = 64;
 
 // Without the machine's figures, only a Node's capacity limits anything.
 const UNBOUNDED_MACHINE: MachineCapacity = { cpu: Number.MAX_SAFE_INTEGER, memory: Number.MAX_SAFE_INTEGER };
@@ -324,8 +324,14 @@ export function createController(options: ControllerOptions): Controller {
     history: () => store.get(),
     book: () => book,
     async plan(keys) {
+      // One moment, planned a slice at a time: a plan of 10,000 keys does not hold the loop.
       const world = worldAt(await executor.observe(), clock.now());
-      return actionsOf(keys ? keys.map((key) => planKey(world, key)) : planAll(world));
+      const plans: KeyPlan[] = [];
+      for (const [index, key] of (keys ?? keysOfWorld(world)).entries()) {
+        if (index > 0 && index % PLAN_SLICE === 0) await options.yieldTurn?.();
+        plans.push(planKey(world, key));
+      }
+      return actionsOf(plans);
     },
     async scheduling() {
       return scheduling.view(await executor.observe());
