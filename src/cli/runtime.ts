@@ -99,10 +99,14 @@ export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { re
 const SAVE_DELAY_MS = 20;
 const SAVE_SPACING_MS = 250;
 const PRUNE_GRACE_MS = 300;
+const STATUS_TURN_MS = 150;
 
 // One turn of the event loop for everything else (API requests, signals, exits) during long work,
 // once that work has kept the loop for its budget.
 const yieldTurn = createTurnBudget();
+// A status build someone waits for keeps the loop longer at a time (still under 200 ms), so during
+// a bring-up of thousands it is not spread thin between the controller's own slices.
+const statusTurn = createTurnBudget(STATUS_TURN_MS);
 
 /** Opens the state dir of `ctx` as its one controller. */
 export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, pass: Pick<ControllerOptions, 'held' | 'onPass'> = {}): Promise<OpenResult> {
@@ -233,7 +237,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     scheduling: (await controller.scheduling()).stats,
   });
   const statusInput = async (keys: readonly ObjectKey[]): Promise<StatusInput> => ({ ...(await statusSource()), plan: await controller.plan(keys) });
-  const perKey = createStatusCache({ plan: (keys) => controller.plan(keys), yieldTurn });
+  const perKey = createStatusCache({ plan: (keys) => controller.plan(keys), yieldTurn: statusTurn });
   const statusCache = shareBuilds(async () => perKey.build(await statusSource()), () => clock.now(), () => controller.desired().objects);
   return {
     ok: true,
