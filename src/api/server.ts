@@ -17,6 +17,7 @@ import { routePools, type PoolHandlers } from './pool-routes.ts';
 import { socketPath } from './socket-path.ts';
 import { crossSiteRefusal, isPublicAsset } from './browser-guard.ts';
 import { routeDashboard, type DashboardHandlers } from './dashboard-routes.ts';
+import { bodyText } from './json-body.ts';
 
 export interface ApiHandlers {
   /** With `summary`, one line per object (no instances, spec or manifest): the dashboard's overview. */
@@ -204,7 +205,7 @@ function frameOf(event: TendEvent): string {
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = bodyText(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -1,6 +1,7 @@
 /** The control API's answers, computed from a runtime. */
 import type { ApiHandlers } from '../api/server.ts';
 import { renderMetrics } from '../api/metrics.ts';
+import { itemsBody } from '../api/json-body.ts';
 import { alertViews } from '../controller/status.ts';
 import { describeItem, filterViews, keyOf } from './views.ts';
 import type { ObjectKey } from '../model/object.ts';
@@ -15,9 +16,8 @@ import { dashboardHandlersOf } from './dashboard-handlers.ts';
  */
 export function handlersOf(rt: Runtime, stateDir: string, down?: () => void): ApiHandlers {
   return {
-    objects: async (filter) => ({
-      items: filter.summary ? filterViews(await rt.summaries(), filter.kind, filter.selector) : filterViews(await rt.status(namedKeys(filter.kind)), filter.kind, filter.selector),
-    }),
+    // Each view's JSON is kept with it: views the next build hands out again are not serialised again.
+    objects: async (filter) => itemsBody(filter.summary ? filterViews(await rt.summaries(), filter.kind, filter.selector) : filterViews(await rt.status(namedKeys(filter.kind)), filter.kind, filter.selector)),
     describe: async (key) => describeItem(await rt.status([key]), rt.events.recent(), key),
     recentEvents: (forKey) => (forKey ? rt.events.recent().filter((e) => e.object === forKey) : rt.events.recent()),
     subscribeEvents: (listener) => rt.events.subscribe(listener),

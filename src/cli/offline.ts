@@ -13,6 +13,7 @@ import { createLocalExecutor } from '../executor/local/local-executor.ts';
 import { generationChanges } from '../controller/controller.ts';
 import { bookFromObjects, mergeLoad } from '../controller/desired.ts';
 import { buildStatus, type ObjectView } from '../controller/status.ts';
+import { buildSummaries, type ObjectSummary } from '../controller/status-summary.ts';
 import { createHistoryStore } from '../controller/store.ts';
 import { createDependencyLinks } from '../controller/dependency-links.ts';
 import { actionsOf, planAll } from '../planner/plan-key.ts';
@@ -60,6 +61,11 @@ export async function readOffline(ctx: CliContext): Promise<OfflineView> {
 /** Status views of an offline look. */
 export function offlineStatus(view: OfflineView): ObjectView[] {
   return buildStatus(view);
+}
+
+/** One line per object of an offline look, as `GET /v1/objects?view=summary` answers. */
+export function offlineSummaries(view: OfflineView): ObjectSummary[] {
+  return buildSummaries(view);
 }
 
 async function observeRecorded(ctx: CliContext, persisted: PersistedState | undefined): Promise<Observed> {

@@ -13,8 +13,10 @@ import { createLocalExecutor } from '../executor/local/local-executor.ts';
 import { createController, type Controller, type ControllerOptions } from '../controller/controller.ts';
 import { bookFromObjects } from '../controller/desired.ts';
 import { buildStatus, type ObjectView, type StatusInput } from '../controller/status.ts';
-import { buildSummaries, type ObjectSummary } from '../controller/status-summary.ts';
+import type { ObjectSummary } from '../controller/status-summary.ts';
+import { createStatusCache, type StatusBuild, type StatusSource } from '../controller/status-cache.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
+import { createTurnBudget } from '../platform/turn-budget.ts';
 import { openEventLog, type EventLog } from '../platform/event-log.ts';
 import { acquireLock } from '../platform/lock.ts';
 import { ensureStateDir, stateIdOf } from '../platform/state-dir.ts';
@@ -97,9 +99,14 @@ export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { re
 const SAVE_DELAY_MS = 20;
 const SAVE_SPACING_MS = 250;
 const PRUNE_GRACE_MS = 300;
+const STATUS_TURN_MS = 150;
 
-// One turn of the event loop for everything else (API requests, signals, exits) during long work.
-const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// One turn of the event loop for everything else (API requests, signals, exits) during long work,
+// once that work has kept the loop for its budget.
+const yieldTurn = createTurnBudget();
+// A status build someone waits for keeps the loop longer at a time (still under 200 ms), so during
+// a bring-up of thousands it is not spread thin between the controller's own slices.
+const statusTurn = createTurnBudget(STATUS_TURN_MS);
 
 /** Opens the state dir of `ctx` as its one controller. */
 export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, pass: Pick<ControllerOptions, 'held' | 'onPass'> = {}): Promise<OpenResult> {
@@ -218,11 +225,10 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     },
     onError: (key, error) => process.stderr.write(`tend: reconcile of ${key} failed: ${(error as Error).stack ?? String(error)}\n`),
   });
-  const statusInput = async (keys?: readonly ObjectKey[]): Promise<StatusInput> => ({
+  const statusSource = async (): Promise<StatusSource> => ({
     desired: controller.desired(),
     observed: await executor.observe(),
     history: controller.history(),
-    plan: await controller.plan(keys),
     now: clock.now(),
     health: prober.health(),
     usage: (i) => sampler.usage(i.object, i.id, i.pid),
@@ -230,7 +236,9 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     pools: (key) => controller.pools.stats(key),
     scheduling: (await controller.scheduling()).stats,
   });
-  const statusCache = createStatusCache(async () => buildStatus(await statusInput()), () => clock.now(), () => controller.desired().objects);
+  const statusInput = async (keys: readonly ObjectKey[]): Promise<StatusInput> => ({ ...(await statusSource()), plan: await controller.plan(keys) });
+  const perKey = createStatusCache({ plan: (keys) => controller.plan(keys), yieldTurn: statusTurn });
+  const statusCache = shareBuilds(async () => perKey.build(await statusSource()), () => clock.now(), () => controller.desired().objects);
   return {
     ok: true,
     runtime: {
@@ -243,8 +251,8 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       reload,
       lastLoad: () => report,
       probeTiming: () => prober.timing(),
-      status: async (keys) => (keys ? buildStatus(await statusInput(keys), keys) : statusCache.get()),
-      summaries: async () => buildSummaries(await statusInput()),
+      status: async (keys) => (keys ? buildStatus(await statusInput(keys), keys) : (await statusCache.get()).views()),
+      summaries: async () => (await statusCache.get()).summaries(),
       alerts: () => guard.alerts(),
       statusChanged: () => statusCache.clear(),
       onPass(listener) {
@@ -291,18 +299,26 @@ export async function openForCommand(ctx: CliContext, pass: Pick<ControllerOptio
 /** How long one build of every object's status serves later requests. */
 const STATUS_MAX_AGE_MS = 250;
 
-// The latest whole status while it is young and the manifests it was built from are current.
-function createStatusCache(build: () => Promise<ObjectView[]>, now: () => number, objects: () => unknown): { get(): Promise<ObjectView[]>; clear(): void } {
-  let last: { at: number; objects: unknown; views: Promise<ObjectView[]> } | undefined;
+// The build under way, or the latest while it is young and the manifests it was built from are
+// current: requests meanwhile share it (and each view's serialisation) instead of each building
+// again. Builds run one after the other; after a change (`clear`) the next request waits for a
+// build that starts after it.
+function shareBuilds(build: () => Promise<StatusBuild>, now: () => number, objects: () => unknown): { get(): Promise<StatusBuild>; clear(): void } {
+  interface Shared { at: number; objects: unknown; build: Promise<StatusBuild>; pending: boolean; expired: boolean }
+  let last: Shared | undefined;
   return {
     get() {
-      if (last && last.objects === objects() && now() - last.at < STATUS_MAX_AGE_MS) return last.views;
-      const views = build();
-      last = { at: now(), objects: objects(), views };
-      views.catch(() => (last = undefined));
-      return views;
+      if (last && !last.expired && (last.pending || (last.objects === objects() && now() - last.at < STATUS_MAX_AGE_MS))) return last.build;
+      const before = last?.pending ? last.build.then(() => undefined, () => undefined) : Promise.resolve();
+      const current: Shared = { at: now(), objects: objects(), build: before.then(build), pending: true, expired: false };
+      last = current;
+      current.build.then(
+        () => void (current.pending = false),
+        () => void (current.expired = true),
+      );
+      return current.build;
     },
-    clear: () => void (last = undefined),
+    clear: () => void (last && (last.expired = true)),
   };
 }
 

@@ -1,7 +1,7 @@
 /** The object a command's argument names, checked against the objects that exist now. */
 import type { CliContext } from './context.ts';
 import { UsageError } from './context.ts';
-import { fetchViews } from './commands/get.ts';
+import { fetchSummaries } from './commands/get.ts';
 import { resolveObject } from './resolve-target.ts';
 
 /**
@@ -10,7 +10,7 @@ import { resolveObject } from './resolve-target.ts';
  */
 export async function targetKey(ctx: CliContext, target: string | undefined, keys?: readonly string[]): Promise<string | undefined> {
   if (!target) throw new UsageError('expected an object: NAME or KIND/NAME, e.g. web or process/web');
-  const known = keys ?? (await fetchViews(ctx)).map((v) => v.key);
+  const known = keys ?? (await fetchSummaries(ctx)).map((s) => s.key);
   const resolved = resolveObject(target, known);
   if (resolved.ok) return resolved.key;
   process.stderr.write(`tend: ${resolved.message}\n`);

@@ -9,24 +9,25 @@ import type { EventSink } from '../model/event.ts';
 import type { HealthSource } from '../model/health.ts';
 import type { History } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
-import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type StopPolicy } from '../model/object.ts';
+import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { resetCircuit } from '../planner/circuit-breaker.ts';
-import { actionsOf, planAll, planKey, reportKeyExits } from '../planner/plan-key.ts';
+import { actionsOf, keysOfWorld, planKey, reportKeyExits } from '../planner/plan-key.ts';
 import type { KeyPlan, PlanWorld } from '../planner/key-plan.ts';
 import { planWorld } from '../planner/plan-world.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
 import { createWorkQueue } from './queue.ts';
 import { applyActions, createReconcileMemory, hasWork, recordPlan, type ReconcileDeps } from './reconcile.ts';
 import type { ActionResult } from '../model/action.ts';
-import { createDependencyLinks, type DependencyLinks } from './dependency-links.ts';
+import { createDependencyLinks } from './dependency-links.ts';
 import type { LimitSource } from './resource-guard.ts';
 import { createHistoryStore, type GenerationChange } from './store.ts';
 import { createPoolManager, type PoolManager } from './pools.ts';
 import type { ResourceUsage } from '../model/usage.ts';
 import { createSchedulingMemo } from './scheduling-memo.ts';
 import { createApplyWindow } from './apply-window.ts';
+import { shutdownAll } from './shutdown.ts';
 import type { MachineCapacity } from '../planner/node-policy.ts';
 import type { SchedulingView } from '../planner/scheduling.ts';
 
@@ -104,9 +105,7 @@ export interface Controller {
 export const DEFAULT_APPLY_WINDOW = 16;
 
 // Keys planned in one turn of the event loop before a long pass lets other work run.
-const PLAN_SLICE = 256;
-
-const DEFAULT_STOP: StopPolicy = { signal: 'SIGTERM', gracePeriodMs: 10_000 };
+const PLAN_SLICE = 64;
 
 // Without the machine's figures, only a Node's capacity limits anything.
 const UNBOUNDED_MACHINE: MachineCapacity = { cpu: Number.MAX_SAFE_INTEGER, memory: Number.MAX_SAFE_INTEGER };
@@ -340,8 +339,14 @@ export function createController(options: ControllerOptions): Controller {
     history: () => store.get(),
     book: () => book,
     async plan(keys) {
+      // One moment, planned a slice at a time: a plan of 10,000 keys does not hold the loop.
       const world = worldAt(await executor.observe(), clock.now());
-      return actionsOf(keys ? keys.map((key) => planKey(world, key)) : planAll(world));
+      const plans: KeyPlan[] = [];
+      for (const [index, key] of (keys ?? keysOfWorld(world)).entries()) {
+        if (index > 0 && index % PLAN_SLICE === 0) await options.yieldTurn?.();
+        plans.push(planKey(world, key));
+      }
+      return actionsOf(plans);
     },
     async scheduling() {
       return scheduling.view(await executor.observe());
@@ -350,7 +355,7 @@ export function createController(options: ControllerOptions): Controller {
       // Nothing more is launched; what was handed to the executor is waited for, then stopped.
       closeQueue();
       await drained;
-      await shutdownAll(executor, desired, links, () => closeQueue());
+      await shutdownAll({ executor, desired, links, ...(options.yieldTurn ? { yieldTurn: options.yieldTurn } : {}) });
       // Every end is told, these too.
       const world = worldAt(await executor.observe(), clock.now());
       for (const key of world.observed.keys()) recordPlan(deps, reportKeyExits(world, key));
@@ -412,77 +417,4 @@ function changedKeys(before: ReadonlyMap<ObjectKey, ManifestObject>, after: Read
   for (const [key, object] of after) if (before.get(key)?.contentHash !== object.contentHash) keys.push(key);
   for (const key of before.keys()) if (!after.has(key)) keys.push(key);
   return keys;
-}
-
-// Stops every live instance in reverse dependency order (an object once nothing that depends on
-// it runs any more; independent objects all at once) and resolves when all have exited.
-async function shutdownAll(executor: Executor, desired: DesiredState, links: DependencyLinks, closeQueue: () => void): Promise<void> {
-  closeQueue();
-  // Instances already asked to stop (a stop that changed nothing is not asked again).
-  const asked = new WeakSet<ObservedInstance>();
-  await new Promise<void>((resolve) => {
-    let busy = false;
-    const step = async (): Promise<void> => {
-      if (busy) return;
-      busy = true;
-      const observed = await executor.observe();
-      if (needsStop(observed, asked)) await stopFree(observed);
-      if (!hasLive(observed)) {
-        unsubscribe();
-        resolve();
-        return;
-      }
-      busy = false;
-      // Exits that arrived while stopping were seen by no step.
-      if ((await executor.observe()) !== observed) void step();
-    };
-    // Stops the running instances that no running object depends on.
-    const stopFree = async (observed: Observed): Promise<void> => {
-      const running = new Set<ObjectKey>();
-      for (const [key, list] of observed) if (list.some((i) => i.state !== 'exited')) running.add(key);
-      const free = (key: ObjectKey): boolean => {
-        for (const other of links.dependentsOf(key)) if (running.has(other)) return false;
-        return true;
-      };
-      for (const list of observed.values()) {
-        for (const instance of list) {
-          if (!isUnasked(instance, asked) || !free(instance.object)) continue;
-          asked.add(instance);
-          await stopForShutdown(executor, desired, instance);
-        }
-      }
-    };
-    const unsubscribe = executor.subscribe(() => void step());
-    void step();
-  });
-}
-
-// Running (or in preStart) and not yet asked to stop.
-function isUnasked(instance: ObservedInstance, asked: WeakSet<ObservedInstance>): boolean {
-  return (instance.state === 'running' || instance.state === 'starting') && !asked.has(instance);
-}
-
-function needsStop(observed: Observed, asked: WeakSet<ObservedInstance>): boolean {
-  for (const list of observed.values()) for (const instance of list) if (isUnasked(instance, asked)) return true;
-  return false;
-}
-
-function hasLive(observed: Observed): boolean {
-  for (const list of observed.values()) for (const instance of list) if (instance.state !== 'exited') return true;
-  return false;
-}
-
-async function stopForShutdown(executor: Executor, desired: DesiredState, instance: ObservedInstance): Promise<void> {
-  const object = desired.objects.get(instance.object);
-  const spec = object && isProcessObject(object) ? object.spec : undefined;
-  await executor.apply({
-    type: 'stop',
-    object: instance.object,
-    instance: instance.id,
-    reason: 'Shutdown',
-    message: 'controller shutting down',
-    stop: spec?.stop ?? DEFAULT_STOP,
-    forget: false,
-    ...(spec ? { program: spec } : {}),
-  });
 }

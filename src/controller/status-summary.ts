@@ -14,6 +14,10 @@ export interface ObjectSummary extends Pick<ObjectView, 'kind' | 'name' | 'key' 
   readonly status: Pick<ObjectView['status'], 'phase' | 'reason' | 'replicas' | 'readyReplicas' | 'restarts' | 'circuit' | 'pool'>;
   /** Instances with a live process, and all the object has. */
   readonly running: number;
+  /** The pids of the live instances, in instance order (`tend get`'s PID column). */
+  readonly pids: readonly number[];
+  /** True while a `recovery.fallback` program runs in the instances' place. */
+  readonly fallback: boolean;
   readonly instanceCount: number;
   /** ISO 8601 start of the longest-running live instance; null when none runs. */
   readonly startedAt: string | null;
@@ -25,12 +29,14 @@ export interface ObjectSummary extends Pick<ObjectView, 'kind' | 'name' | 'key' 
 export function buildSummaries(input: StatusInput): ObjectSummary[] {
   const byKey = actionsByObject(input.plan);
   const keys = new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
-  return [...keys].sort().map((key) => summaryOf(input, key, byKey.get(key) ?? []));
+  return [...keys].sort().map((key) => summaryOfKey(input, key, byKey.get(key) ?? []));
 }
 
-function summaryOf(input: StatusInput, key: ObjectKey, actions: readonly Action[]): ObjectSummary {
+/** The summary of `key`, given its actions in `input.plan`. */
+export function summaryOfKey(input: StatusInput, key: ObjectKey, actions: readonly Action[]): ObjectSummary {
   const { object, process, instances, history, summary } = basisOf(input, key, actions);
-  let running = 0;
+  const pids: number[] = [];
+  let fallback = false;
   let restarts = 0;
   let oldest = Infinity;
   let cpu = 0;
@@ -39,7 +45,8 @@ function summaryOf(input: StatusInput, key: ObjectKey, actions: readonly Action[
   for (const i of instances) {
     restarts += i.fallback ? 0 : (history?.slots[i.replica]?.restarts ?? 0);
     if (i.pid <= 0 || i.state === 'exited') continue;
-    running++;
+    pids.push(i.pid);
+    fallback ||= i.fallback === true;
     oldest = Math.min(oldest, i.startedAt);
     const usage = input.usage?.(i);
     if (!usage) continue;
@@ -50,7 +57,9 @@ function summaryOf(input: StatusInput, key: ObjectKey, actions: readonly Action[
   return {
     ...identityOf(input, key, object, history),
     status: { ...headOf(object, summary), restarts, ...circuitOf(process, history, input.now), ...poolOf(input, key) },
-    running,
+    running: pids.length,
+    pids,
+    fallback,
     instanceCount: instances.length,
     startedAt: Number.isFinite(oldest) ? new Date(oldest).toISOString() : null,
     ...(sampled ? { usage: { cpu: Math.round(cpu * 10) / 10, memory } } : {}),

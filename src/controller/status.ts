@@ -159,16 +159,21 @@ export function buildStatus(input: StatusInput, only?: readonly ObjectKey[]): Ob
   const known = (key: ObjectKey): boolean => input.desired.objects.has(key) || input.observed.has(key);
   const keys = only ? new Set(only.filter(known)) : new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
   const actions = actionsByObject(input.plan);
-  return [...keys].sort().map((key) => viewOf(input, key, actions.get(key) ?? []));
+  return [...keys].sort().map((key) => viewOfKey(input, key, actions.get(key) ?? []));
 }
 
 /** The plan's actions per object, in plan order: one look over the plan, not one per object. */
 export function actionsByObject(plan: Plan): Map<ObjectKey, Action[]> {
-  const byObject = new Map<ObjectKey, Action[]>();
-  for (const action of plan) {
-    const list = byObject.get(action.object);
-    if (list) list.push(action);
-    else byObject.set(action.object, [action]);
+  return groupByObject(plan);
+}
+
+/** Items (actions, alerts) per object they name, in their order. */
+export function groupByObject<T extends { readonly object: ObjectKey }>(items: readonly T[]): Map<ObjectKey, T[]> {
+  const byObject = new Map<ObjectKey, T[]>();
+  for (const item of items) {
+    const list = byObject.get(item.object);
+    if (list) list.push(item);
+    else byObject.set(item.object, [item]);
   }
   return byObject;
 }
@@ -221,7 +226,8 @@ export function circuitOf(process: ProcessObject | undefined, history: ObjectHis
   return process?.spec.circuitBreaker ? { circuit: circuitView(history?.circuit, process.spec.circuitBreaker, now) } : {};
 }
 
-function viewOf(input: StatusInput, key: ObjectKey, planned: readonly Action[]): ObjectView {
+/** The view of `key`, given its actions in `input.plan`. */
+export function viewOfKey(input: StatusInput, key: ObjectKey, planned: readonly Action[]): ObjectView {
   const { object, process, instances, history, actions, health, job, summary } = basisOf(input, key, planned);
   const views = job
     ? instances.map((i) => withUsage(instanceView(i, jobInstancePhase(i, actions), history?.slots[i.replica], object?.specHash), i, input.usage))

@@ -31,8 +31,11 @@ export interface Executor {
   observe(): Promise<Observed>;
   /** Carries out one action. OS failures come back as `ok: false`, never as a throw. */
   apply(action: Action): Promise<ActionResult>;
-  /** Called with an object key whenever one of its instances changes state on its own (exit). */
-  subscribe(listener: (object: ObjectKey) => void): () => void;
+  /**
+   * Called with an object key whenever one of its instances changes state on its own (exit); with
+   * the instance's new record too where the executor knows which one changed.
+   */
+  subscribe(listener: (object: ObjectKey, instance?: ObservedInstance) => void): () => void;
   /**
    * Takes over instances recorded by an earlier controller (pid and start time must both match),
    * plus any process carrying this state dir's marker that no record names.

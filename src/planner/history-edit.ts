@@ -60,11 +60,36 @@ function withoutRevisions(entry: ObjectHistory, gone: readonly string[]): Object
   return kept.length === 0 ? rest : { ...rest, revisions: Object.fromEntries(kept) };
 }
 
-/** `entry` with every edit applied in order. */
+/** `entry` with every edit applied in order (the slots copied once, however many exits). */
 export function editAll(entry: ObjectHistory | undefined, edits: readonly HistoryEdit[]): ObjectHistory | undefined {
-  let result = entry;
-  for (const edit of edits) result = editHistory(result, edit);
-  return result;
+  let run: EditRun = { entry, slots: undefined };
+  for (const edit of edits) run = editInRun(run, edit);
+  return run.entry;
+}
+
+/**
+ * A run of edits by one owner: the history as edited so far, and the slots object the run itself
+ * made (undefined until it made one). Only the run's latest entry is anyone's to keep.
+ */
+export interface EditRun {
+  readonly entry: ObjectHistory | undefined;
+  readonly slots: Record<number, SlotHistory> | undefined;
+}
+
+/**
+ * {@link editHistory} within a run: an exit writes into slots the run made instead of copying
+ * them again, so the N exits of one object's N replicas (a shutdown) cost O(N), not O(N²).
+ */
+export function editInRun(run: EditRun, edit: HistoryEdit): EditRun {
+  const { entry, slots } = run;
+  if (edit.type === 'exit' && entry !== undefined && slots !== undefined && entry.slots === slots) {
+    slots[edit.replica] = { ...(slots[edit.replica] ?? EMPTY_SLOT), lastExit: edit.exit };
+    return edit.failure ? { entry: { ...entry, failures: appendFailure(entry.failures ?? [], edit.failure) }, slots } : run;
+  }
+  const next = editHistory(entry, edit);
+  // These edits made a new slots object; every other keeps (or drops) the one it had.
+  const made = (edit.type === 'exit' || edit.type === 'trimSlots') && next !== undefined;
+  return { entry: next, slots: made ? next.slots : next?.slots === slots ? slots : undefined };
 }
 
 /**

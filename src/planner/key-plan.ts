@@ -11,12 +11,12 @@
 import type { Action } from '../model/action.ts';
 import type { EventDraft } from '../model/event.ts';
 import type { Health } from '../model/health.ts';
-import type { History, ObjectHistory } from '../model/history.ts';
+import type { History, ObjectHistory, SlotHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { ManifestObject, ObjectKey } from '../model/object.ts';
 import type { Admission } from './admission.ts';
 import type { ObjectBreaches } from './exhaustion.ts';
-import { editHistory, type HistoryEdit } from './history-edit.ts';
+import { editInRun, type HistoryEdit } from './history-edit.ts';
 
 /** What was already said, so that each exit, back-off and dependency change is told once. */
 export interface PlanNotes {
@@ -78,17 +78,21 @@ export interface KeyDraft {
   historyEdits: HistoryEdit[] | undefined;
   events: EventDraft[] | undefined;
   notes: NoteEdit[] | undefined;
+  /** The slots this draft's edits made, written in place by its later exits. */
+  slots: Record<number, SlotHistory> | undefined;
 }
 
 /** A fresh draft for `key`. */
 export function draftOf(world: PlanWorld, key: ObjectKey): KeyDraft {
-  return { key, world, history: world.history.get(key), historyEdits: undefined, events: undefined, notes: undefined };
+  return { key, world, history: world.history.get(key), historyEdits: undefined, events: undefined, notes: undefined, slots: undefined };
 }
 
 /** Records `edit` and applies it to the draft's view of the history. */
 export function edit(draft: KeyDraft, change: HistoryEdit): void {
   (draft.historyEdits ??= []).push(change);
-  draft.history = editHistory(draft.history, change);
+  const run = editInRun({ entry: draft.history, slots: draft.slots }, change);
+  draft.history = run.entry;
+  draft.slots = run.slots;
 }
 
 /** Adds an event the plan tells. */

@@ -51,8 +51,12 @@ export function reportKeyExits(world: PlanWorld, key: ObjectKey): KeyPlan {
 
 /** {@link planKey} of every key desired or observed, in key order. */
 export function planAll(world: PlanWorld): KeyPlan[] {
-  const keys = new Set<ObjectKey>([...world.objects.keys(), ...world.observed.keys()]);
-  return [...keys].sort().map((key) => planKey(world, key));
+  return keysOfWorld(world).map((key) => planKey(world, key));
+}
+
+/** Every key desired or observed, in key order. */
+export function keysOfWorld(world: PlanWorld): ObjectKey[] {
+  return [...new Set<ObjectKey>([...world.objects.keys(), ...world.observed.keys()])].sort();
 }
 
 /**

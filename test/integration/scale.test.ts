@@ -1,8 +1,10 @@
 /**
  * Many objects under one `tend up` (a CI-sized 1,000, one file each): the control API answers
  * within 1 s all through the bring-up, and SIGTERM in the middle of a bring-up stops launching,
- * stops what was started and exits 0, leaving no process of the state dir in /proc. The large
- * counts (5,000, 10,000) are measured by `npm run bench -- scale`, not here.
+ * stops what was started and exits 0, leaving no process of the state dir in /proc. One object of
+ * 2,000 replicas: `tend get` (table and JSON), `describe` and `events` answer all through its
+ * bring-up, and SIGTERM once all run stops every replica and exits 0. The large counts (5,000,
+ * 10,000) are measured by `npm run bench -- scale`, not here.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -108,4 +110,38 @@ test(`SIGTERM during the bring-up of ${COUNT} programs stops everything started 
   assert.ok(at < COUNT, 'the signal came before the bring-up ended');
   assert.ok(startedCount(w) < COUNT, 'launching stopped at the signal');
   assert.deepEqual(w.markedPids(), [], 'no program of the state dir is left in /proc');
+});
+
+const REPLICAS = 2_000;
+// Generous: the point is that each answers while thousands start, not how fast on a busy machine.
+const CLI_WITHIN_MS = 15_000;
+
+test(`one object of ${REPLICAS} replicas: get, get -o json, describe and events answer during the bring-up; SIGTERM stops all`, async () => {
+  const w = (world = createWorld());
+  w.write('many.yaml', processManifest('many', `replicas: ${REPLICAS}`, 'command: ["sleep", "1000"]'));
+  const tend = await up(w);
+  const answered = new Map<string, number>();
+  const ask = (name: string, args: string[], check: (stdout: string) => void): void => {
+    const t0 = performance.now();
+    const r = w.tend(...args);
+    const took = performance.now() - t0;
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+    check(r.stdout);
+    assert.ok(took < CLI_WITHIN_MS, `${name} answered in ${took.toFixed(0)} ms`);
+    if (startedCount(w) < REPLICAS) answered.set(name, (answered.get(name) ?? 0) + 1);
+  };
+  while (startedCount(w) < REPLICAS) {
+    assert.equal(tend.exitCode, null, `tend up ended: ${tend.stderrText()}`);
+    ask('get', ['get'], (out) => assert.match(out, /^process\/many\s+\d+\/2000\s/m));
+    ask('get -o json', ['get', '-o', 'json'], (out) => assert.equal((JSON.parse(out) as { items: { key: string }[] }).items[0]?.key, 'process/many'));
+    ask('describe', ['describe', 'process/many'], (out) => assert.match(out, /many/));
+    ask('events', ['events'], () => undefined);
+  }
+  assert.ok(answered.size === 4, `each command answered while replicas were starting: ${JSON.stringify([...answered])}`);
+  await waitFor('every replica to run', () => w.markedPids().length === REPLICAS, 60_000);
+  const table = w.tend('get');
+  assert.match(table.stdout, /^process\/many\s+2000\/2000\s+Running\s/m, table.stdout.slice(0, 400));
+  tend.kill('SIGTERM');
+  assert.equal(await exited(tend), 0, `exit code; stderr: ${tend.stderrText()}`);
+  assert.deepEqual(w.markedPids(), [], 'no replica is left in /proc');
 });

@@ -3,6 +3,7 @@
  * or, when none runs, from the state dir and /proc.
  */
 import type { ObjectView } from '../../controller/status.ts';
+import type { ObjectSummary } from '../../controller/status-summary.ts';
 import { callApiIfServed } from '../../api/client.ts';
 import { printData } from '../render/output.ts';
 import { formatAge, formatBytes, renderTable } from '../render/table.ts';
@@ -15,17 +16,19 @@ import { targetKey } from '../target-arg.ts';
 /** Runs `tend get`. */
 export async function run(ctx: CliContext, values: Record<string, unknown>, positionals: string[]): Promise<number> {
   const selector = values.selector as string | undefined;
-  const named = await namedObject(ctx, positionals[0], selector);
-  const target = named ? named.key : await targetOf(ctx, positionals[0]);
+  const target = (await namedObject(ctx, positionals[0], selector)) ?? (await targetOf(ctx, positionals[0]));
   if (target === null) return 1;
-  let prefetched = named?.views;
+  const jobs = parseTarget(target).kind === 'Job';
+  // The table of every kind but Jobs needs one line per object: the summaries, not every instance.
+  const table = async (): Promise<string> => {
+    if (jobs) return renderOrNone(filterViews(await fetchViews(ctx, { kind: target, selector }), target, selector), (views) => renderJobs(views, Date.now(), ctx.color));
+    return renderOrNone(filterViews(await fetchSummaries(ctx, { kind: target, selector }), target, selector), (rows) => renderSummaries(rows, Date.now(), ctx.color));
+  };
   const show = async (): Promise<void> => {
-    const views = filterViews(prefetched ?? (await fetchViews(ctx, { kind: target, selector })), target, selector);
-    prefetched = undefined;
-    if (ctx.output !== 'table') return printData(ctx.output, { items: views });
+    if (ctx.output !== 'table') return printData(ctx.output, { items: filterViews(await fetchViews(ctx, { kind: target, selector }), target, selector) });
+    const text = await table();
     if (values.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
-    const jobs = parseTarget(target).kind === 'Job';
-    process.stdout.write(views.length === 0 ? 'No objects found.\n' : jobs ? renderJobs(views, Date.now(), ctx.color) : renderViews(views, Date.now(), ctx.color));
+    process.stdout.write(text);
   };
   await show();
   while (values.watch) {
@@ -36,15 +39,14 @@ export async function run(ctx: CliContext, values: Record<string, unknown>, posi
 }
 
 /**
- * `KIND/NAME` of an object that exists (and matches the selector): its key and views, from one
- * request for that object alone rather than the whole list first to check the name. Undefined
- * otherwise; then the name is looked up as before, for the message that says what exists.
+ * The key of `KIND/NAME` when that object exists (and matches the selector), from one request for
+ * that object alone rather than the whole list first to check the name. Undefined otherwise; then
+ * the name is looked up as before, for the message that says what exists.
  */
-async function namedObject(ctx: CliContext, target: string | undefined, selector: string | undefined): Promise<{ key: string; views: ObjectView[] } | undefined> {
+async function namedObject(ctx: CliContext, target: string | undefined, selector: string | undefined): Promise<string | undefined> {
   if (target === undefined || !target.includes('/')) return undefined;
   const key = keyOf(target);
-  const views = await fetchViews(ctx, { kind: key, selector });
-  return filterViews(views, key, selector).length > 0 ? { key, views } : undefined;
+  return filterViews(await fetchSummaries(ctx, { kind: key, selector }), key, selector).length > 0 ? key : undefined;
 }
 
 // A kind (`process`, `jobs`) filters; anything else must name an object (null: it names none).
@@ -62,48 +64,64 @@ function isKind(word: string): boolean {
   }
 }
 
+function renderOrNone<T>(items: readonly T[], render: (items: readonly T[]) => string): string {
+  return items.length === 0 ? 'No objects found.\n' : render(items);
+}
+
 /**
  * Status views from the controller when one runs (one request, filtered by the controller), else
  * read offline; the offline reader (manifests, state file, /proc) is loaded only then.
  */
-export async function fetchViews(ctx: CliContext, filter: { kind?: string | undefined; selector?: string | undefined } = {}): Promise<ObjectView[]> {
-  const query = new URLSearchParams();
-  if (filter.kind) query.set('kind', filter.kind);
-  if (filter.selector) query.set('selector', filter.selector);
-  const path = query.size > 0 ? `/v1/objects?${query.toString()}` : '/v1/objects';
-  const answer = await callApiIfServed(ctx.stateDir, 'GET', path);
+export async function fetchViews(ctx: CliContext, filter: ObjectFilter = {}): Promise<ObjectView[]> {
+  const answer = await callApiIfServed(ctx.stateDir, 'GET', objectsPath(filter, false));
   if (answer) return (answer.body as { items: ObjectView[] }).items;
   const { offlineStatus, readOffline } = await import('../offline.ts');
   return offlineStatus(await readOffline(ctx));
 }
 
-// The phase, its reason unless obvious, and whether a fallback runs in the instances' place.
-function statusText(v: ObjectView): string {
-  const phase = v.status.phase === v.status.reason || v.status.reason === 'Ready' ? v.status.phase : `${v.status.phase} (${v.status.reason})`;
-  return v.instances.some((i) => i.fallback && i.pid !== null) ? `${phase}, fallback running` : phase;
+/** One line per object (`?view=summary`), from the controller when one runs, else read offline. */
+export async function fetchSummaries(ctx: CliContext, filter: ObjectFilter = {}): Promise<ObjectSummary[]> {
+  const answer = await callApiIfServed(ctx.stateDir, 'GET', objectsPath(filter, true));
+  if (answer) return (answer.body as { items: ObjectSummary[] }).items;
+  const { offlineSummaries, readOffline } = await import('../offline.ts');
+  return offlineSummaries(await readOffline(ctx));
 }
 
-/** The `get` table; the status coloured when `color`. */
-export function renderViews(views: readonly ObjectView[], now: number, color = false): string {
-  const rows = views.map((v) => {
-    const live = v.instances.filter((i) => i.pid !== null);
-    const oldest = Math.min(...live.map((i) => Date.parse(i.startedAt ?? '')).filter(Number.isFinite));
-    const usage = live.map((i) => (i as { usage?: { cpu?: number; memory?: number } }).usage).filter((u) => u !== undefined);
-    return [
-      `${v.key}`,
-      `${v.status.readyReplicas}/${v.status.replicas}`,
-      paintStatus(statusText(v), color),
-      String(v.status.restarts),
-      Number.isFinite(oldest) ? formatAge(oldest, now) : '-',
-      live.length === 0 ? '-' : live.map((i) => i.pid).join(','),
-      usage.length === 0 ? '-' : `${usage.reduce((n, u) => n + (u.cpu ?? 0), 0).toFixed(1)}%`,
-      usage.length === 0 ? '-' : formatBytes(usage.reduce((n, u) => n + (u.memory ?? 0), 0)),
-      v.revision ? v.revision.slice(0, 8) : '-',
-    ];
-  });
+interface ObjectFilter {
+  readonly kind?: string | undefined;
+  readonly selector?: string | undefined;
+}
+
+function objectsPath(filter: ObjectFilter, summary: boolean): string {
+  const query = new URLSearchParams();
+  if (filter.kind) query.set('kind', filter.kind);
+  if (filter.selector) query.set('selector', filter.selector);
+  if (summary) query.set('view', 'summary');
+  return query.size > 0 ? `/v1/objects?${query.toString()}` : '/v1/objects';
+}
+
+// The phase, its reason unless obvious, and whether a fallback runs in the instances' place.
+function statusText(s: ObjectSummary): string {
+  const phase = s.status.phase === s.status.reason || s.status.reason === 'Ready' ? s.status.phase : `${s.status.phase} (${s.status.reason})`;
+  return s.fallback ? `${phase}, fallback running` : phase;
+}
+
+/** The `get` table, one row per object summary; the status coloured when `color`. */
+export function renderSummaries(rows: readonly ObjectSummary[], now: number, color = false): string {
+  const cells = rows.map((s) => [
+    s.key,
+    `${s.status.readyReplicas}/${s.status.replicas}`,
+    paintStatus(statusText(s), color),
+    String(s.status.restarts),
+    s.startedAt ? formatAge(Date.parse(s.startedAt), now) : '-',
+    s.pids.length === 0 ? '-' : s.pids.join(','),
+    s.usage ? `${s.usage.cpu.toFixed(1)}%` : '-',
+    s.usage ? formatBytes(s.usage.memory) : '-',
+    s.revision ? s.revision.slice(0, 8) : '-',
+  ]);
   const headers = ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'PID', 'CPU', 'MEM', 'REVISION'];
   // Pools add BUSY (leased workers) after READY; without pools the table is unchanged.
-  if (!views.some((v) => v.status.pool)) return renderTable(headers, rows);
-  const busy = views.map((v) => (v.status.pool ? String(v.status.pool.busy) : '-'));
-  return renderTable([...headers.slice(0, 2), 'BUSY', ...headers.slice(2)], rows.map((r, i) => [...r.slice(0, 2), busy[i] ?? '-', ...r.slice(2)]));
+  if (!rows.some((s) => s.status.pool)) return renderTable(headers, cells);
+  const busy = rows.map((s) => (s.status.pool ? String(s.status.pool.busy) : '-'));
+  return renderTable([...headers.slice(0, 2), 'BUSY', ...headers.slice(2)], cells.map((r, i) => [...r.slice(0, 2), busy[i] ?? '-', ...r.slice(2)]));
 }

@@ -156,7 +156,7 @@ class LocalExecutor implements Executor {
   readonly #onNormal: Warn;
   readonly #table = new InstanceTable();
   readonly #runtimes = new Map<string, Runtime>();
-  readonly #listeners = new Set<(object: ObjectKey) => void>();
+  readonly #listeners = new Set<(object: ObjectKey, instance?: ObservedInstance) => void>();
   readonly #watcher: AdoptedWatcher;
   readonly #rotator: LogRotator;
   readonly #stateId: string;
@@ -227,7 +227,7 @@ class LocalExecutor implements Executor {
     }
   }
 
-  subscribe(listener: (object: ObjectKey) => void): () => void {
+  subscribe(listener: (object: ObjectKey, instance?: ObservedInstance) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -561,10 +561,10 @@ class LocalExecutor implements Executor {
 
   #complete(key: string, runtime: Runtime, instance: ObservedInstance, exit: ExitInfo): void {
     if (this.#runtimes.get(key) === runtime) this.#runtimes.delete(key);
-    this.#record({ ...instance, state: 'exited', exit });
+    const exited = this.#record({ ...instance, state: 'exited', exit });
     if (runtime.shim) this.#shims.ended(key, runtime.shim.token);
     if (runtime.forget) this.#forget(runtime.object, runtime.id);
-    this.#notify(runtime.object);
+    this.#notify(runtime.object, exited);
   }
 
   // A program that ended on its own: the last lines of its stderr go into the failure history.
@@ -707,9 +707,9 @@ class LocalExecutor implements Executor {
     this.#graced.delete(runtime);
   }
 
-  #notify(object: ObjectKey): void {
+  #notify(object: ObjectKey, instance?: ObservedInstance): void {
     if (this.#closed) return;
-    for (const listener of this.#listeners) listener(object);
+    for (const listener of this.#listeners) listener(object, instance);
   }
 
   *#rotated(): Generator<RotatedInstance> {

@@ -1,0 +1,128 @@
+/**
+ * Stopping everything when the controller ends, against a small fake executor whose stops leave
+ * the instance stopping until the test makes it exit: each instance is asked once, dependents
+ * before what they depend on, the end waits for the last exit, and each exit costs one look at
+ * that instance (the world is observed once, at the start), so 2,000 replicas stop in time linear
+ * in their number.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { shutdownAll } from '../../src/controller/shutdown.ts';
+import { createDependencyLinks } from '../../src/controller/dependency-links.ts';
+import type { Executor } from '../../src/executor/executor.ts';
+import type { Action, ActionResult } from '../../src/model/action.ts';
+import type { ObservedInstance } from '../../src/model/instance.ts';
+import type { DesiredState, ObjectKey, ProcessObject } from '../../src/model/object.ts';
+import { processObject, running } from '../planner/fixtures.ts';
+
+interface FakeWorld {
+  readonly executor: Executor;
+  /** Stops asked, in order, as `object/instance`. */
+  readonly stops: string[];
+  /** How many times the whole world was observed. */
+  observes(): number;
+  /** Ends a stopping instance, as its exit would. */
+  exit(object: ObjectKey, id: string): void;
+}
+
+// `tellInstance: false` plays an executor that names only the object that changed.
+function fakeWorld(instances: readonly ObservedInstance[], tellInstance = true): FakeWorld {
+  const table = new Map<ObjectKey, Map<string, ObservedInstance>>();
+  for (const i of instances) (table.get(i.object) ?? table.set(i.object, new Map()).get(i.object))?.set(i.id, i);
+  const listeners = new Set<(object: ObjectKey, instance?: ObservedInstance) => void>();
+  const stops: string[] = [];
+  let observes = 0;
+  const put = (i: ObservedInstance): ObservedInstance => (table.get(i.object)?.set(i.id, i), i);
+  const executor: Executor = {
+    observe: () => {
+      observes++;
+      return Promise.resolve(new Map([...table].map(([key, byId]) => [key, [...byId.values()]])));
+    },
+    apply: (action: Action): Promise<ActionResult> => {
+      const current = table.get(action.object)?.get(action.instance);
+      if (action.type !== 'stop' || !current || current.state !== 'running') return Promise.resolve({ ok: true, action, outcome: 'unchanged' });
+      stops.push(`${action.object}/${action.instance}`);
+      return Promise.resolve({ ok: true, action, outcome: 'stopping', instance: put({ ...current, state: 'stopping' }) });
+    },
+    subscribe: (listener) => (listeners.add(listener), () => void listeners.delete(listener)),
+    adopt: () => Promise.resolve({ adopted: [], lost: [], found: [] }),
+    snapshot: () => [...table.values()].flatMap((byId) => [...byId.values()]),
+    close: () => Promise.resolve(),
+  };
+  return {
+    executor,
+    stops,
+    observes: () => observes,
+    exit(object, id) {
+      const current = table.get(object)?.get(id);
+      assert.equal(current?.state, 'stopping', `${id} exits only once asked to stop`);
+      const exited = put({ ...current, state: 'exited', exit: { code: 0, signal: 'SIGTERM', at: 2000, reason: 'Exited', requested: true } });
+      for (const listener of listeners) listener(object, tellInstance ? exited : undefined);
+    },
+  };
+}
+
+function desiredOf(objects: readonly ProcessObject[]): DesiredState {
+  return { objects: new Map(objects.map((o) => [o.key, o])), revision: 'r1' };
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+// Resolves true once `promise` has settled, false while it is still pending after 50 turns.
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => (done = true));
+  for (let i = 0; i < 50; i++) await turn();
+  return done;
+}
+
+test('2,000 replicas: each asked once, one look at the world, done at the last exit', async () => {
+  const n = 2000;
+  const web = processObject('web', { replicas: n });
+  const world = fakeWorld(Array.from({ length: n }, (_, i) => running(i)));
+  const links = createDependencyLinks();
+  const ending = shutdownAll({ executor: world.executor, desired: desiredOf([web]), links, yieldTurn: turn });
+  assert.equal(await settled(ending), false);
+  assert.equal(world.stops.length, n);
+  assert.equal(new Set(world.stops).size, n);
+  for (let i = 0; i < n - 1; i++) world.exit('process/web', `web-${i}`);
+  assert.equal(await settled(ending), false, 'one instance still stopping');
+  world.exit('process/web', `web-${n - 1}`);
+  assert.equal(await settled(ending), true);
+  assert.equal(world.observes(), 1, 'exits are handled one instance at a time, never by looking at them all again');
+  assert.equal(world.stops.length, n);
+});
+
+test('an object is stopped only once nothing that depends on it runs', async () => {
+  const db = processObject('db');
+  const web = processObject('web', { replicas: 2, dependsOn: [{ key: 'process/db', condition: 'ready' }] });
+  const world = fakeWorld([running(0, {}, 'db'), running(0), running(1)]);
+  const links = createDependencyLinks();
+  links.update(desiredOf([db, web]).objects);
+  const ending = shutdownAll({ executor: world.executor, desired: desiredOf([db, web]), links });
+  await settled(ending);
+  assert.deepEqual(world.stops.sort(), ['process/web/web-0', 'process/web/web-1']);
+  world.exit('process/web', 'web-0');
+  await settled(ending);
+  assert.deepEqual(world.stops.length, 2, 'web-1 still runs');
+  world.exit('process/web', 'web-1');
+  await settled(ending);
+  assert.equal(world.stops.at(-1), 'process/db/db-0');
+  world.exit('process/db', 'db-0');
+  assert.equal(await settled(ending), true);
+});
+
+test('an executor that names only the object: its list is looked at again, and the stop ends', async () => {
+  const world = fakeWorld([running(0), running(1)], false);
+  const ending = shutdownAll({ executor: world.executor, desired: desiredOf([processObject('web', { replicas: 2 })]), links: createDependencyLinks() });
+  await settled(ending);
+  world.exit('process/web', 'web-0');
+  world.exit('process/web', 'web-1');
+  assert.equal(await settled(ending), true);
+});
+
+test('nothing running: done at once, nothing asked', async () => {
+  const world = fakeWorld([running(0, { state: 'exited' })]);
+  await shutdownAll({ executor: world.executor, desired: desiredOf([]), links: createDependencyLinks() });
+  assert.deepEqual(world.stops, []);
+});
