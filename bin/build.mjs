@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run build`: bundles the CLI with esbuild into dist/cli/ and writes the manifest validators
 // next to it. One entry (src/cli/main.ts) split at its dynamic imports, so each command loads
-// only its own chunk and the chunks it shares; dependencies (yaml, chokidar, immer) are bundled
+// only its own chunk and the chunks it shares; dependencies (yaml, immer) are bundled
 // too, which saves resolving and reading dozens of files on every call. Type checking is
 // `npm run typecheck`; this step only transpiles.
 //

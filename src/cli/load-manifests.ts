@@ -8,6 +8,7 @@ import type { FileOutcome } from '../controller/desired.ts';
 import { readManifestDir, type ManifestCache } from '../manifest/load.ts';
 import type { Incumbents } from '../manifest/check-set.ts';
 import { readGitRevision } from '../watch/revision.ts';
+import type { WatchPaths } from '../watch/watch-manifests.ts';
 import type { CliContext } from './context.ts';
 
 export type LoadOutcome =
@@ -16,6 +17,8 @@ export type LoadOutcome =
       readonly files: readonly FileOutcome[];
       readonly diagnostics: readonly Diagnostic[];
       readonly revision: string;
+      /** What the load read, for the watcher. */
+      readonly watched: WatchPaths;
     }
   | {
       readonly ok: false;
@@ -39,5 +42,5 @@ export async function loadManifestDir(ctx: CliContext, memory: LoadMemory = {}):
   const result = await readManifestDir(ctx.dir, { asRoot: ctx.asRoot, ...memory });
   if (!result.ok) return { ok: false, code: result.error.code, message: result.error.message };
   const revision = readGitRevision(result.realDir) ?? `sha-${specHash(result.objects.map((o) => [o.key, o.contentHash]))}`;
-  return { ok: true, files: result.files, diagnostics: result.diagnostics, revision };
+  return { ok: true, files: result.files, diagnostics: result.diagnostics, revision, watched: result.watched };
 }

@@ -34,6 +34,7 @@ import { createResourceGuard, revisionPolicies, type InstanceAlert, type Resourc
 import { isProcessObject } from '../model/object.ts';
 import { withholdSecrets } from '../model/secrets.ts';
 import { createUsageHistory, type UsageHistory } from '../monitor/usage-history.ts';
+import type { WatchPaths } from '../watch/watch-manifests.ts';
 
 export type { PersistedState } from './state-journal.ts';
 
@@ -83,6 +84,8 @@ export type LoadVerdict = 'ok' | 'invalid' | 'unreadable';
 export interface LoadReport {
   readonly diagnostics: readonly Diagnostic[];
   readonly dirError?: string;
+  /** The folders and files the load read (for the watcher); absent when the directory was unreadable. */
+  readonly watched?: WatchPaths;
 }
 
 export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { readonly ok: false; readonly holderPid: number };
@@ -162,7 +165,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   const loadOnce = async (): Promise<LoadVerdict> => {
     const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
     const loaded = await loadManifestDir(ctx, { cache, incumbents: running, yieldTurn });
-    report = loaded.ok ? { diagnostics: loaded.diagnostics } : { diagnostics: [], dirError: loaded.message };
+    report = loaded.ok ? { diagnostics: loaded.diagnostics, watched: loaded.watched } : { diagnostics: [], dirError: loaded.message };
     if (!loaded.ok) {
       reportOnce(printed, events, loaded.code, loaded.message);
       return 'unreadable';

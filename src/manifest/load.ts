@@ -84,6 +84,8 @@ export type ReadManifestDirResult =
       readonly dir: string;
       /** Where it pointed when it was read (differs from `dir` behind a symlink swap). */
       readonly realDir: string;
+      /** What this read depends on, real paths: the folders listed, the manifest and envFrom files read. */
+      readonly watched: { readonly folders: readonly string[]; readonly files: readonly string[] };
     })
   | { readonly ok: false; readonly error: TendError };
 
@@ -130,7 +132,8 @@ export async function readManifestDir(dir: string, options: ReadManifestOptions 
     if (result) files.push(result);
   }
   forgetOthers(settings.cache, pass.read);
-  return { ok: true, dir: tree.logical, realDir: tree.root.real, ...checkManifestSet(files, settings.incumbents) };
+  const watched = { folders: [...pass.listed], files: [...pass.read, ...pass.envFiles] };
+  return { ok: true, dir: tree.logical, realDir: tree.root.real, watched, ...checkManifestSet(files, settings.incumbents) };
 }
 
 // Chases and lists one tree; an error when it cannot be listed or, as root, others could swap it.
@@ -188,6 +191,8 @@ interface Pass {
   readonly trust: TrustContext;
   readonly listed: Set<string>;
   readonly read: Set<string>;
+  /** envFrom files the manifests read, real paths. */
+  readonly envFiles: Set<string>;
   readonly accounts: string;
 }
 
@@ -196,7 +201,7 @@ function newPass(settings: Settings): Pass {
   const trust: TrustContext = { asRoot: settings.asRoot, maxFileSize: settings.maxFileSize, cache: new Map(), listed, folders: new Map() };
   // `user:` checks depend on /etc/passwd: a cached result is good only while it is unchanged.
   const passwd = settings.asRoot ? statSync('/etc/passwd', { throwIfNoEntry: false }) : undefined;
-  return { trust, listed, read: new Set(), accounts: passwd ? `${passwd.mtimeMs}:${passwd.size}` : '' };
+  return { trust, listed, read: new Set(), envFiles: new Set(), accounts: passwd ? `${passwd.mtimeMs}:${passwd.size}` : '' };
 }
 
 // Depth first, sorted; throws when a folder cannot be listed (except one that vanished).
@@ -310,6 +315,7 @@ function validateOpened(file: string, opened: OpenedManifest, at: { settings: Se
   const key = `${file}\0${opened.stamp}\0${opened.dir}\0${pass.accounts}`;
   const cached = settings.cache?.get(opened.real);
   if (cached && cached.key === key && cached.text === text && cached.envReads.every((e) => sameRead(readEnvFile(e.path), e.read))) {
+    for (const e of cached.envReads) pass.envFiles.add(toReal(e.path));
     return cached.result;
   }
   const envReads: { path: string; read: EnvFileRead }[] = [];
@@ -321,6 +327,7 @@ function validateOpened(file: string, opened: OpenedManifest, at: { settings: Se
   const userCheck = runAsCheck(settings.asRoot, opened.owner);
   const context = { file, dir: opened.dir, uid: opened.owner.uid, gid: opened.owner.gid, readEnvFile: recording, ...(userCheck ? { userCheck } : {}) };
   const result = validateManifestText(text, context);
+  for (const e of envReads) pass.envFiles.add(toReal(e.path));
   settings.cache?.set(opened.real, { key, text, envReads, result });
   return result;
 }

@@ -22,6 +22,7 @@ declare const document: {
   querySelectorAll(selector: string): Iterable<{ getAttribute(name: string): string | null; textContent: string | null }>;
 };
 declare const location: { hash: string };
+declare const window: unknown;
 
 const CHROMIUM = '/usr/bin/chromium';
 const missing = !existsSync(CHROMIUM);
@@ -155,6 +156,17 @@ async function usageOf(key: string, top?: number): Promise<{ total: { t: number[
   assert.equal(res.status, 200);
   return (await res.json()) as { total: { t: number[] }; instances: { id: string }[] };
 }
+
+test('chart axis labels take the decimals that keep neighbouring ticks apart', { skip }, async () => {
+  const page = await openPage(`http://127.0.0.1:${port}/#token=${token}`);
+  await page.waitForSelector('tr[data-key="process/db"]', { timeout: 10_000 });
+  const labels = await page.evaluate(() => {
+    const w = window as { tickLabels: (vals: number[], fmt: (v: number, d?: number) => string) => string[]; bytes: (v: number, d?: number) => string };
+    return w.tickLabels([1.5 * 2 ** 20, 1.55 * 2 ** 20, 1.6 * 2 ** 20, 1.65 * 2 ** 20], w.bytes);
+  });
+  assert.deepEqual(labels, ['1.50Mi', '1.55Mi', '1.60Mi', '1.65Mi']);
+  await page.close();
+});
 
 test('a wrong token gets no data and cannot act', { skip }, async () => {
   const pid = webPid();

@@ -53,7 +53,8 @@ test('a critical Job arriving on a full Node suspends a low one, which resumes a
   const low = pidOf(w, 'job/low');
   w.write('crit.yaml', jobManifest('crit', `command: ${until(go, `date +%s%N > ${critDone}`)}`, 'priority: critical', 'resources: {requests: {cpu: 1}}'));
   await waitFor('low is suspended', () => item(w, 'job/low').status.phase === 'Suspended');
-  assert.equal(procState(low), 'T', 'the low job\'s process is stopped');
+  // SIGSTOP takes effect once the process leaves an uninterruptible sleep ('D' under load).
+  await waitFor('the low job\'s process is stopped', () => procState(low) === 'T');
   await waitFor('crit runs', () => pidOf(w, 'job/crit') > 0);
   assert.equal(item(w, 'job/crit').status.scheduling?.suspended, 1);
   writeFileSync(go, '');

@@ -69,7 +69,8 @@ function fallbackWorld(cooldown: string): { w: World; flag: string; marker: stri
 }
 
 test('fallback: runs while open, makes way for the half-open trial, runs again when it fails, stops once closed', async () => {
-  const { w, flag, marker } = fallbackWorld('3s');
+  // The cooldown must outlast the checks below on a busy machine (each CLI call can take a second).
+  const { w, flag, marker } = fallbackWorld('6s');
   await w.up();
   await waitFor('the fallback to run', () => fallbackOf(viewOf(w, 'process/shop'))?.pid != null);
   let view = viewOf(w, 'process/shop');
@@ -87,10 +88,10 @@ test('fallback: runs while open, makes way for the half-open trial, runs again w
   await waitFor('the fallback to make way for the trial, and come back when it fails', () => {
     const pids = pidsWith(w, marker);
     return pids.length === 1 && pids[0] !== first[0];
-  }, 20_000);
+  }, 30_000);
   assert.equal(viewOf(w, 'process/shop').status.circuit?.state, 'Open', 'the failed trial opened it again');
   rmSync(flag);
-  await waitFor('the circuit to close', () => viewOf(w, 'process/shop').status.circuit?.state === 'Closed', 20_000);
+  await waitFor('the circuit to close', () => viewOf(w, 'process/shop').status.circuit?.state === 'Closed', 30_000);
   await waitFor('the fallback to be gone', () => pidsWith(w, marker).length === 0 && fallbackOf(viewOf(w, 'process/shop')) === undefined);
   view = viewOf(w, 'process/shop');
   assert.equal(view.instances.length, 1);

@@ -67,12 +67,22 @@ function age(iso) {
   return `${Math.floor(s / 86400)}d`;
 }
 
-function bytes(n) {
+function bytes(n, decimals = 1) {
   if (n === undefined || n === null) return '-';
   const units = ['B', 'Ki', 'Mi', 'Gi', 'Ti'];
   let i = 0;
   while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
-  return `${n.toFixed(i === 0 ? 0 : 1)}${units[i]}`;
+  return `${n.toFixed(i === 0 ? 0 : decimals)}${units[i]}`;
+}
+
+// Axis labels with as many decimals as it takes for neighbouring ticks to differ (1.55Mi and
+// 1.6Mi, not 1.6Mi twice).
+function tickLabels(vals, fmt) {
+  for (let decimals = 1; decimals < 4; decimals++) {
+    const labels = vals.map((v) => (v === null ? '' : fmt(v, decimals)));
+    if (new Set(labels).size === labels.length) return labels;
+  }
+  return vals.map((v) => (v === null ? '' : fmt(v, 4)));
 }
 
 const GOOD = new Set(['Running', 'Ready', 'Succeeded', 'Complete', 'Completed', 'Closed', 'running']);
@@ -288,7 +298,7 @@ function drawChart(slot, el, title, data, fmt) {
   // would lie flat on the floor of the chart.
   const series = [{}, ...data.names.map((name, k) => ({ label: name, scale: k === 0 ? 'total' : 'y', stroke: COLORS[k % COLORS.length], width: k === 0 ? 2 : 1, points: { show: false }, value: (_u, v) => (v === null ? '-' : fmt(v)) }))];
   const axis = { stroke: '#8393a3', grid: { stroke: '#2a3541' }, ticks: { stroke: '#2a3541' } };
-  const values = (_u, vals) => vals.map(fmt);
+  const values = (_u, vals) => tickLabels(vals, fmt);
   // At least a minute wide: a first sample alone would stretch the axis over years.
   const scales = { x: { time: true, range: (_u, min, max) => (max - min < 60 ? [max - 60, max] : [min, max]) } };
   const axes = [axis, { ...axis, scale: 'y', size: 60, values }, { ...axis, scale: 'total', side: 1, size: 60, values, stroke: COLORS[0], grid: { show: false } }];
@@ -305,7 +315,7 @@ async function refreshCharts() {
     $('chart-mem').textContent = '';
     return;
   }
-  drawChart('cpu', $('chart-cpu'), 'CPU (% of one core)', chartData(usage, 'cpu'), (v) => `${v.toFixed(1)}%`);
+  drawChart('cpu', $('chart-cpu'), 'CPU (% of one core)', chartData(usage, 'cpu'), (v, decimals = 1) => `${v.toFixed(decimals)}%`);
   drawChart('mem', $('chart-mem'), 'Memory (RSS)', chartData(usage, 'memory'), bytes);
 }
 

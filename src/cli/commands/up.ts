@@ -69,14 +69,29 @@ async function leave(rt: Runtime, signal: NodeJS.Signals): Promise<void> {
   await rt.close();
 }
 
-// Loads, starts sampling, enqueues everything and watches; each step only while no signal came.
+// Watches, loads, starts sampling and enqueues everything; each step only while no signal came.
+// The watcher comes first so no edit made during the first load is missed.
 async function bringUp(ctx: CliContext, rt: Runtime, stopped: () => boolean): Promise<{ watcher: { close(): Promise<void> }; resync: NodeJS.Timeout } | undefined> {
-  await rt.reload();
-  if (stopped()) return undefined;
-  rt.sampler.start();
-  await rt.controller.enqueueAll();
-  if (stopped()) return undefined;
-  const watcher = watchManifests({ dir: ctx.dir, debounceMs: DEBOUNCE_MS, onChange: () => void rt.reload() });
+  const load = async (): Promise<void> => {
+    await rt.reload();
+    const watched = rt.lastLoad().watched;
+    if (watched) watcher.track(watched);
+  };
+  const watcher = watchManifests({
+    dir: ctx.dir,
+    debounceMs: DEBOUNCE_MS,
+    onChange: () => void load(),
+    onProblem: (message) => rt.events.record({ object: 'controller', type: 'Warning', reason: 'ManifestWatchFailed', message }),
+  });
+  await load();
+  if (!stopped()) {
+    rt.sampler.start();
+    await rt.controller.enqueueAll();
+  }
+  if (stopped()) {
+    await watcher.close();
+    return undefined;
+  }
   const resync = setInterval(() => void rt.controller.enqueueAll(), RESYNC_MS);
   resync.unref();
   process.stderr.write(`tend: controller running (pid ${process.pid}); manifests ${ctx.dir}; state ${ctx.stateDir}; API ${socketPath(ctx.stateDir)}\n`);
