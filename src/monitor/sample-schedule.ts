@@ -3,7 +3,7 @@
  * what watches it (limits, open alerts, CPU autoscaling). Pure: no clock, no I/O.
  *
  * - Every interval: an instance with no sample of its current process yet, one whose group used
- *   CPU (or did disk I/O) since the sample before, one with an open alert, one near a limit
+ *   CPU since the sample before, one with an open alert, one near a limit
  *   (a figure at {@link NEAR_SHARE} of its alert threshold or above) and one of an object with
  *   CPU autoscaling.
  * - Every {@link WATCHED_MAX_MS}: an idle instance with limits, far from all of them.
@@ -79,9 +79,12 @@ export function isFullPass(tick: number, intervalMs: number): boolean {
   return isDue('quiet', tick, intervalMs);
 }
 
-/** Whether the group used CPU or did disk I/O since the sample before. */
+/**
+ * Whether the group used CPU since the sample before. Disk rates do not count: an idle process
+ * keeps the rates of its last detail read (its lifetime average at first), and I/O takes CPU.
+ */
 export function isBusy(usage: ResourceUsage): boolean {
-  return usage.cpu > 0 || (usage.diskReadBps ?? 0) > 0 || (usage.diskWriteBps ?? 0) > 0;
+  return usage.cpu > 0;
 }
 
 /** Whether any limited figure is at {@link NEAR_SHARE} of its alert threshold or above. */
