@@ -30,11 +30,11 @@ import { createProber, probeTargets } from '../monitor/prober.ts';
 import type { ProbeTiming } from '../model/health.ts';
 import { monitorIntervalOf } from '../monitor/monitor-interval.ts';
 import { procSource } from '../monitor/proc-reader.ts';
-import { createSampler, type Sampler } from '../monitor/sampler.ts';
-import { createResourceGuard, revisionPolicies, type InstanceAlert } from '../controller/resource-guard.ts';
+import { createSampler, type Sampler, type WatchOf } from '../monitor/sampler.ts';
+import type { History } from '../model/history.ts';
+import { createResourceGuard, revisionPolicies, type InstanceAlert, type ResourceGuard } from '../controller/resource-guard.ts';
 import { isProcessObject } from '../model/object.ts';
 import { withholdSecrets } from '../model/secrets.ts';
-import type { ResourcePolicy } from '../model/limits.ts';
 import { createUsageHistory, type UsageHistory } from '../monitor/usage-history.ts';
 import type { WatchPaths } from '../watch/watch-manifests.ts';
 
@@ -147,7 +147,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       guard.observe(samples);
       usageHistory.record(samples, clock.now());
     },
-    watched: (key, specHash) => watchedKeys(controller.desired().objects).has(key) || (specHash !== undefined && policyOf(key, specHash) !== undefined),
+    watches: () => watchesNow(controller.desired().objects, controller.history(), guard),
   });
   const prober = createProber({ clock, events });
   // Coalesced and off the exit → restart path: a burst of exits or starts syncs the prober once.
@@ -322,22 +322,36 @@ function shareBuilds(build: () => Promise<StatusBuild>, now: () => number, objec
   };
 }
 
-function resourcePolicyOf(object: ManifestObject | undefined): ResourcePolicy | undefined {
-  return object && isProcessObject(object) ? object.spec.resources : undefined;
+// What the sampler's schedule needs of an idle instance, for one tick: its revision's limits and
+// alert threshold, an open alert, CPU autoscaling. Undefined when no object (nor any revision an
+// instance still runs) has limits or autoscaling: then every idle instance is simply quiet.
+function watchesNow(objects: ReadonlyMap<ObjectKey, ManifestObject>, history: History, guard: ResourceGuard): WatchOf | undefined {
+  const { autoscaled, limited } = watchedKeys(objects, history);
+  if (autoscaled.size === 0 && limited.size === 0) return undefined;
+  const policyOf = revisionPolicies(() => objects, () => history);
+  return (key, specHash, id) => {
+    const policy = limited.has(key) ? policyOf(key, specHash) : undefined;
+    const isAutoscaled = autoscaled.has(key);
+    const alerting = policy !== undefined && guard.alerting(key, id);
+    if (policy === undefined && !isAutoscaled) return undefined;
+    return policy === undefined ? { autoscaled: true } : { limits: policy.limits, warnAt: policy.warnAt, alerting, autoscaled: isAutoscaled };
+  };
 }
 
-// Objects whose instances the sampler reads every interval, idle or not: limits and alerts are
-// judged on each sample, and CPU autoscaling averages the workers' latest figures. Worked out
-// once per desired state, not per instance and tick.
-let watchedMemo: { readonly objects: ReadonlyMap<ObjectKey, ManifestObject>; readonly keys: ReadonlySet<ObjectKey> } | undefined;
-function watchedKeys(objects: ReadonlyMap<ObjectKey, ManifestObject>): ReadonlySet<ObjectKey> {
-  if (watchedMemo?.objects === objects) return watchedMemo.keys;
-  const keys = new Set<ObjectKey>();
+// Objects with CPU autoscaling, and objects with limits in their current spec or in a revision
+// the history keeps. Worked out once per desired state and history, not per instance and tick.
+let watchedMemo: { readonly objects: unknown; readonly history: unknown; readonly autoscaled: ReadonlySet<ObjectKey>; readonly limited: ReadonlySet<ObjectKey> } | undefined;
+function watchedKeys(objects: ReadonlyMap<ObjectKey, ManifestObject>, history: History): { autoscaled: ReadonlySet<ObjectKey>; limited: ReadonlySet<ObjectKey> } {
+  if (watchedMemo?.objects === objects && watchedMemo.history === history) return watchedMemo;
+  const autoscaled = new Set<ObjectKey>();
+  const limited = new Set<ObjectKey>();
   for (const [key, object] of objects) {
-    if (resourcePolicyOf(object) !== undefined || (isProcessObject(object) && object.pool?.autoscale !== undefined)) keys.add(key);
+    if (isProcessObject(object) && object.pool?.autoscale !== undefined) autoscaled.add(key);
+    if (isProcessObject(object) && object.spec.resources !== undefined) limited.add(key);
   }
-  watchedMemo = { objects, keys };
-  return keys;
+  for (const [key, entry] of history) if (Object.values(entry.revisions ?? {}).some((spec) => spec.resources !== undefined)) limited.add(key);
+  watchedMemo = { objects, history, autoscaled, limited };
+  return watchedMemo;
 }
 
 // Whether any desired Process has a probe; worked out once per desired state.

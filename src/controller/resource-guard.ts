@@ -35,6 +35,8 @@ export interface ResourceGuard extends LimitSource {
   observe(samples: readonly SampledUsage[]): void;
   /** Open alerts, by object then instance. */
   alerts(): readonly InstanceAlert[];
+  /** Whether the instance `id` of `object` has an open alert (a lookup, for the sampler's schedule). */
+  alerting(object: ObjectKey, id: string): boolean;
 }
 
 export interface ResourceGuardOptions {
@@ -66,6 +68,8 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
   const { clock, events } = options;
   let watches = new Map<string, { readonly sample: SampledUsage; readonly watch: InstanceWatch }>();
   let breaches: ReadonlyMap<ObjectKey, ObjectBreaches> = new Map();
+  // Objects with a judged instance: the sampler asks `alerting` of every idle instance.
+  let watched: ReadonlySet<ObjectKey> = new Set();
   const listeners = new Set<(object: ObjectKey) => void>();
   return {
     observe(samples) {
@@ -89,6 +93,7 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
       }
       const changed = breached.size > 0 || breachEnded(watches, next);
       watches = next;
+      watched = new Set([...next.values()].map((w) => w.sample.object));
       if (changed) breaches = breachesOf(next.values(), options.policyOf);
       for (const object of breached) for (const listener of listeners) listener(object);
     },
@@ -98,6 +103,11 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
         for (const alert of Object.values(watch.alerts)) open.push({ object: sample.object, instance: sample.id, ...alert });
       }
       return open.sort((a, b) => a.object.localeCompare(b.object) || a.instance.localeCompare(b.instance));
+    },
+    alerting(object, id) {
+      if (!watched.has(object)) return false;
+      const alerts = watches.get(`${object}\0${id}`)?.watch.alerts;
+      return alerts !== undefined && Object.keys(alerts).length > 0;
     },
     breaches: () => breaches,
     subscribe(listener) {

@@ -16,7 +16,7 @@ const MIN_AGE_MS = 100;
  * itself, so its fds, sockets and I/O counters are read again only when its CPU time grew, and at
  * least this often (ms) for changes too small to show as a tick of CPU.
  */
-export const DETAIL_MAX_AGE_MS = 30_000;
+export const DETAIL_MAX_AGE_MS = 60_000;
 
 /** The costlier figures of a process: its fd links and `/proc/PID/io`. */
 export interface PidDetail {

@@ -3,13 +3,10 @@
  * in steps of {@link STEP_PIDS} processes per turn of the event loop; the pass's samples go to
  * `onSample`. Only the latest sample per instance is kept, in memory.
  *
- * Adaptive schedule: an instance is read every interval while it is *hot* (its object is watched,
- * i.e. has resource limits or CPU autoscaling; it has no sample of its current pid yet; or its
- * process group used CPU since the sample before). A *quiet* instance (no CPU time since its last
- * sample) keeps its last sample and is read again on the next *full* pass, every
- * {@link QUIET_MAX_MS} (every interval when the interval is longer). A tick with no hot instance
- * and no full pass due reads nothing at all. So limits and alerts are judged every interval, and
- * the figures of an idle instance without limits are at most QUIET_MAX_MS old.
+ * Adaptive schedule (sample-schedule.ts): an instance is read every interval while it is busy,
+ * new, alerting, near a limit or autoscaled; an idle one with limits every WATCHED_MAX_MS, an idle
+ * one without every QUIET_MAX_MS (a *full* pass, which reads every instance). An instance not
+ * due keeps its last sample. A tick with nothing due reads nothing at all.
  *
  * Owns: the sampling timer and the latest samples. Must not: make decisions (limits and their
  * actions belong to the controller), write anything, or spawn processes.
@@ -19,6 +16,9 @@ import type { ResourceUsage, SampledUsage } from '../model/usage.ts';
 import type { Cancel, Clock } from '../platform/clock.ts';
 import type { ProcSource } from './proc-reader.ts';
 import { beginSample, NO_SAMPLES, sampleKey, type SampledInstance, type SamplerState } from './sample-pass.ts';
+import { idleCadence, isBusy, isDue, isFullPass, type SampleWatch } from './sample-schedule.ts';
+
+export { QUIET_MAX_MS, WATCHED_MAX_MS } from './sample-schedule.ts';
 
 const NO_PIDS: ReadonlySet<number> = new Set();
 
@@ -29,22 +29,18 @@ const NO_PIDS: ReadonlySet<number> = new Set();
  */
 export const STEP_PIDS = 100;
 
-/** How old the sample of a quiet instance may grow: a full pass reads every instance this often. */
-export const QUIET_MAX_MS = 10_000;
-
-/** Every how many ticks a full pass is due at `intervalMs`. */
-export function fullPassEvery(intervalMs: number): number {
-  return Math.max(1, Math.floor(QUIET_MAX_MS / Math.max(1, intervalMs)));
+// True when the instance must be read on tick `tick`.
+// (cadenceOf, unrolled so a tick allocates no closure per instance.)
+function isDueNow(instance: SampledInstance, tick: number, intervalMs: number, state: SamplerState, watchOf: WatchOf): boolean {
+  const last = state.instances.get(keyOf(instance));
+  if (last?.pid !== instance.pid || isBusy(last.usage)) return true;
+  return isDue(idleCadence(last.usage, watchOf(instance.object, instance.specHash, instance.id)), tick, intervalMs);
 }
 
-// True when the instance must be read this tick: watched, new (no sample of its pid), or busy.
-function isHot(instance: SampledInstance, state: SamplerState, watched: Watched): boolean {
-  const sample = state.instances.get(keyOf(instance));
-  return sample?.pid !== instance.pid || sample.usage.cpu > 0 || watched(instance.object, instance.specHash);
-}
+/** What watches an instance of `object` running revision `specHash` (limits, alerts, autoscaling). */
+export type WatchOf = (object: ObjectKey, specHash: string | undefined, id: string) => SampleWatch | undefined;
 
-/** Whether an instance of `object` running revision `specHash` is read every interval. */
-type Watched = (object: ObjectKey, specHash: string | undefined) => boolean;
+const NOTHING_WATCHED: WatchOf = () => undefined;
 
 // Sample keys per instance record: the executor hands out the same records until they change,
 // so a quiet tick builds no string.
@@ -70,12 +66,12 @@ function samplesOf(instances: readonly SampledInstance[], state: SamplerState): 
 
 // The instances read this tick (all of them on a full pass) and those whose samples are kept;
 // undefined when nothing is due, found without allocating (most ticks of an idle machine).
-function splitDue(instances: readonly SampledInstance[], full: boolean, state: SamplerState, watched: Watched): { due: readonly SampledInstance[]; carried: SampledInstance[] } | undefined {
-  if (full) return instances.length === 0 ? undefined : { due: instances, carried: [] };
-  if (!instances.some((instance) => isHot(instance, state, watched))) return undefined;
+function splitDue(instances: readonly SampledInstance[], tick: number, intervalMs: number, state: SamplerState, watchOf: WatchOf): { due: readonly SampledInstance[]; carried: SampledInstance[] } | undefined {
+  if (isFullPass(tick, intervalMs)) return instances.length === 0 ? undefined : { due: instances, carried: [] };
+  if (!instances.some((instance) => isDueNow(instance, tick, intervalMs, state, watchOf))) return undefined;
   const due: SampledInstance[] = [];
   const carried: SampledInstance[] = [];
-  for (const instance of instances) (isHot(instance, state, watched) ? due : carried).push(instance);
+  for (const instance of instances) (isDueNow(instance, tick, intervalMs, state, watchOf) ? due : carried).push(instance);
   return { due, carried };
 }
 
@@ -94,10 +90,11 @@ export interface SamplerOptions {
    */
   readonly onSample?: (samples: readonly SampledUsage[]) => void;
   /**
-   * Instances read every interval, quiet or not (limits and alerts of the revision they run, CPU
-   * autoscaling), by object and revision.
+   * Asked once per tick: what watches an instance now (limits and open alerts of the revision it
+   * runs, CPU autoscaling), by object, revision and instance id, asked only of idle instances; or
+   * undefined when nothing watches any (every idle instance is then read every QUIET_MAX_MS).
    */
-  readonly watched?: Watched;
+  readonly watches?: () => WatchOf | undefined;
 }
 
 /** A sampling loop; idle until started with a non-zero interval. */
@@ -125,7 +122,6 @@ export function createSampler(options: SamplerOptions): Sampler {
   let cancel: Cancel | undefined;
   let state = NO_SAMPLES;
   let ticks = 0;
-  const watched = options.watched ?? ((): boolean => false);
   // The instance list as an array, copied only when the source hands out a new one.
   let listed: Iterable<SampledInstance> | undefined;
   let listedArray: readonly SampledInstance[] = [];
@@ -137,7 +133,7 @@ export function createSampler(options: SamplerOptions): Sampler {
   // A pass is read in steps of STEP_PIDS processes, each its own turn of the event loop.
   const tick = (): void => {
     const instances = currentInstances();
-    const split = splitDue(instances, ticks++ % fullPassEvery(intervalMs) === 0, state, watched);
+    const split = splitDue(instances, ticks++, intervalMs, state, options.watches?.() ?? NOTHING_WATCHED);
     if (split === undefined) {
       cancel = clock.after(intervalMs, tick);
       return;

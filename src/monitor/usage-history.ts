@@ -1,6 +1,9 @@
 /**
- * CPU and memory over time: a fixed ring of the monitor's samples per instance, for the
- * dashboard's charts. Fed once per sampling pass; nothing is kept on disk.
+ * CPU and memory over time: a bounded ring of the monitor's samples per instance, for the
+ * dashboard's charts. Fed once per sampling pass; nothing is kept on disk. A ring starts small
+ * and doubles as it fills, up to its bound, so a controller that has run for a minute holds a
+ * minute of points; a point is 16 bytes (time as a double, CPU and memory as floats: memory in
+ * whole pages is exact up to 64 GiB).
  *
  * Owns: the rings and the per-object sums. Must not: read the clock (pass times are given),
  * decide anything, or do I/O.
@@ -9,6 +12,9 @@ import type { SampledUsage } from '../model/usage.ts';
 
 /** Points kept per instance: ten minutes at the default one-second interval. */
 export const HISTORY_POINTS = 600;
+
+/** Points a new ring has room for before it first grows. */
+const FIRST_CAPACITY = 16;
 
 /** Passes an instance may miss before its ring is dropped. */
 const FORGET_AFTER_PASSES = 30;
@@ -31,9 +37,11 @@ export interface ObjectUsage {
 interface Ring {
   readonly object: string;
   readonly id: string;
-  readonly t: Float64Array;
-  readonly cpu: Float32Array;
-  readonly memory: Float64Array;
+  /** The most points it keeps. */
+  readonly bound: number;
+  t: Float64Array;
+  cpu: Float32Array;
+  memory: Float32Array;
   next: number;
   size: number;
   lastPass: number;
@@ -96,10 +104,24 @@ function busiest(own: readonly Ring[], top: number): Ring[] {
 }
 
 function newRing(object: string, id: string, points: number): Ring {
-  return { object, id, t: new Float64Array(points), cpu: new Float32Array(points), memory: new Float64Array(points), next: 0, size: 0, lastPass: 0 };
+  const room = Math.min(points, FIRST_CAPACITY);
+  return { object, id, bound: points, t: new Float64Array(room), cpu: new Float32Array(room), memory: new Float32Array(room), next: 0, size: 0, lastPass: 0 };
+}
+
+// A full ring below its bound doubles (up to the bound); its points stay in order from index 0.
+function grow(ring: Ring): void {
+  const room = Math.min(ring.bound, ring.t.length * 2);
+  const t = new Float64Array(room);
+  const cpu = new Float32Array(room);
+  const memory = new Float32Array(room);
+  t.set(ring.t);
+  cpu.set(ring.cpu);
+  memory.set(ring.memory);
+  [ring.t, ring.cpu, ring.memory, ring.next] = [t, cpu, memory, ring.size];
 }
 
 function push(ring: Ring, at: number, cpu: number, memory: number, pass: number): void {
+  if (ring.size === ring.t.length && ring.size < ring.bound) grow(ring);
   const i = ring.next;
   ring.t[i] = at;
   ring.cpu[i] = cpu;

@@ -1,7 +1,8 @@
 /** The sampler over a fake /proc: group membership, pid reuse, read counts and the timer. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { createSampler, fullPassEvery, QUIET_MAX_MS, STEP_PIDS } from '../../src/monitor/sampler.ts';
+import { createSampler, QUIET_MAX_MS, STEP_PIDS, WATCHED_MAX_MS } from '../../src/monitor/sampler.ts';
+import type { SampleWatch } from '../../src/monitor/sample-schedule.ts';
 import type { SampledUsage } from '../../src/model/usage.ts';
 import { NO_SAMPLES, sampleKey, sampleOnce, type SampledInstance } from '../../src/monitor/sample-pass.ts';
 import { createFakeClock } from '../helpers/fake-clock.ts';
@@ -61,7 +62,7 @@ void it('samples on the clock at the configured interval; 0 turns it off and for
   const clock = createFakeClock();
   const uptime = { value: 20_000 };
   const source = fakeProc(world(), uptime);
-  const sampler = createSampler({ clock, source, instances: () => [web], watched: () => true });
+  const sampler = createSampler({ clock, source, instances: () => [web], watches: () => () => ({ autoscaled: true }) });
   sampler.configure(1000);
   clock.advance(5000);
   assert.equal(source.reads.stat, 0, 'idle until started');
@@ -126,7 +127,7 @@ void it('reads a quiet instance only on a full pass, keeps its sample, and reads
   assert.equal(listings, 2, 'first sample (lifetime CPU), then once more to see it idle');
   assert.equal(sampler.usage('process/idle', 'idle-0', 300)?.cpu, 0);
   const reads = source.reads.stat;
-  for (let t = 2; t < fullPassEvery(1000); t++) {
+  for (let t = 2; t < QUIET_MAX_MS / 1000; t++) {
     uptime.value += 1000;
     clock.advance(1000);
   }
@@ -165,37 +166,56 @@ void it('reads a busy instance every interval beside a quiet one, and hands on t
   sampler.close();
 });
 
-void it('reads a watched instance (limits) every interval even when idle, so a breach is seen within one interval', () => {
+// Runs the sampler at 1 s over `idle` watched by `watch`, for `seconds` ticks after the first; the
+// memory of each pass, and the tick (from 0) at which each pass was taken.
+function watchedRun(watch: SampleWatch | undefined, seconds: number, change: (t: number, procs: FakeProcess[]) => void): { memory: number[]; ticks: number[] } {
   const clock = createFakeClock();
   const uptime = { value: 20_000 };
   const { procs, idle } = quietWorld();
-  const source = fakeProc(procs, uptime);
   const memory: number[] = [];
-  const sampler = createSampler({ clock, source, instances: () => [idle], watched: (object) => object === 'process/idle', onSample: (samples) => memory.push(samples[0]?.usage.memory ?? 0) });
+  const ticks: number[] = [];
+  let t = 0;
+  const sampler = createSampler({ clock, source: fakeProc(procs, uptime), instances: () => [idle], watches: () => () => watch, onSample: (samples) => (memory.push(samples[0]?.usage.memory ?? 0), ticks.push(t)) });
   sampler.configure(1000);
   sampler.start();
   clock.advance(0);
-  for (let t = 1; t <= 4; t++) {
+  for (t = 1; t <= seconds; t++) {
+    change(t, procs);
     uptime.value += 1000;
     clock.advance(1000);
   }
-  procs[1]!.rssPages = 5000;
-  uptime.value += 1000;
-  clock.advance(1000);
-  assert.equal(memory.length, 6);
-  assert.equal(memory.at(-1), 5000 * 4096);
   sampler.close();
+  return { memory, ticks };
+}
+
+void it('reads an idle instance with limits far from them every WATCHED_MAX_MS, so a breach is seen within that', () => {
+  const every = WATCHED_MAX_MS / 1000;
+  const limits = { memory: 100 * 4096 * 100 };
+  const { memory, ticks } = watchedRun({ limits, warnAt: 0.8 }, 2 * every + 1, (t, procs) => {
+    if (t === every + 2) procs[1]!.rssPages = 100 * 200;
+  });
+  assert.deepEqual(ticks, [0, 1, every, 2 * every, 2 * every + 1], 'first sample, the one that sees it idle, every WATCHED_MAX_MS, then every interval once near');
+  assert.equal(memory[3], 100 * 200 * 4096, 'the jump to twice the limit is read at the next watched tick');
 });
 
-void it('hands on the revision each instance runs, and asks whether that revision is watched', () => {
+void it('reads an instance near a limit, or with an open alert, every interval', () => {
+  const near = watchedRun({ limits: { memory: 100 * 4096 * 2 }, warnAt: 0.8 }, 4, () => undefined);
+  assert.deepEqual(near.ticks, [0, 1, 2, 3, 4], 'memory at half the limit: past half the alert threshold');
+  const alerting = watchedRun({ limits: { memory: 10 ** 12 }, alerting: true }, 4, () => undefined);
+  assert.deepEqual(alerting.ticks, [0, 1, 2, 3, 4]);
+  const quiet = watchedRun(undefined, 4, () => undefined);
+  assert.deepEqual(quiet.ticks, [0, 1], 'nothing watches it: read on full passes only');
+});
+
+void it('hands on the revision each instance runs, and asks what watches that revision', () => {
   const clock = createFakeClock();
   const uptime = { value: 20_000 };
   const { procs, idle } = quietWorld();
   const old = { ...idle, specHash: 'h-old' };
   const asked: string[] = [];
   const passes: SampledUsage[][] = [];
-  const watched = (object: string, specHash: string | undefined): boolean => (asked.push(`${object} ${specHash}`), specHash === 'h-old');
-  const sampler = createSampler({ clock, source: fakeProc(procs, uptime), instances: () => [old], watched, onSample: (samples) => passes.push([...samples]) });
+  const watchOf = (object: string, specHash: string | undefined): SampleWatch | undefined => (asked.push(`${object} ${specHash}`), specHash === 'h-old' ? { autoscaled: true } : undefined);
+  const sampler = createSampler({ clock, source: fakeProc(procs, uptime), instances: () => [old], watches: () => watchOf, onSample: (samples) => passes.push([...samples]) });
   sampler.configure(1000);
   sampler.start();
   clock.advance(0);
@@ -214,7 +234,7 @@ void it('drops the kept sample of a quiet instance whose process is gone', () =>
   const uptime = { value: 20_000 };
   const { procs, idle, busy } = quietWorld();
   const source = fakeProc(procs, uptime);
-  const sampler = createSampler({ clock, source, instances: () => [idle, busy], watched: (object) => object === 'process/busy' });
+  const sampler = createSampler({ clock, source, instances: () => [idle, busy], watches: () => (object) => (object === 'process/busy' ? { autoscaled: true } : undefined) });
   sampler.configure(1000);
   sampler.start();
   clock.advance(0);

@@ -21,6 +21,19 @@ void describe('usage history', () => {
     assert.deepEqual(h.series('process/none').instances, []);
   });
 
+  void it('grows a ring as it fills, in order, up to its bound, and keeps memory exact in whole pages', () => {
+    const grown = createUsageHistory(600);
+    for (let t = 1; t <= 40; t++) grown.record([sample('process/web', 'web-0', t / 10, t * 4096 * 1000)], t);
+    const web = grown.series('process/web').instances[0];
+    assert.deepEqual(web?.t, Array.from({ length: 40 }, (_, k) => k + 1));
+    assert.deepEqual(web?.memory.slice(-2), [39 * 4096 * 1000, 40 * 4096 * 1000]);
+    assert.equal(web?.cpu.at(-1), 4);
+    const bounded = createUsageHistory(20);
+    for (let t = 1; t <= 50; t++) bounded.record([sample('process/web', 'web-0', 1, 2 ** 35)], t);
+    assert.deepEqual(bounded.series('process/web').total.t, Array.from({ length: 20 }, (_, k) => k + 31));
+    assert.equal(bounded.series('process/web').instances[0]?.memory[0], 2 ** 35, '32 GiB');
+  });
+
   void it('with top, shows the busiest by CPU and by memory, and totals every instance', () => {
     const h = createUsageHistory();
     const samples = Array.from({ length: 20 }, (_, i) => sample('process/big', `big-${i}`, i === 3 ? 50 : i === 7 ? 40 : 0, i === 12 ? 900 : 100));
