@@ -240,6 +240,8 @@ const SECTIONS: Readonly<Record<string, () => Promise<void> | void>> = {
     await benchScale(row, 10_000, 'replicas', false);
     await benchScale(row, 10_000, 'files', true);
   },
+  // The 5,000-file row alone (`npm run bench -- scale5000`).
+  scale5000: () => benchScale(row, 5_000, 'files', false),
   sampling: () => {
     const pass = samplePassSteps(1000);
     const [p50, p90, p99, max] = pass.stepMs;

@@ -17,6 +17,12 @@ import type { RowSink } from './spawning.ts';
 const ms = (n: number): string => `${n.toFixed(0)} ms`;
 const SAMPLE_EVERY_MS = 100;
 
+interface Latency {
+  readonly p99: number;
+  readonly max: number;
+  readonly count: number;
+}
+
 /** How the N programs are written. */
 type Layout = 'files' | 'replicas';
 
@@ -24,7 +30,9 @@ interface Run {
   /** From starting `tend up` to its API's first answer. */
   readonly apiMs: number;
   readonly upMs: number;
-  readonly get: { readonly p99: number; readonly max: number; readonly count: number };
+  readonly get: Latency;
+  /** `GET /v1/objects?view=summary`, what `tend get`'s table asks. */
+  readonly table: Latency;
   readonly stopMs: number;
   readonly code: number;
   readonly left: number;
@@ -37,6 +45,7 @@ export async function benchScale(row: RowSink, n: number, layout: Layout, interr
   row(`scale: bring-up of ${what}, from \`tend up\` to all alive`, ms(run.upMs), 'limited by forking (~1.15 ms a spawn)', true);
   row(`scale: ${what}: from \`tend up\` to the API's first answer`, ms(run.apiMs), '<= 1 s', run.apiMs <= 1000);
   row(`scale: GET /v1/objects during that bring-up, every ${SAMPLE_EVERY_MS} ms`, `p99 ${ms(run.get.p99)}, max ${ms(run.get.max)} over ${run.get.count}`, 'max <= 1 s', run.get.max <= 1000);
+  row(`scale: GET /v1/objects?view=summary (\`tend get\`'s table) during that bring-up`, `p99 ${ms(run.table.p99)}, max ${ms(run.table.max)} over ${run.table.count}`, 'max <= 1 s', run.table.max <= 1000);
   row(`scale: SIGTERM -> exit with all ${what} stopped`, `${ms(run.stopMs)} (exit code ${run.code}, ${run.left} left)`, 'exit 0, none left', run.code === 0 && run.left === 0);
   if (!interrupt) return;
   const cut = await bringUp(n, layout, true);
@@ -56,33 +65,36 @@ async function bringUp(n: number, layout: Layout, interrupt: boolean): Promise<R
   const target = interrupt ? Math.floor(n / 2) : n;
   while (started() < target) await sleep(20);
   const upMs = performance.now() - t0;
-  const get = await sampler.stop();
+  const { get, table } = await sampler.stop();
   const s0 = performance.now();
   const code = await c.stop();
   const stopMs = performance.now() - s0;
   const left = markedPids(stateIdOf(world.stateDir)).length;
   world.cleanup();
-  return { apiMs, upMs, get, stopMs, code, left };
+  return { apiMs, upMs, get, table, stopMs, code, left };
 }
 
-// `GET /v1/objects` one after the other, each started at least SAMPLE_EVERY_MS after the last began.
-function sampleGets(c: Controller): { stop: () => Promise<{ p99: number; max: number; count: number }> } {
-  const samples: number[] = [];
+// `GET /v1/objects` and its summary view in turn, one after the other, each started at least
+// SAMPLE_EVERY_MS after the last began.
+function sampleGets(c: Controller): { stop: () => Promise<{ get: Latency; table: Latency }> } {
+  const full: number[] = [];
+  const summary: number[] = [];
   let running = true;
   const loop = (async () => {
-    while (running) {
+    for (let turn = 0; running; turn++) {
       const t0 = performance.now();
-      await callApi(c.stateDir, 'GET', '/v1/objects');
+      await callApi(c.stateDir, 'GET', turn % 2 === 0 ? '/v1/objects' : '/v1/objects?view=summary');
       const took = performance.now() - t0;
-      samples.push(took);
+      (turn % 2 === 0 ? full : summary).push(took);
       await sleep(Math.max(0, SAMPLE_EVERY_MS - took));
     }
   })();
+  const latency = (samples: number[]): Latency => ({ p99: percentile(samples, 99), max: Math.max(...samples), count: samples.length });
   return {
     stop: async () => {
       running = false;
       await loop;
-      return { p99: percentile(samples, 99), max: Math.max(...samples), count: samples.length };
+      return { get: latency(full), table: latency(summary) };
     },
   };
 }
