@@ -47,7 +47,7 @@ async function trainGet(root, cacheDir, manifests, temp) {
   const stateDir = join(temp, 'served');
   mkdirSync(stateDir, { mode: 0o700 });
   const socket = join(stateDir, 'tend.sock');
-  const server = serve(socket, offline.stdout);
+  const server = serve(socket, offline.stdout, summariesOf(offline.stdout));
   await new Promise((resolve) => server.once('listening', resolve));
   // The CLI talks only to a socket no one else could have planted, as the controller makes it.
   chmodSync(socket, 0o600);
@@ -58,11 +58,28 @@ async function trainGet(root, cacheDir, manifests, temp) {
   }
 }
 
+// The one-line summaries (`?view=summary`, what the table asks for) of the views, in the shape
+// of src/controller/status-summary.ts; only the fields the table prints need to be right here.
+function summariesOf(viewsJson) {
+  const items = JSON.parse(viewsJson).items.map((v) => {
+    const live = v.instances.filter((i) => i.pid !== null);
+    return {
+      kind: v.kind, name: v.name, key: v.key, labels: v.labels, generation: v.generation, revision: v.revision,
+      status: v.status, running: live.length, pids: live.map((i) => i.pid), fallback: false,
+      instanceCount: v.instances.length, startedAt: live[0]?.startedAt ?? null,
+    };
+  });
+  return JSON.stringify({ items });
+}
+
 // Answers every request the way the controller's API does for a CLI request: one HTTP/1.0
-// response, then the connection closes.
-function serve(path, body) {
+// response, then the connection closes. A request for the summary view gets the summaries.
+function serve(path, views, summaries) {
   const server = createServer((socket) => {
-    socket.once('data', () => socket.end(`HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`));
+    socket.once('data', (request) => {
+      const body = /view=summary/.test(request.toString('latin1').split('\r\n')[0] ?? '') ? summaries : views;
+      socket.end(`HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    });
     socket.on('error', () => undefined);
   });
   return server.listen(path);
