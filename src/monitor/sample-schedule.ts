@@ -47,12 +47,13 @@ export interface LastSample {
 }
 
 /**
- * The cadence of an instance running `pid`, given its latest sample; `watch` is asked only for an
- * idle instance (most of them), so a busy one costs no lookup.
+ * The cadence of an instance running `pid`, given its latest sample; `watch(of)` is asked only for
+ * an idle instance (most of them), so a busy one costs no lookup (and a caller passes one `watch`
+ * per tick with the instance as `of`, not a closure per instance).
  * @example cadenceOf(undefined, 42, () => undefined) // 'interval': not sampled yet
  */
-export function cadenceOf(last: LastSample | undefined, pid: number, watch: () => SampleWatch | undefined): Cadence {
-  return last?.pid !== pid || isBusy(last.usage) ? 'interval' : idleCadence(last.usage, watch());
+export function cadenceOf<T = void>(last: LastSample | undefined, pid: number, watch: (of: T) => SampleWatch | undefined, of: T): Cadence {
+  return last?.pid !== pid || isBusy(last.usage) ? 'interval' : idleCadence(last.usage, watch(of));
 }
 
 /** The cadence of an instance whose latest sample (of its current process) shows it idle. */

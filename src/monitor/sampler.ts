@@ -16,7 +16,7 @@ import type { ResourceUsage, SampledUsage } from '../model/usage.ts';
 import type { Cancel, Clock } from '../platform/clock.ts';
 import type { ProcSource } from './proc-reader.ts';
 import { beginSample, NO_SAMPLES, sampleKey, type SampledInstance, type SamplerState } from './sample-pass.ts';
-import { idleCadence, isBusy, isDue, isFullPass, type SampleWatch } from './sample-schedule.ts';
+import { cadenceOf, isDue, isFullPass, type SampleWatch } from './sample-schedule.ts';
 
 export { QUIET_MAX_MS, WATCHED_MAX_MS } from './sample-schedule.ts';
 
@@ -28,14 +28,6 @@ const NO_PIDS: ReadonlySet<number> = new Set();
  * one piece) never delays a restart by more than a few ms.
  */
 export const STEP_PIDS = 100;
-
-// True when the instance must be read on tick `tick`.
-// (cadenceOf, unrolled so a tick allocates no closure per instance.)
-function isDueNow(instance: SampledInstance, tick: number, intervalMs: number, state: SamplerState, watchOf: WatchOf): boolean {
-  const last = state.instances.get(keyOf(instance));
-  if (last?.pid !== instance.pid || isBusy(last.usage)) return true;
-  return isDue(idleCadence(last.usage, watchOf(instance.object, instance.specHash, instance.id)), tick, intervalMs);
-}
 
 /** What watches an instance of `object` running revision `specHash` (limits, alerts, autoscaling). */
 export type WatchOf = (object: ObjectKey, specHash: string | undefined, id: string) => SampleWatch | undefined;
@@ -68,10 +60,12 @@ function samplesOf(instances: readonly SampledInstance[], state: SamplerState): 
 // undefined when nothing is due, found without allocating (most ticks of an idle machine).
 function splitDue(instances: readonly SampledInstance[], tick: number, intervalMs: number, state: SamplerState, watchOf: WatchOf): { due: readonly SampledInstance[]; carried: SampledInstance[] } | undefined {
   if (isFullPass(tick, intervalMs)) return instances.length === 0 ? undefined : { due: instances, carried: [] };
-  if (!instances.some((instance) => isDueNow(instance, tick, intervalMs, state, watchOf))) return undefined;
+  const watch = (instance: SampledInstance): SampleWatch | undefined => watchOf(instance.object, instance.specHash, instance.id);
+  const isDueNow = (instance: SampledInstance): boolean => isDue(cadenceOf(state.instances.get(keyOf(instance)), instance.pid, watch, instance), tick, intervalMs);
+  if (!instances.some(isDueNow)) return undefined;
   const due: SampledInstance[] = [];
   const carried: SampledInstance[] = [];
-  for (const instance of instances) (isDueNow(instance, tick, intervalMs, state, watchOf) ? due : carried).push(instance);
+  for (const instance of instances) (isDueNow(instance) ? due : carried).push(instance);
   return { due, carried };
 }
 

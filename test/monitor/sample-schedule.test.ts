@@ -13,30 +13,30 @@ const never = (): SampleWatch | undefined => assert.fail('watch asked');
 
 void describe('sample schedule', () => {
   void it('reads every interval an instance not sampled yet, or whose process changed', () => {
-    assert.equal(cadenceOf(undefined, 42, never), 'interval');
-    assert.equal(cadenceOf(last(), 43, never), 'interval');
+    assert.equal(cadenceOf(undefined, 42, never, undefined), 'interval');
+    assert.equal(cadenceOf(last(), 43, never, undefined), 'interval');
   });
 
   void it('reads every interval an instance that used CPU, without asking what watches it', () => {
-    assert.equal(cadenceOf(last({ ...idle, cpu: 0.5 }), 42, never), 'interval');
-    assert.equal(cadenceOf(last({ ...idle, diskReadBps: 4096 }), 42, () => undefined), 'quiet', 'carried disk rates of an idle process do not make it busy');
+    assert.equal(cadenceOf(last({ ...idle, cpu: 0.5 }), 42, never, undefined), 'interval');
+    assert.equal(cadenceOf(last({ ...idle, diskReadBps: 4096 }), 42, () => undefined, undefined), 'quiet', 'carried disk rates of an idle process do not make it busy');
   });
 
   void it('reads an idle instance without limits every QUIET_MAX_MS', () => {
-    assert.equal(cadenceOf(last(), 42, () => undefined), 'quiet');
-    assert.equal(cadenceOf(last(), 42, () => ({ limits: {} })), 'quiet');
+    assert.equal(cadenceOf(last(), 42, () => undefined, undefined), 'quiet');
+    assert.equal(cadenceOf(last(), 42, () => ({ limits: {} }), undefined), 'quiet');
   });
 
   void it('reads an idle instance with limits far from them every WATCHED_MAX_MS', () => {
-    assert.equal(cadenceOf(last(), 42, () => ({ limits: { memory: 1024 * 2 ** 20 }, warnAt: 0.8 })), 'watched');
+    assert.equal(cadenceOf(last(), 42, () => ({ limits: { memory: 1024 * 2 ** 20 }, warnAt: 0.8 }), undefined), 'watched');
   });
 
   void it('reads every interval an instance near a limit, with an open alert, or autoscaled', () => {
     const threshold = NEAR_SHARE * 0.8 * 100 * 2 ** 20;
-    assert.equal(cadenceOf(last({ ...idle, memory: threshold }), 42, () => ({ limits: { memory: 100 * 2 ** 20 }, warnAt: 0.8 })), 'interval');
-    assert.equal(cadenceOf(last({ ...idle, memory: threshold - 1 }), 42, () => ({ limits: { memory: 100 * 2 ** 20 }, warnAt: 0.8 })), 'watched');
-    assert.equal(cadenceOf(last(), 42, () => ({ limits: { memory: 2 ** 40 }, alerting: true })), 'interval');
-    assert.equal(cadenceOf(last(), 42, () => ({ autoscaled: true })), 'interval');
+    assert.equal(cadenceOf(last({ ...idle, memory: threshold }), 42, () => ({ limits: { memory: 100 * 2 ** 20 }, warnAt: 0.8 }), undefined), 'interval');
+    assert.equal(cadenceOf(last({ ...idle, memory: threshold - 1 }), 42, () => ({ limits: { memory: 100 * 2 ** 20 }, warnAt: 0.8 }), undefined), 'watched');
+    assert.equal(cadenceOf(last(), 42, () => ({ limits: { memory: 2 ** 40 }, alerting: true }), undefined), 'interval');
+    assert.equal(cadenceOf(last(), 42, () => ({ autoscaled: true }), undefined), 'interval');
   });
 
   void it('judges nearness in the units of each limit (CPU in cores, counts, bytes per second)', () => {
