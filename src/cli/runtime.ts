@@ -32,7 +32,7 @@ import { monitorIntervalOf } from '../monitor/monitor-interval.ts';
 import { procSource } from '../monitor/proc-reader.ts';
 import { createSampler, type Sampler, type WatchOf } from '../monitor/sampler.ts';
 import type { History } from '../model/history.ts';
-import { createResourceGuard, revisionPolicies, type InstanceAlert, type ResourceGuard } from '../controller/resource-guard.ts';
+import { createResourceGuard, revisionPolicies, type InstanceAlert, type ResourceGuard, type ResourceGuardOptions } from '../controller/resource-guard.ts';
 import { isProcessObject } from '../model/object.ts';
 import { withholdSecrets } from '../model/secrets.ts';
 import { createUsageHistory, type UsageHistory } from '../monitor/usage-history.ts';
@@ -147,7 +147,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       guard.observe(samples);
       usageHistory.record(samples, clock.now());
     },
-    watches: () => watchesNow(controller.desired().objects, controller.history(), guard),
+    watches: () => watchesNow(controller.desired().objects, controller.history(), guard, policyOf),
   });
   const prober = createProber({ clock, events });
   // Coalesced and off the exit → restart path: a burst of exits or starts syncs the prober once.
@@ -236,8 +236,12 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     pools: (key) => controller.pools.stats(key),
     scheduling: (await controller.scheduling()).stats,
   });
-  const statusInput = async (keys: readonly ObjectKey[]): Promise<StatusInput> => ({ ...(await statusSource()), plan: await controller.plan(keys) });
-  const perKey = createStatusCache({ plan: (keys) => controller.plan(keys), yieldTurn: statusTurn });
+  // A status shows the plan of the moment it observed: one observation for both.
+  const statusInput = async (keys: readonly ObjectKey[]): Promise<StatusInput> => {
+    const source = await statusSource();
+    return { ...source, plan: await controller.plan(keys, source) };
+  };
+  const perKey = createStatusCache({ plan: (keys, source) => controller.plan(keys, source), yieldTurn: statusTurn });
   const statusCache = shareBuilds(async () => perKey.build(await statusSource()), () => clock.now(), () => controller.desired().objects);
   return {
     ok: true,
@@ -325,10 +329,9 @@ function shareBuilds(build: () => Promise<StatusBuild>, now: () => number, objec
 // What the sampler's schedule needs of an idle instance, for one tick: its revision's limits and
 // alert threshold, an open alert, CPU autoscaling. Undefined when no object (nor any revision an
 // instance still runs) has limits or autoscaling: then every idle instance is simply quiet.
-function watchesNow(objects: ReadonlyMap<ObjectKey, ManifestObject>, history: History, guard: ResourceGuard): WatchOf | undefined {
+function watchesNow(objects: ReadonlyMap<ObjectKey, ManifestObject>, history: History, guard: ResourceGuard, policyOf: ResourceGuardOptions['policyOf']): WatchOf | undefined {
   const { autoscaled, limited } = watchedKeys(objects, history);
   if (autoscaled.size === 0 && limited.size === 0) return undefined;
-  const policyOf = revisionPolicies(() => objects, () => history);
   return (key, specHash, id) => {
     const policy = limited.has(key) ? policyOf(key, specHash) : undefined;
     const isAutoscaled = autoscaled.has(key);

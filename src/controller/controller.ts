@@ -92,8 +92,12 @@ export interface Controller {
   book(): FileBook;
   /** ProcessPool leases and replica decisions. */
   readonly pools: PoolManager;
-  /** The full plan for the current state, without applying it (`tend diff`); with `keys`, theirs only. */
-  plan(keys?: readonly ObjectKey[]): Promise<readonly Action[]>;
+  /**
+   * The full plan for the current state, without applying it (`tend diff`); with `keys`, theirs
+   * only; with `at`, against that observation and time (a status shows the plan of the moment
+   * it observed), else against a fresh one.
+   */
+  plan(keys?: readonly ObjectKey[], at?: { readonly observed: Observed; readonly now: number }): Promise<readonly Action[]>;
   /** The scheduling pass over the current state: verdicts and statistics. */
   scheduling(): Promise<SchedulingView>;
   /** Stops every instance (SIGINT/SIGTERM to `tend up`) and resolves when all have exited. */
@@ -338,9 +342,9 @@ export function createController(options: ControllerOptions): Controller {
     pools,
     history: () => store.get(),
     book: () => book,
-    async plan(keys) {
+    async plan(keys, at) {
       // One moment, planned a slice at a time: a plan of 10,000 keys does not hold the loop.
-      const world = worldAt(await executor.observe(), clock.now());
+      const world = at ? worldAt(at.observed, at.now) : worldAt(await executor.observe(), clock.now());
       const plans: KeyPlan[] = [];
       for (const [index, key] of (keys ?? keysOfWorld(world)).entries()) {
         if (index > 0 && index % PLAN_SLICE === 0) await options.yieldTurn?.();

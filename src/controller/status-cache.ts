@@ -21,7 +21,7 @@ import { isProcessObject, type ManifestObject, type ObjectKey } from '../model/o
 import type { ResourceUsage } from '../model/usage.ts';
 import { hasRequests } from '../planner/scheduling.ts';
 import type { InstanceAlert } from './resource-guard.ts';
-import { actionsByObject, groupByObject, viewOfKey, type ObjectView, type StatusInput } from './status.ts';
+import { groupByObject, viewOfKey, type ObjectView, type StatusInput } from './status.ts';
 import { summaryOfKey, type ObjectSummary } from './status-summary.ts';
 
 /** Keys looked at (or views built) in one turn of the event loop. */
@@ -31,8 +31,8 @@ export const BUILD_SLICE = 64;
 export type StatusSource = Omit<StatusInput, 'plan'>;
 
 export interface StatusCacheOptions {
-  /** The actions of `keys` planned against the same moment as the source. */
-  readonly plan: (keys: readonly ObjectKey[]) => Promise<readonly Action[]>;
+  /** The actions of `keys` planned against the same moment (observation and time) as `source`. */
+  readonly plan: (keys: readonly ObjectKey[], source: StatusSource) => Promise<readonly Action[]>;
   /** Lets other work run during a long build. */
   readonly yieldTurn?: () => Promise<void>;
 }
@@ -89,7 +89,7 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
           rebuilt.add(key);
         }
       }
-      await planRebuilt(options, next, rebuilt);
+      await planRebuilt(options, source, next, rebuilt);
       entries = next;
       return buildOf(source, keys, next, rebuilt, pause);
     },
@@ -97,9 +97,9 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
 }
 
 // Plans the keys made afresh; one whose plan waits on the clock stays volatile.
-async function planRebuilt(options: StatusCacheOptions, entries: Map<ObjectKey, Entry>, rebuilt: ReadonlySet<ObjectKey>): Promise<void> {
+async function planRebuilt(options: StatusCacheOptions, source: StatusSource, entries: Map<ObjectKey, Entry>, rebuilt: ReadonlySet<ObjectKey>): Promise<void> {
   if (rebuilt.size === 0) return;
-  const planned = actionsByObject(await options.plan([...rebuilt]));
+  const planned = groupByObject(await options.plan([...rebuilt], source));
   for (const key of rebuilt) {
     const entry = entries.get(key);
     if (!entry) continue;
