@@ -7,7 +7,7 @@
  */
 import type { Action } from '../model/action.ts';
 import type { ObjectKey } from '../model/object.ts';
-import { actionsByObject, basisOf, circuitOf, headOf, identityOf, poolOf, type ObjectView, type StatusInput } from './status.ts';
+import { basisOf, groupByObject, circuitOf, headOf, identityOf, poolOf, type ObjectView, type StatusInput } from './status.ts';
 
 /** One object in a line. */
 export interface ObjectSummary extends Pick<ObjectView, 'kind' | 'name' | 'key' | 'labels' | 'generation' | 'revision'> {
@@ -27,7 +27,7 @@ export interface ObjectSummary extends Pick<ObjectView, 'kind' | 'name' | 'key' 
 
 /** The summary of every object, in the order (and with the keys) of buildStatus. */
 export function buildSummaries(input: StatusInput): ObjectSummary[] {
-  const byKey = actionsByObject(input.plan);
+  const byKey = groupByObject(input.plan);
   const keys = new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
   return [...keys].sort().map((key) => summaryOfKey(input, key, byKey.get(key) ?? []));
 }

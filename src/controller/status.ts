@@ -158,13 +158,8 @@ export interface StatusInput {
 export function buildStatus(input: StatusInput, only?: readonly ObjectKey[]): ObjectView[] {
   const known = (key: ObjectKey): boolean => input.desired.objects.has(key) || input.observed.has(key);
   const keys = only ? new Set(only.filter(known)) : new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
-  const actions = actionsByObject(input.plan);
+  const actions = groupByObject(input.plan);
   return [...keys].sort().map((key) => viewOfKey(input, key, actions.get(key) ?? []));
-}
-
-/** The plan's actions per object, in plan order: one look over the plan, not one per object. */
-export function actionsByObject(plan: Plan): Map<ObjectKey, Action[]> {
-  return groupByObject(plan);
 }
 
 /** Items (actions, alerts) per object they name, in their order. */
@@ -191,7 +186,7 @@ export interface ObjectBasis {
 }
 
 /** The inputs of `key`'s view and its phase, reason and ready count. */
-export function basisOf(input: StatusInput, key: ObjectKey, actions: Plan = input.plan.filter((a) => a.object === key)): ObjectBasis {
+export function basisOf(input: StatusInput, key: ObjectKey, actions: Plan): ObjectBasis {
   const object = input.desired.objects.get(key);
   const instances = input.observed.get(key) ?? [];
   const history = input.history.get(key);
