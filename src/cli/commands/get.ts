@@ -16,17 +16,17 @@ import { targetKey } from '../target-arg.ts';
 /** Runs `tend get`. */
 export async function run(ctx: CliContext, values: Record<string, unknown>, positionals: string[]): Promise<number> {
   const selector = values.selector as string | undefined;
-  const target = (await namedObject(ctx, positionals[0], selector)) ?? (await targetOf(ctx, positionals[0]));
+  const named = await namedObject(ctx, positionals[0], selector);
+  const target = named ? named.key : await targetOf(ctx, positionals[0]);
   if (target === null) return 1;
-  const jobs = parseTarget(target).kind === 'Job';
-  // The table of every kind but Jobs needs one line per object: the summaries, not every instance.
-  const table = async (): Promise<string> => {
-    if (jobs) return renderOrNone(filterViews(await fetchViews(ctx, { kind: target, selector }), target, selector), (views) => renderJobs(views, Date.now(), ctx.color));
-    return renderOrNone(filterViews(await fetchSummaries(ctx, { kind: target, selector }), target, selector), (rows) => renderSummaries(rows, Date.now(), ctx.color));
-  };
+  let prefetched = named?.shown;
   const show = async (): Promise<void> => {
-    if (ctx.output !== 'table') return printData(ctx.output, { items: filterViews(await fetchViews(ctx, { kind: target, selector }), target, selector) });
-    const text = await table();
+    const shown = prefetched ?? (await fetchShown(ctx, target, selector));
+    prefetched = undefined;
+    if ('views' in shown && ctx.output !== 'table') return printData(ctx.output, { items: shown.views });
+    const text = 'views' in shown
+      ? renderOrNone(shown.views, (views) => renderJobs(views, Date.now(), ctx.color))
+      : renderOrNone(shown.summaries, (rows) => renderSummaries(rows, Date.now(), ctx.color));
     if (values.watch && process.stdout.isTTY) process.stdout.write('\x1b[2J\x1b[H');
     process.stdout.write(text);
   };
@@ -38,15 +38,26 @@ export async function run(ctx: CliContext, values: Record<string, unknown>, posi
   return 0;
 }
 
+/** What `get` prints: full views for `-o json|yaml` and the Jobs table, one-line summaries for any other table. */
+type Shown = { readonly views: ObjectView[] } | { readonly summaries: ObjectSummary[] };
+
+async function fetchShown(ctx: CliContext, target: string | undefined, selector: string | undefined): Promise<Shown> {
+  const filter = { kind: target, selector };
+  if (ctx.output !== 'table' || parseTarget(target).kind === 'Job') return { views: filterViews(await fetchViews(ctx, filter), target, selector) };
+  return { summaries: filterViews(await fetchSummaries(ctx, filter), target, selector) };
+}
+
 /**
- * The key of `KIND/NAME` when that object exists (and matches the selector), from one request for
- * that object alone rather than the whole list first to check the name. Undefined otherwise; then
- * the name is looked up as before, for the message that says what exists.
+ * `KIND/NAME` of an object that exists (and matches the selector): its key and what `get` prints
+ * of it, from one request for that object alone rather than the whole list first to check the
+ * name. Undefined otherwise; then the name is looked up as before, for the message that says what
+ * exists.
  */
-async function namedObject(ctx: CliContext, target: string | undefined, selector: string | undefined): Promise<string | undefined> {
+async function namedObject(ctx: CliContext, target: string | undefined, selector: string | undefined): Promise<{ key: string; shown: Shown } | undefined> {
   if (target === undefined || !target.includes('/')) return undefined;
   const key = keyOf(target);
-  return filterViews(await fetchSummaries(ctx, { kind: key, selector }), key, selector).length > 0 ? key : undefined;
+  const shown = await fetchShown(ctx, key, selector);
+  return ('views' in shown ? shown.views : shown.summaries).length > 0 ? { key, shown } : undefined;
 }
 
 // A kind (`process`, `jobs`) filters; anything else must name an object (null: it names none).
