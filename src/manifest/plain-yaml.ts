@@ -36,6 +36,14 @@ interface Line {
   readonly indent: number;
   /** The content without indentation and without a trailing comment or spaces. */
   readonly text: string;
+  /** The key the content starts with ({@link keyOf}), found once when the line is made. */
+  readonly key: Key | undefined;
+}
+
+/** A mapping key: its name and how many characters it takes, the colon included. */
+interface Key {
+  readonly name: string;
+  readonly length: number;
 }
 
 class GiveUp extends Error {}
@@ -64,7 +72,8 @@ function linesOf(text: string): (Line | null)[] {
   const lines: (Line | null)[] = [];
   let start = 0;
   while (start <= text.length) {
-    const end = text.indexOf('\n', start) === -1 ? text.length : text.indexOf('\n', start);
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
     const raw = text.slice(start, end);
     const indent = raw.length - raw.trimStart().length;
     const body = withoutComment(raw.slice(indent));
@@ -73,12 +82,14 @@ function linesOf(text: string): (Line | null)[] {
       lines.push(null);
     } else if (body !== '') {
       if (/^(\.\.\.|%)/.test(raw) || body.startsWith('---')) giveUp();
-      lines.push({ start: start + indent, indent, text: body });
+      lines.push(lineOf(start + indent, indent, body));
     }
     start = end + 1;
   }
   return lines;
 }
+
+const lineOf = (start: number, indent: number, text: string): Line => ({ start, indent, text, key: keyOf(text) });
 
 // A line without its trailing comment (from ` #`) and trailing spaces. A quote before the `#`
 // could mean it is inside a quoted scalar: left to the library.
@@ -111,13 +122,11 @@ function documentsOf(lines: readonly (Line | null)[]): PlainDocument[] {
 function documentOf(lines: readonly Line[]): { value: unknown; spot: Spot } {
   const reader = new BlockReader(lines);
   const first = lines[0] ?? giveUp();
-  if (first.indent !== 0 && !isBlockStart(first.text)) giveUp();
+  if (first.indent !== 0 && !isDash(first.text) && first.key === undefined) giveUp();
   const node = reader.node(first.indent, 0);
   if (reader.next < lines.length) giveUp();
   return node;
 }
-
-const isBlockStart = (text: string): boolean => isDash(text) || keyOf(text) !== undefined;
 
 /** Reads block nodes from the lines, in order. */
 class BlockReader {
@@ -137,7 +146,7 @@ class BlockReader {
     const line = this.line(this.next) ?? giveUp();
     if (line.indent !== indent) giveUp();
     if (isDash(line.text)) return this.sequence(indent, depth);
-    if (keyOf(line.text) !== undefined) return this.mapping(indent, line.start, depth);
+    if (line.key !== undefined) return this.mapping(indent, line.start, depth);
     this.next++;
     return this.inlineAfter(line.text, line.start, indent);
   }
@@ -146,7 +155,7 @@ class BlockReader {
     const value: Record<string, unknown> = {};
     const entries = new Map<string, Spot>();
     for (let line = this.line(this.next); line && line.indent === indent; line = this.line(this.next)) {
-      const key = keyOf(line.text) ?? giveUp();
+      const key = line.key ?? giveUp();
       if (entries.has(key.name)) giveUp();
       this.next++;
       const rest = line.text.slice(key.length).trimStart();
@@ -165,6 +174,7 @@ class BlockReader {
     for (let line = this.line(this.next); line && line.indent === indent && isDash(line.text); line = this.line(this.next)) {
       const rest = line.text.slice(1).trimStart();
       const restAt = line.start + line.text.length - rest.length;
+      const item = lineOf(restAt, indent + (restAt - line.start), rest);
       let child: { value: unknown; spot: Spot };
       if (rest === '') {
         this.next++;
@@ -173,8 +183,8 @@ class BlockReader {
         if (child.spot.at === -1) giveUp();
       } else if (isDash(rest)) {
         return giveUp();
-      } else if (keyOf(rest) !== undefined) {
-        child = this.compactMapping({ start: restAt, indent: indent + (restAt - line.start), text: rest }, depth + 1);
+      } else if (item.key !== undefined) {
+        child = this.compactMapping(item, depth + 1);
       } else {
         this.next++;
         child = this.inlineAfter(rest, restAt, indent);
@@ -222,7 +232,7 @@ class BlockReader {
 const isDash = (text: string): boolean => text === '-' || text.startsWith('- ');
 
 /** A key at the start of `text` (`name:` followed by a space or the end): its name and length. */
-function keyOf(text: string): { name: string; length: number } | undefined {
+function keyOf(text: string): Key | undefined {
   const plain = /^([A-Za-z0-9_][A-Za-z0-9_./-]*):(?: |$)/.exec(text);
   if (plain?.[1] !== undefined) {
     const name = plain[1];
@@ -347,8 +357,13 @@ const CORE: readonly [RegExp, (text: string) => unknown][] = [
   [/^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, (s) => parseFloat(s)],
 ];
 
+/** The first characters a null, boolean or number of the core schema can have (or none: null). */
+const CORE_STARTS = '~nNtTfF0123456789+-.';
+
 /** A plain scalar's value by the core schema. */
 export function resolvePlain(text: string): unknown {
+  // Most scalars and every key start with another letter: a string, without trying each test.
+  if (text !== '' && !CORE_STARTS.includes(text[0] ?? '')) return text;
   for (const [test, resolve] of CORE) if (test.test(text)) return resolve(text);
   return text;
 }
