@@ -10,6 +10,8 @@ import type { TendEvent } from '../src/model/event.ts';
 import { controllerRunning, streamApi } from '../src/api/client.ts';
 
 export const BIN = join(import.meta.dirname, '..', 'bin', 'tend.js');
+/** The installed `tend` command (package.json's bin), which runs BIN through `sh`. */
+export const COMMAND = join(import.meta.dirname, '..', 'bin', 'tend');
 
 /**
  * Extra Node.js options for the controller under test, e.g.
