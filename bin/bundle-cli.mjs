@@ -19,9 +19,6 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 
-/** Command names whose module is not named after them. */
-const MODULE_OF = { release: 'lease', start: 'operate', stop: 'operate', restart: 'operate' };
-
 /**
  * Writes the bundles and bundles.json into `outdir`, with the generated validators module at
  * `validators`; returns the bundles.json map.
@@ -38,17 +35,15 @@ export async function bundleCli(root, outdir, validators) {
   return bundles;
 }
 
-// Command name to bundle, for every command of the command table; a command without a module
-// fails the build.
+// Command name to bundle, for every command of the command table: the command module its run
+// imports (bin/command-modules.mjs runs the table to find out); a command whose module is not a
+// file of src/cli/commands/ fails the build.
 function bundleMap(root, modules) {
-  const listed = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', "const { COMMANDS } = await import('./src/cli/command-table.ts'); process.stdout.write(JSON.stringify(Object.keys(COMMANDS)));"], { cwd: root, encoding: 'utf8' });
-  if (listed.status !== 0) throw new Error(`cannot list the commands: ${listed.stderr}`);
-  const names = JSON.parse(listed.stdout);
-  const map = {};
-  for (const name of names) {
-    const module = MODULE_OF[name] ?? name;
-    if (!modules.includes(module)) throw new Error(`command ${name} has no module src/cli/commands/${module}.ts; name its module in MODULE_OF of bin/bundle-cli.mjs`);
-    map[name] = module;
+  const listed = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'bin', 'command-modules.mjs')], { cwd: root, encoding: 'utf8' });
+  if (listed.status !== 0) throw new Error(`cannot list the commands and their modules: ${listed.stderr}`);
+  const map = JSON.parse(listed.stdout);
+  for (const [name, module] of Object.entries(map)) {
+    if (!modules.includes(module)) throw new Error(`command ${name} runs src/cli/commands/${module}.ts, which is not there`);
   }
   return map;
 }
