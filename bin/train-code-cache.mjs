@@ -9,6 +9,7 @@
 // (read offline), so the run takes the path a user's `tend get` takes, request to table.
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ async function trainGet(root, cacheDir, manifests, temp) {
   const stateDir = join(temp, 'served');
   mkdirSync(stateDir, { mode: 0o700 });
   const socket = join(stateDir, 'tend.sock');
-  const server = serve(socket, offline.stdout, summariesOf(offline.stdout));
+  const server = serve(socket, offline.stdout, await summariesOf(root, manifests, join(temp, 'offline')));
   await new Promise((resolve) => server.once('listening', resolve));
   // The CLI talks only to a socket no one else could have planted, as the controller makes it.
   chmodSync(socket, 0o600);
@@ -58,18 +59,12 @@ async function trainGet(root, cacheDir, manifests, temp) {
   }
 }
 
-// The one-line summaries (`?view=summary`, what the table asks for) of the views, in the shape
-// of src/controller/status-summary.ts; only the fields the table prints need to be right here.
-function summariesOf(viewsJson) {
-  const items = JSON.parse(viewsJson).items.map((v) => {
-    const live = v.instances.filter((i) => i.pid !== null);
-    return {
-      kind: v.kind, name: v.name, key: v.key, labels: v.labels, generation: v.generation, revision: v.revision,
-      status: v.status, running: live.length, pids: live.map((i) => i.pid), fallback: false,
-      instanceCount: v.instances.length, startedAt: live[0]?.startedAt ?? null,
-    };
-  });
-  return JSON.stringify({ items });
+// The one-line summaries (`?view=summary`, what the table asks for) of the manifests, from the
+// offline reader the build just wrote (dist/cli/offline.cjs), which builds them as the controller does.
+async function summariesOf(root, manifests, stateDir) {
+  const { offlineSummaries, readOffline } = createRequire(import.meta.url)(join(root, 'dist', 'cli', 'offline.cjs'));
+  const ctx = { dir: manifests, stateDir, output: 'json', color: false, asRoot: process.getuid?.() === 0 };
+  return JSON.stringify({ items: offlineSummaries(await readOffline(ctx)) });
 }
 
 // Answers every request the way the controller's API does for a CLI request: one HTTP/1.0
