@@ -59,15 +59,10 @@ export function parseManifestText(text: string, file: string): ParsedFile {
 
 // What the yaml library would give for a text in the plain subset, read without it.
 function plainFile(source: string, documents: readonly PlainDocument[]): ParsedFile {
-  const lineStarts = [0];
-  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineStarts.push(i + 1);
-  const position = (offset: number): Position => {
-    let line = 0;
-    for (let step = 2 ** Math.floor(Math.log2(lineStarts.length)); step >= 1; step /= 2) {
-      if (line + step < lineStarts.length && (lineStarts[line + step] ?? Infinity) <= offset) line += step;
-    }
-    return { line: line + 1, col: offset - (lineStarts[line] ?? 0) + 1 };
-  };
+  const lineCounter = new LineCounter();
+  lineCounter.addNewLine(0);
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
+  const position = (offset: number): Position => offsetPosition(lineCounter, offset);
   const parsed = documents.map((doc): ParsedDocument => ({
     index: doc.index,
     value: doc.value,
