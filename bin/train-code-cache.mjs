@@ -1,8 +1,8 @@
 // Build step (bin/build.mjs): a V8 code cache for each bundle of the CLI (bin/bundle-cli.mjs),
 // written to dist/cli/cache/NAME.bin by bin/tend.js (TEND_CODE_CACHE_OUT) when a real run of a
-// command of that bundle ends, so it holds the functions the run compiled. `get` and `validate`
-// do their work; the other commands print their --help (the command line, not the command), and
-// main.cjs prints the version.
+// command of that bundle ends, so it holds the functions the run compiled. `up`, `get` and
+// `validate` do their work; the other commands print their --help (the command line, not the
+// command), and main.cjs prints the version.
 //
 // `get` is trained against a stand-in for the controller: a Unix socket in a temp state dir that
 // answers every request with the object list `tend get -o json` printed for the example manifests
@@ -24,13 +24,15 @@ export async function trainCodeCaches(root, bundles) {
   const temp = mkdtempSync(join(tmpdir(), 'tend-build-'));
   const examples = join(root, 'manifests');
   const worked = existsSync(examples) ? ['get', 'validate'] : [];
+  const ran = ['up', ...worked];
   // A copy of the example manifests only this user can change: as root, tend refuses files and
   // folders others could write, which a checkout's may be.
   const manifests = join(temp, 'manifests');
   try {
     if (worked.length > 0) copyYaml(examples, manifests);
     await train(root, cacheDir, 'main', ['--version']);
-    const helped = [...new Set(Object.values(bundles))].filter((bundle) => !worked.includes(bundle));
+    await trainUp(root, cacheDir, temp);
+    const helped = [...new Set(Object.values(bundles))].filter((bundle) => !ran.includes(bundle));
     for (const bundle of helped) {
       const name = Object.keys(bundles).find((n) => bundles[n] === bundle);
       await train(root, cacheDir, bundle, [name, '--help']);
@@ -41,6 +43,49 @@ export async function trainCodeCaches(root, bundles) {
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }
+}
+
+// A program whose bring-up trains `up`: one `sleep`, restarted at once, as most manifests say.
+const TRAINING_MANIFEST = `apiVersion: tend/v1
+kind: Process
+metadata:
+  name: train
+spec:
+  command: [sleep, "60"]
+  restartPolicy: Always
+  backoff: {strategy: fixed, initialDelay: 0, maxDelay: 0, jitter: 0}
+`;
+
+// \`up\` on a manifest dir and state dir of its own, stopped by SIGTERM (as Ctrl-C stops it) once
+// its program started: the cache holds the load, plan, spawn and stop of a real bring-up.
+async function trainUp(root, cacheDir, temp) {
+  const manifests = join(temp, 'up-manifests');
+  const stateDir = join(temp, 'up-state');
+  mkdirSync(manifests, { mode: 0o700 });
+  writeFileSync(join(manifests, 'train.yaml'), TRAINING_MANIFEST, { mode: 0o600 });
+  const out = join(cacheDir, 'up.bin');
+  const args = [join(root, 'bin', 'tend.js'), 'up', '-d', manifests, '--state-dir', stateDir];
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, TEND_CODE_CACHE_OUT: out }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const closed = new Promise((resolve) => child.on('close', resolve));
+  const started = await startedIn(join(stateDir, 'events.jsonl'), closed);
+  child.kill('SIGTERM');
+  const code = await closed;
+  if (started && code === 0) return;
+  rmSync(out, { force: true });
+  process.stderr.write(`tend: no code cache for up.cjs: tend up ${started ? `exited ${code}` : 'started no program'}: ${stderr}`);
+}
+
+// True once the event log records a start; false when the controller ended first or 20 s passed.
+async function startedIn(events, closed) {
+  let ended = false;
+  void closed.then(() => (ended = true));
+  for (const deadline = Date.now() + 20_000; !ended && Date.now() < deadline; ) {
+    if (existsSync(events) && readFileSync(events, 'utf8').includes('"Started"')) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }
 
 async function trainGet(root, cacheDir, manifests, temp) {
