@@ -4,9 +4,14 @@
  * (its failure or timeout still stops), postStop once the process group is gone.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
+import { createLocalExecutor } from '../../src/executor/local/local-executor.ts';
+import { findShimBinary } from '../../src/executor/local/shim-client.ts';
+import { systemClock } from '../../src/platform/clock.ts';
+import { stateIdOf } from '../../src/platform/state-dir.ts';
 import { alive, createWorld, exited, itemOf, processManifest, waitFor, type World } from './harness.ts';
 
 let world: World | undefined;
@@ -150,6 +155,7 @@ test('a preStart left running by a killed controller is cut by the next one, so 
   first.kill('SIGKILL');
   await exited(first);
   assert.ok(alive(orphan), 'the hook outlives its controller');
+  assert.deepEqual(hookRecords(w), [`${first.pid}-1.hook`], 'the hook left its record');
   w.items();
   assert.ok(alive(orphan), 'an offline look (tend get) kills nothing');
   writeFileSync(hookPid, '');
@@ -157,4 +163,37 @@ test('a preStart left running by a killed controller is cut by the next one, so 
   await waitFor('the orphan is killed', () => !alive(orphan), 5_000);
   await waitFor('a new preStart runs', () => read(hookPid) !== '' && Number(read(hookPid)) !== orphan);
   assert.match(w.tend('events').stdout, /HookAbandoned.*preStart hook of web-0/);
+  assert.ok(!hookRecords(w).some((name) => name.startsWith(`${first.pid}-`)), 'the record of the cut hook is gone');
 });
+
+test('a new controller looks for abandoned hooks only when a hook left its record', { skip: findShimBinary() === undefined && 'no spawn helper built' }, async () => {
+  const w = (world = createWorld());
+  mkdirSync(join(w.stateDir, 'run'), { recursive: true, mode: 0o700 });
+  const stateId = stateIdOf(w.stateDir);
+  // A process that carries this state dir's hook marker, as a hook a dead controller left does.
+  const env = { ...process.env, TEND_HOOK_OF: stateId, TEND_OBJECT: 'process/web', TEND_INSTANCE: 'web-0', TEND_HOOK: 'preStart' };
+  const stray = spawn('sleep', ['1000'], { env, detached: true, stdio: 'ignore' });
+  const pid = stray.pid ?? 0;
+  const adopt = async () => {
+    const executor = createLocalExecutor({ stateDir: w.stateDir, stateId, clock: systemClock, cutAbandonedHooks: true });
+    try {
+      return await executor.adopt([]);
+    } finally {
+      await executor.close();
+    }
+  };
+  try {
+    assert.equal((await adopt()).cutHooks, undefined, 'no record: /proc is not searched');
+    assert.ok(alive(pid));
+    writeFileSync(join(w.stateDir, 'run', '1-1.hook'), '');
+    assert.deepEqual((await adopt()).cutHooks?.map((h) => h.pid), [pid], 'a record left: the hook is found and cut');
+    await waitFor('the stray is killed', () => !alive(pid), 5_000);
+    assert.deepEqual(hookRecords(w), []);
+  } finally {
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
+
+function hookRecords(w: World): string[] {
+  return readdirSync(join(w.stateDir, 'run')).filter((name) => name.endsWith('.hook'));
+}

@@ -9,8 +9,10 @@ import { spawn } from 'node:child_process';
 import type { Hook, HookName } from '../../model/object.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { buildInstanceEnv, TEND_ENV } from './instance-env.ts';
+import { hookEnded, hookStarting } from './hook-records.ts';
 import { signalGroup } from './kill-group.ts';
 import { closeLogFds, openLogFiles } from './log-files.ts';
+import { runDirOf } from './run-dir.ts';
 import { runAs, type SpawnContext, type SpawnRequest } from './spawn-instance.ts';
 
 /** How a hook ended. */
@@ -48,6 +50,7 @@ export function runHook(context: SpawnContext, request: SpawnRequest, name: Hook
     fds = undefined;
   }
   const ids = user ? { uid: user.uid, gid: user.gid } : {};
+  const record = hookStarting(runDirOf(context.stateDir));
   const child = spawn(file, args, { cwd: request.spec.workingDir, env, detached: true, stdio: ['ignore', fds?.out ?? 'ignore', fds?.err ?? 'ignore'], ...ids });
   if (fds) closeLogFds(fds.out, fds.err);
   // Not unref'd: a one-shot `reconcile --once` waits for its hooks.
@@ -57,6 +60,7 @@ export function runHook(context: SpawnContext, request: SpawnRequest, name: Hook
     let cancelTimer = (): void => undefined;
     const settle = (outcome: Omit<HookResult, 'message'>, message: string): void => {
       cancelTimer();
+      hookEnded(record);
       resolve({ ...outcome, message: `${label}: ${message}` });
     };
     child.once('error', (error) => settle({ ok: false, code: null, signal: null }, `cannot run: ${error.message}`));

@@ -33,6 +33,7 @@ import type { Cancel, Clock } from '../../platform/clock.ts';
 import type { AdoptReport, Executor } from '../executor.ts';
 import { isSameProcess, lostInstance, scanMarkedProcesses } from './adopt.ts';
 import { AdoptedWatcher } from './adopted-watcher.ts';
+import { forgetHooks, hooksRecorded } from './hook-records.ts';
 import { runHook, type RunningHook } from './hooks.ts';
 import { runningInstance, spawnErrorInstance, startingInstance, withoutHook, type Launch } from './instance-records.ts';
 import { InstanceTable } from './instance-table.ts';
@@ -44,6 +45,7 @@ import { createKernelLimits } from './kernel-limits.ts';
 import type { KernelEnd } from './oom-exit.ts';
 import { spawnInstance, type SpawnContext, type SpawnFailure, type SpawnRequest } from './spawn-instance.ts';
 import { instanceOfRun, isRunAlive, isShimAlive, shimEnd } from './adopt-runs.ts';
+import type { AbandonedHook } from './instance-env.ts';
 import { killCgroup } from './cgroup-kill.ts';
 import { readRunDir, runDirOf, type RunEntry } from './run-dir.ts';
 import { ShimClient } from './shim-client.ts';
@@ -247,7 +249,8 @@ class LocalExecutor implements Executor {
     }
     this.#adoptUnrecorded([...byProcess.values()], report);
     // Without the helper, instances are found by their marker, as before it; with it, never.
-    const scan = this.#shims.available() ? { instances: [], hooks: this.#scan().hooks } : this.#scan();
+    const scan = this.#shims.available() ? { instances: [], hooks: this.#abandonedHooks() } : this.#scan();
+    if (this.#cutAbandonedHooks) forgetHooks(this.#runDir);
     report.found.push(...scan.instances.map((instance) => this.#takeOver(instance)));
     const { adopted, lost, found, ended } = report;
     const base = ended.length > 0 ? { adopted, lost, found, ended } : { adopted, lost, found };
@@ -668,6 +671,12 @@ class LocalExecutor implements Executor {
   #forget(object: ObjectKey, id: string): void {
     this.#table.remove(object, id);
     this.#shims.dropEnded(keyOf(object, id));
+  }
+
+  // Hooks a gone controller left running, for the controller to cut: looked for in /proc only
+  // when a hook's record is left in the run dir (a read-only look cuts nothing, so never looks).
+  #abandonedHooks(): readonly AbandonedHook[] {
+    return this.#cutAbandonedHooks && hooksRecorded(this.#runDir) ? this.#scan().hooks : [];
   }
 
   #scan(): ReturnType<typeof scanMarkedProcesses> {
