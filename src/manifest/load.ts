@@ -361,6 +361,9 @@ function fileProblem(file: string, code: DiagnosticCode, message: string, at: Po
 }
 
 function displayPath(path: string, settings: Settings): string {
+  // A file under the working directory, the usual case, without path.relative's work per file.
+  const inside = settings.cwd.endsWith(sep) ? settings.cwd : settings.cwd + sep;
+  if (path.startsWith(inside) && !path.startsWith('.', inside.length)) return path.slice(inside.length);
   const rel = relative(settings.cwd, path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
