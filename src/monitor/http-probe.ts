@@ -1,13 +1,12 @@
 /** The `http` probe: a GET whose status is 200-399 is success; the body is discarded. */
 import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { Clock } from '../platform/clock.ts';
 import { settleWithin, type ProbeOutcome } from './probe-outcome.ts';
 
 /** GETs `url` with `headers`; fails on an error status, a connection error or after `timeoutMs`. */
 export function probeHttp(clock: Clock, url: string, headers: Readonly<Record<string, string>>, timeoutMs: number): Promise<ProbeOutcome> {
   return settleWithin(clock, timeoutMs, (settle) => {
-    const request = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method: 'GET', headers: { ...headers } }, (response) => {
+    const request = (url.startsWith('https:') ? httpsRequestOf() : httpRequest)(url, { method: 'GET', headers: { ...headers } }, (response) => {
       response.resume();
       const status = response.statusCode ?? 0;
       settle({ ok: status >= 200 && status < 400, message: `HTTP ${status} from ${url}` });
@@ -16,4 +15,10 @@ export function probeHttp(clock: Clock, url: string, headers: Readonly<Record<st
     request.end();
     return () => request.destroy();
   });
+}
+
+// node:https (and TLS under it) is loaded at the first https probe: about 20 ms of every
+// controller start otherwise, and most probes are plain http on the loopback.
+function httpsRequestOf(): typeof httpRequest {
+  return process.getBuiltinModule('node:https').request;
 }
