@@ -2,10 +2,13 @@
  * One timer, armed while any instance runs, that rotates the log files of running instances
  * which outgrew their `logs.maxSize`. Each file is looked at again only when, at the rate it grew
  * since its last look, it could be half-way to its limit: a quiet file is looked at once a
- * minute, a busy one every 5 s. Sizes are read with a synchronous stat (a few microseconds,
- * far cheaper than a thread-pool round trip), in batches so a thousand instances never block the
- * loop for long; only the rare rotation itself is asynchronous. Never throws: a failed rotation
- * (a full disk) becomes a warning and supervision goes on.
+ * minute, a busy one every 5 s. A file may be looked at up to half its wait early (at
+ * least 5 s), so files that fell due at different moments share one pass: an idle machine wakes
+ * about once a minute, not once per file. Sizes are read with a synchronous stat (a few
+ * microseconds, far cheaper than a thread-pool round trip), in batches so a thousand instances
+ * never block the loop for long; only the rare rotation itself is asynchronous. An instance's
+ * paths are worked out once, and a pass over files not due builds nothing. Never throws: a failed
+ * rotation (a full disk) becomes a warning and supervision goes on.
  */
 import { statSync } from 'node:fs';
 import type { LogPolicy, ObjectKey } from '../../model/object.ts';
@@ -18,11 +21,27 @@ export const LOG_ROTATE_INTERVAL_MS = 5000;
 const BATCH = 128;
 // The longest a file goes without a look.
 const MAX_INTERVAL_MS = 60_000;
+// How much of its wait a file may be looked at early, to share a pass with others.
+const EARLY_SHARE = 0.5;
 
+// The latest look at one file: its size then, and the window of its next look.
 interface Look {
   readonly at: number;
   readonly size: number;
+  /** Looked at again from here on when a pass runs anyway. */
+  readonly from: number;
+  /** A pass runs by then. */
   readonly next: number;
+}
+
+// The files of one listed instance, their paths worked out once.
+interface Watched {
+  readonly out: string;
+  readonly err: string;
+  outLook: Look | undefined;
+  errLook: Look | undefined;
+  /** The pass that last listed the instance; an older one means it is gone. */
+  pass: number;
 }
 
 /** An instance whose logs are rotated. */
@@ -45,8 +64,9 @@ export interface LogRotatorOptions {
 export class LogRotator {
   readonly #options: LogRotatorOptions;
   readonly #rotating = new Set<string>();
-  readonly #looks = new Map<string, Look>();
+  readonly #watched = new Map<string, Watched>();
   #pending: RotatedInstance[] = [];
+  #pass = 0;
   #cancel: Cancel | undefined;
   /** When the armed timer fires. */
   #armedAt = Infinity;
@@ -69,6 +89,7 @@ export class LogRotator {
     this.#cancel = this.#options.clock.after(at - this.#options.clock.now(), () => {
       this.#cancel = undefined;
       this.#armedAt = Infinity;
+      this.#pass += 1;
       this.#pending = [...this.#options.list()];
       this.#step();
     });
@@ -96,47 +117,56 @@ export class LogRotator {
       this.#cancel = this.#options.clock.after(0, () => this.#step());
       return;
     }
-    this.#forgetGone();
-    if (this.#options.list()[Symbol.iterator]().next().done) return;
-    let next = this.#options.clock.now() + MAX_INTERVAL_MS;
-    for (const look of this.#looks.values()) next = Math.min(next, look.next);
-    this.#arm(Math.max(next, this.#options.clock.now() + LOG_ROTATE_INTERVAL_MS));
+    const now = this.#options.clock.now();
+    let next = now + MAX_INTERVAL_MS;
+    // Forgets the instances this pass did not list; iterating the map itself allocates nothing.
+    this.#watched.forEach((watched, id) => {
+      if (watched.pass !== this.#pass) this.#watched.delete(id);
+      else next = Math.min(next, watched.outLook?.next ?? now, watched.errLook?.next ?? now);
+    });
+    if (this.#watched.size === 0) return;
+    this.#arm(Math.max(next, now + LOG_ROTATE_INTERVAL_MS));
   }
 
   #check(instance: RotatedInstance, force = false): Promise<void>[] {
-    const paths = logPaths(this.#options.stateDir, instance.id);
-    return [paths.out, paths.err]
-      .filter((path) => !this.#rotating.has(path) && (force || this.#due(path)) && this.#outgrown(path, instance.logs.maxSizeBytes))
-      .map((path) => this.#rotate(path, instance));
-  }
-
-  #due(path: string): boolean {
-    const look = this.#looks.get(path);
-    return look === undefined || look.next <= this.#options.clock.now();
-  }
-
-  // Reads the size and schedules the next look from the growth since the last one.
-  #outgrown(path: string, limit: number): boolean {
+    const watched = this.#watchedOf(instance);
     const now = this.#options.clock.now();
-    const size = sizeOf(path);
-    const last = this.#looks.get(path);
-    const rate = last && size >= last.size && now > last.at ? (size - last.size) / (now - last.at) : Infinity;
-    const wait = rate === 0 ? MAX_INTERVAL_MS : (limit - size) / 2 / rate;
-    this.#looks.set(path, { at: now, size, next: now + Math.min(MAX_INTERVAL_MS, Math.max(LOG_ROTATE_INTERVAL_MS, wait)) });
-    if (size <= limit) return false;
-    this.#looks.delete(path);
-    return true;
+    const limit = instance.logs.maxSizeBytes;
+    const rotations: Promise<void>[] = [];
+    if (this.#looksAt(watched.out, watched.outLook, now, force)) {
+      watched.outLook = this.#look(watched.out, watched.outLook, now, limit);
+      if (watched.outLook === undefined) rotations.push(this.#rotate(watched.out, instance));
+    }
+    if (this.#looksAt(watched.err, watched.errLook, now, force)) {
+      watched.errLook = this.#look(watched.err, watched.errLook, now, limit);
+      if (watched.errLook === undefined) rotations.push(this.#rotate(watched.err, instance));
+    }
+    return rotations;
   }
 
-  // Drops the looks of files whose instance is no longer listed.
-  #forgetGone(): void {
-    if (this.#looks.size === 0) return;
-    const live = new Set<string>();
-    for (const instance of this.#options.list()) {
-      const paths = logPaths(this.#options.stateDir, instance.id);
-      live.add(paths.out).add(paths.err);
+  #watchedOf(instance: RotatedInstance): Watched {
+    let watched = this.#watched.get(instance.id);
+    if (watched === undefined) {
+      const { out, err } = logPaths(this.#options.stateDir, instance.id);
+      watched = { out, err, outLook: undefined, errLook: undefined, pass: this.#pass };
+      this.#watched.set(instance.id, watched);
     }
-    for (const path of this.#looks.keys()) if (!live.has(path)) this.#looks.delete(path);
+    watched.pass = this.#pass;
+    return watched;
+  }
+
+  #looksAt(path: string, look: Look | undefined, now: number, force: boolean): boolean {
+    return !this.#rotating.has(path) && (force || look === undefined || look.from <= now);
+  }
+
+  // Reads the size and schedules the next look from the growth since the last one; undefined
+  // when the file outgrew `limit` (it is rotated, and looked at afresh after).
+  #look(path: string, last: Look | undefined, now: number, limit: number): Look | undefined {
+    const size = sizeOf(path);
+    if (size > limit) return undefined;
+    const rate = last && size >= last.size && now > last.at ? (size - last.size) / (now - last.at) : Infinity;
+    const wait = Math.min(MAX_INTERVAL_MS, Math.max(LOG_ROTATE_INTERVAL_MS, rate === 0 ? MAX_INTERVAL_MS : (limit - size) / 2 / rate));
+    return { at: now, size, from: now + wait - Math.max(LOG_ROTATE_INTERVAL_MS, wait * EARLY_SHARE), next: now + wait };
   }
 
   async #rotate(path: string, instance: RotatedInstance): Promise<void> {
