@@ -1,0 +1,163 @@
+/**
+ * The executor's safety poll over instances a shim supervises. A shim writes every end of its
+ * program into the exit file; the one end nobody tells is the shim's own death (SIGKILL, the OOM
+ * killer) before it wrote that file. So the poll watches the shims, not each program: every
+ * period it reads the children list of each shim's parent (`/proc/PID/task/PID/children`, the
+ * helper that forked them: one file for any number of instances) instead of a `kill(pid, 0)`
+ * per instance. A shim no longer listed is gone: its program is from then on polled on its own
+ * ({@link AdoptedWatcher}) and reported when it ends (at once if it has already). A shim whose
+ * parent cannot be read (a kernel without the children list, a parent that is gone or another
+ * user's) is treated alike, and so is every instance while no inotify watch tells exit files
+ * (shim-watch.ts passes no shim then): the guarantee stays the per-program poll's, an end found
+ * within a period or two.
+ * One timer while anything is watched; a tick reads one small file per parent and builds no
+ * string. Must not: decide anything about an instance; it reports.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { Cancel, Clock } from '../../platform/clock.ts';
+import { AdoptedWatcher } from './adopted-watcher.ts';
+import { isDead, readProcStat } from './proc-stat.ts';
+
+interface Shimmed {
+  readonly shimPid: number;
+  readonly pid: number;
+  readonly startTicks: number;
+  /** The shim's parent, read at the first tick after `add`. */
+  parent: number | undefined;
+}
+
+/** Watches shims by their parent's children list; reports each program whose shim died once it ends. */
+export class ShimLiveness {
+  readonly #clock: Clock;
+  readonly #periodMs: number;
+  readonly #shims = new Map<string, Shimmed>();
+  readonly #orphans: AdoptedWatcher;
+  readonly #onGone: (key: string) => void;
+  /** Live children per parent pid, read afresh each tick (reused sets). */
+  readonly #children = new Map<number, Set<number>>();
+  /** Parents read this tick. */
+  readonly #read = new Set<number>();
+  #cancel: Cancel | undefined;
+
+  /** `onGone(key)`: the program of `key` has ended and its shim was gone. */
+  constructor(clock: Clock, onGone: (key: string) => void, periodMs: number) {
+    this.#clock = clock;
+    this.#periodMs = periodMs;
+    this.#onGone = onGone;
+    this.#orphans = new AdoptedWatcher(clock, onGone, periodMs);
+  }
+
+  /**
+   * Watches the program `pid` (started at `startTicks`) of `key`, supervised by the shim `shimPid`;
+   * with `shimPid` 0 the program itself is polled each period.
+   */
+  add(key: string, pid: number, startTicks: number, shimPid: number): void {
+    this.#orphans.remove(key);
+    this.#shims.set(key, { shimPid, pid, startTicks, parent: undefined });
+    this.#cancel ??= this.#clock.after(this.#periodMs, () => this.#tick());
+  }
+
+  /** Stops watching `key`. */
+  remove(key: string): void {
+    this.#shims.delete(key);
+    this.#orphans.remove(key);
+    if (this.#shims.size === 0) this.#stop();
+  }
+
+  /** Cancels the timers; nothing is polled any more. */
+  close(): void {
+    this.#stop();
+    this.#orphans.close();
+  }
+
+  #stop(): void {
+    this.#cancel?.();
+    this.#cancel = undefined;
+  }
+
+  // Iterates the maps themselves (deleting the current entry is safe): no per-tick allocation
+  // beyond the reads.
+  #tick(): void {
+    this.#cancel = undefined;
+    const read = this.#read;
+    read.clear();
+    this.#shims.forEach((shim, key) => {
+      shim.parent ??= parentOf(shim.shimPid);
+      const parent = shim.parent;
+      if (parent !== undefined && !read.has(parent)) {
+        read.add(parent);
+        const children = this.#childrenOf(parent);
+        children.clear();
+        if (!readChildren(parent, children)) this.#children.delete(parent);
+      }
+      if (parent !== undefined && this.#children.get(parent)?.has(shim.shimPid) === true) return;
+      this.#shims.delete(key);
+      if (isProgramGone(shim)) this.#onGone(key);
+      else this.#orphans.add(key, shim.pid, shim.startTicks);
+    });
+    for (const parent of this.#children.keys()) if (!read.has(parent)) this.#children.delete(parent);
+    if (this.#shims.size > 0) this.#cancel = this.#clock.after(this.#periodMs, () => this.#tick());
+  }
+
+  #childrenOf(parent: number): Set<number> {
+    let set = this.#children.get(parent);
+    if (set === undefined) this.#children.set(parent, (set = new Set()));
+    return set;
+  }
+}
+
+// Whether the program has ended (or its pid names another process now).
+function isProgramGone(shim: Shimmed): boolean {
+  const stat = readProcStat(shim.pid);
+  return stat === undefined || isDead(stat) || stat.startTicks !== shim.startTicks;
+}
+
+// The parent of a live shim; undefined when the shim is gone (or a zombie) already.
+function parentOf(shimPid: number): number | undefined {
+  const stat = shimPid > 1 ? readProcStat(shimPid) : undefined;
+  return stat === undefined || isDead(stat) ? undefined : stat.ppid;
+}
+
+let buffer = Buffer.alloc(8192);
+
+/**
+ * Reads the children of `parent` (its main thread's: the helper forks from no other) into
+ * `into`; false when the list cannot be read. Parsed from the bytes: no string is built.
+ */
+export function readChildren(parent: number, into: Set<number>): boolean {
+  let fd: number;
+  try {
+    fd = openSync(`/proc/${parent}/task/${parent}/children`, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      length += n;
+      if (n === 0) break;
+      if (length === buffer.length) buffer = Buffer.concat([buffer, Buffer.alloc(buffer.length)]);
+    }
+    parsePids(buffer, length, into);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Adds the space-separated decimal pids in the first `length` bytes of `bytes` to `into`. */
+export function parsePids(bytes: Uint8Array, length: number, into: Set<number>): void {
+  let pid = -1;
+  for (let i = 0; i < length; i++) {
+    const digit = (bytes[i] ?? 0) - 48;
+    if (digit >= 0 && digit <= 9) pid = (pid < 0 ? 0 : pid * 10) + digit;
+    else if (pid >= 0) {
+      into.add(pid);
+      pid = -1;
+    }
+  }
+  if (pid >= 0) into.add(pid);
+}
