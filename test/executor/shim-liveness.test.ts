@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { test } from 'node:test';
-import { parsePids, readChildren, ShimLiveness } from '../../src/executor/local/shim-liveness.ts';
+import { PidList, readChildren, ShimLiveness } from '../../src/executor/local/shim-liveness.ts';
 import { readProcStat } from '../../src/executor/local/proc-stat.ts';
 import { systemClock } from '../../src/platform/clock.ts';
 
@@ -38,20 +38,25 @@ async function until(condition: () => boolean, what: string, ms = 10_000): Promi
 // Some ticks of the poll: enough for it to have seen what changed.
 const ticks = (n: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, n * PERIOD_MS));
 
-test('pids are parsed from the bytes of a children list', () => {
-  const into = new Set<number>();
-  parsePids(Buffer.from('12 345 6789 '), 12, into);
-  parsePids(Buffer.from('42'), 2, into);
-  assert.deepEqual([...into], [12, 345, 6789, 42]);
+test('pids are parsed from the bytes of a children list and looked up; a refill replaces them', () => {
+  const list = new PidList();
+  list.fill(Buffer.from('6789 12 345 '), 12);
+  assert.deepEqual([12, 345, 6789, 42, 34].map((pid) => list.has(pid)), [true, true, true, false, false]);
+  list.fill(Buffer.from('42'), 2);
+  assert.deepEqual([list.size, list.has(42), list.has(12)], [1, true, false]);
+  const many = Array.from({ length: 1000 }, (_, i) => 7 * i + 3);
+  list.fill(Buffer.from(many.reverse().join(' ')), many.join(' ').length);
+  assert.equal(list.size, 1000);
+  assert.ok(many.every((pid) => list.has(pid)) && !list.has(5));
 });
 
 test("this process's children list names a child it spawned", async () => {
   const child = await sleeper();
   try {
-    const into = new Set<number>();
+    const into = new PidList();
     assert.equal(readChildren(process.pid, into), true);
     assert.ok(into.has(child.pid));
-    assert.equal(readChildren(2 ** 22 + 1, new Set()), false, 'no such process: unreadable');
+    assert.equal(readChildren(2 ** 22 + 1, new PidList()), false, 'no such process: unreadable');
   } finally {
     await kill(child);
   }

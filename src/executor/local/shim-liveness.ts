@@ -33,10 +33,9 @@ export class ShimLiveness {
   readonly #shims = new Map<string, Shimmed>();
   readonly #orphans: AdoptedWatcher;
   readonly #onGone: (key: string) => void;
-  /** Live children per parent pid, read afresh each tick (reused sets). */
-  readonly #children = new Map<number, Set<number>>();
-  /** Parents read this tick. */
-  readonly #read = new Set<number>();
+  /** Live children per parent pid, read afresh each tick into reused lists. */
+  readonly #children = new Map<number, PidList>();
+  #ticks = 0;
   #cancel: Cancel | undefined;
 
   /** `onGone(key)`: the program of `key` has ended and its shim was gone. */
@@ -79,30 +78,28 @@ export class ShimLiveness {
   // beyond the reads.
   #tick(): void {
     this.#cancel = undefined;
-    const read = this.#read;
-    read.clear();
+    this.#ticks += 1;
     this.#shims.forEach((shim, key) => {
       shim.parent ??= parentOf(shim.shimPid);
-      const parent = shim.parent;
-      if (parent !== undefined && !read.has(parent)) {
-        read.add(parent);
-        const children = this.#childrenOf(parent);
-        children.clear();
-        if (!readChildren(parent, children)) this.#children.delete(parent);
-      }
-      if (parent !== undefined && this.#children.get(parent)?.has(shim.shimPid) === true) return;
+      if (shim.parent !== undefined && this.#childrenOf(shim.parent)?.has(shim.shimPid) === true) return;
       this.#shims.delete(key);
       if (isProgramGone(shim)) this.#onGone(key);
       else this.#orphans.add(key, shim.pid, shim.startTicks);
     });
-    for (const parent of this.#children.keys()) if (!read.has(parent)) this.#children.delete(parent);
+    this.#children.forEach((children, parent) => {
+      if (children.readAt !== this.#ticks) this.#children.delete(parent);
+    });
     if (this.#shims.size > 0) this.#cancel = this.#clock.after(this.#periodMs, () => this.#tick());
   }
 
-  #childrenOf(parent: number): Set<number> {
-    let set = this.#children.get(parent);
-    if (set === undefined) this.#children.set(parent, (set = new Set()));
-    return set;
+  // The children of `parent`, read once per tick; undefined when they cannot be read.
+  #childrenOf(parent: number): PidList | undefined {
+    let children = this.#children.get(parent);
+    if (children?.readAt === this.#ticks) return children.ok ? children : undefined;
+    if (children === undefined) this.#children.set(parent, (children = new PidList()));
+    children.readAt = this.#ticks;
+    children.ok = readChildren(parent, children);
+    return children.ok ? children : undefined;
   }
 }
 
@@ -118,13 +115,64 @@ function parentOf(shimPid: number): number | undefined {
   return stat === undefined || isDead(stat) ? undefined : stat.ppid;
 }
 
+/** A sorted list of pids, refilled in place: a tick that reads it allocates nothing. */
+export class PidList {
+  #pids = new Int32Array(256);
+  #length = 0;
+  /** The tick of its latest read, and whether that read succeeded (for the poll's own use). */
+  readAt = -1;
+  ok = false;
+
+  /** Empties the list and adds the space-separated decimal pids in the first `length` bytes of `bytes`. */
+  fill(bytes: Uint8Array, length: number): void {
+    this.#length = 0;
+    let pid = -1;
+    for (let i = 0; i < length; i++) {
+      const digit = (bytes[i] ?? 0) - 48;
+      if (digit >= 0 && digit <= 9) pid = (pid < 0 ? 0 : pid * 10) + digit;
+      else if (pid >= 0) {
+        this.#push(pid);
+        pid = -1;
+      }
+    }
+    if (pid >= 0) this.#push(pid);
+    this.#pids.subarray(0, this.#length).sort();
+  }
+
+  has(pid: number): boolean {
+    let low = 0;
+    let high = this.#length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const at = this.#pids[middle] ?? 0;
+      if (at === pid) return true;
+      if (at < pid) low = middle + 1;
+      else high = middle - 1;
+    }
+    return false;
+  }
+
+  get size(): number {
+    return this.#length;
+  }
+
+  #push(pid: number): void {
+    if (this.#length === this.#pids.length) {
+      const grown = new Int32Array(this.#pids.length * 2);
+      grown.set(this.#pids);
+      this.#pids = grown;
+    }
+    this.#pids[this.#length++] = pid;
+  }
+}
+
 let buffer = Buffer.alloc(8192);
 
 /**
  * Reads the children of `parent` (its main thread's: the helper forks from no other) into
  * `into`; false when the list cannot be read. Parsed from the bytes: no string is built.
  */
-export function readChildren(parent: number, into: Set<number>): boolean {
+export function readChildren(parent: number, into: PidList): boolean {
   let fd: number;
   try {
     fd = openSync(`/proc/${parent}/task/${parent}/children`, 'r');
@@ -139,25 +187,11 @@ export function readChildren(parent: number, into: Set<number>): boolean {
       if (n === 0) break;
       if (length === buffer.length) buffer = Buffer.concat([buffer, Buffer.alloc(buffer.length)]);
     }
-    parsePids(buffer, length, into);
+    into.fill(buffer, length);
     return true;
   } catch {
     return false;
   } finally {
     closeSync(fd);
   }
-}
-
-/** Adds the space-separated decimal pids in the first `length` bytes of `bytes` to `into`. */
-export function parsePids(bytes: Uint8Array, length: number, into: Set<number>): void {
-  let pid = -1;
-  for (let i = 0; i < length; i++) {
-    const digit = (bytes[i] ?? 0) - 48;
-    if (digit >= 0 && digit <= 9) pid = (pid < 0 ? 0 : pid * 10) + digit;
-    else if (pid >= 0) {
-      into.add(pid);
-      pid = -1;
-    }
-  }
-  if (pid >= 0) into.add(pid);
 }
