@@ -24,25 +24,29 @@ const MAX_INTERVAL_MS = 60_000;
 // How much of its wait a file may be looked at early, to share a pass with others.
 const EARLY_SHARE = 0.5;
 
-// The latest look at one file: its size then, and the window of its next look.
-interface Look {
-  readonly at: number;
-  readonly size: number;
+// One log file and its latest look: its size then, and the window of its next look. Updated in
+// place, so a look allocates nothing.
+interface LogFile {
+  readonly path: string;
+  /** Whether it was looked at since it was listed or last rotated. */
+  looked: boolean;
+  at: number;
+  size: number;
   /** Looked at again from here on when a pass runs anyway. */
-  readonly from: number;
+  from: number;
   /** A pass runs by then. */
-  readonly next: number;
+  next: number;
 }
 
 // The files of one listed instance, their paths worked out once.
 interface Watched {
-  readonly out: string;
-  readonly err: string;
-  outLook: Look | undefined;
-  errLook: Look | undefined;
+  readonly out: LogFile;
+  readonly err: LogFile;
   /** The pass that last listed the instance; an older one means it is gone. */
   pass: number;
 }
+
+const NO_ROTATIONS: readonly Promise<void>[] = [];
 
 /** An instance whose logs are rotated. */
 export interface RotatedInstance {
@@ -122,51 +126,35 @@ export class LogRotator {
     // Forgets the instances this pass did not list; iterating the map itself allocates nothing.
     this.#watched.forEach((watched, id) => {
       if (watched.pass !== this.#pass) this.#watched.delete(id);
-      else next = Math.min(next, watched.outLook?.next ?? now, watched.errLook?.next ?? now);
+      else next = Math.min(next, nextLook(watched.out, now), nextLook(watched.err, now));
     });
     if (this.#watched.size === 0) return;
     this.#arm(Math.max(next, now + LOG_ROTATE_INTERVAL_MS));
   }
 
-  #check(instance: RotatedInstance, force = false): Promise<void>[] {
+  // Looks at the instance's files that are due (all with `force`); the rotations it started.
+  #check(instance: RotatedInstance, force = false): readonly Promise<void>[] {
     const watched = this.#watchedOf(instance);
     const now = this.#options.clock.now();
-    const limit = instance.logs.maxSizeBytes;
-    const rotations: Promise<void>[] = [];
-    if (this.#looksAt(watched.out, watched.outLook, now, force)) {
-      watched.outLook = this.#look(watched.out, watched.outLook, now, limit);
-      if (watched.outLook === undefined) rotations.push(this.#rotate(watched.out, instance));
-    }
-    if (this.#looksAt(watched.err, watched.errLook, now, force)) {
-      watched.errLook = this.#look(watched.err, watched.errLook, now, limit);
-      if (watched.errLook === undefined) rotations.push(this.#rotate(watched.err, instance));
-    }
-    return rotations;
+    const out = this.#checkFile(watched.out, instance, now, force);
+    const err = this.#checkFile(watched.err, instance, now, force);
+    return out === undefined && err === undefined ? NO_ROTATIONS : [out, err].filter((r) => r !== undefined);
+  }
+
+  #checkFile(file: LogFile, instance: RotatedInstance, now: number, force: boolean): Promise<void> | undefined {
+    if (this.#rotating.has(file.path) || (!force && file.looked && file.from > now)) return undefined;
+    return outgrown(file, now, instance.logs.maxSizeBytes) ? this.#rotate(file.path, instance) : undefined;
   }
 
   #watchedOf(instance: RotatedInstance): Watched {
     let watched = this.#watched.get(instance.id);
     if (watched === undefined) {
       const { out, err } = logPaths(this.#options.stateDir, instance.id);
-      watched = { out, err, outLook: undefined, errLook: undefined, pass: this.#pass };
+      watched = { out: unlooked(out), err: unlooked(err), pass: this.#pass };
       this.#watched.set(instance.id, watched);
     }
     watched.pass = this.#pass;
     return watched;
-  }
-
-  #looksAt(path: string, look: Look | undefined, now: number, force: boolean): boolean {
-    return !this.#rotating.has(path) && (force || look === undefined || look.from <= now);
-  }
-
-  // Reads the size and schedules the next look from the growth since the last one; undefined
-  // when the file outgrew `limit` (it is rotated, and looked at afresh after).
-  #look(path: string, last: Look | undefined, now: number, limit: number): Look | undefined {
-    const size = sizeOf(path);
-    if (size > limit) return undefined;
-    const rate = last && size >= last.size && now > last.at ? (size - last.size) / (now - last.at) : Infinity;
-    const wait = Math.min(MAX_INTERVAL_MS, Math.max(LOG_ROTATE_INTERVAL_MS, rate === 0 ? MAX_INTERVAL_MS : (limit - size) / 2 / rate));
-    return { at: now, size, from: now + wait - Math.max(LOG_ROTATE_INTERVAL_MS, wait * EARLY_SHARE), next: now + wait };
   }
 
   async #rotate(path: string, instance: RotatedInstance): Promise<void> {
@@ -181,6 +169,33 @@ export class LogRotator {
       this.#rotating.delete(path);
     }
   }
+}
+
+function unlooked(path: string): LogFile {
+  return { path, looked: false, at: 0, size: 0, from: 0, next: 0 };
+}
+
+// When `file` is due for its next look (now when it was never looked at).
+function nextLook(file: LogFile, now: number): number {
+  return file.looked ? file.next : now;
+}
+
+// Reads the size and schedules the next look from the growth since the last one; true when the
+// file outgrew `limit` (it is rotated, and looked at afresh after).
+function outgrown(file: LogFile, now: number, limit: number): boolean {
+  const size = sizeOf(file.path);
+  if (size > limit) {
+    file.looked = false;
+    return true;
+  }
+  const rate = file.looked && size >= file.size && now > file.at ? (size - file.size) / (now - file.at) : Infinity;
+  const wait = Math.min(MAX_INTERVAL_MS, Math.max(LOG_ROTATE_INTERVAL_MS, rate === 0 ? MAX_INTERVAL_MS : (limit - size) / 2 / rate));
+  file.looked = true;
+  file.at = now;
+  file.size = size;
+  file.from = now + wait - Math.max(LOG_ROTATE_INTERVAL_MS, wait * EARLY_SHARE);
+  file.next = now + wait;
+  return false;
 }
 
 function sizeOf(path: string): number {
