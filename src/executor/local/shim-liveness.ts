@@ -36,6 +36,8 @@ export class ShimLiveness {
   /** Live children per parent pid, read afresh each tick into reused lists. */
   readonly #children = new Map<number, PidList>();
   #ticks = 0;
+  /** The parent of the latest shim whose parent was read. */
+  #usual: number | undefined;
   #cancel: Cancel | undefined;
 
   /** `onGone(key)`: the program of `key` has ended and its shim was gone. */
@@ -80,7 +82,7 @@ export class ShimLiveness {
     this.#cancel = undefined;
     this.#ticks += 1;
     this.#shims.forEach((shim, key) => {
-      shim.parent ??= parentOf(shim.shimPid);
+      shim.parent ??= this.#parentOf(shim.shimPid);
       if (shim.parent !== undefined && this.#childrenOf(shim.parent)?.has(shim.shimPid) === true) return;
       this.#shims.delete(key);
       if (isProgramGone(shim)) this.#onGone(key);
@@ -90,6 +92,15 @@ export class ShimLiveness {
       if (children.readAt !== this.#ticks) this.#children.delete(parent);
     });
     if (this.#shims.size > 0) this.#cancel = this.#clock.after(this.#periodMs, () => this.#tick());
+  }
+
+  // The parent of a new shim: most share one (the helper), whose list is read this tick anyway, so
+  // a start costs no read of its own; else its stat says.
+  #parentOf(shimPid: number): number | undefined {
+    if (this.#usual !== undefined && this.#childrenOf(this.#usual)?.has(shimPid) === true) return this.#usual;
+    const parent = parentOf(shimPid);
+    if (parent !== undefined) this.#usual = parent;
+    return parent;
   }
 
   // The children of `parent`, read once per tick; undefined when they cannot be read.
