@@ -226,6 +226,18 @@ void describe('spawn helper with real processes', { timeout: 90_000, skip }, () 
     assert.equal(instance.exit?.reason, 'Lost');
   });
 
+  void it('the run files of an ended instance go once the next start replaces its record', async () => {
+    const { executor, stateDir } = await newExecutor();
+    const start = startAction('process/cycle', makeSpec(['true']));
+    await executor.apply(start);
+    await exitedOf(executor, start.object);
+    const runFiles = (): string[] => readdirSync(join(stateDir, 'run')).filter((name) => name.startsWith('cycle-0.')).sort();
+    const first = runFiles();
+    assert.deepEqual(first.map((name) => name.slice(name.lastIndexOf('.'))), ['.exit', '.run']);
+    assert.equal((await executor.apply(start)).ok, true);
+    await waitFor(() => (runFiles().some((name) => first.includes(name)) ? undefined : true), 5000);
+  });
+
   void it('holds the children of a shell program to its memory limit: the kernel OOM-kills them', async (t) => {
     if (createKernelLimits(`probe-${process.pid}`).host()?.parents.memory === undefined) return t.skip('no writable memory cgroup on this host');
     const { executor } = await newExecutor();
