@@ -31,7 +31,7 @@ import type { ProbeTiming } from '../model/health.ts';
 import { monitorIntervalOf } from '../monitor/monitor-interval.ts';
 import { procSource } from '../monitor/proc-reader.ts';
 import { createSampler, type Sampler, type WatchOf } from '../monitor/sampler.ts';
-import type { History } from '../model/history.ts';
+import type { History, ObjectHistory } from '../model/history.ts';
 import { createResourceGuard, revisionPolicies, type InstanceAlert, type ResourceGuard, type ResourceGuardOptions } from '../controller/resource-guard.ts';
 import { isProcessObject } from '../model/object.ts';
 import { withholdSecrets } from '../model/secrets.ts';
@@ -342,19 +342,40 @@ function watchesNow(objects: ReadonlyMap<ObjectKey, ManifestObject>, history: Hi
 }
 
 // Objects with CPU autoscaling, and objects with limits in their current spec or in a revision
-// the history keeps. Worked out once per desired state and history, not per instance and tick.
+// the history keeps. Worked out once per desired state and history, not per instance and tick; a
+// new history (every start and exit makes one) costs a lookup per entry, not a look at each of its
+// revisions, and no set is built while no kept revision has limits.
 let watchedMemo: { readonly objects: unknown; readonly history: unknown; readonly autoscaled: ReadonlySet<ObjectKey>; readonly limited: ReadonlySet<ObjectKey> } | undefined;
+let specMemo: { readonly objects: unknown; readonly autoscaled: ReadonlySet<ObjectKey>; readonly limited: ReadonlySet<ObjectKey> } | undefined;
+const limitedRevisions = new WeakMap<ObjectHistory, boolean>();
 function watchedKeys(objects: ReadonlyMap<ObjectKey, ManifestObject>, history: History): { autoscaled: ReadonlySet<ObjectKey>; limited: ReadonlySet<ObjectKey> } {
   if (watchedMemo?.objects === objects && watchedMemo.history === history) return watchedMemo;
+  const spec = specWatched(objects);
+  let more: Set<ObjectKey> | undefined;
+  history.forEach((entry, key) => {
+    if (!spec.limited.has(key) && hasLimitedRevision(entry)) (more ??= new Set(spec.limited)).add(key);
+  });
+  watchedMemo = { objects, history, autoscaled: spec.autoscaled, limited: more ?? spec.limited };
+  return watchedMemo;
+}
+
+function specWatched(objects: ReadonlyMap<ObjectKey, ManifestObject>): { autoscaled: ReadonlySet<ObjectKey>; limited: ReadonlySet<ObjectKey> } {
+  if (specMemo?.objects === objects) return specMemo;
   const autoscaled = new Set<ObjectKey>();
   const limited = new Set<ObjectKey>();
   for (const [key, object] of objects) {
     if (isProcessObject(object) && object.pool?.autoscale !== undefined) autoscaled.add(key);
     if (isProcessObject(object) && object.spec.resources !== undefined) limited.add(key);
   }
-  for (const [key, entry] of history) if (Object.values(entry.revisions ?? {}).some((spec) => spec.resources !== undefined)) limited.add(key);
-  watchedMemo = { objects, history, autoscaled, limited };
-  return watchedMemo;
+  specMemo = { objects, autoscaled, limited };
+  return specMemo;
+}
+
+function hasLimitedRevision(entry: ObjectHistory): boolean {
+  if (entry.revisions === undefined) return false;
+  let limited = limitedRevisions.get(entry);
+  if (limited === undefined) limitedRevisions.set(entry, (limited = Object.values(entry.revisions).some((spec) => spec.resources !== undefined)));
+  return limited;
 }
 
 // Whether any desired Process has a probe; worked out once per desired state.

@@ -63,22 +63,27 @@ export function revisionPolicies(objects: () => ReadonlyMap<ObjectKey, ManifestO
   };
 }
 
+// Watched while no sampled instance has limits: a pass over unlimited instances builds no set.
+const NONE_WATCHED: ReadonlySet<ObjectKey> = new Set();
+
 /** Creates a resource guard. */
 export function createResourceGuard(options: ResourceGuardOptions): ResourceGuard {
   const { clock, events } = options;
   let watches = new Map<string, { readonly sample: SampledUsage; readonly watch: InstanceWatch }>();
   let breaches: ReadonlyMap<ObjectKey, ObjectBreaches> = new Map();
   // Objects with a judged instance: the sampler asks `alerting` of every idle instance.
-  let watched: ReadonlySet<ObjectKey> = new Set();
+  let watched: ReadonlySet<ObjectKey> = NONE_WATCHED;
   const listeners = new Set<(object: ObjectKey) => void>();
   return {
     observe(samples) {
       const now = clock.now();
       const next = new Map<string, { readonly sample: SampledUsage; readonly watch: InstanceWatch }>();
       const breached = new Set<ObjectKey>();
+      let judged: Set<ObjectKey> | undefined;
       for (const sample of samples) {
         const policy = options.policyOf(sample.object, sample.specHash);
         if (!policy) continue;
+        (judged ??= new Set()).add(sample.object);
         const key = `${sample.object}\0${sample.id}`;
         const verdict = watchSample(policy, sample.pid, sample.usage, watches.get(key)?.watch, now, sample.enforcement);
         next.set(key, { sample, watch: verdict.watch });
@@ -93,7 +98,7 @@ export function createResourceGuard(options: ResourceGuardOptions): ResourceGuar
       }
       const changed = breached.size > 0 || breachEnded(watches, next);
       watches = next;
-      watched = new Set([...next.values()].map((w) => w.sample.object));
+      watched = judged ?? NONE_WATCHED;
       if (changed) breaches = breachesOf(next.values(), options.policyOf);
       for (const object of breached) for (const listener of listeners) listener(object);
     },

@@ -42,3 +42,53 @@ test('a quiet file waits a minute for its next look; then an outgrown file is ro
     await rm(stateDir, { recursive: true, force: true });
   }
 });
+
+test('quiet files that fell due at different moments share one pass a minute', async () => {
+  const stateDir = await mkdtemp(join(tmpdir(), 'tend-rotator-'));
+  try {
+    await mkdir(join(stateDir, 'logs'));
+    for (const id of ['a-0', 'b-0']) await writeFile(logPaths(stateDir, id).out, '');
+    const clock = createFakeClock();
+    const logs = { maxSizeBytes: 1000, maxFiles: 1 };
+    let listed = [{ object: 'process/a', id: 'a-0', logs }];
+    let passes = 0;
+    const rotator = new LogRotator({
+      clock,
+      stateDir,
+      list: () => {
+        passes += 1;
+        return listed;
+      },
+      onWarning: () => undefined,
+    });
+    rotator.ensure();
+    clock.advance(20_000);
+    listed = [...listed, { object: 'process/b', id: 'b-0', logs }];
+    rotator.ensure();
+    clock.advance(100_000); // the two files' looks drift together
+    passes = 0;
+    clock.advance(180_000);
+    assert.equal(passes, 3, 'one pass a minute for both files, not one per file');
+    rotator.close();
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+});
+
+test('an instance no longer listed is forgotten, and with none listed the timer stops', async () => {
+  const stateDir = await mkdtemp(join(tmpdir(), 'tend-rotator-'));
+  try {
+    const clock = createFakeClock();
+    let listed = [{ object: 'process/a', id: 'a-0', logs: { maxSizeBytes: 1000, maxFiles: 1 } }];
+    const rotator = new LogRotator({ clock, stateDir, list: () => listed, onWarning: () => undefined });
+    rotator.ensure();
+    clock.advance(10_000);
+    assert.equal(clock.pending, 1, 'armed for the next look');
+    listed = [];
+    clock.advance(60_000);
+    assert.equal(clock.pending, 0, 'nothing listed: no timer');
+    rotator.close();
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+});

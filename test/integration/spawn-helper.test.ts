@@ -208,6 +208,36 @@ void describe('spawn helper with real processes', { timeout: 90_000, skip }, () 
     assert.ok(alive(first.ok ? (first.instance?.pid ?? 0) : 0), 'the instance started before keeps running');
   });
 
+  void it('a program whose shim was killed outright keeps running, and its end is told as Lost', async () => {
+    const { executor, stateDir } = await newExecutor();
+    const start = startAction('process/orphaned', makeSpec(['sleep', '7601']));
+    const started = await executor.apply(start);
+    const program = started.ok ? (started.instance?.pid ?? 0) : 0;
+    const shim = shimOf(stateDir, 'orphaned-0.');
+    assert.equal(parentOf(program), shim);
+    kill(shim);
+    await waitFor(() => (alive(shim) ? undefined : true), 5000);
+    // The safety poll (every 2 s) finds the shim gone; the program it left runs on meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.ok(alive(program), 'the program outlives its shim');
+    assert.equal((await instancesOf(executor, start.object))[0]?.state, 'running');
+    kill(program);
+    const instance = await exitedOf(executor, start.object, 10_000);
+    assert.equal(instance.exit?.reason, 'Lost');
+  });
+
+  void it('the run files of an ended instance go once the next start replaces its record', async () => {
+    const { executor, stateDir } = await newExecutor();
+    const start = startAction('process/cycle', makeSpec(['true']));
+    await executor.apply(start);
+    await exitedOf(executor, start.object);
+    const runFiles = (): string[] => readdirSync(join(stateDir, 'run')).filter((name) => name.startsWith('cycle-0.')).sort();
+    const first = runFiles();
+    assert.deepEqual(first.map((name) => name.slice(name.lastIndexOf('.'))), ['.exit', '.run']);
+    assert.equal((await executor.apply(start)).ok, true);
+    await waitFor(() => (runFiles().some((name) => first.includes(name)) ? undefined : true), 5000);
+  });
+
   void it('holds the children of a shell program to its memory limit: the kernel OOM-kills them', async (t) => {
     if (createKernelLimits(`probe-${process.pid}`).host()?.parents.memory === undefined) return t.skip('no writable memory cgroup on this host');
     const { executor } = await newExecutor();

@@ -34,6 +34,11 @@ export class ExitWatcher {
     }
   }
 
+  /** Whether the inotify watch is up (else exits are found only by polling). */
+  watching(): boolean {
+    return this.#watcher !== undefined;
+  }
+
   /** Watches `token`; reports at once when its exit file is there already. */
   add(token: string): void {
     this.#tokens.add(token);

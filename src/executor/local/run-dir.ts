@@ -4,7 +4,7 @@
  * `<token>.exit` (code, signal, time) written by its shim when it ends, also while no controller
  * runs. Both are written atomically (temp file, rename). Must not: throw.
  */
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseExitFile, parseRunFile, type RunRecord, type ShimExit } from './shim-protocol.ts';
 
@@ -47,9 +47,23 @@ export function readExit(runDir: string, token: string, present = false): ShimEx
   return present || existsSync(path) ? parseExitFile(readOrEmpty(path)) : undefined;
 }
 
-/** Removes the files of `token`. */
+/**
+ * Removes the files of `token` (one unlink each, on every restart: not `rmSync`, whose recursive
+ * removal first asks what each path is).
+ */
 export function removeRunFiles(runDir: string, token: string): void {
-  for (const suffix of ['.run', '.exit']) rmSync(join(runDir, `${token}${suffix}`), { force: true });
+  unlinkQuietly(join(runDir, `${token}.run`));
+  unlinkQuietly(join(runDir, `${token}.exit`));
+}
+
+// Removes a file; one that is gone already is not an error, nor one that cannot be removed (it is
+// found again by the next controller's scan of the run dir).
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already, or left for the next scan.
+  }
 }
 
 // The file's text; '' when it is gone (it may go between a look and the read).

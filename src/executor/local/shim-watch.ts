@@ -2,17 +2,17 @@
  * The local executor's side of the spawn helper beyond one spawn: the helper connection (looked
  * for once, with the one-time message when it or cgroups are missing), tokens for new starts,
  * and the watch over every instance a shim supervises: its exit file (exit-watcher.ts), a slow
- * safety poll for a shim that died with its program, and the run files of ended instances,
+ * safety poll for a shim that died before writing it (shim-liveness.ts), and the run files of ended instances,
  * removed once their records go. Must not: decide anything about an instance; it reports.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
 import { isRunAlive, isShimAlive } from './adopt-runs.ts';
-import { AdoptedWatcher } from './adopted-watcher.ts';
 import { killAndRemoveCgroup } from './cgroup-kill.ts';
 import { ExitWatcher } from './exit-watcher.ts';
 import { signalGroupIfOurs } from './kill-group.ts';
 import { readExit, removeRunFiles, type RunEntry } from './run-dir.ts';
+import { ShimLiveness } from './shim-liveness.ts';
 import { findShimBinary, SHIM_BINARY_PLACES, ShimClient } from './shim-client.ts';
 import type { ShimExit } from './shim-protocol.ts';
 
@@ -54,7 +54,7 @@ interface Watched {
 export class ShimWatch {
   readonly #options: ShimWatchOptions;
   readonly #exits: ExitWatcher;
-  readonly #safety: AdoptedWatcher;
+  readonly #safety: ShimLiveness;
   readonly #watched = new Map<string, Watched>();
   /** Instance key by token, while its exit is awaited. */
   readonly #keys = new Map<string, string>();
@@ -68,7 +68,7 @@ export class ShimWatch {
     this.#options = options;
     this.#client = options.client;
     this.#exits = new ExitWatcher(options.runDir, (token, exit) => this.#onExit(token, exit));
-    this.#safety = new AdoptedWatcher(options.clock, (key) => this.#onGone(key), SAFETY_POLL_MS);
+    this.#safety = new ShimLiveness(options.clock, (key) => this.#onGone(key), SAFETY_POLL_MS);
   }
 
   /** The helper connection, looked for on first use; says once when there is none. */
@@ -99,8 +99,8 @@ export class ShimWatch {
   watch(key: string, shim: ShimHandle, instance: { readonly pid: number; readonly startTicks: number }): void {
     this.#watched.set(key, { shim, pid: instance.pid, startTicks: instance.startTicks });
     this.#keys.set(shim.token, key);
-    this.#safety.add(key, instance.pid, instance.startTicks);
     this.#exits.open();
+    this.#safety.add(key, instance.pid, instance.startTicks, this.#byShim(shim));
     this.#exits.add(shim.token);
   }
 
@@ -148,6 +148,12 @@ export class ShimWatch {
     this.#client?.close();
   }
 
+  // The shim whose death the safety poll looks for; none (0: the program itself is polled) when
+  // no inotify watch tells exit files, so the poll finds each end within its period.
+  #byShim(shim: ShimHandle): number {
+    return this.#exits.watching() ? shim.shimPid : 0;
+  }
+
   #onExit(token: string, exit: ShimExit): void {
     const key = this.#keys.get(token);
     if (key === undefined) return;
@@ -161,7 +167,7 @@ export class ShimWatch {
     const watched = this.#watched.get(key);
     if (!watched || this.#exits.check(watched.shim.token)) return;
     if (isShimAlive(watched.shim.shimPid)) {
-      this.#safety.add(key, watched.pid, watched.startTicks);
+      this.#safety.add(key, watched.pid, watched.startTicks, this.#byShim(watched.shim));
       return;
     }
     this.unwatch(key);
