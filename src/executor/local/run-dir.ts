@@ -2,7 +2,8 @@
  * The run dir, `<stateDir>/run/`: per instance started through the spawn helper, `<token>.run`
  * (pid, start time, shim pid, cgroup, identity) written once the program runs, and
  * `<token>.exit` (code, signal, time) written by its shim when it ends, also while no controller
- * runs. Both are written atomically (temp file, rename). Must not: throw.
+ * runs, and `<token>.order`, a standing order the controller leaves for the shim. All are
+ * written atomically (temp file, rename). Must not: throw.
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,9 +48,19 @@ export function readExit(runDir: string, token: string, present = false): ShimEx
   return present || existsSync(path) ? parseExitFile(readOrEmpty(path)) : undefined;
 }
 
-/** Removes the files of `token`. */
+/** The run file of `token`, once complete. */
+export function readRun(runDir: string, token: string): RunRecord | undefined {
+  return parseRunFile(readOrEmpty(join(runDir, `${token}.run`)));
+}
+
+/** Where the standing order of the instance `token` is left for its shim. */
+export function orderPathOf(runDir: string, token: string): string {
+  return join(runDir, `${token}.order`);
+}
+
+/** Removes the files of `token` (a standing order left armed too). */
 export function removeRunFiles(runDir: string, token: string): void {
-  for (const suffix of ['.run', '.exit']) rmSync(join(runDir, `${token}${suffix}`), { force: true });
+  for (const suffix of ['.run', '.exit', '.order']) rmSync(join(runDir, `${token}${suffix}`), { force: true });
 }
 
 // The file's text; '' when it is gone (it may go between a look and the read).
