@@ -25,6 +25,12 @@ function ppidOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
+/** Field 19 of /proc/<pid>/stat: the nice value. */
+function niceOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
 function envOf(pid: number): Map<string, string> {
   const pairs = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter((e) => e.includes('='));
   return new Map(pairs.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
@@ -93,6 +99,8 @@ describe('tend up with a zero-backoff program', () => {
     assert.equal(ppidOf(second), shim, 'the same shim started it: no controller or helper on the way');
     assert.equal(envOf(second).get('TEND_SPEC_HASH'), revision, 'the revision it was started with');
     assert.equal(envOf(second).get('TEND_INSTANCE'), 'fast-0');
+    // The shim may run above tend's priority to start it sooner; the program runs at tend's own.
+    await waitFor('the program at tend\'s priority', () => niceOf(second) === niceOf(controller.pid ?? 0));
     await waitFor('the restart to be recorded', () => pidOf(world, 'process/fast') === second);
     const instance = itemOf(world.items(), 'process/fast').instances[0];
     assert.equal(instance?.restarts, 1);
