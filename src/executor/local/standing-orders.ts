@@ -148,11 +148,6 @@ export class OrderBook {
     }
   }
 
-  /** Whether an order is armed for the instance (what `describe` shows). */
-  isArmed(object: ObjectKey, instance: string): boolean {
-    return this.#armed.get(object)?.has(instance) === true;
-  }
-
   #take(object: ObjectKey, instance: string): Armed | undefined {
     const orders = this.#armed.get(object);
     const armed = orders?.get(instance);
