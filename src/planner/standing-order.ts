@@ -15,8 +15,10 @@
  *
  * Not armed: programs with lifecycle hooks (preStart, postStart, postStop run around a start or
  * after an end, which the executor does not do on its own), with resource limits (their
- * enforcement is decided at the spawn), fallback instances, and anything whose backoff is not
- * zero (checked first, so objects with a backoff cost nothing here).
+ * enforcement is decided at the spawn), fallback instances, anything whose backoff is not
+ * zero (checked first, so objects with a backoff cost nothing here), and objects of more than
+ * MAX_ARMED_INSTANCES instances: each order plans the key once more, so the orders of N
+ * instances cost N plans of N instances each, which must stay small beside the pass.
  *
  * Must not: read the clock (`now` is in the world), do I/O, mutate its input.
  */
@@ -29,12 +31,15 @@ import { planProcessKey } from './plan-key.ts';
 
 const NONE: readonly StandingOrder[] = Object.freeze([]);
 
+/** Above this many instances of one object, none is armed (its restarts go through the controller). */
+export const MAX_ARMED_INSTANCES = 64;
+
 /** The standing orders of `key`'s running instances in `world` (none for other kinds of object). */
 export function standingOrders(world: PlanWorld, key: ObjectKey): readonly StandingOrder[] {
   const object = world.objects.get(key);
   if (!object || !isProcessObject(object) || !mayArm(object.spec)) return NONE;
   const instances = world.observed.get(key);
-  if (!instances) return NONE;
+  if (!instances || instances.length > MAX_ARMED_INSTANCES) return NONE;
   let orders: StandingOrder[] | undefined;
   for (const instance of instances) {
     const order = orderFor(world, object, instances, instance);

@@ -60,13 +60,21 @@ void describe('spawn helper protocol', () => {
   });
 
   void it('frames a standing order as the replacement request plus when it fires and whose it is', () => {
-    const frame = encodeStandingOrder({ request: REQUEST, on: 'failure', controller: { pid: 4242, startTicks: 99 } });
+    const frame = encodeStandingOrder({ request: REQUEST, on: 'failure', controller: { pid: 4242, startTicks: 99 }, inherit: [] });
     assert.equal(frame.readUInt32LE(0), frame.length - 4);
     const fields = frame.subarray(4).toString().split('\0');
     assert.equal(fields.pop(), '');
     assert.deepEqual(fields.slice(0, 2), ['i7', 'fnode']);
     assert.deepEqual(fields.slice(-3), ['Of', 'P4242', 'T99']);
-    assert.deepEqual(encodeStandingOrder({ request: REQUEST, on: 'any', controller: { pid: 1, startTicks: 2 } }).subarray(4).toString().split('\0').slice(-4, -3), ['Oa']);
+    assert.deepEqual(encodeStandingOrder({ request: REQUEST, on: 'any', controller: { pid: 1, startTicks: 2 }, inherit: [] }).subarray(4).toString().split('\0').slice(-4, -3), ['Oa']);
+  });
+
+  void it('writes a secret of a standing order by its name alone, never its value', () => {
+    const secret = { ...REQUEST, env: { PATH: '/bin', TOKEN: 's3cret' } };
+    const frame = encodeStandingOrder({ request: secret, on: 'any', controller: { pid: 1, startTicks: 2 }, inherit: ['TOKEN', 'UNSET'] });
+    const fields = frame.subarray(4).toString().split('\0');
+    assert.equal(frame.includes('s3cret'), false);
+    assert.deepEqual(fields.filter((f) => f.startsWith('e') || f.startsWith('E')), ['ePATH=/bin', 'ETOKEN']);
   });
 
   void it('reads the replacement a standing order started from the exit file', () => {

@@ -265,3 +265,32 @@ describe('the local executor with an armed order', () => {
     await executor.close();
   });
 });
+
+test('an order holds a secret by its name alone, and the shim gives the replacement the value the program ran with', async () => {
+  const world = createWorld();
+  try {
+    world.write('sec.yaml', processManifest('sec', 'command: ["sleep", "100000"]', 'restartPolicy: Always', ZERO, 'env: {PLAIN: "p1", TOKEN: {value: "s3cret-value", secret: true}}'));
+    await world.up();
+    await waitFor('sec to run with an armed order', () => pidOf(world, 'process/sec') !== null && runFiles(world.stateDir, '.order').length === 1);
+    const order = readFileSync(join(world.stateDir, 'run', runFiles(world.stateDir, '.order')[0] ?? ''));
+    assert.equal(order.includes('s3cret-value'), false, 'no secret value in the order file');
+    assert.ok(order.includes('\0ETOKEN\0') && order.includes('ePLAIN=p1'), 'the secret by name, the rest with values');
+    const first = pidOf(world, 'process/sec') ?? 0;
+    const shim = ppidOf(first);
+    kill(first);
+    await waitFor('a replacement', () => livePidsOf(world, 'process/sec').some((pid) => pid !== first));
+    const second = livePidsOf(world, 'process/sec').find((pid) => pid !== first) ?? 0;
+    assert.equal(ppidOf(second), shim, 'started by the shim on its order');
+    assert.equal(envOf(second).get('TOKEN'), 's3cret-value');
+    assert.equal(envOf(second).get('PLAIN'), 'p1');
+    // Its own order in turn names the secret alone, and a second kill is served the same way.
+    await waitFor('the replacement to be armed', () => pidOf(world, 'process/sec') === second && runFiles(world.stateDir, '.order').length === 1);
+    kill(second);
+    await waitFor('a second replacement', () => livePidsOf(world, 'process/sec').some((pid) => pid !== first && pid !== second));
+    const third = livePidsOf(world, 'process/sec').find((pid) => pid !== first && pid !== second) ?? 0;
+    assert.equal(ppidOf(third), shim);
+    assert.equal(envOf(third).get('TOKEN'), 's3cret-value');
+  } finally {
+    await world.cleanup();
+  }
+});

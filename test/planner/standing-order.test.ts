@@ -9,7 +9,7 @@ import type { ObservedInstance } from '../../src/model/instance.ts';
 import type { ManifestObject, ProcessSpec } from '../../src/model/object.ts';
 import type { PlanWorld } from '../../src/planner/key-plan.ts';
 import { planWorld } from '../../src/planner/plan-world.ts';
-import { mayArm, standingOrders } from '../../src/planner/standing-order.ts';
+import { MAX_ARMED_INSTANCES, mayArm, standingOrders } from '../../src/planner/standing-order.ts';
 import { HASH, KEY, NOW, OLD_HASH, processObject, running } from './fixtures.ts';
 
 const ZERO_BACKOFF: ProcessSpec['backoff'] = { strategy: 'fixed', initialDelayMs: 0, maxDelayMs: 0, multiplier: 1, jitter: 0, resetAfterMs: 600_000 };
@@ -26,6 +26,12 @@ const summary = (w: PlanWorld): string[] => standingOrders(w, KEY).map((o) => `$
 describe('standingOrders', () => {
   it('arms each running instance of a zero-backoff Always object: any end, the same slot and revision, counted as a restart', () => {
     assert.deepEqual(summary(world()), [`web-0 any -> web-0 RestartPolicy ${HASH} attempt 1 counted`, `web-1 any -> web-1 RestartPolicy ${HASH} attempt 1 counted`]);
+  });
+
+  it('arms nothing for an object of more instances than MAX_ARMED_INSTANCES (each order is one more plan of the key)', () => {
+    const replicas = (n: number) => Array.from({ length: n }, (_, i) => running(i));
+    assert.equal(standingOrders(world({ replicas: MAX_ARMED_INSTANCES }, replicas(MAX_ARMED_INSTANCES)), KEY).length, MAX_ARMED_INSTANCES);
+    assert.deepEqual(summary(world({ replicas: MAX_ARMED_INSTANCES + 1 }, replicas(MAX_ARMED_INSTANCES + 1))), []);
   });
 
   it('arms OnFailure for failures only, and Never not at all', () => {

@@ -41,6 +41,11 @@ export interface StandingOrderRequest {
   readonly on: 'any' | 'failure';
   /** The controller that armed it (pid and start ticks): it fires only while that one runs. */
   readonly controller: { readonly pid: number; readonly startTicks: number };
+  /**
+   * Variables of `request.env` written without their value (secrets: no file holds them); the
+   * shim gives the replacement the value the program it replaces ran with.
+   */
+  readonly inherit: readonly string[];
 }
 
 /**
@@ -49,8 +54,11 @@ export interface StandingOrderRequest {
  * @example encodeStandingOrder(order).readUInt32LE(0) // length of the rest
  */
 export function encodeStandingOrder(order: StandingOrderRequest): Buffer {
-  const extra = Buffer.from(`O${order.on === 'any' ? 'a' : 'f'}\0P${order.controller.pid}\0T${order.controller.startTicks}\0`);
-  const frame = encodeShimRequest(order.request);
+  const inherited = order.inherit.filter((name) => Object.hasOwn(order.request.env, name));
+  const env = Object.fromEntries(Object.entries(order.request.env).filter(([name]) => !inherited.includes(name)));
+  const names = inherited.map((name) => `E${name}\0`).join('');
+  const extra = Buffer.from(`O${order.on === 'any' ? 'a' : 'f'}\0P${order.controller.pid}\0T${order.controller.startTicks}\0${names}`);
+  const frame = encodeShimRequest({ ...order.request, env });
   const joined = Buffer.concat([frame, extra]);
   joined.writeUInt32LE(joined.length - 4, 0);
   return joined;

@@ -166,7 +166,7 @@ export class OrderBook {
     const path = orderPathOf(runDir, token);
     const temp = `${path}.tmp`;
     try {
-      writeFileSync(temp, encodeStandingOrder({ request: { ...prepared.request, id: 0 }, on: order.on, controller }), { mode: 0o600 });
+      writeFileSync(temp, encodeStandingOrder({ request: { ...prepared.request, id: 0 }, on: order.on, controller, inherit: order.start.spec.secretEnv }), { mode: 0o600 });
       renameSync(temp, path);
     } catch {
       rmSync(temp, { force: true });

@@ -39,6 +39,8 @@
  *
  *   O on which ends it fires: "a" any, "f" a failure (not exit code 0)
  *   P, T the controller's pid and start ticks: it fires only while that controller runs
+ *   E a variable named without its value (a secret, which no file holds): the replacement gets
+ *     the value the program it replaces ran with (the same revision, so the same value)
  *
  * On such an end (the program ran, no OOM kill, the instance has its cgroup) the shim takes the
  * order by removing the file (the controller disarms by removing it: one of the two wins), kills
@@ -95,6 +97,8 @@ struct request {
   long controller;
   long long controller_ticks;
   char *data; /* the frame the fields point into, when the request owns it */
+  const char *frame; /* the frame the fields point into, owned or not, and its length */
+  uint32_t frame_len;
 };
 
 /* What the program child tells the shim when a step before exec fails. */
@@ -184,6 +188,8 @@ static ssize_t read_file(const char *path, char *buf, size_t size) {
 static int parse_request(char *data, uint32_t len, struct request *r) {
   memset(r, 0, sizeof *r);
   r->uid = r->gid = r->nofile = -1;
+  r->frame = data;
+  r->frame_len = len;
   r->argv = calloc(len / 2 + 2, sizeof(char *));
   r->envp = calloc(len / 2 + 2, sizeof(char *));
   if (!r->argv || !r->envp) return -1;
@@ -198,6 +204,7 @@ static int parse_request(char *data, uint32_t len, struct request *r) {
       case 'f': r->file = v; break;
       case 'a': r->argv[r->argc++] = v; break;
       case 'e': r->envp[r->envc++] = v; break;
+      case 'E': r->envp[r->envc++] = v; break; /* a name alone: see inherit_env */
       case 'd': r->cwd = v; break;
       case 'u': r->uid = strtol(v, NULL, 10); break;
       case 'g': r->gid = strtol(v, NULL, 10); break;
@@ -777,6 +784,31 @@ static int order_path(const struct request *r, char *path, size_t size) {
   return r->run && r->token && snprintf(path, size, "%s/%s.order", r->run, r->token) < (int)size ? 0 : -1;
 }
 
+static void free_request(struct request *r);
+
+/* Whether s lies inside r's frame (else it was copied for r and is r's to free). */
+static int in_frame(const struct request *r, const char *s) {
+  return (uintptr_t)s >= (uintptr_t)r->frame && (uintptr_t)s < (uintptr_t)r->frame + r->frame_len;
+}
+
+/*
+ * Gives each variable `next` names without a value (an 'E' field) the value it has in `from`'s
+ * environment. 0 when every one was found, else -1 (the order does not fire).
+ */
+static int inherit_env(struct request *next, const struct request *from) {
+  for (int i = 0; i < next->envc; i++) {
+    const char *name = next->envp[i];
+    if (strchr(name, '=')) continue;
+    size_t n = strlen(name);
+    const char *found = NULL;
+    for (int j = 0; j < from->envc && !found; j++) {
+      if (strncmp(from->envp[j], name, n) == 0 && from->envp[j][n] == '=') found = from->envp[j];
+    }
+    if (!found || !(next->envp[i] = strdup(found))) return -1;
+  }
+  return 0;
+}
+
 /*
  * The standing order of r's program, when one holds for this end: the controller armed it (the
  * file is there), it fires on such an end, the program ran (no failed exec, no OOM kill: those
@@ -805,13 +837,9 @@ static int take_order(const struct request *r, const struct program *p, int stat
   data[len] = '\0';
   int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   int holds = parse_request(data, len, next) == 0 && next->run && next->token && (next->on == 'a' || (next->on == 'f' && !clean));
-  if (holds && controller_runs(next) && oom_kills(r) == 0 && unlink(path) == 0) {
-    next->data = data;
-    return 0;
-  }
-  free(next->argv);
-  free(next->envp);
-  free(data);
+  next->data = data;
+  if (holds && inherit_env(next, r) == 0 && controller_runs(next) && oom_kills(r) == 0 && unlink(path) == 0) return 0;
+  free_request(next);
   return -1;
 }
 
@@ -849,6 +877,9 @@ static int fire(struct request *r, struct program *p, int status, long long at, 
 
 static void free_request(struct request *r) {
   if (!r->data) return;
+  for (int i = 0; i < r->envc; i++) {
+    if (!in_frame(r, r->envp[i])) free(r->envp[i]);
+  }
   free(r->argv);
   free(r->envp);
   free(r->data);
