@@ -9,7 +9,8 @@ const clockGlobals = ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout
 );
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bin/', 'test/fixtures/', 'manifests/', 'eslint.config.js'] },
+  // bench/restart/: plain Node scripts the shared peer harness and perf run (no tsx there).
+  { ignores: ['dist/', 'node_modules/', 'bin/', 'test/fixtures/', 'manifests/', 'eslint.config.js', 'bench/restart/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -17,6 +17,7 @@ import { resetCircuit } from '../planner/circuit-breaker.ts';
 import { actionsOf, keysOfWorld, planKey, reportKeyExits } from '../planner/plan-key.ts';
 import type { KeyPlan, PlanWorld } from '../planner/key-plan.ts';
 import { planWorld } from '../planner/plan-world.ts';
+import { standingOrders } from '../planner/standing-order.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
 import { createWorkQueue } from './queue.ts';
 import { applyActions, createReconcileMemory, hasWork, recordPlan, type ReconcileDeps } from './reconcile.ts';
@@ -206,6 +207,8 @@ export function createController(options: ControllerOptions): Controller {
       }
       queue.doneAll(settled);
       await Promise.all(applying);
+      // A replacement started on a standing order that this batch saw end and did not restart goes.
+      executor.settle?.();
       options.onPass?.(plans);
       // What this batch did may let waiting work start, or ask running work to give way.
       if (!closed) await wakeScheduled();
@@ -238,6 +241,7 @@ export function createController(options: ControllerOptions): Controller {
   const reconcileOne = (key: ObjectKey, world: PlanWorld, plans: KeyPlan[]): Promise<void> | undefined => {
     try {
       const planned = planKey(world, key);
+      if (executor.arm && !closed) executor.arm(key, standingOrders(world, key));
       if (planned.actions.length > 0) plans.push(planned);
       if (!hasWork(planned)) {
         recordPlan(deps, planned);
@@ -307,6 +311,8 @@ export function createController(options: ControllerOptions): Controller {
       const changed = changedKeys(previous, merged.objects);
       keepRevisions(changed, previous, merged.objects);
       store.syncGenerations(generationChanges(changed, merged.objects));
+      // A changed definition disarms first: the next plan arms what it says.
+      for (const key of changed) executor.arm?.(key, []);
       for (const key of changed) queue.add(key);
       pools.desiredChanged();
       cancelReload?.();
@@ -329,6 +335,8 @@ export function createController(options: ControllerOptions): Controller {
       const known = desired.objects.has(key) || store.get().has(key);
       if (!known) return false;
       const generation = store.get().get(key)?.generation ?? 1;
+      // No standing order may restart what the operator stops or restarts.
+      executor.arm?.(key, []);
       if (verb === 'stop') store.setOverride(key, { type: 'stopped', at: clock.now(), generation });
       else store.setOverride(key, undefined);
       if (verb === 'restart') {
@@ -357,7 +365,9 @@ export function createController(options: ControllerOptions): Controller {
       return scheduling.view(await executor.observe());
     },
     async shutdown() {
-      // Nothing more is launched; what was handed to the executor is waited for, then stopped.
+      // Nothing more is launched (no standing order either); what was handed to the executor is
+      // waited for, then stopped.
+      executor.disarm?.();
       closeQueue();
       await drained;
       await shutdownAll({ executor, desired, links, history: () => store.get(), ...(options.yieldTurn ? { yieldTurn: options.yieldTurn } : {}) });

@@ -3,7 +3,7 @@
  * runs OS processes; a Kubernetes executor can implement the same interface. Implementations
  * live in their own folders; the core imports only this file.
  */
-import type { Action, ActionResult } from '../model/action.ts';
+import type { Action, ActionResult, StandingOrder } from '../model/action.ts';
 import type { ObjectKey } from '../model/object.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 
@@ -45,4 +45,20 @@ export interface Executor {
   snapshot(): readonly ObservedInstance[];
   /** Releases timers and watchers; leaves processes running. */
   close(): Promise<void>;
+  /**
+   * Standing restart orders of `object`'s running instances, in place of those armed before (an
+   * empty list disarms them all). An executor that can restart a program where it ran (the local
+   * one, through the program's shim) does so the moment it ends as an order says, and tells the
+   * controller the end with the replacement; the next `start` the plan makes for it is answered
+   * with that replacement instead of a new spawn. Optional: without it every restart goes
+   * through a plan.
+   */
+  arm?(object: ObjectKey, orders: readonly StandingOrder[]): void;
+  /**
+   * After a pass: every replacement an order started whose end the pass observed but whose start
+   * it did not plan is stopped (the plan changed its mind; nothing runs that the plan did not ask for).
+   */
+  settle?(): void;
+  /** Disarms every order (controller shutdown); a replacement that still comes is stopped. */
+  disarm?(): void;
 }

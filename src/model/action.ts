@@ -108,6 +108,20 @@ export interface StartAction extends ActionBase {
 }
 
 /**
+ * A restart the executor may carry out on its own the moment a running instance ends, before the
+ * controller hears of it: the start the plan would make after such an end (planner/
+ * standing-order.ts). The controller then records that start as if it had applied it.
+ */
+export interface StandingOrder {
+  /** The running instance it is armed for. */
+  readonly instance: string;
+  /** Which ends fire it: any, or a failure only (anything but exit code 0). */
+  readonly on: 'any' | 'failure';
+  /** What starts in its place, exactly as the plan would start it. */
+  readonly start: StartAction;
+}
+
+/**
  * Stop an instance: stop.signal to its process group, grace period, SIGKILL.
  * On an already exited instance, only forgets its record.
  */

@@ -75,7 +75,8 @@ export function actionsOf(plans: readonly KeyPlan[]): Action[] {
   return plans.flatMap((p) => p.actions);
 }
 
-function planProcessKey(draft: KeyDraft, object: ProcessObject | undefined, instances: readonly ObservedInstance[]): KeyPlan {
+/** {@link planKey} of a Process key, for its draft and the instances given (which may be supposed ones). */
+export function planProcessKey(draft: KeyDraft, object: ProcessObject | undefined, instances: readonly ObservedInstance[]): KeyPlan {
   const { world, key } = draft;
   const trialWake = checkCircuitTrial(draft, object, instances);
   const gate = object?.spec.dependsOn.length ? reportDependencies(draft, object, instances) : undefined;

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { shimEnd, signalNameOf } from '../../src/executor/local/adopt-runs.ts';
 import { instanceOomEnd } from '../../src/executor/local/oom-exit.ts';
 import { heldLimits, instanceCgroups, joinedMembership } from '../../src/executor/local/shim-cgroups.ts';
-import { encodeShimRequest, parseExitFile, parseRunFile, parseShimAnswer, type ShimRequest } from '../../src/executor/local/shim-protocol.ts';
+import { encodeShimRequest, encodeStandingOrder, parseExitFile, parseRunFile, parseShimAnswer, type ShimRequest } from '../../src/executor/local/shim-protocol.ts';
 
 const REQUEST: ShimRequest = {
   id: 7,
@@ -57,6 +57,29 @@ void describe('spawn helper protocol', () => {
     assert.deepEqual(parseExitFile('code=-1 signal=9 at=1700000000001 oom=2\n'), { code: null, signal: 9, at: 1700000000001, oomKills: 2 });
     assert.deepEqual(parseExitFile('code=127 signal=0 at=5 oom=0 error=exec:13\n'), { code: 127, signal: null, at: 5, oomKills: 0, error: { stage: 'exec', errno: 13 } });
     for (const bad of ['', 'code=0 signal=0', 'code=0 signal=0 at=0 oom=0', 'code=x signal=0 at=5 oom=0']) assert.equal(parseExitFile(bad), undefined, bad);
+  });
+
+  void it('frames a standing order as the replacement request plus when it fires and whose it is', () => {
+    const frame = encodeStandingOrder({ request: REQUEST, on: 'failure', controller: { pid: 4242, startTicks: 99 }, inherit: [] });
+    assert.equal(frame.readUInt32LE(0), frame.length - 4);
+    const fields = frame.subarray(4).toString().split('\0');
+    assert.equal(fields.pop(), '');
+    assert.deepEqual(fields.slice(0, 2), ['i7', 'fnode']);
+    assert.deepEqual(fields.slice(-3), ['Of', 'P4242', 'T99']);
+    assert.deepEqual(encodeStandingOrder({ request: REQUEST, on: 'any', controller: { pid: 1, startTicks: 2 }, inherit: [] }).subarray(4).toString().split('\0').slice(-4, -3), ['Oa']);
+  });
+
+  void it('writes a secret of a standing order by its name alone, never its value', () => {
+    const secret = { ...REQUEST, env: { PATH: '/bin', TOKEN: 's3cret' } };
+    const frame = encodeStandingOrder({ request: secret, on: 'any', controller: { pid: 1, startTicks: 2 }, inherit: ['TOKEN', 'UNSET'] });
+    const fields = frame.subarray(4).toString().split('\0');
+    assert.equal(frame.includes('s3cret'), false);
+    assert.deepEqual(fields.filter((f) => f.startsWith('e') || f.startsWith('E')), ['ePATH=/bin', 'ETOKEN']);
+  });
+
+  void it('reads the replacement a standing order started from the exit file', () => {
+    assert.equal(parseExitFile('code=-1 signal=9 at=5 oom=0 next=web-0.abc1\n')?.next, 'web-0.abc1');
+    assert.equal(parseExitFile('code=-1 signal=9 at=5 oom=0\n')?.next, undefined);
   });
 
   void it('parses run files, with or without a cgroup', () => {

@@ -26,7 +26,8 @@
  * SIGKILLed after the default grace period. It must not make decisions: what to start or stop
  * comes only from actions.
  */
-import type { Action, ActionResult, ResumeAction, StartAction, StopAction, SuspendAction } from '../../model/action.ts';
+import { rmSync } from 'node:fs';
+import type { Action, ActionResult, ResumeAction, StandingOrder, StartAction, StopAction, SuspendAction } from '../../model/action.ts';
 import { exitOf, isLimitStop, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
 import type { Hook, LogPolicy, ObjectKey, ProgramSpec, StopPolicy } from '../../model/object.ts';
 import type { Cancel, Clock } from '../../platform/clock.ts';
@@ -40,14 +41,15 @@ import { InstanceTable } from './instance-table.ts';
 import { groupExists, isSignalName, signalGroup, signalGroupIfOurs } from './kill-group.ts';
 import { logPaths, readLogTail, STDERR_TAIL_LINES } from './log-files.ts';
 import { LogRotator, type RotatedInstance } from './log-rotator.ts';
-import { readBootTimeMs } from './proc-stat.ts';
+import { readBootTimeMs, readProcStat } from './proc-stat.ts';
 import { createKernelLimits } from './kernel-limits.ts';
 import type { KernelEnd } from './oom-exit.ts';
 import { spawnInstance, type SpawnContext, type SpawnFailure, type SpawnRequest } from './spawn-instance.ts';
 import { instanceOfRun, isRunAlive, isShimAlive, shimEnd } from './adopt-runs.ts';
 import type { AbandonedHook } from './instance-env.ts';
 import { killCgroup } from './cgroup-kill.ts';
-import { readRunDir, runDirOf, type RunEntry } from './run-dir.ts';
+import { orderPathOf, readRunDir, runDirOf, type RunEntry } from './run-dir.ts';
+import { OrderBook, type ArmableInstance, type Fired } from './standing-orders.ts';
 import { ShimClient } from './shim-client.ts';
 import type { ShimExit } from './shim-protocol.ts';
 import { ShimWatch, type ShimHandle } from './shim-watch.ts';
@@ -169,6 +171,7 @@ class LocalExecutor implements Executor {
   readonly #shims: ShimWatch;
   /** Spawns awaiting the helper's answer, by instance key. */
   readonly #pending = new Map<string, Promise<LaunchResult>>();
+  readonly #orders: OrderBook;
   #closed = false;
 
   constructor(options: LocalExecutorOptions) {
@@ -200,6 +203,12 @@ class LocalExecutor implements Executor {
       onExit: (key, exit) => this.#onShimExit(key, exit),
       onLost: (key) => this.#onShimLost(key),
     });
+    this.#orders = new OrderBook({
+      runDir: this.#runDir,
+      spawn: { ...this.#spawn, runDir: this.#runDir },
+      shims: this.#shims,
+      controller: { pid: process.pid, startTicks: readProcStat(process.pid)?.startTicks ?? 0 },
+    });
     this.#rotator = new LogRotator({
       clock: this.#clock,
       stateDir: options.stateDir,
@@ -209,7 +218,21 @@ class LocalExecutor implements Executor {
   }
 
   observe(): Promise<Observed> {
+    this.#orders.observed();
     return Promise.resolve(this.#table.observed());
+  }
+
+  arm(object: ObjectKey, orders: readonly StandingOrder[]): void {
+    if (this.#closed || !this.#cutAbandonedHooks) return;
+    this.#orders.arm(object, orders, (instance) => this.#armable(object, instance));
+  }
+
+  settle(): void {
+    this.#orders.settle();
+  }
+
+  disarm(): void {
+    this.#orders.disarmAll();
   }
 
   apply(action: Action): Promise<ActionResult> {
@@ -236,6 +259,8 @@ class LocalExecutor implements Executor {
 
   adopt(records: readonly ObservedInstance[]): Promise<AdoptReport> {
     const runs = readRunDir(this.#runDir);
+    // Orders an earlier controller left armed: their shims no longer fire them (it is gone).
+    if (this.#cutAbandonedHooks) for (const entry of runs) rmSync(orderPathOf(this.#runDir, entry.token), { force: true });
     const byProcess = new Map(runs.map((entry) => [`${entry.run.pid}:${entry.run.startTicks}`, entry]));
     const report = { adopted: [] as ObservedInstance[], lost: [] as ObservedInstance[], found: [] as ObservedInstance[], ended: [] as ObservedInstance[] };
     for (const record of records) {
@@ -264,6 +289,7 @@ class LocalExecutor implements Executor {
   }
 
   close(): Promise<void> {
+    this.#orders.disarmAll();
     this.#closed = true;
     this.#watcher.close();
     this.#shims.close();
@@ -309,6 +335,8 @@ class LocalExecutor implements Executor {
   // The latest `forget` wins once the stop is under way.
   // A stop with a preStop hook signals once the hook is done; the grace timer runs from the start.
   #beginStop(action: StopAction, instance: ObservedInstance, runtime: Runtime, forget: boolean): ActionResult {
+    // Before any signal: an order taken after this cannot exist, one taken before is killed when it comes.
+    this.#orders.disarm(runtime.object, runtime.id);
     if (instance.state === 'stopping' && (runtime.cancelGrace || runtime.hook || runtime.ending)) {
       runtime.forget = forget;
       return { ok: true, action, outcome: 'stopping', instance };
@@ -454,6 +482,8 @@ class LocalExecutor implements Executor {
 
   // Through the helper when there is one; the instance key is held until it answers.
   #spawnProgram(launch: Launch): Promise<LaunchResult> {
+    const fired = this.#orders.claim(launch);
+    if (fired) return Promise.resolve(this.#takeReplacement(launch, fired));
     const client = this.#shims.client();
     if (!client) return Promise.resolve(this.#spawnDirect(launch));
     const key = keyOf(launch.object, launch.instance);
@@ -478,6 +508,28 @@ class LocalExecutor implements Executor {
     const started = this.#started(launch, runtime, runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now(), outcome.enforcement));
     this.#shims.watch(key, shim, outcome);
     return started;
+  }
+
+  // The program a standing order started in the slot is the start the plan asks for.
+  #takeReplacement(launch: Launch, fired: Fired): LaunchResult {
+    const key = keyOf(launch.object, launch.instance);
+    this.#shims.dropEnded(key);
+    const { pid, startTicks, shimPid, cgroup } = fired.run;
+    const shim = { token: fired.token, cgroup: cgroup === '' ? undefined : cgroup, shimPid };
+    const runtime = newRuntime(launch.object, launch.instance, launch.spec.logs, launch, shim);
+    this.#runtimes.set(key, runtime);
+    const started = this.#started(launch, runtime, runningInstance(launch, pid, startTicks, fired.at));
+    this.#shims.watch(key, shim, { pid, startTicks });
+    return started;
+  }
+
+  // A running instance under its own shim and cgroup, with no stop, hook or suspension under way.
+  #armable(object: ObjectKey, id: string): ArmableInstance | undefined {
+    const runtime = this.#runtimes.get(keyOf(object, id));
+    const instance = this.#table.get(object, id);
+    if (!runtime?.shim || runtime.shim.cgroup === undefined || runtime.stopping || runtime.ending || runtime.hook) return undefined;
+    if (instance?.state !== 'running' || instance.suspendedAt !== undefined) return undefined;
+    return { token: runtime.shim.token };
   }
 
   #spawnDirect(launch: Launch): LaunchResult {
@@ -653,6 +705,7 @@ class LocalExecutor implements Executor {
   #onShimExit(key: string, exit: ShimExit): void {
     const runtime = this.#runtimes.get(key);
     if (!runtime?.shim) return;
+    this.#orders.ended(runtime.object, runtime.id, exit);
     const { request } = runtime;
     if (!exit.error || !request) this.#finish(key, runtime, shimEnd(exit, request?.spec.resources?.limits.memory), exit.at);
     else this.#finish(key, runtime, { code: null, signal: null, reason: 'SpawnError', message: shimFailure(request, exit.error.stage, exit.error.errno).message }, exit.at);
@@ -661,6 +714,7 @@ class LocalExecutor implements Executor {
   // The shim died with its program: nobody tells how it ended.
   #onShimLost(key: string): void {
     const runtime = this.#runtimes.get(key);
+    if (runtime) this.#orders.disarm(runtime.object, runtime.id);
     if (runtime?.shim) this.#finish(key, runtime, { code: null, signal: null, reason: 'Lost' });
   }
 

@@ -2,7 +2,8 @@
  * The run dir, `<stateDir>/run/`: per instance started through the spawn helper, `<token>.run`
  * (pid, start time, shim pid, cgroup, identity) written once the program runs, and
  * `<token>.exit` (code, signal, time) written by its shim when it ends, also while no controller
- * runs. Both are written atomically (temp file, rename). Must not: throw.
+ * runs, and `<token>.order`, a standing order the controller leaves for the shim. All are
+ * written atomically (temp file, rename). Must not: throw.
  */
 import { existsSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,13 +48,24 @@ export function readExit(runDir: string, token: string, present = false): ShimEx
   return present || existsSync(path) ? parseExitFile(readOrEmpty(path)) : undefined;
 }
 
+/** The run file of `token`, once complete. */
+export function readRun(runDir: string, token: string): RunRecord | undefined {
+  return parseRunFile(readOrEmpty(join(runDir, `${token}.run`)));
+}
+
+/** Where the standing order of the instance `token` is left for its shim. */
+export function orderPathOf(runDir: string, token: string): string {
+  return join(runDir, `${token}.order`);
+}
+
 /**
- * Removes the files of `token` (one unlink each, on every restart: not `rmSync`, whose recursive
- * removal first asks what each path is).
+ * Removes the files of `token`, a standing order left armed too (one unlink each, on every
+ * restart: not `rmSync`, whose removal first asks what each path is).
  */
 export function removeRunFiles(runDir: string, token: string): void {
   unlinkQuietly(join(runDir, `${token}.run`));
   unlinkQuietly(join(runDir, `${token}.exit`));
+  unlinkQuietly(orderPathOf(runDir, token));
 }
 
 // Removes a file; one that is gone already is not an error, nor one that cannot be removed (it is

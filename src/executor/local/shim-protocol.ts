@@ -34,6 +34,36 @@ export interface ShimRequest {
   readonly meta: string;
 }
 
+/** A standing order: the request of the program that replaces the instance, and when it fires. */
+export interface StandingOrderRequest {
+  readonly request: ShimRequest;
+  /** Fires on any end (`any`) or on a failure only (`failure`: not exit code 0). */
+  readonly on: 'any' | 'failure';
+  /** The controller that armed it (pid and start ticks): it fires only while that one runs. */
+  readonly controller: { readonly pid: number; readonly startTicks: number };
+  /**
+   * Variables of `request.env` written without their value (secrets: no file holds them); the
+   * shim gives the replacement the value the program it replaces ran with.
+   */
+  readonly inherit: readonly string[];
+}
+
+/**
+ * A standing order as the shim reads it from `<token>.order`: the replacement's request frame
+ * with three more fields (`O` a|f, `P` controller pid, `T` its start ticks).
+ * @example encodeStandingOrder(order).readUInt32LE(0) // length of the rest
+ */
+export function encodeStandingOrder(order: StandingOrderRequest): Buffer {
+  const inherited = order.inherit.filter((name) => Object.hasOwn(order.request.env, name));
+  const env = Object.fromEntries(Object.entries(order.request.env).filter(([name]) => !inherited.includes(name)));
+  const names = inherited.map((name) => `E${name}\0`).join('');
+  const extra = Buffer.from(`O${order.on === 'any' ? 'a' : 'f'}\0P${order.controller.pid}\0T${order.controller.startTicks}\0${names}`);
+  const frame = encodeShimRequest({ ...order.request, env });
+  const joined = Buffer.concat([frame, extra]);
+  joined.writeUInt32LE(joined.length - 4, 0);
+  return joined;
+}
+
 /** What the shim answered. */
 export type ShimAnswer =
   | {
@@ -102,12 +132,15 @@ export interface ShimExit {
   readonly oomKills: number;
   /** The step that failed when the program could not be started (it never ran; exit code 127). */
   readonly error?: { readonly stage: string; readonly errno: number };
+  /** The token of the program its standing order started in its place. */
+  readonly next?: string;
 }
 
 /**
  * Parses an exit file; undefined when it is not complete.
  * @example parseExitFile('code=0 signal=0 at=1700000000000 oom=0\n') // { code: 0, signal: null, at: 1700000000000, oomKills: 0 }
  * @example parseExitFile('code=127 signal=0 at=5 oom=0 error=exec:13\n')?.error // { stage: 'exec', errno: 13 }
+ * @example parseExitFile('code=-1 signal=9 at=5 oom=0 next=web-0.a1b2c3f\n')?.next // 'web-0.a1b2c3f'
  */
 export function parseExitFile(text: string): ShimExit | undefined {
   const values = new Map(text.trim().split(' ').map((pair) => pair.split('=') as [string, string]));
@@ -116,7 +149,8 @@ export function parseExitFile(text: string): ShimExit | undefined {
   const at = Number(values.get('at'));
   const oomKills = Number(values.get('oom') ?? 0);
   if (![code, signal, at, oomKills].every(Number.isInteger) || at <= 0) return undefined;
-  const end = { code: signal > 0 ? null : code, signal: signal > 0 ? signal : null, at, oomKills };
+  const next = values.get('next');
+  const end = { code: signal > 0 ? null : code, signal: signal > 0 ? signal : null, at, oomKills, ...(next ? { next } : {}) };
   const [stage, errno] = (values.get('error') ?? '').split(':');
   return stage ? { ...end, error: { stage, errno: Number(errno) } } : end;
 }

@@ -8,13 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../platform/clock.ts';
 import { isRunAlive, isShimAlive } from './adopt-runs.ts';
-import { killAndRemoveCgroup } from './cgroup-kill.ts';
+import { killAndRemoveCgroup, killCgroup } from './cgroup-kill.ts';
 import { ExitWatcher } from './exit-watcher.ts';
 import { signalGroupIfOurs } from './kill-group.ts';
 import { readExit, removeRunFiles, type RunEntry } from './run-dir.ts';
 import { ShimLiveness } from './shim-liveness.ts';
 import { findShimBinary, SHIM_BINARY_PLACES, ShimClient } from './shim-client.ts';
-import type { ShimExit } from './shim-protocol.ts';
+import type { RunRecord, ShimExit } from './shim-protocol.ts';
 
 /** Period of the safety poll over instances whose shim writes their exit file. */
 export const SAFETY_POLL_MS = 2000;
@@ -60,6 +60,8 @@ export class ShimWatch {
   readonly #keys = new Map<string, string>();
   /** Token of each exited instance still recorded: its run files go when its record does. */
   readonly #ended = new Map<string, string>();
+  /** Tokens of unclaimed replacements, killed: their files go once their end is written. */
+  readonly #discarding = new Set<string>();
   readonly #prefix = randomBytes(3).toString('hex');
   #seq = 0;
   #client: ShimClient | undefined | null;
@@ -141,6 +143,18 @@ export class ShimWatch {
     removeRunFiles(this.#options.runDir, entry.token);
   }
 
+  /**
+   * A program a standing order started that nobody claims: killed (its group and cgroup), and
+   * its run files removed once its shim has written its end.
+   */
+  discardReplacement(token: string, run: RunRecord | undefined): void {
+    if (run && isRunAlive({ token, run, exit: undefined })) signalGroupIfOurs(run.pid, run.startTicks, 'SIGKILL');
+    if (run && run.cgroup !== '') killCgroup(run.cgroup);
+    this.#discarding.add(token);
+    this.#exits.open();
+    this.#exits.add(token);
+  }
+
   /** Releases the watches and the helper's pipe (the helper exits once its last shim has). */
   close(): void {
     this.#safety.close();
@@ -155,6 +169,10 @@ export class ShimWatch {
   }
 
   #onExit(token: string, exit: ShimExit): void {
+    if (this.#discarding.delete(token)) {
+      removeRunFiles(this.#options.runDir, token);
+      return;
+    }
     const key = this.#keys.get(token);
     if (key === undefined) return;
     this.unwatch(key);

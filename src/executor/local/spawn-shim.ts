@@ -11,8 +11,9 @@ import { dirname, join, resolve } from 'node:path';
 import type { Enforcement, LimitedResource } from '../../model/limits.ts';
 import { enforcementOf } from './kernel-limits.ts';
 import { logPaths } from './log-files.ts';
-import { heldLimits, instanceCgroups, joinedMembership } from './shim-cgroups.ts';
+import { heldLimits, instanceCgroups, joinedMembership, type InstanceCgroupPlan } from './shim-cgroups.ts';
 import type { ShimClient } from './shim-client.ts';
+import type { ShimRequest } from './shim-protocol.ts';
 import { resolveProgram, spawnFailure, type SpawnContext, type SpawnFailure, type SpawnRequest } from './spawn-instance.ts';
 
 /** What a spawn through the helper needs beside the executor-wide settings. */
@@ -37,8 +38,17 @@ export type ShimSpawnOutcome =
 const ERRNO_NAMES = new Map(Object.entries(osConstants.errno).map(([name, value]) => [value, name]));
 const logDirs = new Set<string>();
 
-/** Starts `request` as the instance `token` through the helper. */
-export async function spawnThroughShim(context: ShimSpawnContext, request: SpawnRequest, token: string): Promise<ShimSpawnOutcome> {
+/** A request ready for the helper, or why the program cannot start. */
+export type PreparedShimRequest =
+  | { readonly ok: true; readonly request: Omit<ShimRequest, 'id'>; readonly plan: InstanceCgroupPlan }
+  | { readonly ok: false; readonly failure: SpawnFailure };
+
+/**
+ * What the helper needs to start `request` as the instance `token`: argv, env and user resolved
+ * as a direct spawn would, its log files and cgroups. A missing program or working dir is a
+ * failure here, as a value.
+ */
+export function prepareShimRequest(context: Omit<ShimSpawnContext, 'client'>, request: SpawnRequest, token: string): PreparedShimRequest {
   const resolved = resolveProgram(context, request);
   if ('message' in resolved) return { ok: false, failure: resolved };
   const { spec } = request;
@@ -50,26 +60,40 @@ export async function spawnThroughShim(context: ShimSpawnContext, request: Spawn
   const plan = instanceCgroups(context.kernel?.host(), token, kernel ? limits : undefined);
   const logs = logPaths(context.stateDir, request.instance);
   ensureLogDir(context.stateDir);
-  const answer = await context.client.spawn({
-    file: resolved.file,
-    argv: [resolved.file, ...resolved.args],
-    env: resolved.env,
-    cwd: spec.workingDir,
-    uid: resolved.user?.uid,
-    gid: resolved.user?.gid,
-    stdout: logs.out,
-    stderr: logs.err,
-    nofile: kernel ? limits?.fds : undefined,
-    cgroups: plan.dirs,
-    runDir: context.runDir,
-    token,
-    meta: JSON.stringify(identityOf(request)),
-  });
+  return {
+    ok: true,
+    plan,
+    request: {
+      file: resolved.file,
+      argv: [resolved.file, ...resolved.args],
+      env: resolved.env,
+      cwd: spec.workingDir,
+      uid: resolved.user?.uid,
+      gid: resolved.user?.gid,
+      stdout: logs.out,
+      stderr: logs.err,
+      nofile: kernel ? limits?.fds : undefined,
+      cgroups: plan.dirs,
+      runDir: context.runDir,
+      token,
+      meta: JSON.stringify(identityOf(request)),
+    },
+  };
+}
+
+/** Starts `request` as the instance `token` through the helper. */
+export async function spawnThroughShim(context: ShimSpawnContext, request: SpawnRequest, token: string): Promise<ShimSpawnOutcome> {
+  const prepared = prepareShimRequest(context, request, token);
+  if (!prepared.ok) return prepared;
+  const { plan } = prepared;
+  const answer = await context.client.spawn(prepared.request);
   if (!answer.ok) return { ok: false, failure: shimFailure(request, answer.stage, answer.errno) };
   if (!answer.logs) context.onLogFailure(`cannot open the log files of ${request.instance}; its output is discarded`, request.object);
   const started = { ok: true as const, pid: answer.pid, startTicks: answer.startTicks, shimPid: answer.shimPid, cgroup: joinedMembership(plan, answer.joined) };
+  const limits = request.spec.resources?.limits;
   if (!limits) return started;
-  return { ...started, enforcement: enforcementOf(limits, heldLimits(plan, answer.joined), kernel !== undefined) };
+  const kernel = request.spec.resources?.enforce === 'kernel' && context.kernel !== undefined;
+  return { ...started, enforcement: enforcementOf(limits, heldLimits(plan, answer.joined), kernel) };
 }
 
 /** The identity kept in the run file, from which adoption rebuilds an unrecorded instance. */

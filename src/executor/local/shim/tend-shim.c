@@ -33,6 +33,20 @@
  * renamed), waits for the rest to go at the lowest priority, removes the cgroups and exits. The
  * server exits once stdin closes and its last shim has ended, so every shim is reaped by it even
  * when the controller is gone.
+ *
+ * A standing order: while the program runs, the controller may leave <run>/<token>.order, a
+ * request frame like the above for the program that replaces it, plus
+ *
+ *   O on which ends it fires: "a" any, "f" a failure (not exit code 0)
+ *   P, T the controller's pid and start ticks: it fires only while that controller runs
+ *   E a variable named without its value (a secret, which no file holds): the replacement gets
+ *     the value the program it replaces ran with (the same revision, so the same value)
+ *
+ * On such an end (the program ran, no OOM kill, the instance has its cgroup) the shim takes the
+ * order by removing the file (the controller disarms by removing it: one of the two wins), kills
+ * the instance's cgroup, starts the replacement at once (its cgroups, fork, exec, run file), and
+ * only then writes the exit file with " next=<the replacement's token>". It then supervises the
+ * replacement as its own program; the replaced instance's cgroups are removed once empty.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -59,6 +73,8 @@
 #define MAX_WRITES 16
 #define CLEANUP_LIMIT_MS 10000
 #define EXEC_WAIT_MS 100
+/* How much higher than tend's own the shim's CPU priority is (nice steps; root only). */
+#define SHIM_BOOST 5
 
 struct cgroup_dir {
   const char *path;
@@ -75,6 +91,14 @@ struct request {
   long uid, gid, nofile;
   struct cgroup_dir cg[MAX_CGROUPS];
   int ncg;
+  /* A standing order only: on which ends it fires ('a' any, 'f' a failure), and the controller
+     (pid and start ticks) that must still run for it to fire. */
+  char on;
+  long controller;
+  long long controller_ticks;
+  char *data; /* the frame the fields point into, when the request owns it */
+  const char *frame; /* the frame the fields point into, owned or not, and its length */
+  uint32_t frame_len;
 };
 
 /* What the program child tells the shim when a step before exec fails. */
@@ -91,6 +115,9 @@ struct stdio_fds {
 
 enum { STAGE_OK, STAGE_LOGS, STAGE_RLIMIT, STAGE_CHDIR, STAGE_SETGID, STAGE_SETUID, STAGE_EXEC, STAGE_FORK };
 static const char *const STAGES[] = {"ok", "logs", "rlimit", "chdir", "setgid", "setuid", "exec", "fork"};
+
+/* The nice value the shim was started with, and whether the shim runs above it. */
+static int base_nice, boosted;
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -161,6 +188,8 @@ static ssize_t read_file(const char *path, char *buf, size_t size) {
 static int parse_request(char *data, uint32_t len, struct request *r) {
   memset(r, 0, sizeof *r);
   r->uid = r->gid = r->nofile = -1;
+  r->frame = data;
+  r->frame_len = len;
   r->argv = calloc(len / 2 + 2, sizeof(char *));
   r->envp = calloc(len / 2 + 2, sizeof(char *));
   if (!r->argv || !r->envp) return -1;
@@ -175,6 +204,7 @@ static int parse_request(char *data, uint32_t len, struct request *r) {
       case 'f': r->file = v; break;
       case 'a': r->argv[r->argc++] = v; break;
       case 'e': r->envp[r->envc++] = v; break;
+      case 'E': r->envp[r->envc++] = v; break; /* a name alone: see inherit_env */
       case 'd': r->cwd = v; break;
       case 'u': r->uid = strtol(v, NULL, 10); break;
       case 'g': r->gid = strtol(v, NULL, 10); break;
@@ -184,6 +214,9 @@ static int parse_request(char *data, uint32_t len, struct request *r) {
       case 'x': r->run = v; break;
       case 't': r->token = v; break;
       case 'M': r->meta = v; break;
+      case 'O': r->on = *v; break;
+      case 'P': r->controller = strtol(v, NULL, 10); break;
+      case 'T': r->controller_ticks = strtoll(v, NULL, 10); break;
       case 'm':
       case 'c':
         if (r->ncg == MAX_CGROUPS) return -1;
@@ -505,6 +538,17 @@ static int cgroup_empty(const struct request *r) {
   return read_file(path, buf, sizeof buf) <= 0;
 }
 
+/* Removes the instance's cgroups, trying again for a second while the kernel still holds them. */
+static void remove_cgroups_when_empty(const struct request *r) {
+  for (int i = 0; i < 100; i++) {
+    remove_cgroups(r);
+    int rest = 0;
+    for (int c = 0; c < r->ncg; c++) rest |= r->cg[c].made && access(r->cg[c].path, F_OK) == 0;
+    if (!rest) break;
+    sleep_ms(10);
+  }
+}
+
 /* After the program's end: kill the rest, reap it, until nothing is left or the limit passes. */
 static void clean_up(const struct request *r) {
   long long deadline = now_ms() + CLEANUP_LIMIT_MS;
@@ -517,13 +561,7 @@ static void clean_up(const struct request *r) {
     if ((!left && !children && cgroup_empty(r)) || now_ms() > deadline) break;
     sleep_ms(5);
   }
-  for (int i = 0; i < 100; i++) {
-    remove_cgroups(r);
-    int rest = 0;
-    for (int c = 0; c < r->ncg; c++) rest |= r->cg[c].made && access(r->cg[c].path, F_OK) == 0;
-    if (!rest) break;
-    sleep_ms(10);
-  }
+  remove_cgroups_when_empty(r);
 }
 
 /* Whether fd has something to read (data or its end) within ms. */
@@ -535,13 +573,32 @@ static int await_readable(int fd, int ms) {
   return n > 0;
 }
 
+/* A program reaped early, while the shim cleaned up after the one it replaced. */
+static pid_t early_pid;
+static int early_status;
+
 /* Waits for the program (reaping any other descendant that ends first); its wait status. */
 static int wait_program(pid_t program) {
+  if (early_pid == program) {
+    early_pid = 0;
+    return early_status;
+  }
   for (;;) {
     int status;
     pid_t w = waitpid(-1, &status, 0);
     if (w == program) return status;
     if (w < 0 && errno != EINTR) return -1;
+  }
+}
+
+/* Reaps what has ended, without waiting; keeps the status of `program` should it be among them. */
+static void reap_ended(pid_t program) {
+  int status;
+  pid_t w;
+  while ((w = waitpid(-1, &status, WNOHANG)) > 0) {
+    if (w != program) continue;
+    early_pid = w;
+    early_status = status;
   }
 }
 
@@ -600,24 +657,29 @@ static void write_exit_file(const struct request *r, int prepared, const char *t
   write_run_file(r, ".exit", text);
 }
 
+/* "code=N signal=N at=MS oom=N[ error=stage:errno][ next=token]\n" into text. */
+static void exit_text(char *text, size_t size, int status, long long at, long oom, const struct child_report *failed, const char *next) {
+  int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  int sig = status >= 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  int n = snprintf(text, size, "code=%d signal=%d at=%lld oom=%ld", code, sig, at, oom);
+  if (failed && n < (int)size) n += snprintf(text + n, size - (size_t)n, " error=%s:%d", STAGES[failed->stage], failed->err);
+  if (next && n < (int)size) n += snprintf(text + n, size - (size_t)n, " next=%.200s", next);
+  if (n < (int)size - 1) strcat(text, "\n");
+}
+
 /*
  * After the program's end (or its failed exec): kill the rest, tell how it ended, clean up.
  * cgroup.kill reaches every process of the instance at once, so the exit file follows it
  * directly; without it, the rest is killed process by process first.
  */
-static void finish(const struct request *r, pid_t pid, int status, const struct child_report *failed, int exit_file) {
-  long long at = now_ms();
+static void finish(const struct request *r, pid_t pid, int status, long long at, const struct child_report *failed, int exit_file) {
   long oom = oom_kills(r);
   /* The group first: without a cgroup it is what holds the program's own children. */
   kill(-pid, SIGKILL);
   const struct cgroup_dir *m = membership_of(r);
   if (!m || write_file(m->path, "cgroup.kill", "1") < 0) kill_rest(r);
-  int code = status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  int sig = status >= 0 && WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-  char text[160];
-  int n = snprintf(text, sizeof text, "code=%d signal=%d at=%lld oom=%ld", code, sig, at, oom);
-  if (failed) snprintf(text + n, sizeof text - (size_t)n, " error=%s:%d", STAGES[failed->stage], failed->err);
-  strcat(text, "\n");
+  char text[512];
+  exit_text(text, sizeof text, status, at, oom, failed, NULL);
   write_exit_file(r, exit_file, text);
   /* What is left is cleaning up: it yields the CPU to the restart that may follow at once. */
   setpriority(PRIO_PROCESS, 0, 19);
@@ -625,17 +687,44 @@ static void finish(const struct request *r, pid_t pid, int status, const struct 
   _exit(0);
 }
 
-static void run_shim(struct request *r, int out) {
-  signal(SIGCHLD, SIG_DFL);
-  setsid();
-  prctl(PR_SET_CHILD_SUBREAPER, 1);
+/* A program the shim supervises. */
+struct program {
+  pid_t pid;
+  int exec_failed;
+  struct child_report failed;
+  int exit_file; /* its exit file's inode, made ahead (-1: none) */
+};
+
+/* Closes what start_program opened; answers the error and exits when there is someone to answer. */
+static int not_started(const struct request *r, int out, const struct stdio_fds *fds, const int *pipes, int npipes, int stage) {
+  int saved = errno;
+  close(fds->in);
+  close(fds->out);
+  close(fds->err);
+  for (int i = 0; i < npipes; i++) close(pipes[i]);
+  errno = saved;
+  if (out >= 0) fail_early(r, out, stage);
+  remove_cgroups(r);
+  return -1;
+}
+
+/*
+ * Starts r's program: its cgroups and log files, the fork (born into its cgroup where it can),
+ * the wait for its exec, its run file, and the answer on `out` (none when out < 0: a standing
+ * order's program, which nobody asked for over the pipe). -1 when it could not fork.
+ */
+static int start_program(struct request *r, int out, struct program *p) {
   make_cgroups(r);
   struct stdio_fds fds = open_stdio(r);
   int release[2], report[2];
-  if (pipe2(release, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0) fail_early(r, out, STAGE_FORK);
+  if (pipe2(release, O_CLOEXEC) < 0) return not_started(r, out, &fds, NULL, 0, STAGE_FORK);
+  if (pipe2(report, O_CLOEXEC) < 0) return not_started(r, out, &fds, release, 2, STAGE_FORK);
   int born;
   pid_t pid = fork_program(r, &born);
-  if (pid < 0) fail_early(r, out, STAGE_FORK);
+  if (pid < 0) {
+    int pipes[4] = {release[0], release[1], report[0], report[1]};
+    return not_started(r, out, &fds, pipes, 4, STAGE_FORK);
+  }
   /* A child born into its only cgroup has nothing to wait for: it goes on to its exec at once. */
   int waits = !born_complete(r, born);
   if (pid == 0) {
@@ -658,21 +747,169 @@ static void run_shim(struct request *r, int out) {
   /* The program execs before the shim writes anything: on a busy host those writes would take the
      CPU the exec waits for. Bounded, so a program stopped before its exec cannot hold the answer. */
   int known = await_readable(report[0], EXEC_WAIT_MS);
-  struct child_report failed;
-  int exec_failed = known && read_all(report[0], &failed, sizeof failed) == 0;
+  /* The exec itself ran at the shim's priority; the program goes on with tend's own. */
+  if (boosted) setpriority(PRIO_PROCESS, (id_t)pid, base_nice);
+  p->pid = pid;
+  p->exec_failed = known && read_all(report[0], &p->failed, sizeof p->failed) == 0;
   long long ticks = start_ticks(pid);
   write_run(r, pid, ticks);
-  answer_started(r, out, pid, ticks, marks, fds.logs);
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null >= 0) {
-    dup2(null, 0);
-    dup2(null, 1);
+  if (out >= 0) {
+    answer_started(r, out, pid, ticks, marks, fds.logs);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null >= 0) {
+      dup2(null, 0);
+      dup2(null, 1);
+      close(null);
+    }
   }
-  int exit_file = prepare_exit_file(r);
-  if (!known) exec_failed = read_all(report[0], &failed, sizeof failed) == 0;
+  p->exit_file = prepare_exit_file(r);
+  if (!known) p->exec_failed = read_all(report[0], &p->failed, sizeof p->failed) == 0;
   close(report[0]);
-  int status = wait_program(pid);
-  finish(r, pid, status, exec_failed ? &failed : NULL, exit_file);
+  return 0;
+}
+
+/* Whether the controller that armed an order still runs: same pid and start time, not a zombie. */
+static int controller_runs(const struct request *order) {
+  char path[64], buf[1024];
+  if (order->controller <= 1 || order->controller_ticks <= 0) return 0;
+  snprintf(path, sizeof path, "/proc/%ld/stat", order->controller);
+  if (read_file(path, buf, sizeof buf) <= 0) return 0;
+  char *p = strrchr(buf, ')');
+  if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X') return 0;
+  return start_ticks((pid_t)order->controller) == order->controller_ticks;
+}
+
+/* The file of r's standing order: <run>/<token>.order. */
+static int order_path(const struct request *r, char *path, size_t size) {
+  return r->run && r->token && snprintf(path, size, "%s/%s.order", r->run, r->token) < (int)size ? 0 : -1;
+}
+
+static void free_request(struct request *r);
+
+/* Whether s lies inside r's frame (else it was copied for r and is r's to free). */
+static int in_frame(const struct request *r, const char *s) {
+  return (uintptr_t)s >= (uintptr_t)r->frame && (uintptr_t)s < (uintptr_t)r->frame + r->frame_len;
+}
+
+/*
+ * Gives each variable `next` names without a value (an 'E' field) the value it has in `from`'s
+ * environment. 0 when every one was found, else -1 (the order does not fire).
+ */
+static int inherit_env(struct request *next, const struct request *from) {
+  for (int i = 0; i < next->envc; i++) {
+    const char *name = next->envp[i];
+    if (strchr(name, '=')) continue;
+    size_t n = strlen(name);
+    const char *found = NULL;
+    for (int j = 0; j < from->envc && !found; j++) {
+      if (strncmp(from->envp[j], name, n) == 0 && from->envp[j][n] == '=') found = from->envp[j];
+    }
+    if (!found || !(next->envp[i] = strdup(found))) return -1;
+  }
+  return 0;
+}
+
+/*
+ * The standing order of r's program, when one holds for this end: the controller armed it (the
+ * file is there), it fires on such an end, the program ran (no failed exec, no OOM kill: those
+ * the controller judges itself), the instance has its own cgroup to be killed as a whole, and
+ * the controller still runs. Taking it removes the file: the controller disarms by removing it
+ * too, so exactly one of them does. 0 when it holds (next filled in), else -1.
+ */
+static int take_order(const struct request *r, const struct program *p, int status, struct request *next) {
+  char path[4096];
+  if (p->exec_failed || status < 0 || !membership_of(r) || order_path(r, path, sizeof path) < 0) return -1;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  unsigned char head[4];
+  char *data = NULL;
+  uint32_t len = 0;
+  if (read_all(fd, head, 4) == 0) {
+    len = (uint32_t)head[0] | (uint32_t)head[1] << 8 | (uint32_t)head[2] << 16 | (uint32_t)head[3] << 24;
+    data = len <= MAX_FRAME ? malloc(len + 1) : NULL;
+    if (data && read_all(fd, data, len) < 0) {
+      free(data);
+      data = NULL;
+    }
+  }
+  close(fd);
+  if (!data) return -1;
+  data[len] = '\0';
+  int clean = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  int holds = parse_request(data, len, next) == 0 && next->run && next->token && (next->on == 'a' || (next->on == 'f' && !clean));
+  next->data = data;
+  if (holds && inherit_env(next, r) == 0 && controller_runs(next) && oom_kills(r) == 0 && unlink(path) == 0) return 0;
+  free_request(next);
+  return -1;
+}
+
+/* After a replacement started: waits until the replaced instance's cgroup is empty, then removes its cgroups. */
+static void retire(const struct request *r, pid_t keep) {
+  long long deadline = now_ms() + CLEANUP_LIMIT_MS;
+  const struct cgroup_dir *m = membership_of(r);
+  for (;;) {
+    reap_ended(keep);
+    if (cgroup_empty(r) || now_ms() > deadline) break;
+    if (m) kill_cgroup(m->path);
+    sleep_ms(5);
+  }
+  remove_cgroups_when_empty(r);
+}
+
+/*
+ * The program ended and its standing order holds: the whole instance is killed, the next program
+ * starts at once (no controller, no helper on the way), and only then is the end written, naming
+ * the replacement (" next=<token>"), whose run file is in place by then. 0 when it started; else
+ * the caller finishes as without an order.
+ */
+static int fire(struct request *r, struct program *p, int status, long long at, struct request *next) {
+  kill(-p->pid, SIGKILL);
+  write_file(membership_of(r)->path, "cgroup.kill", "1");
+  struct program started;
+  if (start_program(next, -1, &started) < 0) return -1;
+  char text[512];
+  exit_text(text, sizeof text, status, at, 0, NULL, next->token);
+  write_exit_file(r, p->exit_file, text);
+  retire(r, started.pid);
+  *p = started;
+  return 0;
+}
+
+static void free_request(struct request *r) {
+  if (!r->data) return;
+  for (int i = 0; i < r->envc; i++) {
+    if (!in_frame(r, r->envp[i])) free(r->envp[i]);
+  }
+  free(r->argv);
+  free(r->envp);
+  free(r->data);
+}
+
+static void run_shim(struct request *first, int out) {
+  signal(SIGCHLD, SIG_DFL);
+  setsid();
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  /* The shim sleeps until its program ends, then must get a CPU at once to start the next one
+     (a busy host otherwise delays its wake-up by milliseconds). The program's fork and exec run
+     at the shim's priority, the program itself at tend's own from just after its exec; without
+     the privilege the shim keeps tend's priority too. */
+  errno = 0;
+  base_nice = getpriority(PRIO_PROCESS, 0);
+  boosted = errno == 0 && setpriority(PRIO_PROCESS, 0, base_nice - SHIM_BOOST) == 0;
+  struct request requests[2];
+  struct request *r = first;
+  struct program p;
+  start_program(r, out, &p);
+  for (int slot = 0;; slot ^= 1) {
+    int status = wait_program(p.pid);
+    long long at = now_ms();
+    struct request *next = &requests[slot];
+    if (take_order(r, &p, status, next) < 0 || fire(r, &p, status, at, next) < 0) {
+      finish(r, p.pid, status, at, p.exec_failed ? &p.failed : NULL, p.exit_file);
+    }
+    free_request(r);
+    r = next;
+  }
 }
 
 /* ── the server ───────────────────────────────────────────────────────────── */

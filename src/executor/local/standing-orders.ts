@@ -1,0 +1,196 @@
+/**
+ * Standing restart orders of the local executor (see the Executor contract's `arm`): for each
+ * armed running instance, `<run>/<token>.order` holds the request of the program that replaces
+ * it, which its shim starts the moment the program ends as the order says, without waiting for
+ * the controller or the helper. This book writes and removes those files, and keeps the
+ * replacements the shims started until the plan claims them (its next `start` for the slot) or a
+ * pass that saw the end did not (then they are killed: nothing runs that the plan did not ask for).
+ *
+ * A disarm removes the file; the shim takes an order by removing it too, so exactly one of them
+ * does: an order disarmed before a stop's signal can never fire after it.
+ * Must not: decide what to restart (the planner does), or throw.
+ */
+import { renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import type { StandingOrder, StartAction } from '../../model/action.ts';
+import type { ObjectKey } from '../../model/object.ts';
+import { orderPathOf, readRun } from './run-dir.ts';
+import { encodeStandingOrder, type RunRecord, type ShimExit } from './shim-protocol.ts';
+import type { ShimWatch } from './shim-watch.ts';
+import { prepareShimRequest, type ShimSpawnContext } from './spawn-shim.ts';
+
+/** The instance an order may be armed for: running under its own shim, in its own cgroup. */
+export interface ArmableInstance {
+  readonly token: string;
+}
+
+/** A replacement a shim started on an order, waiting for the plan's start. */
+export interface Fired {
+  readonly start: StartAction;
+  readonly token: string;
+  readonly run: RunRecord;
+  /** When the replaced program ended (ms since the epoch): the replacement started right after. */
+  readonly at: number;
+}
+
+interface Armed {
+  /** The armed instance's token (names the order file). */
+  readonly token: string;
+  /** The replacement's token. */
+  readonly next: string;
+  readonly identity: string;
+  readonly start: StartAction;
+}
+
+/** Options of {@link OrderBook}. */
+export interface OrderBookOptions {
+  readonly runDir: string;
+  readonly spawn: Omit<ShimSpawnContext, 'client'>;
+  readonly shims: ShimWatch;
+  /** This controller (pid and start ticks): a shim fires an order only while it runs. */
+  readonly controller: { readonly pid: number; readonly startTicks: number };
+}
+
+/** The armed orders and fired replacements of one executor. */
+export class OrderBook {
+  readonly #options: OrderBookOptions;
+  /** Armed orders by object, then by the armed instance's id. */
+  readonly #armed = new Map<ObjectKey, Map<string, Armed>>();
+  /** Fired replacements by object and replacement id, with whether a pass has observed them. */
+  readonly #fired = new Map<string, { readonly fired: Fired; seen: boolean }>();
+  #down = false;
+
+  constructor(options: OrderBookOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Arms `orders` for `object`, disarming what was armed before and is not among them.
+   * `armable(instance)` says whether (and under which token) the instance can carry one now.
+   */
+  arm(object: ObjectKey, orders: readonly StandingOrder[], armable: (instance: string) => ArmableInstance | undefined): void {
+    const before = this.#armed.get(object);
+    if (orders.length === 0 && before === undefined) return;
+    const after = new Map<string, Armed>();
+    for (const order of this.#down ? [] : orders) {
+      const target = armable(order.instance);
+      if (target === undefined) continue;
+      const identity = identityOf(order, target.token);
+      const kept = before?.get(order.instance);
+      const armed = kept?.identity === identity ? kept : this.#write(order, target.token, identity);
+      if (kept && kept !== armed) this.#remove(kept);
+      if (armed) after.set(order.instance, armed);
+    }
+    for (const [instance, armed] of before ?? []) if (!after.has(instance)) this.#remove(armed);
+    if (after.size > 0) this.#armed.set(object, after);
+    else this.#armed.delete(object);
+  }
+
+  /** Disarms the order of one instance (a stop, a forget); true when its shim had taken it already. */
+  disarm(object: ObjectKey, instance: string): boolean {
+    const armed = this.#take(object, instance);
+    return armed !== undefined && !this.#remove(armed);
+  }
+
+  /** Disarms every order; replacements still to come, and those not claimed yet, are killed. */
+  disarmAll(): void {
+    this.#down = true;
+    for (const orders of this.#armed.values()) for (const armed of orders.values()) this.#remove(armed);
+    this.#armed.clear();
+    for (const { fired } of this.#fired.values()) this.#options.shims.discardReplacement(fired.token, fired.run);
+    this.#fired.clear();
+  }
+
+  /**
+   * The end of an armed instance: when its shim started a replacement (`exit.next`) on the order
+   * still armed, that replacement waits for the plan's start; any other is killed. The order is
+   * gone either way.
+   */
+  ended(object: ObjectKey, instance: string, exit: ShimExit): void {
+    const armed = this.#take(object, instance);
+    if (exit.next === undefined) {
+      if (armed) this.#remove(armed);
+      return;
+    }
+    const run = readRun(this.#options.runDir, exit.next);
+    if (!armed || armed.next !== exit.next || this.#down || run === undefined) {
+      this.#options.shims.discardReplacement(exit.next, run);
+      return;
+    }
+    this.#fired.set(firedKey(object, armed.start.instance), { fired: { start: armed.start, token: exit.next, run, at: exit.at }, seen: false });
+  }
+
+  /** The fired replacement `start` asks for; one in its place that does not match is killed. */
+  claim(start: Pick<StartAction, 'object' | 'instance' | 'replica' | 'specHash' | 'generation' | 'fallback'>): Fired | undefined {
+    const key = firedKey(start.object, start.instance);
+    const entry = this.#fired.get(key);
+    if (entry === undefined) return undefined;
+    this.#fired.delete(key);
+    const { fired } = entry;
+    const same = fired.start.replica === start.replica && fired.start.specHash === start.specHash && fired.start.generation === start.generation && start.fallback === undefined;
+    if (same) return fired;
+    this.#options.shims.discardReplacement(fired.token, fired.run);
+    return undefined;
+  }
+
+  /** An observation was taken: every fired replacement is in it. */
+  observed(): void {
+    if (this.#fired.size === 0) return;
+    for (const entry of this.#fired.values()) entry.seen = true;
+  }
+
+  /** A pass is done: fired replacements it observed and did not claim are killed. */
+  settle(): void {
+    if (this.#fired.size === 0) return;
+    for (const [key, entry] of this.#fired) {
+      if (!entry.seen) continue;
+      this.#fired.delete(key);
+      this.#options.shims.discardReplacement(entry.fired.token, entry.fired.run);
+    }
+  }
+
+  #take(object: ObjectKey, instance: string): Armed | undefined {
+    const orders = this.#armed.get(object);
+    const armed = orders?.get(instance);
+    if (!orders || !armed) return undefined;
+    orders.delete(instance);
+    if (orders.size === 0) this.#armed.delete(object);
+    return armed;
+  }
+
+  // Writes the order file (temp file, rename: the shim reads it whole or not at all).
+  #write(order: StandingOrder, token: string, identity: string): Armed | undefined {
+    const { runDir, spawn, shims, controller } = this.#options;
+    const next = shims.newToken(order.start.instance);
+    const prepared = prepareShimRequest({ ...spawn, runDir }, order.start, next);
+    if (!prepared.ok) return undefined;
+    const path = orderPathOf(runDir, token);
+    const temp = `${path}.tmp`;
+    try {
+      writeFileSync(temp, encodeStandingOrder({ request: { ...prepared.request, id: 0 }, on: order.on, controller, inherit: order.start.spec.secretEnv }), { mode: 0o600 });
+      renameSync(temp, path);
+    } catch {
+      rmSync(temp, { force: true });
+      return undefined;
+    }
+    return { token, next, identity, start: order.start };
+  }
+
+  // Removes the order file; false when it was gone (its shim took it).
+  #remove(armed: Armed): boolean {
+    try {
+      unlinkSync(orderPathOf(this.#options.runDir, armed.token));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function identityOf(order: StandingOrder, token: string): string {
+  const { start } = order;
+  return `${token}\0${order.on}\0${start.instance}\0${start.replica}\0${start.specHash}\0${start.generation}`;
+}
+
+function firedKey(object: ObjectKey, instance: string): string {
+  return `${object}\0${instance}`;
+}
