@@ -9,11 +9,11 @@ import type { EventSink } from '../model/event.ts';
 import type { HealthSource } from '../model/health.ts';
 import type { History } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
-import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey } from '../model/object.ts';
+import { isProcessObject, knownKeys, type DesiredState, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { resetCircuit } from '../planner/circuit-breaker.ts';
-import { actionsOf, keysOfWorld, planKey, reportKeyExits } from '../planner/plan-key.ts';
+import { actionsOf, planKey, reportKeyExits } from '../planner/plan-key.ts';
 import type { KeyPlan, PlanWorld } from '../planner/key-plan.ts';
 import { planWorld } from '../planner/plan-world.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
@@ -346,7 +346,7 @@ export function createController(options: ControllerOptions): Controller {
       // One moment, planned a slice at a time: a plan of 10,000 keys does not hold the loop.
       const world = at ? worldAt(at.observed, at.now) : worldAt(await executor.observe(), clock.now());
       const plans: KeyPlan[] = [];
-      for (const [index, key] of (keys ?? keysOfWorld(world)).entries()) {
+      for (const [index, key] of (keys ?? knownKeys(world.objects, world.observed)).entries()) {
         if (index > 0 && index % PLAN_SLICE === 0) await options.yieldTurn?.();
         plans.push(planKey(world, key));
       }

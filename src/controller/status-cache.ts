@@ -17,7 +17,7 @@ import type { Action } from '../model/action.ts';
 import type { ObjectHealth } from '../model/health.ts';
 import type { ObjectHistory } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
-import { isProcessObject, type ManifestObject, type ObjectKey } from '../model/object.ts';
+import { isProcessObject, knownKeys, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import type { ResourceUsage } from '../model/usage.ts';
 import { hasRequests } from '../planner/scheduling.ts';
 import type { InstanceAlert } from './resource-guard.ts';
@@ -75,7 +75,7 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
   };
   return {
     async build(source) {
-      const keys = keysOf(source);
+      const keys = knownKeys(source.desired.objects, source.observed);
       const alerts = groupByObject(source.alerts ?? []);
       const next = new Map<ObjectKey, Entry>();
       const rebuilt = new Set<ObjectKey>();
@@ -124,13 +124,6 @@ function buildOf(source: StatusSource, keys: readonly ObjectKey[], entries: Read
     views: () => each((key, entry) => (entry.view ??= viewOfKey(input(entry.actions), key, entry.actions))),
     summaries: () => each((key, entry) => (entry.summary ??= summaryOfKey(input(entry.actions), key, entry.actions))),
   };
-}
-
-/** Every object's key, desired or observed, sorted (the order of buildStatus). */
-function keysOf(source: StatusSource): ObjectKey[] {
-  const keys = new Set<ObjectKey>(source.desired.objects.keys());
-  for (const key of source.observed.keys()) keys.add(key);
-  return [...keys].sort();
 }
 
 function entryOf(source: StatusSource, key: ObjectKey, alerts: readonly InstanceAlert[]): Entry {

@@ -11,7 +11,7 @@
 import type { Action, Plan } from '../model/action.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import { isJobObject } from '../model/job.ts';
-import { isProcessObject, type ObjectKey, type ProcessObject } from '../model/object.ts';
+import { isProcessObject, knownKeys, type ObjectKey, type ProcessObject } from '../model/object.ts';
 import { checkCircuitTrial } from './circuit-trial.ts';
 import { reportDependencies } from './dependency-report.ts';
 import { reportExits } from './exit-report.ts';
@@ -51,12 +51,7 @@ export function reportKeyExits(world: PlanWorld, key: ObjectKey): KeyPlan {
 
 /** {@link planKey} of every key desired or observed, in key order. */
 export function planAll(world: PlanWorld): KeyPlan[] {
-  return keysOfWorld(world).map((key) => planKey(world, key));
-}
-
-/** Every key desired or observed, in key order. */
-export function keysOfWorld(world: PlanWorld): ObjectKey[] {
-  return [...new Set<ObjectKey>([...world.objects.keys(), ...world.observed.keys()])].sort();
+  return knownKeys(world.objects, world.observed).map((key) => planKey(world, key));
 }
 
 /**
