@@ -16,7 +16,7 @@ import { buildStatus, type ObjectView, type StatusInput } from '../controller/st
 import type { ObjectSummary } from '../controller/status-summary.ts';
 import { createStatusCache, type StatusBuild, type StatusSource } from '../controller/status-cache.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
-import { createTurnBudget } from '../platform/turn-budget.ts';
+import { alwaysAwaitable, createTurnBudget } from '../platform/turn-budget.ts';
 import { openEventLog, type EventLog } from '../platform/event-log.ts';
 import { acquireLock } from '../platform/lock.ts';
 import { ensureStateDir, stateIdOf } from '../platform/state-dir.ts';
@@ -171,7 +171,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   let report: LoadReport = { diagnostics: [] };
   const loadOnce = async (): Promise<LoadVerdict> => {
     const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
-    const loaded = await loadManifestDir(ctx, { cache, incumbents: running, yieldTurn });
+    const loaded = await loadManifestDir(ctx, { cache, incumbents: running, yieldTurn: alwaysAwaitable(yieldTurn) });
     report = loaded.ok ? { diagnostics: loaded.diagnostics, watched: loaded.watched } : { diagnostics: [], dirError: loaded.message };
     if (!loaded.ok) {
       reportOnce(printed, events, loaded.code, loaded.message);

@@ -12,6 +12,7 @@ import type { Observed, ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, knownKeys, type DesiredState, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
+import { alwaysAwaitable, type TurnYield } from '../platform/turn-budget.ts';
 import { resetCircuit } from '../planner/circuit-breaker.ts';
 import { actionsOf, planKey, reportKeyExits } from '../planner/plan-key.ts';
 import type { KeyPlan, PlanWorld } from '../planner/key-plan.ts';
@@ -68,10 +69,10 @@ export interface ControllerOptions {
   /** How many actions may be under way in the executor at once (default {@link DEFAULT_APPLY_WINDOW}). */
   readonly applyWindow?: number;
   /**
-   * Lets other work (API requests, signals) run; a pass planning many keys calls it every
-   * PLAN_SLICE keys. Without it a pass plans its whole batch in one turn.
+   * Lets other work (API requests, signals) run; a pass planning many keys asks it after every
+   * key. Without it a pass plans its whole batch in one turn.
    */
-  readonly yieldTurn?: () => Promise<void>;
+  readonly yieldTurn?: TurnYield;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -107,9 +108,6 @@ export interface Controller {
 
 /** Actions under way in the executor at once, across all keys of a pass. */
 export const DEFAULT_APPLY_WINDOW = 16;
-
-// Keys planned in one turn of the event loop before a long pass lets other work run.
-const PLAN_SLICE = 64;
 
 // Without the machine's figures, only a Node's capacity limits anything.
 const UNBOUNDED_MACHINE: MachineCapacity = { cpu: Number.MAX_SAFE_INTEGER, memory: Number.MAX_SAFE_INTEGER };
@@ -176,7 +174,7 @@ export function createController(options: ControllerOptions): Controller {
   // Works through the queue in batches: one observation per batch, every key of it planned
   // against that moment (keys with nothing to do synchronously, so a no-change pass costs no
   // await per key), the actions of all keys applied together through the window, and the next
-  // batch observed once they are all done. A long batch lets other work run every PLAN_SLICE keys.
+  // batch observed once they are all done. A long batch lets other work run when its turn is spent.
   const drain = async (): Promise<void> => {
     if (draining || held) return;
     draining = true;
@@ -191,9 +189,10 @@ export function createController(options: ControllerOptions): Controller {
       const applying: Promise<void>[] = [];
       // Keys with nothing to apply are done together once the batch is planned.
       const settled: ObjectKey[] = [];
-      for (const [index, key] of batch.entries()) {
-        if (index > 0 && index % PLAN_SLICE === 0 && options.yieldTurn) {
-          await options.yieldTurn();
+      for (const key of batch) {
+        const turn = options.yieldTurn?.();
+        if (turn) {
+          await turn;
           // An operator command may have changed the history meanwhile.
           if (world.history !== store.get()) world = { ...world, history: store.get() };
         }
@@ -346,8 +345,9 @@ export function createController(options: ControllerOptions): Controller {
       // One moment, planned a slice at a time: a plan of 10,000 keys does not hold the loop.
       const world = at ? worldAt(at.observed, at.now) : worldAt(await executor.observe(), clock.now());
       const plans: KeyPlan[] = [];
-      for (const [index, key] of (keys ?? knownKeys(world.objects, world.observed)).entries()) {
-        if (index > 0 && index % PLAN_SLICE === 0) await options.yieldTurn?.();
+      for (const key of keys ?? knownKeys(world.objects, world.observed)) {
+        const turn = options.yieldTurn?.();
+        if (turn) await turn;
         plans.push(planKey(world, key));
       }
       return actionsOf(plans);
@@ -359,7 +359,7 @@ export function createController(options: ControllerOptions): Controller {
       // Nothing more is launched; what was handed to the executor is waited for, then stopped.
       closeQueue();
       await drained;
-      await shutdownAll({ executor, desired, links, ...(options.yieldTurn ? { yieldTurn: options.yieldTurn } : {}) });
+      await shutdownAll({ executor, desired, links, ...(options.yieldTurn ? { yieldTurn: alwaysAwaitable(options.yieldTurn) } : {}) });
       // Every end is told, these too.
       const world = worldAt(await executor.observe(), clock.now());
       for (const key of world.observed.keys()) recordPlan(deps, reportKeyExits(world, key));

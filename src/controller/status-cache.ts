@@ -11,7 +11,8 @@
  * or limits, objects gone from the manifests, and any whose plan waits (a back-off, a startup
  * deadline). So a build equals a full {@link buildStatus} of the same moment.
  *
- * Long builds offer the event loop back every BUILD_SLICE keys. Pure: no clock, no I/O.
+ * Long builds ask their turn budget after every key whether to let other work run. Pure: no
+ * clock, no I/O.
  */
 import type { Action } from '../model/action.ts';
 import type { ObjectHealth } from '../model/health.ts';
@@ -19,13 +20,11 @@ import type { ObjectHistory } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, knownKeys, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import type { ResourceUsage } from '../model/usage.ts';
+import type { TurnYield } from '../platform/turn-budget.ts';
 import { hasRequests } from '../planner/scheduling.ts';
 import type { InstanceAlert } from './resource-guard.ts';
 import { groupByObject, viewOfKey, type ObjectView, type StatusInput } from './status.ts';
 import { summaryOfKey, type ObjectSummary } from './status-summary.ts';
-
-/** Keys looked at (or views built) in one turn of the event loop. */
-export const BUILD_SLICE = 64;
 
 /** What a build reads: the status input without the plan, which the cache makes per key. */
 export type StatusSource = Omit<StatusInput, 'plan'>;
@@ -34,7 +33,7 @@ export interface StatusCacheOptions {
   /** The actions of `keys` planned against the same moment (observation and time) as `source`. */
   readonly plan: (keys: readonly ObjectKey[], source: StatusSource) => Promise<readonly Action[]>;
   /** Lets other work run during a long build. */
-  readonly yieldTurn?: () => Promise<void>;
+  readonly yieldTurn?: TurnYield;
 }
 
 /** One build: views and summaries of every object, sorted by key, each made when first asked. */
@@ -70,17 +69,16 @@ const NO_USAGE: readonly (ResourceUsage | undefined)[] = [];
 /** Creates an empty cache: its first build is a whole one. */
 export function createStatusCache(options: StatusCacheOptions): StatusCache {
   let entries = new Map<ObjectKey, Entry>();
-  const pause = async (index: number): Promise<void> => {
-    if (index > 0 && index % BUILD_SLICE === 0) await options.yieldTurn?.();
-  };
+  const pause = (): Promise<void> | undefined => options.yieldTurn?.();
   return {
     async build(source) {
       const keys = knownKeys(source.desired.objects, source.observed);
       const alerts = groupByObject(source.alerts ?? []);
       const next = new Map<ObjectKey, Entry>();
       const rebuilt = new Set<ObjectKey>();
-      for (const [index, key] of keys.entries()) {
-        await pause(index);
+      for (const key of keys) {
+        const turn = pause();
+        if (turn) await turn;
         const fresh = entryOf(source, key, alerts.get(key) ?? NO_ALERTS);
         const before = entries.get(key);
         if (before && !before.volatile && !fresh.volatile && sameEntry(before, fresh)) next.set(key, before);
@@ -108,12 +106,13 @@ async function planRebuilt(options: StatusCacheOptions, source: StatusSource, en
   }
 }
 
-function buildOf(source: StatusSource, keys: readonly ObjectKey[], entries: ReadonlyMap<ObjectKey, Entry>, rebuilt: ReadonlySet<ObjectKey>, pause: (index: number) => Promise<void>): StatusBuild {
+function buildOf(source: StatusSource, keys: readonly ObjectKey[], entries: ReadonlyMap<ObjectKey, Entry>, rebuilt: ReadonlySet<ObjectKey>, pause: () => Promise<void> | undefined): StatusBuild {
   const input = (plan: readonly Action[]): StatusInput => ({ ...source, plan });
   const each = async <T>(make: (key: ObjectKey, entry: Entry) => T): Promise<T[]> => {
     const out: T[] = [];
-    for (const [index, key] of keys.entries()) {
-      await pause(index);
+    for (const key of keys) {
+      const turn = pause();
+      if (turn) await turn;
       const entry = entries.get(key);
       if (entry) out.push(make(key, entry));
     }
