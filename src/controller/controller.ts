@@ -9,12 +9,12 @@ import type { EventSink } from '../model/event.ts';
 import type { HealthSource } from '../model/health.ts';
 import type { History } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
-import { isProcessObject, knownKeys, type DesiredState, type ManifestObject, type ObjectKey } from '../model/object.ts';
+import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { alwaysAwaitable, type TurnYield } from '../platform/turn-budget.ts';
 import { resetCircuit } from '../planner/circuit-breaker.ts';
-import { actionsOf, planKey, reportKeyExits } from '../planner/plan-key.ts';
+import { actionsOf, planAll, planKey, reportKeyExits } from '../planner/plan-key.ts';
 import type { KeyPlan, PlanWorld } from '../planner/key-plan.ts';
 import { planWorld } from '../planner/plan-world.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
@@ -108,6 +108,9 @@ export interface Controller {
 
 /** Actions under way in the executor at once, across all keys of a pass. */
 export const DEFAULT_APPLY_WINDOW = 16;
+
+// Without a turn budget, a plan runs in one turn.
+const NEVER_YIELD = (): undefined => undefined;
 
 // Without the machine's figures, only a Node's capacity limits anything.
 const UNBOUNDED_MACHINE: MachineCapacity = { cpu: Number.MAX_SAFE_INTEGER, memory: Number.MAX_SAFE_INTEGER };
@@ -342,15 +345,9 @@ export function createController(options: ControllerOptions): Controller {
     history: () => store.get(),
     book: () => book,
     async plan(keys, at) {
-      // One moment, planned a slice at a time: a plan of 10,000 keys does not hold the loop.
+      // One moment, planned a turn at a time: a plan of 10,000 keys does not hold the loop.
       const world = at ? worldAt(at.observed, at.now) : worldAt(await executor.observe(), clock.now());
-      const plans: KeyPlan[] = [];
-      for (const key of keys ?? knownKeys(world.objects, world.observed)) {
-        const turn = options.yieldTurn?.();
-        if (turn) await turn;
-        plans.push(planKey(world, key));
-      }
-      return actionsOf(plans);
+      return actionsOf(await planAll(world, keys, options.yieldTurn ?? NEVER_YIELD));
     },
     async scheduling() {
       return scheduling.view(await executor.observe());

@@ -49,9 +49,26 @@ export function reportKeyExits(world: PlanWorld, key: ObjectKey): KeyPlan {
   return finishDraft(draft, [], undefined);
 }
 
-/** {@link planKey} of every key desired or observed, in key order. */
-export function planAll(world: PlanWorld): KeyPlan[] {
-  return knownKeys(world.objects, world.observed).map((key) => planKey(world, key));
+/**
+ * {@link planKey} of each of `keys` (by default every key desired or observed, in key order), all
+ * against the one moment of `world`. With `yieldTurn`, asked after every key, a plan of thousands
+ * lets other work run whenever the turn's budget is spent (platform/turn-budget.ts), and the plans
+ * come as a promise.
+ */
+export function planAll(world: PlanWorld, keys?: readonly ObjectKey[]): KeyPlan[];
+export function planAll(world: PlanWorld, keys: readonly ObjectKey[] | undefined, yieldTurn: () => Promise<void> | undefined): Promise<KeyPlan[]>;
+export function planAll(world: PlanWorld, keys: readonly ObjectKey[] = knownKeys(world.objects, world.observed), yieldTurn?: () => Promise<void> | undefined): KeyPlan[] | Promise<KeyPlan[]> {
+  const plans: KeyPlan[] = [];
+  // Plans from `start` on in this turn, until the budget asks for a turn to be given up.
+  const from = (start: number): KeyPlan[] | Promise<KeyPlan[]> => {
+    for (let i = start; i < keys.length; i++) {
+      plans.push(planKey(world, keys[i] as ObjectKey));
+      const turn = yieldTurn?.();
+      if (turn) return turn.then(() => from(i + 1));
+    }
+    return plans;
+  };
+  return yieldTurn ? Promise.resolve(from(0)) : from(0);
 }
 
 /**
