@@ -43,10 +43,7 @@ export function handlersOf(rt: Runtime, stateDir: string, down?: () => void): Ap
       const actions = await rt.controller.plan();
       return { actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })), ...rt.lastLoad() };
     },
-    operate: (key, verb) => {
-      rt.statusChanged();
-      return rt.controller.operate(key, verb);
-    },
+    operate: (key, verb) => rt.controller.operate(key, verb),
     ...(down ? { shutdown: () => shutdownAnswer(rt, down) } : {}),
     metrics: async () => renderMetrics(await rt.status(), rt.probeTiming()),
     alerts: () => ({ items: alertViews(rt.alerts()) }),

@@ -14,7 +14,8 @@ import { createController, type Controller, type ControllerOptions } from '../co
 import { bookFromObjects } from '../controller/desired.ts';
 import { buildStatus, type ObjectView, type StatusInput } from '../controller/status.ts';
 import type { ObjectSummary } from '../controller/status-summary.ts';
-import { createStatusCache, type StatusBuild, type StatusSource } from '../controller/status-cache.ts';
+import { createStatusCache, type StatusSource } from '../controller/status-cache.ts';
+import { shareBuilds } from './shared-builds.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
 import { alwaysAwaitable, createTurnBudget } from '../platform/turn-budget.ts';
 import { openEventLog, type EventLog } from '../platform/event-log.ts';
@@ -58,12 +59,12 @@ export interface Runtime {
   /**
    * Status views of every object, or with `keys` of those only (planned alone, so a look at one
    * object costs one object). The views of every object are built at most once per
-   * STATUS_MAX_AGE_MS while the manifests stay the same: requests in that window (a `tend get -w`,
-   * a dashboard, many clients) share one build instead of each planning every object again.
+   * STATUS_MAX_AGE_MS while the manifests, the history and the instances stay the same: requests
+   * in that window (a `tend get -w`, a dashboard, many clients) share one build instead of each
+   * planning every object again, and any change (an exit, a start, an operator command) is seen
+   * by the next request.
    */
   status(keys?: readonly ObjectKey[]): Promise<ObjectView[]>;
-  /** An operator command changed something: the next status is built afresh. */
-  statusChanged(): void;
   /** One line per object (the dashboard's overview): no instance, spec or manifest views. */
   summaries(): Promise<ObjectSummary[]>;
   /** How late probes start against their schedule. */
@@ -242,7 +243,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     return { ...source, plan: await controller.plan(keys, source) };
   };
   const perKey = createStatusCache({ plan: (keys, source) => controller.plan(keys, source), yieldTurn: statusTurn });
-  const statusCache = shareBuilds(async () => perKey.build(await statusSource()), () => clock.now(), () => controller.desired().objects);
+  const statusCache = shareBuilds(async () => perKey.build(await statusSource()), () => clock.now(), () => [controller.desired().objects, controller.history(), executor.snapshot()]);
   return {
     ok: true,
     runtime: {
@@ -258,7 +259,6 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       status: async (keys) => (keys ? buildStatus(await statusInput(keys), keys) : (await statusCache.get()).views()),
       summaries: async () => (await statusCache.get()).summaries(),
       alerts: () => guard.alerts(),
-      statusChanged: () => statusCache.clear(),
       onPass(listener) {
         passListeners.add(listener);
         return () => passListeners.delete(listener);
@@ -298,32 +298,6 @@ export async function openForCommand(ctx: CliContext, pass: Pick<ControllerOptio
   if (opened.ok) return opened.runtime;
   process.stderr.write(`tend: state dir ${ctx.stateDir} is held by pid ${opened.holderPid}, which does not answer\n`);
   return undefined;
-}
-
-/** How long one build of every object's status serves later requests. */
-const STATUS_MAX_AGE_MS = 250;
-
-// The build under way, or the latest while it is young and the manifests it was built from are
-// current: requests meanwhile share it (and each view's serialisation) instead of each building
-// again. Builds run one after the other; after a change (`clear`) the next request waits for a
-// build that starts after it.
-function shareBuilds(build: () => Promise<StatusBuild>, now: () => number, objects: () => unknown): { get(): Promise<StatusBuild>; clear(): void } {
-  interface Shared { at: number; objects: unknown; build: Promise<StatusBuild>; pending: boolean; expired: boolean }
-  let last: Shared | undefined;
-  return {
-    get() {
-      if (last && !last.expired && (last.pending || (last.objects === objects() && now() - last.at < STATUS_MAX_AGE_MS))) return last.build;
-      const before = last?.pending ? last.build.then(() => undefined, () => undefined) : Promise.resolve();
-      const current: Shared = { at: now(), objects: objects(), build: before.then(build), pending: true, expired: false };
-      last = current;
-      current.build.then(
-        () => void (current.pending = false),
-        () => void (current.expired = true),
-      );
-      return current.build;
-    },
-    clear: () => void (last && (last.expired = true)),
-  };
 }
 
 // What the sampler's schedule needs of an idle instance, for one tick: its revision's limits and
