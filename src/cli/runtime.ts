@@ -14,8 +14,9 @@ import { createController, type Controller, type ControllerOptions } from '../co
 import { bookFromObjects } from '../controller/desired.ts';
 import { buildStatus, type ObjectView, type StatusInput } from '../controller/status.ts';
 import type { ObjectSummary } from '../controller/status-summary.ts';
-import { createStatusCache, type StatusSource } from '../controller/status-cache.ts';
-import { shareBuilds } from './shared-builds.ts';
+import type { StatusSource } from '../controller/status-cache.ts';
+import { createStatusKeeper, type StatusCounts } from './status-keeper.ts';
+import { jsonOf } from '../api/json-body.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
 import { alwaysAwaitable, createTurnBudget } from '../platform/turn-budget.ts';
 import { openEventLog, type EventLog } from '../platform/event-log.ts';
@@ -65,8 +66,16 @@ export interface Runtime {
    * by the next request.
    */
   status(keys?: readonly ObjectKey[]): Promise<ObjectView[]>;
-  /** One line per object (the dashboard's overview): no instance, spec or manifest views. */
+  /**
+   * Every object's view as `tend get -o json` lists it: like `status()`, but during the fill that
+   * follows a manifest load it does not wait; objects the fill has not reached show from their
+   * object and instances with nothing planned (see status-keeper.ts).
+   */
+  list(): Promise<ObjectView[]>;
+  /** One line per object (`tend get`'s table, the dashboard's overview), answered as `list()` is. */
   summaries(): Promise<ObjectSummary[]>;
+  /** What the status keeping did (`/metrics`). */
+  statusCounts(): StatusCounts;
   /** How late probes start against their schedule. */
   probeTiming(): ProbeTiming;
   /** Calls `listener` with each pass's plans once the pass has applied them; returns an unsubscribe. */
@@ -100,14 +109,11 @@ export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { re
 const SAVE_DELAY_MS = 20;
 const SAVE_SPACING_MS = 250;
 const PRUNE_GRACE_MS = 300;
-const STATUS_TURN_MS = 150;
 
 // One turn of the event loop for everything else (API requests, signals, exits) during long work,
 // once that work has kept the loop for its budget.
+// (An answer of `tend get` runs in one turn: see status-keeper.ts.)
 const yieldTurn = createTurnBudget();
-// A status build someone waits for keeps the loop longer at a time (still under 200 ms), so during
-// a bring-up of thousands it is not spread thin between the controller's own slices.
-const statusTurn = createTurnBudget(STATUS_TURN_MS);
 
 /** Opens the state dir of `ctx` as its one controller. */
 export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, pass: Pick<ControllerOptions, 'held' | 'onPass'> = {}): Promise<OpenResult> {
@@ -182,6 +188,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     for (const d of loaded.diagnostics) reportOnce(printed, events, d.code, formatDiagnostic(d), d.severity);
     for (const line of printed) if (!current.has(line)) printed.delete(line);
     controller.applyLoad(loaded.files, loaded.revision);
+    keeper.fill();
     sampler.configure(monitorIntervalOf(controller.desired()));
     return loaded.diagnostics.some((d) => d.severity === 'error') ? 'invalid' : 'ok';
   };
@@ -242,8 +249,16 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     const source = await statusSource();
     return { ...source, plan: await controller.plan(keys, source) };
   };
-  const perKey = createStatusCache({ plan: (keys, source) => controller.plan(keys, source), yieldTurn: statusTurn });
-  const statusCache = shareBuilds(async () => perKey.build(await statusSource()), () => clock.now(), () => [controller.desired().objects, controller.history(), executor.snapshot()]);
+  const keeper = createStatusKeeper({
+    source: statusSource,
+    plan: (keys, source) => controller.plan(keys, source),
+    yieldTurn,
+    now: () => clock.now(),
+    inputs: () => [controller.desired().objects, controller.history(), executor.snapshot()],
+    // Serialised as it is made, so the first `get -o json` after a load has nothing left to do.
+    made: (item) => void jsonOf(item),
+    onError: (error) => process.stderr.write(`tend: status build failed: ${(error as Error).stack ?? String(error)}\n`),
+  });
   return {
     ok: true,
     runtime: {
@@ -256,8 +271,10 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       reload,
       lastLoad: () => report,
       probeTiming: () => prober.timing(),
-      status: async (keys) => (keys ? buildStatus(await statusInput(keys), keys) : (await statusCache.get()).views()),
-      summaries: async () => (await statusCache.get()).summaries(),
+      status: async (keys) => (keys ? buildStatus(await statusInput(keys), keys) : keeper.views()),
+      list: () => keeper.viewsNow(),
+      summaries: () => keeper.summariesNow(),
+      statusCounts: () => keeper.counts(),
       alerts: () => guard.alerts(),
       onPass(listener) {
         passListeners.add(listener);
