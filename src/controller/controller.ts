@@ -9,7 +9,8 @@ import type { EventSink } from '../model/event.ts';
 import type { HealthSource } from '../model/health.ts';
 import type { History } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
-import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey } from '../model/object.ts';
+import { isJobObject } from '../model/job.ts';
+import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type ProcessSpec } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
 import { alwaysAwaitable, type TurnYield } from '../platform/turn-budget.ts';
@@ -356,7 +357,7 @@ export function createController(options: ControllerOptions): Controller {
       // Nothing more is launched; what was handed to the executor is waited for, then stopped.
       closeQueue();
       await drained;
-      await shutdownAll({ executor, desired, links, ...(options.yieldTurn ? { yieldTurn: alwaysAwaitable(options.yieldTurn) } : {}) });
+      await shutdownAll({ executor, desired, links, history: () => store.get(), ...(options.yieldTurn ? { yieldTurn: alwaysAwaitable(options.yieldTurn) } : {}) });
       // Every end is told, these too.
       const world = worldAt(await executor.observe(), clock.now());
       for (const key of world.observed.keys()) recordPlan(deps, reportKeyExits(world, key));
@@ -370,8 +371,9 @@ export function createController(options: ControllerOptions): Controller {
   function keepRevisions(keys: readonly ObjectKey[], before: ReadonlyMap<ObjectKey, ManifestObject>, after: ReadonlyMap<ObjectKey, ManifestObject>): void {
     for (const key of keys) {
       const old = before.get(key);
-      if (!old || !isProcessObject(old) || after.get(key)?.specHash === old.specHash) continue;
-      store.applyEdits(key, [{ type: 'revision', specHash: old.specHash, spec: old.spec }]);
+      if (!old || after.get(key)?.specHash === old.specHash) continue;
+      const spec = runnableSpecOf(old);
+      if (spec) store.applyEdits(key, [{ type: 'revision', specHash: old.specHash, spec }]);
     }
   }
 
@@ -418,4 +420,9 @@ function changedKeys(before: ReadonlyMap<ObjectKey, ManifestObject>, after: Read
   for (const [key, object] of after) if (before.get(key)?.contentHash !== object.contentHash) keys.push(key);
   for (const key of before.keys()) if (!after.has(key)) keys.push(key);
   return keys;
+}
+
+// The spec an object's instances run (a Job's is a process spec and more).
+function runnableSpecOf(object: ManifestObject): ProcessSpec | undefined {
+  return isProcessObject(object) || isJobObject(object) ? object.spec : undefined;
 }

@@ -9,11 +9,12 @@
  * them again per exit. Stops go out in slices of STOP_SLICE, other work running between.
  */
 import type { Executor } from '../executor/executor.ts';
+import type { History } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
-import { isProcessObject, type DesiredState, type ObjectKey, type StopPolicy } from '../model/object.ts';
+import { isJobObject } from '../model/job.ts';
+import { isProcessObject, type DesiredState, type ObjectKey } from '../model/object.ts';
+import { keptRevisionStop, revisionStop } from '../planner/actions.ts';
 import type { DependencyLinks } from './dependency-links.ts';
-
-const DEFAULT_STOP: StopPolicy = { signal: 'SIGTERM', gracePeriodMs: 10_000 };
 
 // Stops handed to the executor in one turn of the event loop.
 const STOP_SLICE = 256;
@@ -23,6 +24,8 @@ export interface ShutdownDeps {
   readonly executor: Executor;
   readonly desired: DesiredState;
   readonly links: DependencyLinks;
+  /** The history now: the revision each instance was started with. */
+  readonly history: () => History;
   /** Lets other work (API requests, exits) run between slices of stops. */
   readonly yieldTurn?: () => Promise<void>;
 }
@@ -143,19 +146,14 @@ function createAsker(deps: ShutdownDeps, book: LiveBook): Asker {
   };
 }
 
-// The stop of one instance; the record it left, when the executor says.
+// The stop of one instance, as the revision it was started with says; the record it left, when
+// the executor says.
 async function stopForShutdown(deps: ShutdownDeps, instance: ObservedInstance): Promise<ObservedInstance | undefined> {
-  const object = deps.desired.objects.get(instance.object);
-  const spec = object && isProcessObject(object) ? object.spec : undefined;
-  const result = await deps.executor.apply({
-    type: 'stop',
-    object: instance.object,
-    instance: instance.id,
-    reason: 'Shutdown',
-    message: 'controller shutting down',
-    stop: spec?.stop ?? DEFAULT_STOP,
-    forget: false,
-    ...(spec ? { program: spec } : {}),
-  });
+  const key = instance.object;
+  const object = deps.desired.objects.get(key);
+  const history = deps.history().get(key);
+  const runs = object && (isProcessObject(object) || isJobObject(object));
+  const stop = runs ? revisionStop({ key, object, history }, instance, 'Shutdown', false) : keptRevisionStop(key, history, instance, 'Shutdown', false);
+  const result = await deps.executor.apply(stop);
   return result.ok ? result.instance : undefined;
 }

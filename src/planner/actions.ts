@@ -9,7 +9,8 @@ import type { ActionReason, StartAction, StopAction, WaitAction } from '../model
 import type { ObjectHealth } from '../model/health.ts';
 import type { ObjectHistory } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
-import type { ObjectKey, ProcessObject, ProgramSpec, StopPolicy } from '../model/object.ts';
+import type { ObjectKey, ProcessObject, ProcessSpec, ProgramSpec, StopPolicy } from '../model/object.ts';
+import { specOfInstance } from './revision.ts';
 import type { DependencyGate } from './dependencies.ts';
 import type { ObjectBreaches } from './exhaustion.ts';
 
@@ -93,6 +94,31 @@ export function stopAction(
   return program === undefined ? action : { ...action, program };
 }
 
+/** What a stop of an instance needs to know of its object: its key, spec now, and history. */
+export interface StopSource {
+  readonly key: ObjectKey;
+  readonly object: { readonly spec: ProcessSpec; readonly specHash: string };
+  readonly history: ObjectHistory | undefined;
+}
+
+/**
+ * Stops `instance` as the revision it was started with says (its stop signal, grace period and
+ * preStop hook), not as the manifest says now; see `stopAction`.
+ */
+export function revisionStop(source: StopSource, instance: ObservedInstance, reason: ActionReason, forget: boolean): StopAction {
+  const spec = specOfInstance(source.object, source.history, instance);
+  return stopAction(source.key, instance, spec.stop, reason, forget, spec);
+}
+
+/**
+ * Stops `instance` of an object the manifests no longer hold (or, at shutdown, any object) as the
+ * revision the history keeps for it, else with PRUNE_STOP.
+ */
+export function keptRevisionStop(key: ObjectKey, history: ObjectHistory | undefined, instance: ObservedInstance, reason: ActionReason, forget: boolean): StopAction {
+  const spec = history?.revisions?.[instance.specHash];
+  return spec ? stopAction(key, instance, spec.stop, reason, forget, spec) : stopAction(key, instance, PRUNE_STOP, reason, forget);
+}
+
 /** Nothing to do for `instance` before `until`. */
 export function waitAction(key: ObjectKey, instance: ObservedInstance, until: number, attempt: number): WaitAction {
   const message = `${instance.id} ${describeExit(instance)}; back-off ${until - (instance.exit?.at ?? until)}ms before restart attempt ${attempt + 1}`;
@@ -122,6 +148,7 @@ const STOP_WORDING: Partial<Record<ActionReason, string>> = {
   LivenessFailure: 'failed its liveness probe',
   StartupTimeout: 'did not pass its startup probe within startupTimeout',
   Recycle: 'is a pool worker due for recycling (lease expired, or maxLeasesPerWorker served)',
+  Shutdown: 'is stopped as the controller shuts down',
 };
 
 // A stop of an exited instance only forgets its record; say so.

@@ -7,7 +7,7 @@
 import type { ObservedInstance } from '../model/instance.ts';
 import type { JobObject, JobRecord } from '../model/job.ts';
 import { planJob } from './job.ts';
-import { earliestWait, edit, finishDraft, tell, type KeyDraft, type KeyPlan } from './key-plan.ts';
+import { earliestWait, edit, finishDraft, forgetUnusedRevisions, tell, type KeyDraft, type KeyPlan } from './key-plan.ts';
 
 /** Plans a Job key whose exits `draft` has already told. */
 export function planJobKey(draft: KeyDraft, object: JobObject, instances: readonly ObservedInstance[]): KeyPlan {
@@ -20,6 +20,7 @@ export function planJobKey(draft: KeyDraft, object: JobObject, instances: readon
     if (record.finished && !history?.job?.finished) tellFinished(draft, record);
     edit(draft, { type: 'job', record });
   }
+  forgetUnusedRevisions(draft, instances);
   return finishDraft(draft, actions, earliestWait(actions, state.wakeAt));
 }
 

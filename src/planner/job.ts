@@ -10,7 +10,7 @@
 import type { Action, StartAction } from '../model/action.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import { ADMIT_ALL, type Admission, type Verdict } from './admission.ts';
-import { stopAction, waitAction } from './actions.ts';
+import { revisionStop, stopAction, waitAction } from './actions.ts';
 import { jobState, type JobContext, type JobState, type JobWant } from './job-state.ts';
 
 /** The actions for one Job and the run they come from. */
@@ -30,19 +30,18 @@ export interface JobPlan {
 export function planJob(ctx: JobContext & { readonly generation: number }, admission: Admission = ADMIT_ALL, state: JobState = jobState(ctx)): JobPlan {
   const { key, object } = ctx;
   const actions: Action[] = [];
-  const stop = object.spec.stop;
   for (const i of state.outdated) {
-    if (i.state !== 'stopping') actions.push(stopAction(key, i, stop, i.specHash === object.specHash ? 'Replaced' : 'SpecChanged', true, object.spec));
+    if (i.state !== 'stopping') actions.push(revisionStop(ctx, i, i.specHash === object.specHash ? 'Replaced' : 'SpecChanged', true));
   }
   if (state.record.finished) {
     planFinished(ctx, state, actions);
     return { state, actions };
   }
   if (state.phase === 'Stopped') {
-    for (const i of state.live) if (i.state !== 'stopping') actions.push(stopAction(key, i, stop, 'UserStopped', false, object.spec));
+    for (const i of state.live) if (i.state !== 'stopping') actions.push(revisionStop(ctx, i, 'UserStopped', false));
     return { state, actions };
   }
-  for (const i of state.overdue) actions.push({ ...stopAction(key, i, stop, 'Timeout', false, object.spec), message: `${i.id} ran past activeDeadline ${object.spec.activeDeadlineMs}ms; killing` });
+  for (const i of state.overdue) actions.push({ ...revisionStop(ctx, i, 'Timeout', false), message: `${i.id} ran past activeDeadline ${object.spec.activeDeadlineMs}ms; killing` });
   for (const i of state.live) {
     if (state.overdue.includes(i)) continue;
     const action = liveAction(ctx, i, admission(key, i.id));
@@ -57,7 +56,7 @@ function planFinished(ctx: JobContext, state: JobState, actions: Action[]): void
   const { key, object, now } = ctx;
   const finished = state.record.finished;
   if (!finished) return;
-  for (const i of state.live) if (i.state !== 'stopping') actions.push(stopAction(key, i, object.spec.stop, 'JobFinished', false, object.spec));
+  for (const i of state.live) if (i.state !== 'stopping') actions.push(revisionStop(ctx, i, 'JobFinished', false));
   const ttl = object.spec.ttlAfterFinishedMs;
   if (ttl <= 0 || state.record.forgotten || now < finished.at + ttl) return;
   for (const i of ctx.instances) if (i.state === 'exited') actions.push(stopAction(key, i, object.spec.stop, 'TtlExpired', true));
@@ -66,10 +65,10 @@ function planFinished(ctx: JobContext, state: JobState, actions: Action[]): void
 // A live instance: what the scheduler says of it (a stopping one is left alone).
 function liveAction(ctx: JobContext, instance: ObservedInstance, verdict: Verdict): Action | undefined {
   if (instance.state !== 'running') return undefined;
-  const { key, object } = ctx;
+  const { key } = ctx;
   const suspended = instance.suspendedAt !== undefined;
   if (verdict.kind === 'preempt' && !suspended) {
-    if (verdict.mode === 'requeue') return { ...stopAction(key, instance, object.spec.stop, 'Preempted', false, object.spec), message: `${instance.id} preempted by ${verdict.by}; stopping to run again later` };
+    if (verdict.mode === 'requeue') return { ...revisionStop(ctx, instance, 'Preempted', false), message: `${instance.id} preempted by ${verdict.by}; stopping to run again later` };
     return { type: 'suspend', object: key, instance: instance.id, reason: verdict.reason, message: `${instance.id} ${verdict.reason === 'Preempted' ? `preempted by ${verdict.by}` : 'time slice over'}; suspending` };
   }
   if (verdict.kind === 'resume' && suspended) return { type: 'resume', object: key, instance: instance.id, reason: 'Resumed', message: `${instance.id} fits again; resuming` };

@@ -17,6 +17,7 @@ import type { ManifestObject, ObjectKey } from '../model/object.ts';
 import type { Admission } from './admission.ts';
 import type { ObjectBreaches } from './exhaustion.ts';
 import { editInRun, type HistoryEdit } from './history-edit.ts';
+import { unusedRevisions } from './revision.ts';
 
 /** What was already said, so that each exit, back-off and dependency change is told once. */
 export interface PlanNotes {
@@ -93,6 +94,12 @@ export function edit(draft: KeyDraft, change: HistoryEdit): void {
   const run = editInRun({ entry: draft.history, slots: draft.slots }, change);
   draft.history = run.entry;
   draft.slots = run.slots;
+}
+
+/** Forgets the revisions kept in the draft's history that none of `instances` runs any more. */
+export function forgetUnusedRevisions(draft: KeyDraft, instances: readonly ObservedInstance[]): void {
+  const unused = unusedRevisions(draft.history, instances);
+  if (unused.length > 0) edit(draft, { type: 'forgetRevisions', specHashes: unused });
 }
 
 /** Adds an event the plan tells. */

@@ -16,10 +16,9 @@ import { checkCircuitTrial } from './circuit-trial.ts';
 import { reportDependencies } from './dependency-report.ts';
 import { reportExits } from './exit-report.ts';
 import { planJobKey } from './job-key.ts';
-import { draftOf, earliestWait, edit, emptyPlan, finishDraft, remember, tell, type KeyDraft, type KeyPlan, type PlanWorld } from './key-plan.ts';
+import { draftOf, earliestWait, edit, emptyPlan, finishDraft, forgetUnusedRevisions, remember, tell, type KeyDraft, type KeyPlan, type PlanWorld } from './key-plan.ts';
 import { planObject, type PlanInput } from './plan.ts';
 import { planWorld } from './plan-world.ts';
-import { unusedRevisions } from './revision.ts';
 import { hasRequests } from './scheduling.ts';
 import { gateProcessStarts } from './start-gate.ts';
 
@@ -93,14 +92,13 @@ function planProcessKey(draft: KeyDraft, object: ProcessObject | undefined, inst
   const trialWake = checkCircuitTrial(draft, object, instances);
   const gate = object?.spec.dependsOn.length ? reportDependencies(draft, object, instances) : undefined;
   const planned = planObject(key, object, instances, draft.history, world.now, world.health?.get(key), world.breaches?.get(key), gate);
-  const actions = object && hasRequests(object) ? gateProcessStarts(planned, object, instances, world.admission) : planned;
+  const actions = object && hasRequests(object) ? gateProcessStarts(planned, { key, object, history: draft.history }, instances, world.admission) : planned;
   for (const action of actions) {
     if (action.type === 'wait' && action.reason === 'CrashLoopBackOff') announceBackoff(draft, action.instance, action.until, action.message);
   }
   if (!object && instances.length === 0 && draft.history !== undefined) edit(draft, { type: 'drop' });
   else if (object && actions.some((a) => a.reason === 'ScaleDown')) trimSlots(draft, object.spec.replicas);
-  const unused = unusedRevisions(draft.history, instances);
-  if (unused.length > 0) edit(draft, { type: 'forgetRevisions', specHashes: unused });
+  forgetUnusedRevisions(draft, instances);
   return finishDraft(draft, actions, earliestWait(actions, trialWake));
 }
 

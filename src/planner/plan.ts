@@ -25,7 +25,7 @@ import type { History, ObjectHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { DesiredState, ObjectKey, ProcessObject } from '../model/object.ts';
 import type { DesiredObject } from './actions.ts';
-import { PRUNE_STOP, stopAction } from './actions.ts';
+import { keptRevisionStop, revisionStop } from './actions.ts';
 import type { DependencyGate } from './dependencies.ts';
 import { NO_BREACHES, type ObjectBreaches } from './exhaustion.ts';
 import { healthMatters, isHealthySteady, NO_HEALTH } from './health.ts';
@@ -114,16 +114,13 @@ function slotTable(instances: readonly ObservedInstance[], replicas: number): Sl
 
 // Each instance stops as the revision it runs says, when the history still holds it.
 function prune(key: ObjectKey, instances: readonly ObservedInstance[], history: ObjectHistory | undefined): Action[] {
-  return byReplicaDescending(instances.filter((i) => i.state !== 'stopping')).map((i) => {
-    const spec = history?.revisions?.[i.specHash];
-    return spec ? stopAction(key, i, spec.stop, 'Pruned', true, spec) : stopAction(key, i, PRUNE_STOP, 'Pruned', true);
-  });
+  return byReplicaDescending(instances.filter((i) => i.state !== 'stopping')).map((i) => keptRevisionStop(key, history, i, 'Pruned', true));
 }
 
 function scaleDown(d: DesiredObject, instances: readonly ObservedInstance[]): Action[] {
   const replicas = d.object.spec.replicas;
   const extra = instances.filter((i) => i.replica >= replicas && i.state !== 'stopping');
-  return byReplicaDescending(extra).map((i) => stopAction(d.key, i, d.object.spec.stop, 'ScaleDown', true, d.object.spec));
+  return byReplicaDescending(extra).map((i) => revisionStop(d, i, 'ScaleDown', true));
 }
 
 function byReplicaDescending(instances: ObservedInstance[]): ObservedInstance[] {
@@ -134,7 +131,7 @@ function byReplicaDescending(instances: ObservedInstance[]): ObservedInstance[] 
 function stopAllForUser(actions: Action[], d: DesiredObject, slots: SlotTable): void {
   for (const instance of slots) {
     if (instance?.state === 'running' || instance?.state === 'starting') {
-      actions.push(stopAction(d.key, instance, d.object.spec.stop, 'UserStopped', false, d.object.spec));
+      actions.push(revisionStop(d, instance, 'UserStopped', false));
     }
   }
 }

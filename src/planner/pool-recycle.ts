@@ -6,7 +6,7 @@
 import type { Action } from '../model/action.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import type { DesiredObject } from './actions.ts';
-import { stopAction } from './actions.ts';
+import { revisionStop } from './actions.ts';
 
 /** Appends a `Recycle` stop for every running worker whose pid is in `object.recycle`. */
 export function planRecycles(actions: Action[], d: DesiredObject, instances: readonly ObservedInstance[]): void {
@@ -15,6 +15,6 @@ export function planRecycles(actions: Action[], d: DesiredObject, instances: rea
   for (const instance of instances) {
     if (instance.state !== 'running' || !pids.includes(instance.pid)) continue;
     if (actions.some((a) => a.instance === instance.id)) continue;
-    actions.push(stopAction(d.key, instance, d.object.spec.stop, 'Recycle', false, d.object.spec));
+    actions.push(revisionStop(d, instance, 'Recycle', false));
   }
 }

@@ -7,12 +7,11 @@
  */
 import type { Action } from '../model/action.ts';
 import type { ObservedInstance } from '../model/instance.ts';
-import type { ProcessObject } from '../model/object.ts';
-import { stopAction } from './actions.ts';
+import { revisionStop, type StopSource } from './actions.ts';
 import type { Admission } from './admission.ts';
 
 /** `actions` of `object` with the scheduler's verdicts applied. */
-export function gateProcessStarts(actions: readonly Action[], object: ProcessObject, instances: readonly ObservedInstance[], admission: Admission): Action[] {
+export function gateProcessStarts(actions: readonly Action[], source: StopSource, instances: readonly ObservedInstance[], admission: Admission): Action[] {
   const gated = actions.map((action): Action => {
     if (action.type !== 'start' || action.fallback) return action;
     const verdict = admission(action.object, action.instance);
@@ -22,8 +21,8 @@ export function gateProcessStarts(actions: readonly Action[], object: ProcessObj
   });
   for (const instance of instances) {
     if (instance.state !== 'running' || actions.some((a) => a.instance === instance.id)) continue;
-    const verdict = admission(object.key, instance.id);
-    if (verdict.kind === 'preempt') gated.push({ ...stopAction(object.key, instance, object.spec.stop, 'Preempted', false, object.spec), message: `${instance.id} preempted by ${verdict.by}; stopping to run again later` });
+    const verdict = admission(source.key, instance.id);
+    if (verdict.kind === 'preempt') gated.push({ ...revisionStop(source, instance, 'Preempted', false), message: `${instance.id} preempted by ${verdict.by}; stopping to run again later` });
   }
   return gated;
 }

@@ -10,15 +10,18 @@ import { test } from 'node:test';
 import { shutdownAll } from '../../src/controller/shutdown.ts';
 import { createDependencyLinks } from '../../src/controller/dependency-links.ts';
 import type { Executor } from '../../src/executor/executor.ts';
-import type { Action, ActionResult } from '../../src/model/action.ts';
+import type { Action, ActionResult, StopAction } from '../../src/model/action.ts';
+import type { History } from '../../src/model/history.ts';
 import type { ObservedInstance } from '../../src/model/instance.ts';
 import type { DesiredState, ObjectKey, ProcessObject } from '../../src/model/object.ts';
-import { processObject, running } from '../planner/fixtures.ts';
+import { OLD_HASH, processObject, running, SPEC } from '../planner/fixtures.ts';
 
 interface FakeWorld {
   readonly executor: Executor;
   /** Stops asked, in order, as `object/instance`. */
   readonly stops: string[];
+  /** The stop actions asked, in order. */
+  readonly asked: StopAction[];
   /** How many times the whole world was observed. */
   observes(): number;
   /** Ends a stopping instance, as its exit would. */
@@ -31,6 +34,7 @@ function fakeWorld(instances: readonly ObservedInstance[], tellInstance = true):
   for (const i of instances) (table.get(i.object) ?? table.set(i.object, new Map()).get(i.object))?.set(i.id, i);
   const listeners = new Set<(object: ObjectKey, instance?: ObservedInstance) => void>();
   const stops: string[] = [];
+  const asked: StopAction[] = [];
   let observes = 0;
   const put = (i: ObservedInstance): ObservedInstance => (table.get(i.object)?.set(i.id, i), i);
   const executor: Executor = {
@@ -42,6 +46,7 @@ function fakeWorld(instances: readonly ObservedInstance[], tellInstance = true):
       const current = table.get(action.object)?.get(action.instance);
       if (action.type !== 'stop' || !current || current.state !== 'running') return Promise.resolve({ ok: true, action, outcome: 'unchanged' });
       stops.push(`${action.object}/${action.instance}`);
+      asked.push(action);
       return Promise.resolve({ ok: true, action, outcome: 'stopping', instance: put({ ...current, state: 'stopping' }) });
     },
     subscribe: (listener) => (listeners.add(listener), () => void listeners.delete(listener)),
@@ -52,6 +57,7 @@ function fakeWorld(instances: readonly ObservedInstance[], tellInstance = true):
   return {
     executor,
     stops,
+    asked,
     observes: () => observes,
     exit(object, id) {
       const current = table.get(object)?.get(id);
@@ -65,6 +71,8 @@ function fakeWorld(instances: readonly ObservedInstance[], tellInstance = true):
 function desiredOf(objects: readonly ProcessObject[]): DesiredState {
   return { objects: new Map(objects.map((o) => [o.key, o])), revision: 'r1' };
 }
+
+const NO_HISTORY = (): History => new Map();
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -81,7 +89,7 @@ test('2,000 replicas: each asked once, one look at the world, done at the last e
   const web = processObject('web', { replicas: n });
   const world = fakeWorld(Array.from({ length: n }, (_, i) => running(i)));
   const links = createDependencyLinks();
-  const ending = shutdownAll({ executor: world.executor, desired: desiredOf([web]), links, yieldTurn: turn });
+  const ending = shutdownAll({ executor: world.executor, desired: desiredOf([web]), links, history: NO_HISTORY, yieldTurn: turn });
   assert.equal(await settled(ending), false);
   assert.equal(world.stops.length, n);
   assert.equal(new Set(world.stops).size, n);
@@ -99,7 +107,7 @@ test('an object is stopped only once nothing that depends on it runs', async () 
   const world = fakeWorld([running(0, {}, 'db'), running(0), running(1)]);
   const links = createDependencyLinks();
   links.update(desiredOf([db, web]).objects);
-  const ending = shutdownAll({ executor: world.executor, desired: desiredOf([db, web]), links });
+  const ending = shutdownAll({ executor: world.executor, desired: desiredOf([db, web]), links, history: NO_HISTORY });
   await settled(ending);
   assert.deepEqual(world.stops.sort(), ['process/web/web-0', 'process/web/web-1']);
   world.exit('process/web', 'web-0');
@@ -114,7 +122,7 @@ test('an object is stopped only once nothing that depends on it runs', async () 
 
 test('an executor that names only the object: its list is looked at again, and the stop ends', async () => {
   const world = fakeWorld([running(0), running(1)], false);
-  const ending = shutdownAll({ executor: world.executor, desired: desiredOf([processObject('web', { replicas: 2 })]), links: createDependencyLinks() });
+  const ending = shutdownAll({ executor: world.executor, desired: desiredOf([processObject('web', { replicas: 2 })]), links: createDependencyLinks(), history: NO_HISTORY });
   await settled(ending);
   world.exit('process/web', 'web-0');
   world.exit('process/web', 'web-1');
@@ -123,6 +131,29 @@ test('an executor that names only the object: its list is looked at again, and t
 
 test('nothing running: done at once, nothing asked', async () => {
   const world = fakeWorld([running(0, { state: 'exited' })]);
-  await shutdownAll({ executor: world.executor, desired: desiredOf([]), links: createDependencyLinks() });
+  await shutdownAll({ executor: world.executor, desired: desiredOf([]), links: createDependencyLinks(), history: NO_HISTORY });
   assert.deepEqual(world.stops, []);
+});
+
+test('each instance stops as the revision it was started with says, an object gone from the manifests too', async () => {
+  const web = processObject('web', { replicas: 2, stop: { signal: 'SIGINT', gracePeriodMs: 1_000 } });
+  const oldSpec = { ...SPEC, stop: { signal: 'SIGQUIT', gracePeriodMs: 3_000 } } as const;
+  const gone = { ...SPEC, stop: { signal: 'SIGUSR2', gracePeriodMs: 5_000 } } as const;
+  const world = fakeWorld([running(0, { specHash: OLD_HASH }), running(1), running(0, { specHash: OLD_HASH }, 'old'), running(0, { specHash: 'unknown' }, 'lost')]);
+  const history: History = new Map([
+    ['process/web', { generation: 2, contentHash: 'c', slots: {}, revisions: { [OLD_HASH]: oldSpec } }],
+    ['process/old', { generation: 1, contentHash: 'c', slots: {}, revisions: { [OLD_HASH]: gone } }],
+  ]);
+  const ending = shutdownAll({ executor: world.executor, desired: desiredOf([web]), links: createDependencyLinks(), history: () => history });
+  await settled(ending);
+  const programOf = (a: StopAction): string | undefined => (a.program === oldSpec ? 'old' : a.program === web.spec ? 'current' : a.program === gone ? 'gone' : a.program && 'other');
+  const policies = Object.fromEntries(world.asked.map((a) => [`${a.object}/${a.instance}`, [a.reason, a.stop.signal, a.stop.gracePeriodMs, programOf(a)]]));
+  assert.deepEqual(policies, {
+    'process/web/web-0': ['Shutdown', 'SIGQUIT', 3_000, 'old'],
+    'process/web/web-1': ['Shutdown', 'SIGINT', 1_000, 'current'],
+    'process/old/old-0': ['Shutdown', 'SIGUSR2', 5_000, 'gone'],
+    'process/lost/lost-0': ['Shutdown', 'SIGTERM', 10_000, undefined],
+  });
+  for (const stop of world.asked) world.exit(stop.object, stop.instance);
+  assert.equal(await settled(ending), true);
 });

@@ -94,7 +94,29 @@ test('describe of an unknown object exits 1; get of an unknown kind is a usage e
   const described = world.tend('describe', 'process/web');
   assert.equal(described.code, 0);
   assert.match(described.stdout, /web-0\s+Running/);
+  const byName = world.tend('describe', 'web');
+  assert.equal(byName.code, 0, byName.stderr);
+  assert.match(byName.stdout, /^Name:\s+web$/m);
+  const typo = world.tend('describe', 'process/webb');
+  assert.equal(typo.code, 1);
+  assert.match(typo.stderr, /unknown object process\/webb \(did you mean "process\/web"\?\)/);
 });
+
+test('stop and start through the controller: KIND/NAME, a bare name, and an unknown name with a suggestion', () => {
+  const typo = world.tend('stop', 'process/webb');
+  assert.equal(typo.code, 1);
+  assert.match(typo.stderr, /unknown object process\/webb \(did you mean "process\/web"\?\)/);
+  const stopped = world.tend('stop', 'process/web');
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.equal(stopped.stdout, 'process/web stopped\n');
+  assert.equal(overrideOf('process/web')?.type, 'stopped');
+  const started = world.tend('start', 'web');
+  assert.equal(started.code, 0, started.stderr);
+  assert.equal(started.stdout, 'process/web started\n');
+  assert.equal(overrideOf('process/web'), undefined);
+});
+
+const overrideOf = (key: string): { type: string } | undefined => (itemOf(world.items(), key).status as { override?: { type: string } }).override;
 
 function get(p: number, path: string, token?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

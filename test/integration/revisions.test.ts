@@ -3,7 +3,8 @@
  * readiness probe that never passes, maxUnavailable 1), the old instance that keeps serving is
  * limited and alerted by the revision it was started with, not by the lower limit and threshold
  * of the new one (which does hold the new instance to them), and an old instance that crashes is
- * judged by its own revision's restart policy and backoff and restarts as that revision.
+ * judged by its own revision's restart policy and backoff and restarts as that revision; `tend
+ * stop` stops each instance with the stop signal of the revision it runs.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -108,4 +109,29 @@ test('an old instance that crashes while the rollout is held restarts as its own
   const told = events(w);
   assert.ok(told.some((e) => e.reason === 'Exited' && e.message.includes(`pid ${oldPids[1]}`)), 'the crash is told');
   assert.ok(told.some((e) => e.instance === 'web-1' && e.reason === 'Started' && /own revision/.test(e.message)), JSON.stringify(told.map((e) => e.message)));
+});
+
+test('tend stop during a held rollout: the old instance gets its own revision\'s stop signal, the new one the new', async () => {
+  const w = (world = createWorld());
+  // Each instance writes the signal it was stopped with to a file named after it, then exits.
+  const program = (version: string): string => command('sh', '-c', `: ${version}; f=${w.root}/got-$TEND_INSTANCE; trap 'echo USR1 > "$f"; exit 0' USR1; trap 'echo USR2 > "$f"; exit 0' USR2; while :; do sleep 0.05; done`);
+  w.write('web.yaml', processManifest('web', program('v1'), 'replicas: 2', 'updateStrategy: {type: RollingUpdate, maxUnavailable: 1}', 'stop: {signal: SIGUSR1, gracePeriod: 10s}'));
+  await w.up();
+  await waitFor('two old instances ready', () => itemOf(w.items(), 'process/web').status.readyReplicas === 2, 30_000);
+  const oldPids = web(w).map((i) => i.pid ?? 0);
+  w.write('web.yaml', processManifest('web', program('v2'), 'replicas: 2', 'updateStrategy: {type: RollingUpdate, maxUnavailable: 1}', 'stop: {signal: SIGUSR2, gracePeriod: 10s}', neverReady(w)));
+  await waitFor('the new revision in web-0', () => cmdline(slot(w, 'web-0')?.pid ?? 0).includes(': v2;'), 30_000);
+  assert.equal(slot(w, 'web-1')?.pid, oldPids[1], 'the rollout is held: web-1 still runs the old revision');
+  const got = (id: string): string => {
+    try {
+      return readFileSync(join(w.root, `got-${id}`), 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  assert.equal(got('web-0'), 'USR1', 'the rollout stopped the old web-0 as the old revision says');
+  const stopped = w.tend('stop', 'process/web');
+  assert.equal(stopped.code, 0, stopped.stderr);
+  await waitFor('both stopped', () => got('web-0') === 'USR2' && got('web-1') !== '', 30_000);
+  assert.equal(got('web-1'), 'USR1', 'the old instance stops with its own revision\'s signal');
 });

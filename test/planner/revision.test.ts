@@ -15,6 +15,7 @@ import { planKey } from '../../src/planner/plan-key.ts';
 import { planWorld } from '../../src/planner/plan-world.ts';
 import { instancePhase } from '../../src/planner/phase.ts';
 import { exited, HASH, KEY, NOW, OLD_HASH, processObject, running, SPEC } from './fixtures.ts';
+import { jobObject, jobRunning } from './job-fixtures.ts';
 
 const MACHINE = { cpu: 8, memory: 2 ** 34 };
 const NEVER_READY: ProcessSpec['probes'] = { readiness: { check: { type: 'exec', command: ['false'] }, initialDelayMs: 0, periodMs: 1000, timeoutMs: 1000, successThreshold: 1, failureThreshold: 1 } };
@@ -105,5 +106,30 @@ describe('an old instance that ends while the rollout has room', () => {
   it('with maxSurge, a free surge takes the slot for the new revision', () => {
     const { web1 } = planOf({ old: { restartPolicy: 'Always', backoff: OLD_BACKOFF }, current: {}, held: true, strategy: { type: 'RollingUpdate', maxUnavailable: 0, maxSurge: 2 } });
     assert.deepEqual(web1.map((a) => [a.type, a.reason]), [['start', 'SpecChanged']]);
+  });
+});
+
+describe('an instance of an earlier revision is stopped as that revision says', () => {
+  const OLD_STOP = { signal: 'SIGQUIT', gracePeriodMs: 3_000 } as const;
+  const oldSpec: ProcessSpec = { ...SPEC, stop: OLD_STOP };
+  const revisions = { [OLD_HASH]: oldSpec };
+  const stopsOf = (plan: ReturnType<typeof planKey>) => plan.actions.flatMap((a) => (a.type === 'stop' ? [[a.instance, a.reason, a.stop.signal, a.stop.gracePeriodMs, a.program === oldSpec]] : []));
+
+  it('on a scale-down and on tend stop, with its own signal, grace period and hooks', () => {
+    const object = processObject('web', { replicas: 1, stop: { signal: 'SIGINT', gracePeriodMs: 1_000 } });
+    const scaled: History = new Map([[KEY, { generation: 2, contentHash: 'c', slots: {}, revisions }]]);
+    const instances = [running(0, { specHash: HASH }), running(1, { specHash: OLD_HASH })];
+    const world = planWorld({ objects: new Map([[KEY, object]]), observed: new Map([[KEY, instances]]), history: scaled, now: NOW, machine: MACHINE });
+    assert.deepEqual(stopsOf(planKey(world, KEY)), [['web-1', 'ScaleDown', 'SIGQUIT', 3_000, true]]);
+    const stopped: History = new Map([[KEY, { generation: 2, contentHash: 'c', slots: {}, revisions, override: { type: 'stopped', at: NOW - 1, generation: 2 } }]]);
+    const held = planWorld({ objects: new Map([[KEY, object]]), observed: new Map([[KEY, [running(0, { specHash: OLD_HASH })]]]), history: stopped, now: NOW, machine: MACHINE });
+    assert.deepEqual(stopsOf(planKey(held, KEY)), [['web-0', 'UserStopped', 'SIGQUIT', 3_000, true]]);
+  });
+
+  it('a Job\'s outdated instance too', () => {
+    const job = jobObject('report', { stop: { signal: 'SIGINT', gracePeriodMs: 1_000 } });
+    const history: History = new Map([[job.key, { generation: 2, contentHash: 'c', slots: {}, revisions }]]);
+    const world = planWorld({ objects: new Map([[job.key, job]]), observed: new Map([[job.key, [jobRunning(0, { specHash: OLD_HASH })]]]), history, now: NOW, machine: MACHINE });
+    assert.deepEqual(stopsOf(planKey(world, job.key)), [['report-0', 'SpecChanged', 'SIGQUIT', 3_000, true]]);
   });
 });

@@ -8,7 +8,7 @@ import { formatAge, formatBytes, renderTable } from '../render/table.ts';
 import type { CliContext } from '../context.ts';
 import { offlineStatus, readOffline } from '../offline.ts';
 import { describeItem } from '../views.ts';
-import { targetKey } from '../target-arg.ts';
+import { withTarget } from '../target-arg.ts';
 import { formatEvent, readEventLog } from './events.ts';
 import { poolLines } from '../render/pool.ts';
 import { renderSpec } from '../render/spec-yaml.ts';
@@ -17,11 +17,11 @@ type Item = ObjectView & { events: TendEvent[] };
 
 /** Runs `tend describe`. */
 export async function run(ctx: CliContext, _values: Record<string, unknown>, positionals: string[]): Promise<number> {
-  const key = await targetKey(ctx, positionals[0]);
-  if (key === undefined) return 1;
-  const item = await fetchItem(ctx, key);
+  const target = await withTarget(ctx, positionals[0], (key) => fetchItem(ctx, key));
+  if (target === undefined) return 1;
+  const item = target.found;
   if (!item) {
-    process.stderr.write(`tend: unknown object ${key}\n`);
+    process.stderr.write(`tend: unknown object ${target.key}\n`);
     return 1;
   }
   if (ctx.output !== 'table') printData(ctx.output, item);

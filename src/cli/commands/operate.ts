@@ -6,15 +6,20 @@
 import { callApi, controllerRunning } from '../../api/client.ts';
 import type { CliContext } from '../context.ts';
 import { openForCommand, settle } from '../runtime.ts';
-import { targetKey } from '../target-arg.ts';
+import { targetKey, withTarget } from '../target-arg.ts';
 
 /** Runs `tend start|stop|restart`. */
 export async function run(ctx: CliContext, verb: 'start' | 'stop' | 'restart', positionals: string[]): Promise<number> {
   if (await controllerRunning(ctx.stateDir)) {
-    const key = await targetKey(ctx, positionals[0]);
-    if (key === undefined) return 1;
-    const { status, body } = await callApi(ctx.stateDir, 'POST', `/v1/objects/${key}/${verb}`);
-    return report(status === 200, key, verb, body);
+    // An unknown object (404) is looked up by name, for the message that says what exists.
+    const post = async (key: string) => {
+      const answer = await callApi(ctx.stateDir, 'POST', `/v1/objects/${key}/${verb}`);
+      return answer.status === 404 ? undefined : answer;
+    };
+    const target = await withTarget(ctx, positionals[0], post);
+    if (target === undefined) return 1;
+    const answer = target.found ?? { status: 404, body: { error: `unknown object ${target.key}` } };
+    return report(answer.status === 200, target.key, verb, answer.body);
   }
   const rt = await openForCommand(ctx);
   if (!rt) return 1;
