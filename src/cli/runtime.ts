@@ -10,7 +10,7 @@ import type { ObservedInstance } from '../model/instance.ts';
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import type { Executor } from '../executor/executor.ts';
 import { createLocalExecutor } from '../executor/local/local-executor.ts';
-import { createController, type Controller, type ControllerOptions } from '../controller/controller.ts';
+import { createController, NEVER_YIELD, type Controller, type ControllerOptions } from '../controller/controller.ts';
 import { bookFromObjects } from '../controller/desired.ts';
 import { buildStatus, type ObjectView, type StatusInput } from '../controller/status.ts';
 import type { ObjectSummary } from '../controller/status-summary.ts';
@@ -251,7 +251,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   };
   const keeper = createStatusKeeper({
     source: statusSource,
-    plan: (keys, source) => controller.plan(keys, source),
+    plan: (keys, source, oneTurn) => controller.plan(keys, source, oneTurn ? NEVER_YIELD : undefined),
     yieldTurn,
     now: () => clock.now(),
     inputs: () => [controller.desired().objects, controller.history(), executor.snapshot()],

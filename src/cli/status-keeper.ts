@@ -17,8 +17,8 @@ import { shareBuilds } from './shared-builds.ts';
 export interface StatusKeeperDeps {
   /** What a build reads, observed now. */
   readonly source: () => Promise<StatusSource>;
-  /** The actions of `keys` planned against `source`'s moment. */
-  readonly plan: (keys: readonly ObjectKey[], source: StatusSource) => Promise<readonly Action[]>;
+  /** The actions of `keys` planned against `source`'s moment (`oneTurn`: without giving up the turn). */
+  readonly plan: (keys: readonly ObjectKey[], source: StatusSource, oneTurn: boolean) => Promise<readonly Action[]>;
   /** Lets other work run during a fill or a build of every object at one moment. */
   readonly yieldTurn: TurnYield;
   readonly now: () => number;

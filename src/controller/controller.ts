@@ -97,9 +97,10 @@ export interface Controller {
   /**
    * The full plan for the current state, without applying it (`tend diff`); with `keys`, theirs
    * only; with `at`, against that observation and time (a status shows the plan of the moment
-   * it observed), else against a fresh one.
+   * it observed), else against a fresh one; with `yieldTurn`, that budget instead of the
+   * controller's (an answer that runs in one turn gives none).
    */
-  plan(keys?: readonly ObjectKey[], at?: { readonly observed: Observed; readonly now: number }): Promise<readonly Action[]>;
+  plan(keys?: readonly ObjectKey[], at?: { readonly observed: Observed; readonly now: number }, yieldTurn?: TurnYield): Promise<readonly Action[]>;
   /** The scheduling pass over the current state: verdicts and statistics. */
   scheduling(): Promise<SchedulingView>;
   /** Stops every instance (SIGINT/SIGTERM to `tend up`) and resolves when all have exited. */
@@ -110,8 +111,8 @@ export interface Controller {
 /** Actions under way in the executor at once, across all keys of a pass. */
 export const DEFAULT_APPLY_WINDOW = 16;
 
-// Without a turn budget, a plan runs in one turn.
-const NEVER_YIELD = (): undefined => undefined;
+/** A turn budget that never gives up the turn: the work runs in the turn it started in. */
+export const NEVER_YIELD: TurnYield = () => undefined;
 
 // Without the machine's figures, only a Node's capacity limits anything.
 const UNBOUNDED_MACHINE: MachineCapacity = { cpu: Number.MAX_SAFE_INTEGER, memory: Number.MAX_SAFE_INTEGER };
@@ -345,10 +346,10 @@ export function createController(options: ControllerOptions): Controller {
     pools,
     history: () => store.get(),
     book: () => book,
-    async plan(keys, at) {
+    async plan(keys, at, yieldTurn) {
       // One moment, planned a turn at a time: a plan of 10,000 keys does not hold the loop.
       const world = at ? worldAt(at.observed, at.now) : worldAt(await executor.observe(), clock.now());
-      return actionsOf(await planAll(world, keys, options.yieldTurn ?? NEVER_YIELD));
+      return actionsOf(await planAll(world, keys, yieldTurn ?? options.yieldTurn ?? NEVER_YIELD));
     },
     async scheduling() {
       return scheduling.view(await executor.observe());

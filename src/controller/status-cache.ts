@@ -39,7 +39,7 @@ export type StatusSource = Omit<StatusInput, 'plan'>;
 
 export interface StatusCacheOptions {
   /** The actions of `keys` planned against the same moment (observation and time) as `source`. */
-  readonly plan: (keys: readonly ObjectKey[], source: StatusSource) => Promise<readonly Action[]>;
+  readonly plan: (keys: readonly ObjectKey[], source: StatusSource, oneTurn: boolean) => Promise<readonly Action[]>;
   /** Lets other work run during a long build. */
   readonly yieldTurn?: TurnYield;
   /** Told of each view and summary a fill makes (the API serialises them ahead of any request). */
@@ -143,7 +143,7 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
     async build(source, { provisional = false } = {}) {
       const keys = knownKeys(source.desired.objects, source.observed);
       const sorted = await sort(source, keys, provisional);
-      await planRebuilt(options, source, sorted.next, sorted.rebuilt);
+      await planRebuilt(options, source, sorted, provisional);
       for (const key of sorted.rebuilt) entries.set(key, sorted.next.get(key) as Entry);
       prune(sorted.next);
       return buildOf(source, keys, sorted, provisional ? oneTurn : pauseTurn);
@@ -151,7 +151,7 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
     async fill(source) {
       const keys = knownKeys(source.desired.objects, source.observed);
       const sorted = await sort(source, keys, false);
-      await planRebuilt(options, source, sorted.next, sorted.rebuilt);
+      await planRebuilt(options, source, sorted, false);
       const input = (plan: readonly Action[]): StatusInput => ({ ...source, plan });
       for (const key of sorted.rebuilt) {
         const turn = pauseTurn();
@@ -174,10 +174,11 @@ function madeFor(before: Entry | undefined, fresh: Entry): boolean {
   return before !== undefined && before.provisional === undefined && before.object === fresh.object && before.revision === fresh.revision;
 }
 
-// Plans the keys made afresh; one whose plan waits on the clock stays volatile.
-async function planRebuilt(options: StatusCacheOptions, source: StatusSource, entries: Map<ObjectKey, Entry>, rebuilt: ReadonlySet<ObjectKey>): Promise<void> {
+// Plans the keys made afresh (in one turn for an answer); one whose plan waits on the clock stays volatile.
+async function planRebuilt(options: StatusCacheOptions, source: StatusSource, sorted: Sorted, oneTurn: boolean): Promise<void> {
+  const { next: entries, rebuilt } = sorted;
   if (rebuilt.size === 0) return;
-  const planned = groupByObject(await options.plan([...rebuilt], source));
+  const planned = groupByObject(await options.plan([...rebuilt], source, oneTurn));
   for (const key of rebuilt) {
     const entry = entries.get(key);
     if (!entry) continue;

@@ -174,10 +174,12 @@ test('after a load, answers that do not wait plan nothing the fill has not reach
   w.observed.set('process/p3', [instance('p3', 'Process', 0, 'running', 1003, NOW)]);
   let source = sourceOf(w);
   const planned: ObjectKey[][] = [];
+  const inOneTurn: boolean[] = [];
   const made: unknown[] = [];
   const cache = createStatusCache({
-    plan: (keys) => {
+    plan: (keys, _source, oneTurn) => {
       planned.push([...keys]);
+      inOneTurn.push(oneTurn);
       return Promise.resolve(actionsOf(keys.map((key) => planKey(worldOf(source), key))));
     },
     made: (item) => made.push(item),
@@ -206,6 +208,7 @@ test('after a load, answers that do not wait plan nothing the fill has not reach
   const next = await cache.build(source, { provisional: true });
   assert.deepEqual([...next.rebuilt], ['process/p5']);
   assert.deepEqual(planned[1], ['process/p5']);
+  assert.deepEqual(inOneTurn, [false, true], 'the fill plans a turn at a time, an answer in its one turn');
   assert.deepEqual(await next.summaries(), buildSummaries({ ...source, plan: actionsOf(planAll(worldOf(source))) }));
 });
 
