@@ -11,8 +11,15 @@ interface Family {
   readonly samples: string[];
 }
 
+/** What the controller's status keeping did (cli/status-keeper.ts). */
+export interface StatusKeeping {
+  readonly filled: number;
+  readonly provisional: number;
+  readonly mostPlanned: number;
+}
+
 /** Renders `/metrics`. */
-export function renderMetrics(views: readonly ObjectView[], probes?: ProbeTiming): string {
+export function renderMetrics(views: readonly ObjectView[], probes?: ProbeTiming, status?: StatusKeeping): string {
   const family = (name: string, type: Family['type'], help: string): Family => ({ name, type, help, samples: [] });
   const up = family('tend_instance_up', 'gauge', '1 when the instance runs, else 0');
   const restarts = family('tend_instance_restarts_total', 'counter', 'restarts of the instance slot');
@@ -44,6 +51,7 @@ export function renderMetrics(views: readonly ObjectView[], probes?: ProbeTiming
   const families: Family[] = [up, restarts, ready, replicas, ...usage, limit, alert, ...schedulingFamilies(views)];
   families.push(...poolFamilies(views, escape));
   if (probes) families.push(probeDelayFamily(probes));
+  if (status) families.push(...statusFamilies(status));
   return families
     .map((f) => [`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.samples.map((s) => `${f.name}${s}`)].join('\n'))
     .join('\n')
@@ -70,6 +78,15 @@ function probeDelayFamily(probes: ProbeTiming): Family {
     help: 'how late probes start against their schedule (recent launches)',
     samples: [`{quantile="0.5"} ${seconds(probes.p50Ms)}`, `{quantile="0.99"} ${seconds(probes.p99Ms)}`, `{quantile="1"} ${seconds(probes.maxMs)}`, `_count ${probes.launched}`],
   };
+}
+
+// How the status `tend get` reads was kept: made in the background after loads, or by answers.
+function statusFamilies(status: StatusKeeping): Family[] {
+  return [
+    { name: 'tend_status_filled_keys_total', type: 'counter', help: 'object statuses planned and built in the background after manifest loads', samples: [` ${status.filled}`] },
+    { name: 'tend_status_provisional_keys_total', type: 'counter', help: 'object statuses answered with nothing planned while the background build had not reached them', samples: [` ${status.provisional}`] },
+    { name: 'tend_status_answer_planned_keys_max', type: 'gauge', help: 'the most object statuses one answer of the object list planned itself', samples: [` ${status.mostPlanned}`] },
+  ];
 }
 
 // The scheduler's queue and use of capacity, from the Node's view (or any Job's: they carry the same).

@@ -2,7 +2,7 @@
 import type { ApiHandlers } from '../api/server.ts';
 import { renderMetrics } from '../api/metrics.ts';
 import { itemsBody } from '../api/json-body.ts';
-import { alertViews } from '../controller/status.ts';
+import { alertViews, type ObjectView } from '../controller/status.ts';
 import { describeItem, filterViews, keyOf } from './views.ts';
 import type { ObjectKey } from '../model/object.ts';
 import type { LoadVerdict, Runtime } from './runtime.ts';
@@ -17,7 +17,7 @@ import { dashboardHandlersOf } from './dashboard-handlers.ts';
 export function handlersOf(rt: Runtime, stateDir: string, down?: () => void): ApiHandlers {
   return {
     // Each view's JSON is kept with it: views the next build hands out again are not serialised again.
-    objects: async (filter) => itemsBody(filter.summary ? filterViews(await rt.summaries(), filter.kind, filter.selector) : filterViews(await rt.status(namedKeys(filter.kind)), filter.kind, filter.selector)),
+    objects: async (filter) => itemsBody(filter.summary ? filterViews(await rt.summaries(), filter.kind, filter.selector) : filterViews(await listed(rt, namedKeys(filter.kind)), filter.kind, filter.selector)),
     describe: async (key) => describeItem(await rt.status([key]), rt.events.recent(), key),
     recentEvents: (forKey) => (forKey ? rt.events.recent().filter((e) => e.object === forKey) : rt.events.recent()),
     subscribeEvents: (listener) => rt.events.subscribe(listener),
@@ -43,12 +43,9 @@ export function handlersOf(rt: Runtime, stateDir: string, down?: () => void): Ap
       const actions = await rt.controller.plan();
       return { actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })), ...rt.lastLoad() };
     },
-    operate: (key, verb) => {
-      rt.statusChanged();
-      return rt.controller.operate(key, verb);
-    },
+    operate: (key, verb) => rt.controller.operate(key, verb),
     ...(down ? { shutdown: () => shutdownAnswer(rt, down) } : {}),
-    metrics: async () => renderMetrics(await rt.status(), rt.probeTiming()),
+    metrics: async () => renderMetrics(await rt.status(), rt.probeTiming(), rt.statusCounts()),
     alerts: () => ({ items: alertViews(rt.alerts()) }),
     pools: {
       lease: (pool, waitMs, signal) => rt.controller.pools.lease(pool, waitMs, signal),
@@ -64,6 +61,11 @@ function shutdownAnswer(rt: Runtime, down: () => void): unknown {
   const running = rt.executor.snapshot().filter((i) => i.state !== 'exited').length;
   setImmediate(down);
   return { ok: true, pid: process.pid, stopping: running };
+}
+
+// One named object is planned alone; every object is listed without waiting for a fill.
+function listed(rt: Runtime, keys: readonly ObjectKey[] | undefined): Promise<ObjectView[]> {
+  return keys ? rt.status(keys) : rt.list();
 }
 
 // `process/web` names one object: only its view is built. A kind alone (or nothing) names all.

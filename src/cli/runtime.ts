@@ -10,13 +10,15 @@ import type { ObservedInstance } from '../model/instance.ts';
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import type { Executor } from '../executor/executor.ts';
 import { createLocalExecutor } from '../executor/local/local-executor.ts';
-import { createController, type Controller, type ControllerOptions } from '../controller/controller.ts';
+import { createController, NEVER_YIELD, type Controller, type ControllerOptions } from '../controller/controller.ts';
 import { bookFromObjects } from '../controller/desired.ts';
 import { buildStatus, type ObjectView, type StatusInput } from '../controller/status.ts';
 import type { ObjectSummary } from '../controller/status-summary.ts';
-import { createStatusCache, type StatusBuild, type StatusSource } from '../controller/status-cache.ts';
+import type { StatusSource } from '../controller/status-cache.ts';
+import { createStatusKeeper, type StatusCounts } from './status-keeper.ts';
+import { jsonOf } from '../api/json-body.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
-import { createTurnBudget } from '../platform/turn-budget.ts';
+import { alwaysAwaitable, createTurnBudget } from '../platform/turn-budget.ts';
 import { openEventLog, type EventLog } from '../platform/event-log.ts';
 import { acquireLock } from '../platform/lock.ts';
 import { ensureStateDir, stateIdOf } from '../platform/state-dir.ts';
@@ -58,14 +60,22 @@ export interface Runtime {
   /**
    * Status views of every object, or with `keys` of those only (planned alone, so a look at one
    * object costs one object). The views of every object are built at most once per
-   * STATUS_MAX_AGE_MS while the manifests stay the same: requests in that window (a `tend get -w`,
-   * a dashboard, many clients) share one build instead of each planning every object again.
+   * STATUS_MAX_AGE_MS while the manifests, the history and the instances stay the same: requests
+   * in that window (a `tend get -w`, a dashboard, many clients) share one build instead of each
+   * planning every object again, and any change (an exit, a start, an operator command) is seen
+   * by the next request.
    */
   status(keys?: readonly ObjectKey[]): Promise<ObjectView[]>;
-  /** An operator command changed something: the next status is built afresh. */
-  statusChanged(): void;
-  /** One line per object (the dashboard's overview): no instance, spec or manifest views. */
+  /**
+   * Every object's view as `tend get -o json` lists it: like `status()`, but during the fill that
+   * follows a manifest load it does not wait; objects the fill has not reached show from their
+   * object and instances with nothing planned (see status-keeper.ts).
+   */
+  list(): Promise<ObjectView[]>;
+  /** One line per object (`tend get`'s table, the dashboard's overview), answered as `list()` is. */
   summaries(): Promise<ObjectSummary[]>;
+  /** What the status keeping did (`/metrics`). */
+  statusCounts(): StatusCounts;
   /** How late probes start against their schedule. */
   probeTiming(): ProbeTiming;
   /** Calls `listener` with each pass's plans once the pass has applied them; returns an unsubscribe. */
@@ -99,14 +109,11 @@ export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { re
 const SAVE_DELAY_MS = 20;
 const SAVE_SPACING_MS = 250;
 const PRUNE_GRACE_MS = 300;
-const STATUS_TURN_MS = 150;
 
 // One turn of the event loop for everything else (API requests, signals, exits) during long work,
 // once that work has kept the loop for its budget.
+// (An answer of `tend get` runs in one turn: see status-keeper.ts.)
 const yieldTurn = createTurnBudget();
-// A status build someone waits for keeps the loop longer at a time (still under 200 ms), so during
-// a bring-up of thousands it is not spread thin between the controller's own slices.
-const statusTurn = createTurnBudget(STATUS_TURN_MS);
 
 /** Opens the state dir of `ctx` as its one controller. */
 export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, pass: Pick<ControllerOptions, 'held' | 'onPass'> = {}): Promise<OpenResult> {
@@ -171,7 +178,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   let report: LoadReport = { diagnostics: [] };
   const loadOnce = async (): Promise<LoadVerdict> => {
     const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
-    const loaded = await loadManifestDir(ctx, { cache, incumbents: running, yieldTurn });
+    const loaded = await loadManifestDir(ctx, { cache, incumbents: running, yieldTurn: alwaysAwaitable(yieldTurn) });
     report = loaded.ok ? { diagnostics: loaded.diagnostics, watched: loaded.watched } : { diagnostics: [], dirError: loaded.message };
     if (!loaded.ok) {
       reportOnce(printed, events, loaded.code, loaded.message);
@@ -181,6 +188,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     for (const d of loaded.diagnostics) reportOnce(printed, events, d.code, formatDiagnostic(d), d.severity);
     for (const line of printed) if (!current.has(line)) printed.delete(line);
     controller.applyLoad(loaded.files, loaded.revision);
+    keeper.fill();
     sampler.configure(monitorIntervalOf(controller.desired()));
     return loaded.diagnostics.some((d) => d.severity === 'error') ? 'invalid' : 'ok';
   };
@@ -241,8 +249,16 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     const source = await statusSource();
     return { ...source, plan: await controller.plan(keys, source) };
   };
-  const perKey = createStatusCache({ plan: (keys, source) => controller.plan(keys, source), yieldTurn: statusTurn });
-  const statusCache = shareBuilds(async () => perKey.build(await statusSource()), () => clock.now(), () => controller.desired().objects);
+  const keeper = createStatusKeeper({
+    source: statusSource,
+    plan: (keys, source, oneTurn) => controller.plan(keys, source, oneTurn ? NEVER_YIELD : undefined),
+    yieldTurn,
+    now: () => clock.now(),
+    inputs: () => [controller.desired().objects, controller.history(), executor.snapshot()],
+    // Serialised as it is made, so the first `get -o json` after a load has nothing left to do.
+    made: (item) => void jsonOf(item),
+    onError: (error) => process.stderr.write(`tend: status build failed: ${(error as Error).stack ?? String(error)}\n`),
+  });
   return {
     ok: true,
     runtime: {
@@ -255,10 +271,11 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       reload,
       lastLoad: () => report,
       probeTiming: () => prober.timing(),
-      status: async (keys) => (keys ? buildStatus(await statusInput(keys), keys) : (await statusCache.get()).views()),
-      summaries: async () => (await statusCache.get()).summaries(),
+      status: async (keys) => (keys ? buildStatus(await statusInput(keys), keys) : keeper.views()),
+      list: () => keeper.viewsNow(),
+      summaries: () => keeper.summariesNow(),
+      statusCounts: () => keeper.counts(),
       alerts: () => guard.alerts(),
-      statusChanged: () => statusCache.clear(),
       onPass(listener) {
         passListeners.add(listener);
         return () => passListeners.delete(listener);
@@ -298,32 +315,6 @@ export async function openForCommand(ctx: CliContext, pass: Pick<ControllerOptio
   if (opened.ok) return opened.runtime;
   process.stderr.write(`tend: state dir ${ctx.stateDir} is held by pid ${opened.holderPid}, which does not answer\n`);
   return undefined;
-}
-
-/** How long one build of every object's status serves later requests. */
-const STATUS_MAX_AGE_MS = 250;
-
-// The build under way, or the latest while it is young and the manifests it was built from are
-// current: requests meanwhile share it (and each view's serialisation) instead of each building
-// again. Builds run one after the other; after a change (`clear`) the next request waits for a
-// build that starts after it.
-function shareBuilds(build: () => Promise<StatusBuild>, now: () => number, objects: () => unknown): { get(): Promise<StatusBuild>; clear(): void } {
-  interface Shared { at: number; objects: unknown; build: Promise<StatusBuild>; pending: boolean; expired: boolean }
-  let last: Shared | undefined;
-  return {
-    get() {
-      if (last && !last.expired && (last.pending || (last.objects === objects() && now() - last.at < STATUS_MAX_AGE_MS))) return last.build;
-      const before = last?.pending ? last.build.then(() => undefined, () => undefined) : Promise.resolve();
-      const current: Shared = { at: now(), objects: objects(), build: before.then(build), pending: true, expired: false };
-      last = current;
-      current.build.then(
-        () => void (current.pending = false),
-        () => void (current.expired = true),
-      );
-      return current.build;
-    },
-    clear: () => void (last && (last.expired = true)),
-  };
 }
 
 // What the sampler's schedule needs of an idle instance, for one tick: its revision's limits and

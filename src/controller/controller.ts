@@ -13,8 +13,9 @@ import { isJobObject } from '../model/job.ts';
 import { isProcessObject, type DesiredState, type ManifestObject, type ObjectKey, type ProcessSpec } from '../model/object.ts';
 import type { Executor } from '../executor/executor.ts';
 import type { Clock } from '../platform/clock.ts';
+import { alwaysAwaitable, type TurnYield } from '../platform/turn-budget.ts';
 import { resetCircuit } from '../planner/circuit-breaker.ts';
-import { actionsOf, keysOfWorld, planKey, reportKeyExits } from '../planner/plan-key.ts';
+import { actionsOf, planAll, planKey, reportKeyExits } from '../planner/plan-key.ts';
 import type { KeyPlan, PlanWorld } from '../planner/key-plan.ts';
 import { planWorld } from '../planner/plan-world.ts';
 import { standingOrders } from '../planner/standing-order.ts';
@@ -70,10 +71,10 @@ export interface ControllerOptions {
   /** How many actions may be under way in the executor at once (default {@link DEFAULT_APPLY_WINDOW}). */
   readonly applyWindow?: number;
   /**
-   * Lets other work (API requests, signals) run; a pass planning many keys calls it every
-   * PLAN_SLICE keys. Without it a pass plans its whole batch in one turn.
+   * Lets other work (API requests, signals) run; a pass planning many keys asks it after every
+   * key. Without it a pass plans its whole batch in one turn.
    */
-  readonly yieldTurn?: () => Promise<void>;
+  readonly yieldTurn?: TurnYield;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -97,9 +98,10 @@ export interface Controller {
   /**
    * The full plan for the current state, without applying it (`tend diff`); with `keys`, theirs
    * only; with `at`, against that observation and time (a status shows the plan of the moment
-   * it observed), else against a fresh one.
+   * it observed), else against a fresh one; with `yieldTurn`, that budget instead of the
+   * controller's (an answer that runs in one turn gives none).
    */
-  plan(keys?: readonly ObjectKey[], at?: { readonly observed: Observed; readonly now: number }): Promise<readonly Action[]>;
+  plan(keys?: readonly ObjectKey[], at?: { readonly observed: Observed; readonly now: number }, yieldTurn?: TurnYield): Promise<readonly Action[]>;
   /** The scheduling pass over the current state: verdicts and statistics. */
   scheduling(): Promise<SchedulingView>;
   /** Stops every instance (SIGINT/SIGTERM to `tend up`) and resolves when all have exited. */
@@ -110,8 +112,8 @@ export interface Controller {
 /** Actions under way in the executor at once, across all keys of a pass. */
 export const DEFAULT_APPLY_WINDOW = 16;
 
-// Keys planned in one turn of the event loop before a long pass lets other work run.
-const PLAN_SLICE = 64;
+/** A turn budget that never gives up the turn: the work runs in the turn it started in. */
+export const NEVER_YIELD: TurnYield = () => undefined;
 
 // Without the machine's figures, only a Node's capacity limits anything.
 const UNBOUNDED_MACHINE: MachineCapacity = { cpu: Number.MAX_SAFE_INTEGER, memory: Number.MAX_SAFE_INTEGER };
@@ -178,7 +180,7 @@ export function createController(options: ControllerOptions): Controller {
   // Works through the queue in batches: one observation per batch, every key of it planned
   // against that moment (keys with nothing to do synchronously, so a no-change pass costs no
   // await per key), the actions of all keys applied together through the window, and the next
-  // batch observed once they are all done. A long batch lets other work run every PLAN_SLICE keys.
+  // batch observed once they are all done. A long batch lets other work run when its turn is spent.
   const drain = async (): Promise<void> => {
     if (draining || held) return;
     draining = true;
@@ -193,9 +195,10 @@ export function createController(options: ControllerOptions): Controller {
       const applying: Promise<void>[] = [];
       // Keys with nothing to apply are done together once the batch is planned.
       const settled: ObjectKey[] = [];
-      for (const [index, key] of batch.entries()) {
-        if (index > 0 && index % PLAN_SLICE === 0 && options.yieldTurn) {
-          await options.yieldTurn();
+      for (const key of batch) {
+        const turn = options.yieldTurn?.();
+        if (turn) {
+          await turn;
           // An operator command may have changed the history meanwhile.
           if (world.history !== store.get()) world = { ...world, history: store.get() };
         }
@@ -351,15 +354,10 @@ export function createController(options: ControllerOptions): Controller {
     pools,
     history: () => store.get(),
     book: () => book,
-    async plan(keys, at) {
-      // One moment, planned a slice at a time: a plan of 10,000 keys does not hold the loop.
+    async plan(keys, at, yieldTurn) {
+      // One moment, planned a turn at a time: a plan of 10,000 keys does not hold the loop.
       const world = at ? worldAt(at.observed, at.now) : worldAt(await executor.observe(), clock.now());
-      const plans: KeyPlan[] = [];
-      for (const [index, key] of (keys ?? keysOfWorld(world)).entries()) {
-        if (index > 0 && index % PLAN_SLICE === 0) await options.yieldTurn?.();
-        plans.push(planKey(world, key));
-      }
-      return actionsOf(plans);
+      return actionsOf(await planAll(world, keys, yieldTurn ?? options.yieldTurn ?? NEVER_YIELD));
     },
     async scheduling() {
       return scheduling.view(await executor.observe());
@@ -370,7 +368,7 @@ export function createController(options: ControllerOptions): Controller {
       executor.disarm?.();
       closeQueue();
       await drained;
-      await shutdownAll({ executor, desired, links, history: () => store.get(), ...(options.yieldTurn ? { yieldTurn: options.yieldTurn } : {}) });
+      await shutdownAll({ executor, desired, links, history: () => store.get(), ...(options.yieldTurn ? { yieldTurn: alwaysAwaitable(options.yieldTurn) } : {}) });
       // Every end is told, these too.
       const world = worldAt(await executor.observe(), clock.now());
       for (const key of world.observed.keys()) recordPlan(deps, reportKeyExits(world, key));

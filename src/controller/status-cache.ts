@@ -11,30 +11,49 @@
  * or limits, objects gone from the manifests, and any whose plan waits (a back-off, a startup
  * deadline). So a build equals a full {@link buildStatus} of the same moment.
  *
- * Long builds offer the event loop back every BUILD_SLICE keys. Pure: no clock, no I/O.
+ * After a manifest load, one *fill* ({@link StatusCache.fill}) plans and builds every key the load
+ * changed, in turns, in the background; each key's entry is published once its summary and view
+ * are made. Meanwhile an answer that must not wait (`provisional`) plans only the keys whose entry
+ * was made for their current object and revision and whose other inputs moved since (the keys a
+ * bring-up touches between two requests); a key the fill has not reached yet is shown from its
+ * desired object and its instances with nothing planned, and counted as provisional. So no request
+ * plans and builds every object after a load.
+ *
+ * Long builds ask their turn budget after every key whether to let other work run. Pure: no
+ * clock, no I/O.
  */
 import type { Action } from '../model/action.ts';
 import type { ObjectHealth } from '../model/health.ts';
 import type { ObjectHistory } from '../model/history.ts';
 import type { ObservedInstance } from '../model/instance.ts';
-import { isProcessObject, type ManifestObject, type ObjectKey } from '../model/object.ts';
+import { isProcessObject, knownKeys, type ManifestObject, type ObjectKey } from '../model/object.ts';
 import type { ResourceUsage } from '../model/usage.ts';
+import type { TurnYield } from '../platform/turn-budget.ts';
 import { hasRequests } from '../planner/scheduling.ts';
 import type { InstanceAlert } from './resource-guard.ts';
 import { groupByObject, viewOfKey, type ObjectView, type StatusInput } from './status.ts';
 import { summaryOfKey, type ObjectSummary } from './status-summary.ts';
-
-/** Keys looked at (or views built) in one turn of the event loop. */
-export const BUILD_SLICE = 64;
 
 /** What a build reads: the status input without the plan, which the cache makes per key. */
 export type StatusSource = Omit<StatusInput, 'plan'>;
 
 export interface StatusCacheOptions {
   /** The actions of `keys` planned against the same moment (observation and time) as `source`. */
-  readonly plan: (keys: readonly ObjectKey[], source: StatusSource) => Promise<readonly Action[]>;
+  readonly plan: (keys: readonly ObjectKey[], source: StatusSource, oneTurn: boolean) => Promise<readonly Action[]>;
   /** Lets other work run during a long build. */
-  readonly yieldTurn?: () => Promise<void>;
+  readonly yieldTurn?: TurnYield;
+  /** Told of each view and summary a fill makes (the API serialises them ahead of any request). */
+  readonly made?: (item: ObjectView | ObjectSummary) => void;
+}
+
+export interface BuildOptions {
+  /**
+   * Keys whose entry was not made for their current object and revision are not planned: they
+   * show from the object and its instances with nothing planned (while a fill makes their entry).
+   * Such a build is an answer someone waits for: it runs in one turn, its work being a look at
+   * every key and the keys that moved, rather than queueing behind the fill's turns.
+   */
+  readonly provisional?: boolean;
 }
 
 /** One build: views and summaries of every object, sorted by key, each made when first asked. */
@@ -43,10 +62,17 @@ export interface StatusBuild {
   summaries(): Promise<ObjectSummary[]>;
   /** Keys whose entry this build made afresh (the rest were kept from the build before). */
   readonly rebuilt: ReadonlySet<ObjectKey>;
+  /** Keys shown with nothing planned, their entry left to a fill. */
+  readonly provisional: ReadonlySet<ObjectKey>;
 }
 
 export interface StatusCache {
-  build(source: StatusSource): Promise<StatusBuild>;
+  build(source: StatusSource, options?: BuildOptions): Promise<StatusBuild>;
+  /**
+   * Plans and builds (summary and view) every key of `source` whose entry is not current, a turn
+   * at a time, publishing each entry once made; resolves with the number of keys it made.
+   */
+  fill(source: StatusSource): Promise<number>;
 }
 
 // What one key's status was made from, and what was made from it.
@@ -59,9 +85,18 @@ interface Entry {
   readonly usages: readonly (ResourceUsage | undefined)[];
   readonly alerts: readonly InstanceAlert[];
   readonly volatile: boolean;
+  /** Made with nothing planned, for answers while a fill runs; never reused by a full build. */
+  readonly provisional?: true;
   actions: readonly Action[];
   view?: ObjectView;
   summary?: ObjectSummary;
+}
+
+/** This build's entries, in key order, and what it did per key. */
+interface Sorted {
+  readonly next: Map<ObjectKey, Entry>;
+  readonly rebuilt: Set<ObjectKey>;
+  readonly provisional: Set<ObjectKey>;
 }
 
 const NO_ALERTS: readonly InstanceAlert[] = [];
@@ -69,37 +104,81 @@ const NO_USAGE: readonly (ResourceUsage | undefined)[] = [];
 
 /** Creates an empty cache: its first build is a whole one. */
 export function createStatusCache(options: StatusCacheOptions): StatusCache {
-  let entries = new Map<ObjectKey, Entry>();
-  const pause = async (index: number): Promise<void> => {
-    if (index > 0 && index % BUILD_SLICE === 0) await options.yieldTurn?.();
+  const entries = new Map<ObjectKey, Entry>();
+  const pauseTurn = (): Promise<void> | undefined => options.yieldTurn?.();
+  const oneTurn = (): undefined => undefined;
+  // Entries kept, made afresh, or (provisional) shown unplanned, key by key.
+  const sort = async (source: StatusSource, keys: readonly ObjectKey[], provisional: boolean): Promise<Sorted> => {
+    const pause = provisional ? oneTurn : pauseTurn;
+    const alerts = groupByObject(source.alerts ?? []);
+    const sorted: Sorted = { next: new Map(), rebuilt: new Set(), provisional: new Set() };
+    for (const key of keys) {
+      const turn = pause();
+      if (turn) await turn;
+      const before = entries.get(key);
+      const keyAlerts = alerts.get(key) ?? NO_ALERTS;
+      if (before && (provisional || !before.provisional) && isCurrent(before, source, key, keyAlerts)) {
+        sorted.next.set(key, before);
+        continue;
+      }
+      const fresh = entryOf(source, key, keyAlerts);
+      if (provisional && !madeFor(before, fresh)) {
+        // Kept at once (this build runs in one turn), so the next answer reuses it until the fill plans it.
+        const shown: Entry = { ...fresh, provisional: true };
+        entries.set(key, shown);
+        sorted.next.set(key, shown);
+        sorted.provisional.add(key);
+      } else {
+        sorted.next.set(key, fresh);
+        sorted.rebuilt.add(key);
+      }
+    }
+    return sorted;
+  };
+  // Forgets the entries of keys no longer known.
+  const prune = (next: ReadonlyMap<ObjectKey, Entry>): void => {
+    if (entries.size > next.size) for (const key of entries.keys()) if (!next.has(key)) entries.delete(key);
   };
   return {
-    async build(source) {
-      const keys = keysOf(source);
-      const alerts = groupByObject(source.alerts ?? []);
-      const next = new Map<ObjectKey, Entry>();
-      const rebuilt = new Set<ObjectKey>();
-      for (const [index, key] of keys.entries()) {
-        await pause(index);
-        const fresh = entryOf(source, key, alerts.get(key) ?? NO_ALERTS);
-        const before = entries.get(key);
-        if (before && !before.volatile && !fresh.volatile && sameEntry(before, fresh)) next.set(key, before);
-        else {
-          next.set(key, fresh);
-          rebuilt.add(key);
-        }
+    async build(source, { provisional = false } = {}) {
+      const keys = knownKeys(source.desired.objects, source.observed);
+      const sorted = await sort(source, keys, provisional);
+      await planRebuilt(options, source, sorted, provisional);
+      for (const key of sorted.rebuilt) entries.set(key, sorted.next.get(key) as Entry);
+      prune(sorted.next);
+      return buildOf(source, keys, sorted, provisional ? oneTurn : pauseTurn);
+    },
+    async fill(source) {
+      const keys = knownKeys(source.desired.objects, source.observed);
+      const sorted = await sort(source, keys, false);
+      await planRebuilt(options, source, sorted, false);
+      const input = (plan: readonly Action[]): StatusInput => ({ ...source, plan });
+      for (const key of sorted.rebuilt) {
+        const turn = pauseTurn();
+        if (turn) await turn;
+        const entry = sorted.next.get(key) as Entry;
+        entry.summary = summaryOfKey(input(entry.actions), key, entry.actions);
+        entry.view = viewOfKey(input(entry.actions), key, entry.actions);
+        options.made?.(entry.summary);
+        options.made?.(entry.view);
+        entries.set(key, entry);
       }
-      await planRebuilt(options, source, next, rebuilt);
-      entries = next;
-      return buildOf(source, keys, next, rebuilt, pause);
+      prune(sorted.next);
+      return sorted.rebuilt.size;
     },
   };
 }
 
-// Plans the keys made afresh; one whose plan waits on the clock stays volatile.
-async function planRebuilt(options: StatusCacheOptions, source: StatusSource, entries: Map<ObjectKey, Entry>, rebuilt: ReadonlySet<ObjectKey>): Promise<void> {
+// Whether `before` was planned for the object and revision `fresh` has (its other inputs may differ).
+function madeFor(before: Entry | undefined, fresh: Entry): boolean {
+  return before !== undefined && before.provisional === undefined && before.object === fresh.object && before.revision === fresh.revision;
+}
+
+// Plans the keys made afresh (in one turn for an answer); one whose plan waits on the clock stays volatile.
+async function planRebuilt(options: StatusCacheOptions, source: StatusSource, sorted: Sorted, oneTurn: boolean): Promise<void> {
+  const { next: entries, rebuilt } = sorted;
   if (rebuilt.size === 0) return;
-  const planned = groupByObject(await options.plan([...rebuilt], source));
+  const planned = groupByObject(await options.plan([...rebuilt], source, oneTurn));
   for (const key of rebuilt) {
     const entry = entries.get(key);
     if (!entry) continue;
@@ -108,12 +187,14 @@ async function planRebuilt(options: StatusCacheOptions, source: StatusSource, en
   }
 }
 
-function buildOf(source: StatusSource, keys: readonly ObjectKey[], entries: ReadonlyMap<ObjectKey, Entry>, rebuilt: ReadonlySet<ObjectKey>, pause: (index: number) => Promise<void>): StatusBuild {
+function buildOf(source: StatusSource, keys: readonly ObjectKey[], sorted: Sorted, pause: () => Promise<void> | undefined): StatusBuild {
+  const { next: entries, rebuilt, provisional } = sorted;
   const input = (plan: readonly Action[]): StatusInput => ({ ...source, plan });
   const each = async <T>(make: (key: ObjectKey, entry: Entry) => T): Promise<T[]> => {
     const out: T[] = [];
-    for (const [index, key] of keys.entries()) {
-      await pause(index);
+    for (const key of keys) {
+      const turn = pause();
+      if (turn) await turn;
       const entry = entries.get(key);
       if (entry) out.push(make(key, entry));
     }
@@ -121,16 +202,10 @@ function buildOf(source: StatusSource, keys: readonly ObjectKey[], entries: Read
   };
   return {
     rebuilt,
+    provisional,
     views: () => each((key, entry) => (entry.view ??= viewOfKey(input(entry.actions), key, entry.actions))),
     summaries: () => each((key, entry) => (entry.summary ??= summaryOfKey(input(entry.actions), key, entry.actions))),
   };
-}
-
-/** Every object's key, desired or observed, sorted (the order of buildStatus). */
-function keysOf(source: StatusSource): ObjectKey[] {
-  const keys = new Set<ObjectKey>(source.desired.objects.keys());
-  for (const key of source.observed.keys()) keys.add(key);
-  return [...keys].sort();
 }
 
 function entryOf(source: StatusSource, key: ObjectKey, alerts: readonly InstanceAlert[]): Entry {
@@ -160,9 +235,21 @@ export function isVolatile(object: ManifestObject | undefined): boolean {
   return object.pool !== undefined || spec.circuitBreaker !== undefined || spec.dependsOn.length > 0 || spec.resources?.limits !== undefined || hasRequests(object);
 }
 
-function sameEntry(a: Entry, b: Entry): boolean {
-  return a.object === b.object && a.instances === b.instances && a.history === b.history && a.health === b.health && a.revision === b.revision
-    && sameList(a.usages, b.usages, sameUsage) && sameList(a.alerts, b.alerts, sameFields);
+// Whether `entry` was made from the inputs `source` has for `key` now (looked at without making
+// an entry: most keys are current, and a look at every key is part of every answer).
+function isCurrent(entry: Entry, source: StatusSource, key: ObjectKey, alerts: readonly InstanceAlert[]): boolean {
+  if (entry.volatile) return false;
+  const instances = source.observed.get(key);
+  return entry.object === source.desired.objects.get(key) && entry.instances === instances && entry.history === source.history.get(key)
+    && entry.health === source.health?.get(key) && entry.revision === source.desired.revision
+    && sameUsages(entry.usages, instances, source.usage) && sameList(entry.alerts, alerts, sameFields);
+}
+
+// The latest samples of `instances` are those `usages` holds (as entryOf lists them).
+function sameUsages(usages: readonly (ResourceUsage | undefined)[], instances: readonly ObservedInstance[] | undefined, usage: StatusSource['usage']): boolean {
+  if (!usage || !instances) return usages.length === 0;
+  if (usages.length !== instances.length) return false;
+  return instances.every((i, index) => sameUsage(usages[index], i.state === 'exited' ? undefined : usage(i)));
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {

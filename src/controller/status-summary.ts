@@ -6,7 +6,7 @@
  * fraction of the full list, whatever the number of instances. Pure.
  */
 import type { Action } from '../model/action.ts';
-import type { ObjectKey } from '../model/object.ts';
+import { knownKeys, type ObjectKey } from '../model/object.ts';
 import { basisOf, groupByObject, circuitOf, headOf, identityOf, poolOf, type ObjectView, type StatusInput } from './status.ts';
 
 /** One object in a line. */
@@ -28,8 +28,7 @@ export interface ObjectSummary extends Pick<ObjectView, 'kind' | 'name' | 'key' 
 /** The summary of every object, in the order (and with the keys) of buildStatus. */
 export function buildSummaries(input: StatusInput): ObjectSummary[] {
   const byKey = groupByObject(input.plan);
-  const keys = new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
-  return [...keys].sort().map((key) => summaryOfKey(input, key, byKey.get(key) ?? []));
+  return knownKeys(input.desired.objects, input.observed).map((key) => summaryOfKey(input, key, byKey.get(key) ?? []));
 }
 
 /** The summary of `key`, given its actions in `input.plan`. */

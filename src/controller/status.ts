@@ -11,7 +11,7 @@ import type { History, ObjectHistory, SlotHistory } from '../model/history.ts';
 import type { Observed, ObservedInstance } from '../model/instance.ts';
 import type { ResourceUsage } from '../model/usage.ts';
 import type { PoolStats } from '../model/pool.ts';
-import { isProcessObject, type DesiredState, type HookName, type ManifestObject, type ObjectKey, type ProcessObject, type ProcessSpec } from '../model/object.ts';
+import { isProcessObject, knownKeys, type DesiredState, type HookName, type ManifestObject, type ObjectKey, type ProcessObject, type ProcessSpec } from '../model/object.ts';
 import { recoveryStats, type RecoveryStats } from '../planner/failures.ts';
 import { dependencyStatuses, type DependencyStatus, type DependencyWorld } from '../planner/dependencies.ts';
 import { instancePhase, isInstanceReady, objectPhase } from '../planner/phase.ts';
@@ -157,9 +157,9 @@ export interface StatusInput {
  */
 export function buildStatus(input: StatusInput, only?: readonly ObjectKey[]): ObjectView[] {
   const known = (key: ObjectKey): boolean => input.desired.objects.has(key) || input.observed.has(key);
-  const keys = only ? new Set(only.filter(known)) : new Set<ObjectKey>([...input.desired.objects.keys(), ...input.observed.keys()]);
+  const keys = only ? [...new Set(only.filter(known))].sort() : knownKeys(input.desired.objects, input.observed);
   const actions = groupByObject(input.plan);
-  return [...keys].sort().map((key) => viewOfKey(input, key, actions.get(key) ?? []));
+  return keys.map((key) => viewOfKey(input, key, actions.get(key) ?? []));
 }
 
 /** Items (actions, alerts) per object they name, in their order. */

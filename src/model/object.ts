@@ -27,6 +27,16 @@ export function objectKey(kind: Kind, name: string): ObjectKey {
   return `${KIND_PREFIX[kind]}/${name}`;
 }
 
+/**
+ * Every key desired or observed, once each, sorted: the objects a pass plans and a status lists,
+ * in the order both go through them.
+ */
+export function knownKeys(desired: ReadonlyMap<ObjectKey, unknown>, observed: ReadonlyMap<ObjectKey, unknown>): ObjectKey[] {
+  const keys = new Set<ObjectKey>(desired.keys());
+  for (const key of observed.keys()) keys.add(key);
+  return [...keys].sort();
+}
+
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never' | 'UnlessStopped';
 export type BackoffStrategy = 'fixed' | 'linear' | 'exponential';
 export type DependencyCondition = 'started' | 'ready' | 'completed';

@@ -11,7 +11,7 @@
 import type { Action, Plan } from '../model/action.ts';
 import type { ObservedInstance } from '../model/instance.ts';
 import { isJobObject } from '../model/job.ts';
-import { isProcessObject, type ObjectKey, type ProcessObject } from '../model/object.ts';
+import { isProcessObject, knownKeys, type ObjectKey, type ProcessObject } from '../model/object.ts';
 import { checkCircuitTrial } from './circuit-trial.ts';
 import { reportDependencies } from './dependency-report.ts';
 import { reportExits } from './exit-report.ts';
@@ -48,14 +48,26 @@ export function reportKeyExits(world: PlanWorld, key: ObjectKey): KeyPlan {
   return finishDraft(draft, [], undefined);
 }
 
-/** {@link planKey} of every key desired or observed, in key order. */
-export function planAll(world: PlanWorld): KeyPlan[] {
-  return keysOfWorld(world).map((key) => planKey(world, key));
-}
-
-/** Every key desired or observed, in key order. */
-export function keysOfWorld(world: PlanWorld): ObjectKey[] {
-  return [...new Set<ObjectKey>([...world.objects.keys(), ...world.observed.keys()])].sort();
+/**
+ * {@link planKey} of each of `keys` (by default every key desired or observed, in key order), all
+ * against the one moment of `world`. With `yieldTurn`, asked after every key, a plan of thousands
+ * lets other work run whenever the turn's budget is spent (platform/turn-budget.ts), and the plans
+ * come as a promise.
+ */
+export function planAll(world: PlanWorld, keys?: readonly ObjectKey[]): KeyPlan[];
+export function planAll(world: PlanWorld, keys: readonly ObjectKey[] | undefined, yieldTurn: () => Promise<void> | undefined): Promise<KeyPlan[]>;
+export function planAll(world: PlanWorld, keys: readonly ObjectKey[] = knownKeys(world.objects, world.observed), yieldTurn?: () => Promise<void> | undefined): KeyPlan[] | Promise<KeyPlan[]> {
+  const plans: KeyPlan[] = [];
+  // Plans from `start` on in this turn, until the budget asks for a turn to be given up.
+  const from = (start: number): KeyPlan[] | Promise<KeyPlan[]> => {
+    for (let i = start; i < keys.length; i++) {
+      plans.push(planKey(world, keys[i] as ObjectKey));
+      const turn = yieldTurn?.();
+      if (turn) return turn.then(() => from(i + 1));
+    }
+    return plans;
+  };
+  return yieldTurn ? Promise.resolve(from(0)) : from(0);
 }
 
 /**

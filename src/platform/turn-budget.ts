@@ -3,23 +3,33 @@
  * controller run between slices. Yielding after every fixed number of items either holds the event
  * loop too long on a slow machine or, on a busy one, makes the work wait behind everything else
  * dozens of times; yielding by time does neither: the work keeps the loop for about
- * {@link TURN_BUDGET_MS} at a time, then one turn of everything else runs.
+ * {@link TURN_BUDGET_MS} at a time, then one turn of everything else runs. The budget is the one
+ * gate: long work asks it after every item, and nothing counts items besides.
  */
 
 /** How long one stretch of long work keeps the event loop. */
 export const TURN_BUDGET_MS = 40;
 
 /**
- * A yield that lets other work run only once `budgetMs` have passed since the last one resumed;
- * before that it resolves at once (a microtask), so callers may call it often.
+ * Asked after each item of long work: a promise to await when the budget is spent (it resolves
+ * once one turn of other work has run), else undefined, and the work goes on in this turn without
+ * so much as a microtask.
  */
-export function createTurnBudget(budgetMs = TURN_BUDGET_MS, now: () => number = monotonicMs): () => Promise<void> {
+export type TurnYield = () => Promise<void> | undefined;
+
+/** A {@link TurnYield} that gives up a turn once `budgetMs` have passed since the last one resumed. */
+export function createTurnBudget(budgetMs = TURN_BUDGET_MS, now: () => number = monotonicMs): TurnYield {
   let resumed = now();
   const resume = (resolve: () => void): void => {
     resumed = now();
     resolve();
   };
-  return () => (now() - resumed < budgetMs ? Promise.resolve() : new Promise<void>((resolve) => setImmediate(resume, resolve)));
+  return () => (now() - resumed < budgetMs ? undefined : new Promise<void>((resolve) => setImmediate(resume, resolve)));
+}
+
+/** `turn` for work that always awaits: a resolved promise while the budget lasts. */
+export function alwaysAwaitable(turn: TurnYield): () => Promise<void> {
+  return () => turn() ?? Promise.resolve();
 }
 
 // Milliseconds of the monotonic clock. Not performance.now(): the global loads perf_hooks (and

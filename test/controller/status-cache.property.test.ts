@@ -163,3 +163,62 @@ test('a change to one object plans and builds that object only; the other views 
   }
   assert.deepEqual(second, buildStatus({ ...source, plan: actionsOf(planAll(worldOf(source))) }));
 });
+
+test('after a load, answers that do not wait plan nothing the fill has not reached, then reuse what it made', async () => {
+  const n = 100;
+  const w: World = { objects: new Map(), observed: new Map(), history: new Map(), usage: new Map(), alerts: [], now: NOW, revision: 'r1' };
+  for (let i = 0; i < n; i++) {
+    const object = processObject(`p${i}`, { replicas: 1 });
+    w.objects.set(object.key, object);
+  }
+  w.observed.set('process/p3', [instance('p3', 'Process', 0, 'running', 1003, NOW)]);
+  let source = sourceOf(w);
+  const planned: ObjectKey[][] = [];
+  const inOneTurn: boolean[] = [];
+  const made: unknown[] = [];
+  const cache = createStatusCache({
+    plan: (keys, _source, oneTurn) => {
+      planned.push([...keys]);
+      inOneTurn.push(oneTurn);
+      return Promise.resolve(actionsOf(keys.map((key) => planKey(worldOf(source), key))));
+    },
+    made: (item) => made.push(item),
+  });
+  const early = await cache.build(source, { provisional: true });
+  assert.equal(planned.length, 0, 'nothing planned by the answer');
+  assert.equal(early.provisional.size, n);
+  const shown = await early.summaries();
+  assert.deepEqual(shown.map((s) => s.key), buildSummaries({ ...source, plan: [] }).map((s) => s.key));
+  assert.deepEqual(shown, buildSummaries({ ...source, plan: [] }), 'shown from the objects and instances with nothing planned');
+  assert.equal((await (await cache.build(source, { provisional: true })).summaries())[0], shown[0], 'a provisional entry serves the next answer too');
+
+  assert.equal(await cache.fill(source), n);
+  assert.equal(planned.length, 1);
+  assert.equal(planned[0]?.length, n, 'the fill plans every key');
+  assert.equal(made.length, 2 * n, 'a summary and a view per key, handed out as made');
+  const whole = { ...source, plan: actionsOf(planAll(worldOf(source))) };
+  const after = await cache.build(source, { provisional: true });
+  assert.deepEqual([after.provisional.size, after.rebuilt.size], [0, 0]);
+  assert.deepEqual(await after.summaries(), buildSummaries(whole));
+  assert.ok((await after.views()).every((v, i) => v === made[2 * i + 1]), 'the views the fill made');
+
+  // A start during the bring-up: that key alone is planned by the next answer.
+  w.observed.set('process/p5', [instance('p5', 'Process', 0, 'running', 1005, NOW)]);
+  source = sourceOf(w);
+  const next = await cache.build(source, { provisional: true });
+  assert.deepEqual([...next.rebuilt], ['process/p5']);
+  assert.deepEqual(planned[1], ['process/p5']);
+  assert.deepEqual(inOneTurn, [false, true], 'the fill plans a turn at a time, an answer in its one turn');
+  assert.deepEqual(await next.summaries(), buildSummaries({ ...source, plan: actionsOf(planAll(worldOf(source))) }));
+});
+
+test('a full build plans the keys answers showed provisionally', async () => {
+  const w: World = { objects: new Map(), observed: new Map(), history: new Map(), usage: new Map(), alerts: [], now: NOW, revision: 'r1' };
+  for (const name of NAMES) w.objects.set(`process/${name}`, processObject(name, { replicas: 1 }));
+  const source = sourceOf(w);
+  const cache = createStatusCache({ plan: (keys) => Promise.resolve(actionsOf(keys.map((key) => planKey(worldOf(source), key)))) });
+  await (await cache.build(source, { provisional: true })).views();
+  const full = await cache.build(source);
+  assert.equal(full.rebuilt.size, NAMES.length);
+  assert.deepEqual(await full.views(), buildStatus({ ...source, plan: actionsOf(planAll(worldOf(source))) }));
+});

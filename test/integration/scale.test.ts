@@ -11,7 +11,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { callApi, controllerRunning } from '../../src/api/client.ts';
+import { socketPath } from '../../src/api/socket-path.ts';
 import { BIN, createWorld, exited, processManifest, waitFor, type World } from './harness.ts';
 
 const COUNT = 1_000;
@@ -45,6 +47,20 @@ function writePrograms(w: World, n: number): void {
   for (let i = 0; i < n; i++) w.write(`p${i}.yaml`, processManifest(`p${i}`, 'command: ["sleep", "1000"]'));
 }
 
+// The controller's unlabelled metrics, by name.
+async function metricsOf(w: World): Promise<Map<string, number>> {
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = request({ socketPath: socketPath(w.stateDir), path: '/metrics' }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  return new Map([...text.matchAll(/^(tend_[a-z_]+) (\d+)$/gm)].map((m) => [m[1] as string, Number(m[2])]));
+}
+
 // `Started` events in the event log so far.
 function startedCount(w: World): number {
   try {
@@ -60,11 +76,12 @@ test(`the API answers within 1 s throughout the bring-up of ${COUNT} programs`, 
   const tend = await up(w);
   const samples: { took: number; at: number }[] = [];
   let during = 0;
-  while (startedCount(w) < COUNT) {
+  for (let turn = 0; startedCount(w) < COUNT; turn++) {
     assert.equal(tend.exitCode, null, `tend up ended: ${tend.stderrText()}`);
     const before = startedCount(w);
     const t0 = performance.now();
-    const { status, body } = await callApi(w.stateDir, 'GET', '/v1/objects');
+    // `tend get -o json` and `tend get`'s table in turn.
+    const { status, body } = await callApi(w.stateDir, 'GET', turn % 2 === 0 ? '/v1/objects' : '/v1/objects?view=summary');
     const took = performance.now() - t0;
     assert.equal(status, 200);
     assert.ok(Array.isArray((body as { items: unknown[] }).items));
@@ -89,6 +106,11 @@ test(`the API answers within 1 s throughout the bring-up of ${COUNT} programs`, 
   assert.deepEqual(slow, [], `every request during the bring-up is answered within ${bound.toFixed(0)} ms (1 s, or 4 x the ${steady.toFixed(0)} ms it takes once all run)`);
   const items = (await callApi(w.stateDir, 'GET', '/v1/objects')).body as { items: { instances: { pid: number | null }[] }[] };
   assert.equal(items.items.length, COUNT);
+  // The load's objects were planned and built in the background; no answer planned every object itself.
+  const metrics = await metricsOf(w);
+  assert.ok((metrics.get('tend_status_filled_keys_total') ?? 0) >= COUNT, `filled in the background: ${metrics.get('tend_status_filled_keys_total')}`);
+  const most = metrics.get('tend_status_answer_planned_keys_max');
+  assert.ok(most !== undefined && most < COUNT, `the most objects one answer planned itself: ${most} of ${COUNT}`);
   assert.equal(w.markedPids().length, COUNT);
   // `tend diff` asks the running controller: no drift once all run; a broken file is exit 2 with its place.
   await waitFor('no drift', () => w.tend('diff').code === 0, 30_000);

@@ -58,6 +58,19 @@ describe('planKey', () => {
     assert.deepEqual(planAll(w).flatMap((p) => p.actions.map((a) => a.type)), ['start', 'wait']);
   });
 
+  it('planAll with a turn budget gives up a turn when it asks, and plans the same as in one turn', async () => {
+    const objects = ['a', 'b', 'c', 'd', 'e'].map((name) => processObject(name, { replicas: 1 }));
+    const w = world(objects, { 'process/zombie': [running(0)] });
+    let asked = 0;
+    let given = 0;
+    const everySecond = (): Promise<void> | undefined => (++asked % 2 === 0 ? Promise.resolve(void given++) : undefined);
+    const sliced = await planAll(w, undefined, everySecond);
+    assert.deepEqual(sliced, planAll(w));
+    assert.deepEqual(sliced.map((p) => p.key), ['process/a', 'process/b', 'process/c', 'process/d', 'process/e', 'process/zombie']);
+    assert.deepEqual([asked, given], [6, 3], 'asked after every key; a turn given up each time it said so');
+    assert.deepEqual((await planAll(w, ['process/c', 'process/a'], everySecond)).map((p) => p.key), ['process/c', 'process/a'], 'the keys given, in their order');
+  });
+
   it('a Job run record is a history edit, not a write', () => {
     const history: History = new Map();
     const plan = planKey(world([jobObject('first')], {}, history), 'job/first');
