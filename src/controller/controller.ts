@@ -19,6 +19,7 @@ import { actionsOf, planAll, planKey, reportKeyExits } from '../planner/plan-key
 import type { KeyPlan, PlanWorld } from '../planner/key-plan.ts';
 import { planWorld } from '../planner/plan-world.ts';
 import { standingOrders } from '../planner/standing-order.ts';
+import { createOrderMemo } from './order-memo.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
 import { createWorkQueue } from './queue.ts';
 import { applyActions, createReconcileMemory, hasWork, recordPlan, type ReconcileDeps } from './reconcile.ts';
@@ -240,11 +241,13 @@ export function createController(options: ControllerOptions): Controller {
     });
   };
 
+  const ordersOf = createOrderMemo(standingOrders);
+
   // Plans one key and records what it saw; returns a promise only when there are actions to apply.
   const reconcileOne = (key: ObjectKey, world: PlanWorld, plans: KeyPlan[]): Promise<void> | undefined => {
     try {
       const planned = planKey(world, key);
-      if (executor.arm && !closed) executor.arm(key, standingOrders(world, key));
+      if (executor.arm && !closed) executor.arm(key, ordersOf(world, key));
       if (planned.actions.length > 0) plans.push(planned);
       if (!hasWork(planned)) {
         recordPlan(deps, planned);
