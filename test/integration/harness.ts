@@ -87,11 +87,16 @@ export function createWorld(): World {
     markedPids: () => markedPids(stateIdOf(stateDir)),
     async cleanup() {
       for (const child of controllers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      for (const pid of world.markedPids()) killGroup(pid);
-      // Lifecycle hooks carry no marker; a hook a killed controller left running works in this
-      // world's folders.
-      for (const pid of pidsWorkingIn(root)) killGroup(pid);
-      await waitFor('marked processes to end', () => world.markedPids().length === 0 && pidsWorkingIn(root).length === 0);
+      // A shim starts a replacement on a standing order only while the controller that armed it
+      // runs: the programs are killed once every controller is gone, and again until none is
+      // left. Lifecycle hooks carry no marker; a hook a killed controller left running works in
+      // this world's folders.
+      for (const child of controllers) await exited(child);
+      await waitFor('marked processes to end', () => {
+        for (const pid of world.markedPids()) killGroup(pid);
+        for (const pid of pidsWorkingIn(root)) killGroup(pid);
+        return world.markedPids().length === 0 && pidsWorkingIn(root).length === 0;
+      });
       await removeWorld(root, stateDir);
     },
   };
