@@ -81,8 +81,8 @@ export interface ControllerOptions {
 export type OperatorVerb = 'start' | 'stop' | 'restart';
 
 export interface Controller {
-  /** Merges one manifest load; enqueues every object whose definition changed. */
-  applyLoad(files: readonly FileOutcome[], revision: string): void;
+  /** Merges one manifest load; enqueues every object whose definition changed, and returns their keys. */
+  applyLoad(files: readonly FileOutcome[], revision: string): readonly ObjectKey[];
   /** Enqueues every known object (desired or observed). */
   enqueueAll(): Promise<void>;
   /** Resolves once the queue is drained and no reconcile runs. */
@@ -324,6 +324,7 @@ export function createController(options: ControllerOptions): Controller {
       cancelReload?.();
       cancelReload = merged.wakeAt === undefined ? undefined : clock.after(merged.wakeAt - clock.now(), () => options.requestReload?.());
       options.onChange?.();
+      return changed;
     },
     async enqueueAll() {
       for (const key of desired.objects.keys()) queue.add(key);
@@ -350,7 +351,10 @@ export function createController(options: ControllerOptions): Controller {
         closeCircuitByOperator(key);
       }
       events.record({ object: key, type: 'Normal', reason: operatorReason(verb), message: `operator ${verb} of ${key}` });
-      queue.add(key);
+      // Written ahead of what the command does: a controller killed once the program has stopped
+      // comes back holding it stopped (and one killed after a start or restart does not undo it).
+      if (options.persistNow) void options.persistNow().then(() => queue.add(key));
+      else queue.add(key);
       return true;
     },
     desired: current,

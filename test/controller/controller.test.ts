@@ -95,6 +95,39 @@ test('operator stop holds until start, across passes', async () => {
   assert.equal(t.controller.operate('process/nope', 'stop'), false);
 });
 
+test('an operator stop is saved before the program is stopped', async () => {
+  const clock = createFakeClock();
+  const executor = createDryRunExecutor(undefined, clock);
+  let release: () => void = () => undefined;
+  const saved: (string | undefined)[] = [];
+  const controller = createController({
+    executor,
+    clock,
+    events: { record: () => undefined },
+    pruneGraceMs: 300,
+    persistNow: () => {
+      saved.push(controller.history().get('process/web')?.override?.type);
+      return new Promise<void>((resolve) => (release = resolve));
+    },
+  });
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await controller.idle();
+    }
+  };
+  const states = async (): Promise<string[]> => ((await executor.observe()).get('process/web') ?? []).map((i) => i.state);
+  controller.applyLoad([file('web', { replicas: 1 })], 'r1');
+  await settle();
+  assert.equal(controller.operate('process/web', 'stop'), true);
+  await settle();
+  assert.deepEqual(saved, ['stopped'], 'the override was in what was saved');
+  assert.deepEqual(await states(), ['running'], 'nothing is stopped before the save is done');
+  release();
+  await settle();
+  assert.deepEqual(await states(), ['exited']);
+});
+
 test('a label-only change restarts nothing; a program change restarts', async () => {
   const t = setup();
   t.controller.applyLoad([file('web', { replicas: 1 })], 'r1');
