@@ -13,6 +13,8 @@ interface Family {
 
 /** What the controller's status keeping did (cli/status-keeper.ts). */
 export interface StatusKeeping {
+  /** Background builds run (one per manifest load that changed something, coalesced). */
+  readonly fills: number;
   readonly filled: number;
   readonly provisional: number;
   readonly mostPlanned: number;
@@ -83,6 +85,7 @@ function probeDelayFamily(probes: ProbeTiming): Family {
 // How the status `tend get` reads was kept: made in the background after loads, or by answers.
 function statusFamilies(status: StatusKeeping): Family[] {
   return [
+    { name: 'tend_status_fills_total', type: 'counter', help: 'background status builds run after manifest loads that changed objects or the revision', samples: [` ${status.fills}`] },
     { name: 'tend_status_filled_keys_total', type: 'counter', help: 'object statuses planned and built in the background after manifest loads', samples: [` ${status.filled}`] },
     { name: 'tend_status_provisional_keys_total', type: 'counter', help: 'object statuses answered with nothing planned while the background build had not reached them', samples: [` ${status.provisional}`] },
     { name: 'tend_status_answer_planned_keys_max', type: 'gauge', help: 'the most object statuses one answer of the object list planned itself', samples: [` ${status.mostPlanned}`] },

@@ -176,6 +176,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   const printed = new Set<string>();
   const cache: ManifestCache = new Map();
   let report: LoadReport = { diagnostics: [] };
+  let loads = 0;
   const loadOnce = async (): Promise<LoadVerdict> => {
     const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
     const loaded = await loadManifestDir(ctx, { cache, incumbents: running, yieldTurn: alwaysAwaitable(yieldTurn) });
@@ -187,8 +188,11 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     const current = new Set(loaded.diagnostics.map(formatDiagnostic));
     for (const d of loaded.diagnostics) reportOnce(printed, events, d.code, formatDiagnostic(d), d.severity);
     for (const line of printed) if (!current.has(line)) printed.delete(line);
-    controller.applyLoad(loaded.files, loaded.revision);
-    keeper.fill();
+    const [revision, first] = [controller.desired().revision, loads++ === 0];
+    const changed = controller.applyLoad(loaded.files, loaded.revision);
+    // A load that changed no object nor the revision (every `diff` and `reconcile` reloads) leaves
+    // every kept status as it was: nothing to fill. The first load fills whatever it found.
+    if (changed.length > 0 || revision !== loaded.revision || first) keeper.fill();
     sampler.configure(monitorIntervalOf(controller.desired()));
     return loaded.diagnostics.some((d) => d.severity === 'error') ? 'invalid' : 'ok';
   };

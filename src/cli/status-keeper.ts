@@ -31,6 +31,8 @@ export interface StatusKeeperDeps {
 
 /** What the status keeping did since the controller started (`/metrics`). */
 export interface StatusCounts {
+  /** Fills run (a fill asked for during one runs once more after it). */
+  readonly fills: number;
   /** Keys planned and built by fills. */
   readonly filled: number;
   /** Keys answered with nothing planned while a fill ran. */
@@ -54,7 +56,7 @@ export interface StatusKeeper {
 /** Creates the status keeping of one controller. */
 export function createStatusKeeper(deps: StatusKeeperDeps): StatusKeeper {
   const cache = createStatusCache({ plan: deps.plan, yieldTurn: deps.yieldTurn, ...(deps.made ? { made: deps.made } : {}) });
-  let counts: StatusCounts = { filled: 0, provisional: 0, mostPlanned: 0 };
+  let counts: StatusCounts = { fills: 0, filled: 0, provisional: 0, mostPlanned: 0 };
   let filling: Promise<void> | undefined;
   let again = false;
   const exact = shareBuilds(async () => cache.build(await deps.source()), deps.now, deps.inputs);
@@ -67,7 +69,7 @@ export function createStatusKeeper(deps: StatusKeeperDeps): StatusKeeper {
     do {
       again = false;
       const filled = await cache.fill(await deps.source());
-      counts = { ...counts, filled: counts.filled + filled };
+      counts = { ...counts, fills: counts.fills + 1, filled: counts.filled + filled };
     } while (again);
   };
   return {
