@@ -108,8 +108,7 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
   const pauseTurn = (): Promise<void> | undefined => options.yieldTurn?.();
   const oneTurn = (): undefined => undefined;
   // Entries kept, made afresh, or (provisional) shown unplanned, key by key.
-  const sort = async (source: StatusSource, keys: readonly ObjectKey[], provisional: boolean): Promise<Sorted> => {
-    const pause = provisional ? oneTurn : pauseTurn;
+  const sort = async (source: StatusSource, keys: readonly ObjectKey[], provisional: boolean, pause: TurnYield = provisional ? oneTurn : pauseTurn): Promise<Sorted> => {
     const alerts = groupByObject(source.alerts ?? []);
     const sorted: Sorted = { next: new Map(), rebuilt: new Set(), provisional: new Set() };
     for (const key of keys) {
@@ -135,6 +134,21 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
     }
     return sorted;
   };
+  // First, a turn at a time, what an answer would show of each key the fill has yet to plan (its
+  // summary, view and their JSON, from its object and instances with nothing planned), so answers
+  // while the fill plans find them made instead of making thousands in one turn.
+  const showUnplanned = async (source: StatusSource, keys: readonly ObjectKey[]): Promise<void> => {
+    const { next, provisional } = await sort(source, keys, true, pauseTurn);
+    const input: StatusInput = { ...source, plan: [] };
+    for (const key of provisional) {
+      const turn = pauseTurn();
+      if (turn) await turn;
+      const entry = next.get(key) as Entry;
+      if (entries.get(key) !== entry) continue;
+      options.made?.((entry.summary ??= summaryOfKey(input, key, entry.actions)));
+      options.made?.((entry.view ??= viewOfKey(input, key, entry.actions)));
+    }
+  };
   // Forgets the entries of keys no longer known.
   const prune = (next: ReadonlyMap<ObjectKey, Entry>): void => {
     if (entries.size > next.size) for (const key of entries.keys()) if (!next.has(key)) entries.delete(key);
@@ -150,6 +164,7 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
     },
     async fill(source) {
       const keys = knownKeys(source.desired.objects, source.observed);
+      await showUnplanned(source, keys);
       const sorted = await sort(source, keys, false);
       await planRebuilt(options, source, sorted, false);
       const input = (plan: readonly Action[]): StatusInput => ({ ...source, plan });

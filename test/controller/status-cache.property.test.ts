@@ -222,3 +222,31 @@ test('a full build plans the keys answers showed provisionally', async () => {
   assert.equal(full.rebuilt.size, NAMES.length);
   assert.deepEqual(await full.views(), buildStatus({ ...source, plan: actionsOf(planAll(worldOf(source))) }));
 });
+
+test('a fill first makes what answers show of the keys it has yet to plan, so an answer meanwhile makes none', async () => {
+  const n = 50;
+  const objects = Array.from({ length: n }, (_, i) => processObject(`p${i}`, { replicas: 1 }));
+  const source = sourceOf({ objects: new Map(objects.map((o) => [o.key, o])), observed: new Map(), history: new Map(), usage: new Map(), alerts: [], now: NOW, revision: 'r1' });
+  const made: unknown[] = [];
+  let release: () => void = () => undefined;
+  let asked = false;
+  const cache = createStatusCache({
+    plan: async (keys) => {
+      asked = true;
+      await new Promise<void>((resolve) => (release = resolve));
+      return actionsOf(keys.map((key) => planKey(worldOf(source), key)));
+    },
+    made: (item) => made.push(item),
+  });
+  const filling = cache.fill(source);
+  while (!asked) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(made.length, 2 * n, 'a summary and a view per key, made before the fill plans');
+  const answer = await cache.build(source, { provisional: true });
+  assert.equal(answer.provisional.size, 0, 'the answer showed nothing it had to make');
+  assert.ok((await answer.views()).every((v, i) => v === made[2 * i + 1]), 'the views made ahead');
+  assert.deepEqual(await answer.summaries(), buildSummaries({ ...source, plan: [] }));
+  release();
+  assert.equal(await filling, n);
+  const after = await cache.build(source, { provisional: true });
+  assert.deepEqual(await after.views(), buildStatus({ ...source, plan: actionsOf(planAll(worldOf(source))) }));
+});
