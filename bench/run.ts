@@ -13,7 +13,7 @@ import { prlimitCost, samplePassSteps } from './sample-steps.ts';
 import { benchPools } from './pools.ts';
 import { benchSpawning } from './spawning.ts';
 import { benchDashboard } from './dashboard.ts';
-import { benchScale } from './scale.ts';
+import { benchScale, benchScaleCalls } from './scale.ts';
 import { wiredSchedulingPass } from './scheduling-world.ts';
 import { churn, commandMs, realistic200, timing, type Figure } from './realistic.ts';
 import { schedule } from '../src/scheduler/schedule.ts';
@@ -244,6 +244,8 @@ const SECTIONS: Readonly<Record<string, () => Promise<void> | void>> = {
   },
   // The 5,000-file row alone (`npm run bench -- scale5000`).
   scale5000: () => benchScale(row, 5_000, 'files', false),
+  // 10,000 programs, one file each, with a CLI request every 200 ms (`npm run bench -- scale10000`).
+  scale10000: () => benchScaleCalls(row, 10_000, 'files'),
   sampling: () => {
     const pass = samplePassSteps(1000);
     const [p50, p90, p99, max] = pass.stepMs;
