@@ -31,7 +31,6 @@ import { createPoolManager, type PoolManager } from './pools.ts';
 import type { ResourceUsage } from '../model/usage.ts';
 import { createSchedulingMemo } from './scheduling-memo.ts';
 import { createApplyWindow } from './apply-window.ts';
-import { createLooseApplies, standsAlone } from './loose-applies.ts';
 import { shutdownAll } from './shutdown.ts';
 import type { MachineCapacity } from '../planner/node-policy.ts';
 import type { SchedulingView } from '../planner/scheduling.ts';
@@ -195,7 +194,6 @@ export function createController(options: ControllerOptions): Controller {
       let world = worldAt(await executor.observe(), clock.now());
       const plans: KeyPlan[] = [];
       const applying: Promise<void>[] = [];
-      const letGo: Promise<void>[] = [];
       // Keys with nothing to apply are done together once the batch is planned.
       const settled: ObjectKey[] = [];
       for (const key of batch) {
@@ -208,44 +206,25 @@ export function createController(options: ControllerOptions): Controller {
         const pending = closed ? undefined : reconcileOne(key, world, plans);
         if (pending) {
           acted = true;
-          (pending.loose ? letGo : applying).push(pending.applied);
+          applying.push(pending);
         } else settled.push(key);
       }
       queue.doneAll(settled);
-      for (const applied of letGo) loose.add(applied);
       await Promise.all(applying);
-      // A replacement started on a standing order that this batch saw end and did not restart
-      // goes; not while a loose start may still claim one.
-      if (loose.size === 0) executor.settle?.();
-      loose.tell(plans, letGo);
+      // A replacement started on a standing order that this batch saw end and did not restart goes.
+      executor.settle?.();
+      options.onPass?.(plans);
       // What this batch did may let waiting work start, or ask running work to give way.
       if (!closed) await wakeScheduled();
     }
     draining = false;
     // Persist only what changed: an idle resync writes nothing.
     if (acted || store.get() !== before) options.onChange?.();
-    wakeIdle();
-    finished();
-  };
-
-  // Idle: no drain, no loose apply under way, no pass report waiting for one.
-  const wakeIdle = (): void => {
-    if (draining || loose.size > 0 || loose.telling) return;
     const waiters = idleWaiters;
     idleWaiters = [];
     for (const resolve of waiters) resolve();
+    finished();
   };
-
-  // A loose start is done: what it changed is saved, and a quiet controller is idle again.
-  const loose = createLooseApplies({
-    onSettled: () => {
-      if (loose.size === 0 && !draining) executor.settle?.();
-      options.onChange?.();
-      wakeIdle();
-    },
-    onTold: wakeIdle,
-    ...(options.onPass ? { onPass: options.onPass } : {}),
-  });
 
   // Wakes the objects the scheduling decision asks to act, and again when aging or a time slice
   // may change the decision with nothing else changing.
@@ -264,9 +243,8 @@ export function createController(options: ControllerOptions): Controller {
 
   const ordersOf = createOrderMemo(standingOrders);
 
-  // Plans one key and records what it saw; returns its applies only when there are actions to
-  // apply, `loose` when the drain need not wait for them.
-  const reconcileOne = (key: ObjectKey, world: PlanWorld, plans: KeyPlan[]): { readonly applied: Promise<void>; readonly loose: boolean } | undefined => {
+  // Plans one key and records what it saw; returns a promise only when there are actions to apply.
+  const reconcileOne = (key: ObjectKey, world: PlanWorld, plans: KeyPlan[]): Promise<void> | undefined => {
     try {
       const planned = planKey(world, key);
       if (executor.arm && !closed) executor.arm(key, ordersOf(world, key));
@@ -276,11 +254,10 @@ export function createController(options: ControllerOptions): Controller {
         finish(key, planned, []);
         return undefined;
       }
-      const applied = applyPlanned(planned).then(
+      return applyPlanned(planned).then(
         (results) => finish(key, planned, results),
         (error: unknown) => fail(key, error),
       ).finally(() => queue.done(key));
-      return { applied, loose: standsAlone(planned, world.objects.get(key), links) };
     } catch (error) {
       fail(key, error);
       return undefined;
@@ -353,7 +330,7 @@ export function createController(options: ControllerOptions): Controller {
       for (const key of (await executor.observe()).keys()) queue.add(key);
     },
     idle() {
-      if (!draining && queue.length === 0 && loose.size === 0 && !loose.telling) return Promise.resolve();
+      if (!draining && queue.length === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
     release() {
@@ -394,7 +371,6 @@ export function createController(options: ControllerOptions): Controller {
       executor.disarm?.();
       closeQueue();
       await drained;
-      await loose.settled();
       await shutdownAll({ executor, desired, links, history: () => store.get(), ...(options.yieldTurn ? { yieldTurn: alwaysAwaitable(options.yieldTurn) } : {}) });
       // Every end is told, these too.
       const world = worldAt(await executor.observe(), clock.now());
