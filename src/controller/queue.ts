@@ -68,7 +68,16 @@ export function createWorkQueue(clock: Clock): WorkQueue {
     const existing = delayed.get(key);
     if (existing && existing.at <= at) return;
     existing?.cancel();
-    const cancel = clock.after(at - clock.now(), () => {
+    arm(key, at);
+  };
+
+  // A timer may fire up to a millisecond before `at` by the clock (Node counts from the time its
+  // loop turn began): the key then waits out the rest here rather than in a pass that would only
+  // plan it again for `at`.
+  const arm = (key: string, at: number, ms = at - clock.now()): void => {
+    const cancel = clock.after(ms, () => {
+      const early = at - clock.now();
+      if (early > 0) return arm(key, at, Math.max(1, early));
       delayed.delete(key);
       add(key);
     });

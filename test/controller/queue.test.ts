@@ -39,6 +39,25 @@ test('a delayed key becomes ready at its time, keeping only the earliest', () =>
   assert.equal(queue.length, 0, 'the later timers were dropped');
 });
 
+test('a delayed key whose timer fires before its time waits out the rest, then is ready once', () => {
+  const inner = createFakeClock();
+  // Timers longer than a millisecond fire one early, as Node's may by the wall clock.
+  const clock = { ...inner, after: (ms: number, fn: () => void) => inner.after(ms > 1 ? ms - 1 : ms, fn) };
+  const queue = createWorkQueue(clock);
+  let woken = 0;
+  queue.onReady(() => woken++);
+  queue.addAt('a', inner.now() + 50);
+  inner.advance(49);
+  assert.equal(queue.length, 0, 'not ready before its time');
+  inner.advance(1);
+  assert.equal(queue.take(), 'a');
+  assert.equal(woken, 1);
+  queue.done('a');
+  inner.advance(100);
+  assert.equal(queue.length, 0);
+  assert.equal(inner.pending, 0, 'no timer left');
+});
+
 test('an immediate add cancels a pending delayed add', () => {
   const clock = createFakeClock();
   const queue = createWorkQueue(clock);

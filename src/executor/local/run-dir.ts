@@ -5,7 +5,7 @@
  * runs, and `<token>.order`, a standing order the controller leaves for the shim. All are
  * written atomically (temp file, rename). Must not: throw.
  */
-import { existsSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, unlink, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseExitFile, parseRunFile, type RunRecord, type ShimExit } from './shim-protocol.ts';
 
@@ -63,10 +63,24 @@ export function orderPathOf(runDir: string, token: string): string {
  * restart: not `rmSync`, whose removal first asks what each path is).
  */
 export function removeRunFiles(runDir: string, token: string): void {
-  unlinkQuietly(join(runDir, `${token}.run`));
-  unlinkQuietly(join(runDir, `${token}.exit`));
-  unlinkQuietly(orderPathOf(runDir, token));
+  for (const path of runFilePaths(runDir, token)) unlinkQuietly(path);
 }
+
+/**
+ * {@link removeRunFiles} off the event loop: the unlinks run in libuv's thread pool and nothing
+ * waits for them, so a restart does not wait on the disk for the files of the run it replaces.
+ * A file left behind (the controller gone first) is found by the next controller's scan.
+ */
+export function removeRunFilesLater(runDir: string, token: string): void {
+  for (const path of runFilePaths(runDir, token)) unlink(path, leftForTheScan);
+}
+
+function runFilePaths(runDir: string, token: string): readonly string[] {
+  return [join(runDir, `${token}.run`), join(runDir, `${token}.exit`), orderPathOf(runDir, token)];
+}
+
+// Gone already, or left for the next scan.
+function leftForTheScan(): void {}
 
 // Removes a file; one that is gone already is not an error, nor one that cannot be removed (it is
 // found again by the next controller's scan of the run dir).

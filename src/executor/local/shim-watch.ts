@@ -11,7 +11,7 @@ import { isRunAlive, isShimAlive } from './adopt-runs.ts';
 import { killAndRemoveCgroup, killCgroup } from './cgroup-kill.ts';
 import { ExitWatcher } from './exit-watcher.ts';
 import { signalGroupIfOurs } from './kill-group.ts';
-import { readExit, removeRunFiles, type RunEntry } from './run-dir.ts';
+import { readExit, removeRunFiles, removeRunFilesLater, type RunEntry } from './run-dir.ts';
 import { ShimLiveness } from './shim-liveness.ts';
 import { findShimBinary, SHIM_BINARY_PLACES, ShimClient } from './shim-client.ts';
 import type { RunRecord, ShimExit } from './shim-protocol.ts';
@@ -132,7 +132,8 @@ export class ShimWatch {
     const token = this.#ended.get(key);
     if (token === undefined) return;
     this.#ended.delete(key);
-    if (this.#options.owner) removeRunFiles(this.#options.runDir, token);
+    // On every restart, between the helper's answer and the start's record: off the loop.
+    if (this.#options.owner) removeRunFilesLater(this.#options.runDir, token);
   }
 
   /** A run file that names no instance of ours any more: what is left of it is killed, its files removed. */
