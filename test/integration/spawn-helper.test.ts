@@ -238,6 +238,17 @@ void describe('spawn helper with real processes', { timeout: 90_000, skip }, () 
     await waitFor(() => (runFiles().some((name) => first.includes(name)) ? undefined : true), 5000);
   });
 
+  void it("a controller's helper runs from its adoption scan, before its first spawn, and goes with it", async () => {
+    const helpers = (): number[] => childrenOf(process.pid).filter((pid) => alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'latin1').endsWith('tend-shim\0serve\0'));
+    const before = new Set(helpers());
+    const { executor } = await newExecutor();
+    await executor.adopt([]);
+    const helper = await waitFor(() => helpers().find((pid) => !before.has(pid)));
+    assert.ok(helper > 1, 'the helper was started before any start was applied');
+    await executor.close();
+    await waitFor(() => (alive(helper) ? undefined : true));
+  });
+
   void it('holds the children of a shell program to its memory limit: the kernel OOM-kills them', async (t) => {
     if (createKernelLimits(`probe-${process.pid}`).host()?.parents.memory === undefined) return t.skip('no writable memory cgroup on this host');
     const { executor } = await newExecutor();

@@ -258,6 +258,8 @@ class LocalExecutor implements Executor {
   }
 
   adopt(records: readonly ObservedInstance[]): Promise<AdoptReport> {
+    // The controller's helper starts while the manifests load, not with the first spawn.
+    if (this.#cutAbandonedHooks) this.#shims.warm();
     const runs = readRunDir(this.#runDir);
     // Orders an earlier controller left armed: their shims no longer fire them (it is gone).
     if (this.#cutAbandonedHooks) for (const entry of runs) rmSync(orderPathOf(this.#runDir, entry.token), { force: true });

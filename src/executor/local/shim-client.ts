@@ -58,6 +58,14 @@ export class ShimClient {
     });
   }
 
+  /**
+   * Starts the helper now if it does not run yet, so the first spawn does not wait for its
+   * start (a controller calls this before it loads the manifests).
+   */
+  warm(): void {
+    this.#child ??= this.#start();
+  }
+
   /** Closes the request pipe: the helper exits once its last shim has. */
   close(): void {
     this.#child?.stdin?.end();
