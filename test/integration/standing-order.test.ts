@@ -147,6 +147,31 @@ describe('tend up with a zero-backoff program', () => {
     assert.deepEqual(livePidsOf(world, 'process/fast'), [second], 'adopted, not started again');
   });
 
+  test('an order that fired while its controller could not record it is recorded by the next controller', async () => {
+    await waitFor('fast to run with an armed order', () => pidOf(world, 'process/fast') !== null && runFiles(world.stateDir, '.order').length === 1);
+    const first = pidOf(world, 'process/fast') ?? 0;
+    const restartsBefore = itemOf(world.items(), 'process/fast').instances[0]?.restarts ?? 0;
+    // The controller still runs (so the order fires) but hears nothing before it dies.
+    controller.kill('SIGSTOP');
+    kill(first);
+    await waitFor('a replacement', () => livePidsOf(world, 'process/fast').some((pid) => pid !== first));
+    const second = livePidsOf(world, 'process/fast').find((pid) => pid !== first) ?? 0;
+    controller.kill('SIGKILL');
+    await exited(controller);
+    assert.equal(itemOf(world.items(), 'process/fast').instances[0]?.pid, second, 'a get with no controller shows the replacement');
+    assert.ok(alive(second), 'and leaves it running');
+    controller = await world.up();
+    await waitFor('the restart recorded, with the replacement as the instance', () => {
+      const instance = itemOf(world.items(), 'process/fast').instances[0];
+      return instance?.pid === second && instance.restarts === restartsBefore + 1;
+    });
+    assert.equal(itemOf(world.items(), 'process/fast').instances[0]?.lastExit?.signal, 'SIGKILL');
+    assert.deepEqual(livePidsOf(world, 'process/fast'), [second], 'taken as the restart, not started again');
+    const told = events(world, 'process/fast').map((e) => `${e.reason} ${e.message}`);
+    assert.ok(told.some((e) => e.startsWith('Exited') && e.includes(`(pid ${first}) was killed by SIGKILL`)), told.join('\n'));
+    assert.ok(told.some((e) => e.startsWith('Started') && e.includes(`(pid ${second})`) && e.includes('restarting')), told.join('\n'));
+  });
+
   test('an order never fires without its controller: the next controller restarts the program', async () => {
     await waitFor('fast to run with an armed order', () => pidOf(world, 'process/fast') !== null && runFiles(world.stateDir, '.order').length === 1);
     const first = pidOf(world, 'process/fast') ?? 0;

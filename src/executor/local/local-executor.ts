@@ -132,6 +132,8 @@ interface AdoptLists {
   readonly lost: ObservedInstance[];
   readonly found: ObservedInstance[];
   readonly ended: ObservedInstance[];
+  /** Tokens of replacements that standing orders started, with when the program they replaced ended. */
+  readonly replacing: Map<string, number>;
 }
 
 /**
@@ -264,11 +266,12 @@ class LocalExecutor implements Executor {
     // Orders an earlier controller left armed: their shims no longer fire them (it is gone).
     if (this.#cutAbandonedHooks) for (const entry of runs) rmSync(orderPathOf(this.#runDir, entry.token), { force: true });
     const byProcess = new Map(runs.map((entry) => [`${entry.run.pid}:${entry.run.startTicks}`, entry]));
-    const report = { adopted: [] as ObservedInstance[], lost: [] as ObservedInstance[], found: [] as ObservedInstance[], ended: [] as ObservedInstance[] };
+    const report: AdoptLists = { adopted: [], lost: [], found: [], ended: [], replacing: new Map() };
     for (const record of records) {
       if (this.#runtimes.has(keyOf(record.object, record.id))) continue;
       const entry = byProcess.get(`${record.pid}:${record.startTicks}`);
       byProcess.delete(`${record.pid}:${record.startTicks}`);
+      if (entry?.exit?.next !== undefined) report.replacing.set(entry.exit.next, entry.exit.at);
       if (record.state === 'exited') this.#putExited(record, entry?.token);
       else if (entry) this.#adoptRun(record, entry, report);
       else if (isSameProcess(record)) report.adopted.push(this.#takeOver(record));
@@ -659,7 +662,7 @@ class LocalExecutor implements Executor {
     const alive = !entry.exit && (isRunAlive(entry) || isShimAlive(entry.run.shimPid));
     // Read again once the shim is known gone: it may have written the file since the first read.
     const exit = alive ? undefined : (entry.exit ?? this.#shims.readExit(entry.token));
-    if (exit) report.ended.push(this.#recordEnded(record, entry.token, exit));
+    if (exit) report.ended.push(this.#recordEnded(record, entry.token, exit, report));
     else if (alive) report.adopted.push(this.#takeOver(record, shimOf(entry)));
     else {
       this.#shims.discard(entry);
@@ -669,7 +672,10 @@ class LocalExecutor implements Executor {
 
   // Run files no record names (the controller died before it saved them), oldest first: a live
   // program is found, an ended one reported with its exit; one whose slot already holds a live
-  // instance is a duplicate and is killed.
+  // instance is a duplicate and is killed. A live one a standing order started in the place of an
+  // ended instance waits, in the controller that owns the state dir, for the plan's start of that
+  // slot, as if its order had fired now: the end is reported and the restart recorded as the plan
+  // decides (were it found, the end it replaced would be neither told nor counted).
   #adoptUnrecorded(entries: readonly RunEntry[], report: AdoptLists): void {
     const bootTimeMs = readBootTimeMs();
     for (const entry of [...entries].sort((a, b) => a.run.startTicks - b.run.startTicks)) {
@@ -678,15 +684,18 @@ class LocalExecutor implements Executor {
       const newer = known?.state === 'exited' && entry.run.startTicks >= known.startTicks;
       const alive = !entry.exit && (isRunAlive(entry) || isShimAlive(entry.run.shimPid));
       const exit = alive ? undefined : (entry.exit ?? this.#shims.readExit(entry.token));
+      const replaced = report.replacing.get(entry.token);
       if (!instance || (known && !newer)) this.#shims.discard(entry);
-      else if (exit) report.ended.push(this.#recordEnded(instance, entry.token, exit));
+      else if (exit) report.ended.push(this.#recordEnded(instance, entry.token, exit, report));
+      else if (alive && known && replaced !== undefined && this.#cutAbandonedHooks && instance.fallback !== true) this.#orders.adoptFired(instance.object, firedOf(instance, entry, replaced));
       else if (alive) report.found.push(this.#takeOver(instance, shimOf(entry)));
       else this.#shims.discard(entry);
     }
   }
 
   // An instance that ended while no controller ran, with its real exit.
-  #recordEnded(record: ObservedInstance, token: string, end: ShimExit): ObservedInstance {
+  #recordEnded(record: ObservedInstance, token: string, end: ShimExit, report: AdoptLists): ObservedInstance {
+    if (end.next !== undefined) report.replacing.set(end.next, end.at);
     const exit = exitOf(record, shimEnd(end, undefined), end.at);
     const told = exit.requested ? exit : this.#withStderrTail(exit, record.id);
     const ended = this.#putExited({ ...withoutHook(record), state: 'exited', exit: told }, token);
@@ -790,6 +799,12 @@ function shimOption(options: LocalExecutorOptions): ShimClient | undefined | nul
 }
 
 // The shim of a run file's program, as the executor tracks it.
+// The replacement of `entry`, found at adoption, as the fired order it is.
+function firedOf(instance: ObservedInstance, entry: RunEntry, at: number): Fired {
+  const { id, replica, specHash, generation } = instance;
+  return { start: { instance: id, replica, specHash, generation }, token: entry.token, run: entry.run, at };
+}
+
 function shimOf(entry: RunEntry): ShimHandle {
   const { cgroup, shimPid } = entry.run;
   return { token: entry.token, cgroup: cgroup === '' ? undefined : cgroup, shimPid };

@@ -23,9 +23,12 @@ export interface ArmableInstance {
   readonly token: string;
 }
 
+/** What a replacement must match to answer a start: its slot and the revision it runs. */
+export type FiredStart = Pick<StartAction, 'instance' | 'replica' | 'specHash' | 'generation'>;
+
 /** A replacement a shim started on an order, waiting for the plan's start. */
 export interface Fired {
-  readonly start: StartAction;
+  readonly start: FiredStart;
   readonly token: string;
   readonly run: RunRecord;
   /** When the replaced program ended (ms since the epoch): the replacement started right after. */
@@ -117,6 +120,16 @@ export class OrderBook {
       return;
     }
     this.#fired.set(firedKey(object, armed.start.instance), { fired: { start: armed.start, token: exit.next, run, at: exit.at }, seen: false });
+  }
+
+  /**
+   * A replacement an earlier controller's order started, found at adoption beside the end it
+   * replaced (that controller died before it recorded the end): it waits for the plan's start
+   * as one fired now would, so the restart is recorded (counted, told) as the plan decides, and
+   * killed when the plan does not ask for it.
+   */
+  adoptFired(object: ObjectKey, fired: Fired): void {
+    this.#fired.set(firedKey(object, fired.start.instance), { fired, seen: false });
   }
 
   /** The fired replacement `start` asks for; one in its place that does not match is killed. */
