@@ -93,12 +93,14 @@ describe('tend up with a zero-backoff program', () => {
     const first = pidOf(world, 'process/fast') ?? 0;
     const shim = ppidOf(first);
     const revision = envOf(first).get('TEND_SPEC_HASH');
+    const env = envOf(first);
     kill(first);
     await waitFor('a replacement', () => livePidsOf(world, 'process/fast').some((pid) => pid !== first));
     const second = livePidsOf(world, 'process/fast').find((pid) => pid !== first) ?? 0;
     assert.equal(ppidOf(second), shim, 'the same shim started it: no controller or helper on the way');
     assert.equal(envOf(second).get('TEND_SPEC_HASH'), revision, 'the revision it was started with');
     assert.equal(envOf(second).get('TEND_INSTANCE'), 'fast-0');
+    assert.deepEqual(envOf(second), env, 'the environment the program it replaced ran with, to the last variable');
     // The shim may run above tend's priority to start it sooner; the program runs at tend's own.
     await waitFor('the program at tend\'s priority', () => niceOf(second) === niceOf(controller.pid ?? 0));
     await waitFor('the restart to be recorded', () => pidOf(world, 'process/fast') === second);

@@ -17,10 +17,13 @@ import { orderPathOf, readRun } from './run-dir.ts';
 import { encodeStandingOrder, type RunRecord, type ShimExit } from './shim-protocol.ts';
 import type { ShimWatch } from './shim-watch.ts';
 import { prepareShimRequest, type ShimSpawnContext } from './spawn-shim.ts';
+import type { ResolvedProgram, SpawnRequest } from './spawn-instance.ts';
 
 /** The instance an order may be armed for: running under its own shim, in its own cgroup. */
 export interface ArmableInstance {
   readonly token: string;
+  /** How its own start was resolved (argv, env, user): an order for the same start reuses it. */
+  readonly launched?: { readonly request: SpawnRequest; readonly program: ResolvedProgram };
 }
 
 /** What a replacement must match to answer a start: its slot and the revision it runs. */
@@ -79,7 +82,7 @@ export class OrderBook {
       if (target === undefined) continue;
       const identity = identityOf(order, target.token);
       const kept = before?.get(order.instance);
-      const armed = kept?.identity === identity ? kept : this.#write(order, target.token, identity);
+      const armed = kept?.identity === identity ? kept : this.#write(order, target, identity);
       if (kept && kept !== armed) this.#remove(kept);
       if (armed) after.set(order.instance, armed);
     }
@@ -171,10 +174,12 @@ export class OrderBook {
   }
 
   // Writes the order file (temp file, rename: the shim reads it whole or not at all).
-  #write(order: StandingOrder, token: string, identity: string): Armed | undefined {
+  #write(order: StandingOrder, target: ArmableInstance, identity: string): Armed | undefined {
     const { runDir, spawn, shims, controller } = this.#options;
+    const { token, launched } = target;
     const next = shims.newToken(order.start.instance);
-    const prepared = prepareShimRequest({ ...spawn, runDir }, order.start, next);
+    const program = launched && sameStart(launched.request, order.start) ? launched.program : undefined;
+    const prepared = prepareShimRequest({ ...spawn, runDir }, order.start, next, program);
     if (!prepared.ok) return undefined;
     const path = orderPathOf(runDir, token);
     const temp = `${path}.tmp`;
@@ -197,6 +202,11 @@ export class OrderBook {
       return false;
     }
   }
+}
+
+// Whether `start` would be resolved as `launched` was: the same spec, slot and revision.
+function sameStart(launched: SpawnRequest, start: StartAction): boolean {
+  return launched.spec === start.spec && launched.instance === start.instance && launched.replica === start.replica && launched.specHash === start.specHash && launched.generation === start.generation && launched.fallback === start.fallback && launched.object === start.object;
 }
 
 function identityOf(order: StandingOrder, token: string): string {
