@@ -213,6 +213,7 @@ class LocalExecutor implements Executor {
       runDir: this.#runDir,
       spawn: { ...this.#spawn, runDir: this.#runDir },
       shims: this.#shims,
+      clock: this.#clock,
       controller: { pid: process.pid, startTicks: readProcStat(process.pid)?.startTicks ?? 0 },
     });
     this.#rotator = new LogRotator({
@@ -231,7 +232,8 @@ class LocalExecutor implements Executor {
   arm(object: ObjectKey, orders: readonly StandingOrder[]): void {
     if (this.#closed || !this.#cutAbandonedHooks) return;
     this.#orders.arm(object, orders, (instance) => this.#armable(object, instance));
-    // A resolved start served the first order of it, if any: none is kept for later.
+    // An object with no order keeps no resolved start; an order's write releases its own.
+    if (orders.length > 0) return;
     for (const runtime of this.#resolved.get(object) ?? []) runtime.program = undefined;
     this.#resolved.delete(object);
   }
@@ -507,6 +509,7 @@ class LocalExecutor implements Executor {
   async #spawnThroughShim(launch: Launch, client: ShimClient): Promise<LaunchResult> {
     const key = keyOf(launch.object, launch.instance);
     const token = this.#shims.newToken(launch.instance);
+    this.#orders.started();
     const outcome = await spawnThroughShim({ ...this.#spawn, client, runDir: this.#runDir }, launch, token);
     if (!outcome.ok) {
       const failure = this.#recordSpawnError(launch, Promise.resolve(outcome.failure));
@@ -546,7 +549,8 @@ class LocalExecutor implements Executor {
     if (!runtime?.shim || runtime.shim.cgroup === undefined || runtime.stopping || runtime.ending || runtime.hook) return undefined;
     if (instance?.state !== 'running' || instance.suspendedAt !== undefined) return undefined;
     const { request, program } = runtime;
-    return { token: runtime.shim.token, ...(request && program ? { launched: { request, program } } : {}) };
+    const release = (): void => void (runtime.program = undefined);
+    return { token: runtime.shim.token, ...(request && program ? { launched: { request, program, release } } : {}) };
   }
 
   #spawnDirect(launch: Launch): LaunchResult {
