@@ -24,6 +24,14 @@ const { createRequire } = require('node:module');
 // two free a few hundred KB), so the controller asks for one.
 if (process.argv[2] === 'up') require('node:v8').setFlagsFromString('--semi-space-growth-factor=1 --memory-reducer-single-gc');
 
+// bin/tend starts `up` without NODE_EXTRA_CA_CERTS (Node would read every certificate of it as it
+// starts); the variable is back before anything reads the environment, so the programs and hooks
+// the controller starts inherit it, and an https probe reads the file itself.
+if (process.env.TEND_EXTRA_CA_CERTS !== undefined) {
+  process.env.NODE_EXTRA_CA_CERTS = process.env.TEND_EXTRA_CA_CERTS;
+  delete process.env.TEND_EXTRA_CA_CERTS;
+}
+
 const dir = join(__dirname, '..', 'dist', 'cli');
 
 function bundleOf(name) {

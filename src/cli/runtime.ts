@@ -29,6 +29,7 @@ import type { KeyPlan } from '../planner/key-plan.ts';
 import type { ManifestCache } from '../manifest/load.ts';
 import { loadManifestDir } from './load-manifests.ts';
 import { createProber, probeTargets } from '../monitor/prober.ts';
+import { extraCaTrust } from './extra-ca.ts';
 import type { ProbeTiming } from '../model/health.ts';
 import { monitorIntervalOf } from '../monitor/monitor-interval.ts';
 import { procSource } from '../monitor/proc-reader.ts';
@@ -156,7 +157,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     },
     watches: () => watchesNow(controller.desired().objects, controller.history(), guard, policyOf),
   });
-  const prober = createProber({ clock, events });
+  const prober = createProber({ clock, events, tlsTrust: extraCaTrust() });
   // Coalesced and off the exit → restart path: a burst of exits or starts syncs the prober once.
   // With no probe anywhere (none desired, none kept by a running older revision) there is
   // nothing to sync, and a bring-up of thousands skips a look at every instance per turn.

@@ -294,7 +294,10 @@ export function createController(options: ControllerOptions): Controller {
     queue.addFailed(key);
   };
 
-  queue.onReady(() => void drain());
+  // The pass starts once the turn that queued the first key is done: a load queues all its keys in
+  // one turn, and they go out in one pass instead of the first alone (whose start would hold the
+  // rest back for a whole pass, the spawn helper's own start included).
+  queue.onReady(() => queueMicrotask(() => void drain()));
   const unsubscribeExits = executor.subscribe(touch);
   const unsubscribeHealth = health?.subscribe(touch);
   const unsubscribeLimits = limits?.subscribe((key) => queue.add(key));

@@ -3,10 +3,14 @@ import { request as httpRequest } from 'node:http';
 import type { Clock } from '../platform/clock.ts';
 import { settleWithin, type ProbeOutcome } from './probe-outcome.ts';
 
+/** The roots an https probe trusts, when not Node's own (`ca` as node:tls takes it). */
+export type TlsTrust = () => { readonly ca?: readonly string[] };
+
 /** GETs `url` with `headers`; fails on an error status, a connection error or after `timeoutMs`. */
-export function probeHttp(clock: Clock, url: string, headers: Readonly<Record<string, string>>, timeoutMs: number): Promise<ProbeOutcome> {
+export function probeHttp(clock: Clock, url: string, headers: Readonly<Record<string, string>>, timeoutMs: number, trust?: TlsTrust): Promise<ProbeOutcome> {
   return settleWithin(clock, timeoutMs, (settle) => {
-    const request = (url.startsWith('https:') ? httpsRequestOf() : httpRequest)(url, { method: 'GET', headers: { ...headers } }, (response) => {
+    const https = url.startsWith('https:');
+    const request = (https ? httpsRequestOf() : httpRequest)(url, { method: 'GET', headers: { ...headers }, ...(https ? trust?.() : undefined) }, (response) => {
       response.resume();
       const status = response.statusCode ?? 0;
       settle({ ok: status >= 200 && status < 400, message: `HTTP ${status} from ${url}` });
@@ -22,3 +26,4 @@ export function probeHttp(clock: Clock, url: string, headers: Readonly<Record<st
 function httpsRequestOf(): typeof httpRequest {
   return process.getBuiltinModule('node:https').request;
 }
+

@@ -18,7 +18,7 @@ import type { ObservedInstance } from '../model/instance.ts';
 import { isProcessObject, type DesiredState, type ObjectKey, type ProcessSpec } from '../model/object.ts';
 import type { Cancel, Clock } from '../platform/clock.ts';
 import { probeExec } from './exec-probe.ts';
-import { probeHttp } from './http-probe.ts';
+import { probeHttp, type TlsTrust } from './http-probe.ts';
 import type { ProbeOutcome } from './probe-outcome.ts';
 import { activeKinds, healthOfBook, markLaunched, newProbeBook, recordOutcome, type ProbeBook } from './probe-state.ts';
 import { probeTcp } from './tcp-probe.ts';
@@ -46,6 +46,8 @@ export interface ProberOptions {
   readonly run?: ProbeRunner;
   /** Checks running at once; default 64. */
   readonly maxInFlight?: number;
+  /** The roots https probes trust; default Node's own. */
+  readonly tlsTrust?: TlsTrust;
 }
 
 /** Launches the delay statistics look back over. */
@@ -66,10 +68,10 @@ interface Entry {
 }
 
 /** The real checks. */
-export function realProbeRunner(clock: Clock): ProbeRunner {
+export function realProbeRunner(clock: Clock, trust?: TlsTrust): ProbeRunner {
   return (check, target, timeoutMs, signal) => {
     if (check.type === 'exec') return probeExec(clock, check.command, target, timeoutMs, signal);
-    if (check.type === 'http') return probeHttp(clock, check.url, check.headers, timeoutMs);
+    if (check.type === 'http') return probeHttp(clock, check.url, check.headers, timeoutMs, trust);
     return probeTcp(clock, check.host, check.port, timeoutMs);
   };
 }
@@ -110,7 +112,7 @@ class ProberImpl implements Prober {
 
   constructor(options: ProberOptions) {
     this.#clock = options.clock;
-    this.#run = options.run ?? realProbeRunner(options.clock);
+    this.#run = options.run ?? realProbeRunner(options.clock, options.tlsTrust);
     this.#events = options.events;
     this.#maxInFlight = options.maxInFlight ?? 64;
     // Every check under way listens for the close; up to maxInFlight at once is expected.

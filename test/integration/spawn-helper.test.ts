@@ -6,7 +6,7 @@
  * `shell: true` program. Every wait polls with a deadline; every process started is killed.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -236,6 +236,41 @@ void describe('spawn helper with real processes', { timeout: 90_000, skip }, () 
     assert.deepEqual(first.map((name) => name.slice(name.lastIndexOf('.'))), ['.exit', '.run']);
     assert.equal((await executor.apply(start)).ok, true);
     await waitFor(() => (runFiles().some((name) => first.includes(name)) ? undefined : true), 5000);
+  });
+
+  void it('a shim makes its exit file ahead only once its program has run a while, and an end after that is told through it', async () => {
+    const { executor, stateDir } = await newExecutor();
+    const start = startAction('process/later', makeSpec(['sleep', '7500']));
+    const started = Date.now();
+    assert.equal((await executor.apply(start)).ok, true);
+    const shim = shimOf(stateDir, 'later-0.');
+    // The nameless inode (O_TMPFILE in the run dir) shows among the shim's fds as "<run>/#<inode> (deleted)".
+    const prepared = (): boolean => readdirSync(`/proc/${shim}/fd`).some((fd) => {
+      try {
+        return /\/run\/#\d+ \(deleted\)$/.test(readlinkSync(`/proc/${shim}/fd/${fd}`));
+      } catch {
+        return false;
+      }
+    });
+    if (Date.now() - started < 1500) assert.equal(prepared(), false, 'no exit file is made while the program has just started');
+    await waitFor(() => (prepared() ? true : undefined), 10_000);
+    assert.ok(Date.now() - started >= 1900, 'made after the program ran about two seconds');
+    const [running] = await instancesOf(executor, start.object);
+    kill(running?.pid ?? 0);
+    const exited = await exitedOf(executor, start.object);
+    assert.equal(exited.exit?.signal, 'SIGKILL');
+    assert.ok(readdirSync(join(stateDir, 'run')).some((name) => name.startsWith('later-0.') && name.endsWith('.exit')));
+  });
+
+  void it("a controller's helper runs from its adoption scan, before its first spawn, and goes with it", async () => {
+    const helpers = (): number[] => childrenOf(process.pid).filter((pid) => alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'latin1').endsWith('tend-shim\0serve\0'));
+    const before = new Set(helpers());
+    const { executor } = await newExecutor();
+    await executor.adopt([]);
+    const helper = await waitFor(() => helpers().find((pid) => !before.has(pid)));
+    assert.ok(helper > 1, 'the helper was started before any start was applied');
+    await executor.close();
+    await waitFor(() => (alive(helper) ? undefined : true));
   });
 
   void it('holds the children of a shell program to its memory limit: the kernel OOM-kills them', async (t) => {

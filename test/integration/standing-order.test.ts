@@ -93,12 +93,14 @@ describe('tend up with a zero-backoff program', () => {
     const first = pidOf(world, 'process/fast') ?? 0;
     const shim = ppidOf(first);
     const revision = envOf(first).get('TEND_SPEC_HASH');
+    const env = envOf(first);
     kill(first);
     await waitFor('a replacement', () => livePidsOf(world, 'process/fast').some((pid) => pid !== first));
     const second = livePidsOf(world, 'process/fast').find((pid) => pid !== first) ?? 0;
     assert.equal(ppidOf(second), shim, 'the same shim started it: no controller or helper on the way');
     assert.equal(envOf(second).get('TEND_SPEC_HASH'), revision, 'the revision it was started with');
     assert.equal(envOf(second).get('TEND_INSTANCE'), 'fast-0');
+    assert.deepEqual(envOf(second), env, 'the environment the program it replaced ran with, to the last variable');
     // The shim may run above tend's priority to start it sooner; the program runs at tend's own.
     await waitFor('the program at tend\'s priority', () => niceOf(second) === niceOf(controller.pid ?? 0));
     await waitFor('the restart to be recorded', () => pidOf(world, 'process/fast') === second);
@@ -236,9 +238,34 @@ describe('the local executor with an armed order', () => {
     assert.ok(result.ok && result.instance);
     const order: StandingOrder = { instance: start.instance, on: 'any', start: { ...start, reason: 'RestartPolicy', countsAsRestart: true, backoffAttempt: 1 } };
     executor.arm?.('process/race', [order]);
-    assert.equal(runFiles(stateDir, '.order').length, 1, 'armed');
+    // Written once starts have paused for ARM_QUIET_MS.
+    await waitFor('the order to be written', () => runFiles(stateDir, '.order').length === 1);
     return { executor, start, pid: result.instance.pid, stateDir, stateId };
   }
+
+  test('an order planned right after a start is written once starts pause, and not for an instance stopped meanwhile', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tend-it-'));
+    roots.push(root);
+    const stateDir = join(root, 'state');
+    const stateId = `it-order-${process.pid}-quiet`;
+    const executor = createLocalExecutor({ stateDir, stateId, clock: systemClock, cutAbandonedHooks: true });
+    const orderOf = (start: StartAction): StandingOrder => ({ instance: start.instance, on: 'any', start: { ...start, reason: 'RestartPolicy', countsAsRestart: true, backoffAttempt: 1 } });
+    const kept = startAction('process/kept', makeSpec(['sleep', '100001']));
+    const gone = startAction('process/gone', makeSpec(['sleep', '100002']));
+    assert.ok((await executor.apply(kept)).ok && (await executor.apply(gone)).ok);
+    const armedAt = Date.now();
+    executor.arm?.('process/kept', [orderOf(kept)]);
+    executor.arm?.('process/gone', [orderOf(gone)]);
+    const written = runFiles(stateDir, '.order').length;
+    if (Date.now() - armedAt < 100) assert.equal(written, 0, 'nothing is written while starts have just happened');
+    assert.ok((await executor.apply(stopAction(gone))).ok);
+    await waitFor('the order of the running instance', () => runFiles(stateDir, '.order').length === 1);
+    assert.ok(Date.now() - armedAt >= 200, 'written after the pause');
+    assert.ok(runFiles(stateDir, '.order')[0]?.startsWith('kept-0.'), 'none for the instance stopped meanwhile');
+    for (const instance of executor.snapshot()) if (instance.state !== 'exited') kill(-instance.pid);
+    await executor.close();
+    await waitFor('nothing of it to run', () => markedPids(stateId).length === 0);
+  });
 
   const stateOf = (executor: Executor): string | undefined => executor.snapshot().find((i) => i.id === 'race-0')?.state;
 

@@ -44,7 +44,7 @@ import { LogRotator, type RotatedInstance } from './log-rotator.ts';
 import { readBootTimeMs, readProcStat } from './proc-stat.ts';
 import { createKernelLimits } from './kernel-limits.ts';
 import type { KernelEnd } from './oom-exit.ts';
-import { spawnInstance, type SpawnContext, type SpawnFailure, type SpawnRequest } from './spawn-instance.ts';
+import { spawnInstance, type ResolvedProgram, type SpawnContext, type SpawnFailure, type SpawnRequest } from './spawn-instance.ts';
 import { instanceOfRun, isRunAlive, isShimAlive, shimEnd } from './adopt-runs.ts';
 import type { AbandonedHook } from './instance-env.ts';
 import { killCgroup } from './cgroup-kill.ts';
@@ -114,6 +114,8 @@ interface Runtime {
   forget: boolean;
   /** The shim watching the program, when it was started through the spawn helper. */
   readonly shim: ShimHandle | undefined;
+  /** How the start was resolved, kept until the first plan that arms its object has run. */
+  program?: ResolvedProgram | undefined;
 }
 
 // Where a stop's hooks come from: the manifest's current program, else what was launched.
@@ -162,6 +164,8 @@ class LocalExecutor implements Executor {
   readonly #onNormal: Warn;
   readonly #table = new InstanceTable();
   readonly #runtimes = new Map<string, Runtime>();
+  /** Runtimes that keep how their start was resolved, by object, until the object is armed. */
+  readonly #resolved = new Map<ObjectKey, Runtime[]>();
   readonly #listeners = new Set<(object: ObjectKey, instance?: ObservedInstance) => void>();
   readonly #watcher: AdoptedWatcher;
   readonly #rotator: LogRotator;
@@ -209,6 +213,7 @@ class LocalExecutor implements Executor {
       runDir: this.#runDir,
       spawn: { ...this.#spawn, runDir: this.#runDir },
       shims: this.#shims,
+      clock: this.#clock,
       controller: { pid: process.pid, startTicks: readProcStat(process.pid)?.startTicks ?? 0 },
     });
     this.#rotator = new LogRotator({
@@ -227,6 +232,10 @@ class LocalExecutor implements Executor {
   arm(object: ObjectKey, orders: readonly StandingOrder[]): void {
     if (this.#closed || !this.#cutAbandonedHooks) return;
     this.#orders.arm(object, orders, (instance) => this.#armable(object, instance));
+    // An object with no order keeps no resolved start; an order's write releases its own.
+    if (orders.length > 0) return;
+    for (const runtime of this.#resolved.get(object) ?? []) runtime.program = undefined;
+    this.#resolved.delete(object);
   }
 
   settle(): void {
@@ -260,6 +269,8 @@ class LocalExecutor implements Executor {
   }
 
   adopt(records: readonly ObservedInstance[]): Promise<AdoptReport> {
+    // The controller's helper starts while the manifests load, not with the first spawn.
+    if (this.#cutAbandonedHooks) this.#shims.warm();
     const runs = readRunDir(this.#runDir);
     // Orders an earlier controller left armed: their shims no longer fire them (it is gone).
     if (this.#cutAbandonedHooks) for (const entry of runs) rmSync(orderPathOf(this.#runDir, entry.token), { force: true });
@@ -498,6 +509,7 @@ class LocalExecutor implements Executor {
   async #spawnThroughShim(launch: Launch, client: ShimClient): Promise<LaunchResult> {
     const key = keyOf(launch.object, launch.instance);
     const token = this.#shims.newToken(launch.instance);
+    this.#orders.started();
     const outcome = await spawnThroughShim({ ...this.#spawn, client, runDir: this.#runDir }, launch, token);
     if (!outcome.ok) {
       const failure = this.#recordSpawnError(launch, Promise.resolve(outcome.failure));
@@ -507,6 +519,10 @@ class LocalExecutor implements Executor {
     this.#shims.dropEnded(key);
     const shim = { token, cgroup: outcome.cgroup, shimPid: outcome.shimPid };
     const runtime = newRuntime(launch.object, launch.instance, launch.spec.logs, launch, shim);
+    if (this.#cutAbandonedHooks) {
+      runtime.program = outcome.program;
+      this.#resolved.set(launch.object, [...(this.#resolved.get(launch.object) ?? []), runtime]);
+    }
     this.#runtimes.set(key, runtime);
     const started = this.#started(launch, runtime, runningInstance(launch, outcome.pid, outcome.startTicks, this.#clock.now(), outcome.enforcement));
     this.#shims.watch(key, shim, outcome);
@@ -532,7 +548,9 @@ class LocalExecutor implements Executor {
     const instance = this.#table.get(object, id);
     if (!runtime?.shim || runtime.shim.cgroup === undefined || runtime.stopping || runtime.ending || runtime.hook) return undefined;
     if (instance?.state !== 'running' || instance.suspendedAt !== undefined) return undefined;
-    return { token: runtime.shim.token };
+    const { request, program } = runtime;
+    const release = (): void => void (runtime.program = undefined);
+    return { token: runtime.shim.token, ...(request && program ? { launched: { request, program, release } } : {}) };
   }
 
   #spawnDirect(launch: Launch): LaunchResult {

@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { encodeShimRequest, parseShimAnswer, type ShimAnswer, type ShimRequest } from './shim-protocol.ts';
 
@@ -32,6 +33,9 @@ export const SHIM_BINARY_PLACES = CANDIDATES.join(' or ');
 
 type Pending = (answer: ShimAnswer) => void;
 
+/** Requests of one turn sent in one write to the helper, after the turn's first. */
+export const SEND_BATCH = 8;
+
 /** A connection to one helper process. */
 export class ShimClient {
   readonly #binary: string;
@@ -39,6 +43,9 @@ export class ShimClient {
   #child: ChildProcess | undefined;
   #buffered = '';
   #nextId = 1;
+  /** The request pipe written to in this turn, and how many requests wait corked in it. */
+  #turn: Writable | undefined;
+  #corked = 0;
 
   constructor(binary: string) {
     this.#binary = binary;
@@ -53,15 +60,48 @@ export class ShimClient {
       this.#refWhileWaiting(true);
       const stdin = child.stdin;
       if (!stdin || stdin.destroyed) return this.#fail(id, 'helper');
-      // Each request goes out at once: the helper forks while the controller prepares the next.
-      stdin.write(encodeShimRequest({ ...request, id }));
+      this.#send(stdin, encodeShimRequest({ ...request, id }));
     });
+  }
+
+  /**
+   * Starts the helper now if it does not run yet, so the first spawn does not wait for its
+   * start (a controller calls this before it loads the manifests).
+   */
+  warm(): void {
+    this.#child ??= this.#start();
   }
 
   /** Closes the request pipe: the helper exits once its last shim has. */
   close(): void {
     this.#child?.stdin?.end();
     this.#child = undefined;
+  }
+
+  // The first request of a turn goes out at once (the helper forks while the controller prepares
+  // the next); later ones of the same turn go together, SEND_BATCH frames to one write, the rest
+  // at the end of the turn: each write wakes a helper process, which takes the CPU from the
+  // controller in the middle of a bring-up.
+  #send(stdin: Writable, frame: Buffer): void {
+    if (this.#turn !== stdin) {
+      this.#flush();
+      this.#turn = stdin;
+      stdin.write(frame);
+      process.nextTick(() => this.#flush());
+      return;
+    }
+    if (this.#corked === 0) stdin.cork();
+    stdin.write(frame);
+    this.#corked += 1;
+    if (this.#corked < SEND_BATCH) return;
+    stdin.uncork();
+    this.#corked = 0;
+  }
+
+  #flush(): void {
+    if (this.#corked > 0) this.#turn?.uncork();
+    this.#corked = 0;
+    this.#turn = undefined;
   }
 
   #start(): ChildProcess {

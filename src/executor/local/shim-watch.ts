@@ -91,6 +91,11 @@ export class ShimWatch {
     return this.#client !== undefined && (this.#client !== null || findShimBinary() !== undefined);
   }
 
+  /** Starts the helper ahead of the first spawn, where there is one. */
+  warm(): void {
+    this.client()?.warm();
+  }
+
   /** A token for a new start of `instance`: names its run files and cgroups. */
   newToken(instance: string): string {
     this.#exits.open();

@@ -14,7 +14,7 @@ import { logPaths } from './log-files.ts';
 import { heldLimits, instanceCgroups, joinedMembership, type InstanceCgroupPlan } from './shim-cgroups.ts';
 import type { ShimClient } from './shim-client.ts';
 import type { ShimRequest } from './shim-protocol.ts';
-import { resolveProgram, spawnFailure, type SpawnContext, type SpawnFailure, type SpawnRequest } from './spawn-instance.ts';
+import { resolveProgram, spawnFailure, type ResolvedProgram, type SpawnContext, type SpawnFailure, type SpawnRequest } from './spawn-instance.ts';
 
 /** What a spawn through the helper needs beside the executor-wide settings. */
 export interface ShimSpawnContext extends SpawnContext {
@@ -32,6 +32,8 @@ export type ShimSpawnOutcome =
       /** The membership cgroup the program joined; undefined when there is none. */
       readonly cgroup: string | undefined;
       readonly enforcement?: Partial<Record<LimitedResource, Enforcement>>;
+      /** argv, env and user as resolved for this start (a standing order of it reuses them). */
+      readonly program: ResolvedProgram;
     }
   | { readonly ok: false; readonly failure: SpawnFailure };
 
@@ -40,7 +42,7 @@ const logDirs = new Set<string>();
 
 /** A request ready for the helper, or why the program cannot start. */
 export type PreparedShimRequest =
-  | { readonly ok: true; readonly request: Omit<ShimRequest, 'id'>; readonly plan: InstanceCgroupPlan }
+  | { readonly ok: true; readonly request: Omit<ShimRequest, 'id'>; readonly plan: InstanceCgroupPlan; readonly program: ResolvedProgram }
   | { readonly ok: false; readonly failure: SpawnFailure };
 
 /**
@@ -48,8 +50,8 @@ export type PreparedShimRequest =
  * as a direct spawn would, its log files and cgroups. A missing program or working dir is a
  * failure here, as a value.
  */
-export function prepareShimRequest(context: Omit<ShimSpawnContext, 'client'>, request: SpawnRequest, token: string): PreparedShimRequest {
-  const resolved = resolveProgram(context, request);
+export function prepareShimRequest(context: Omit<ShimSpawnContext, 'client'>, request: SpawnRequest, token: string, program?: ResolvedProgram): PreparedShimRequest {
+  const resolved = program ?? resolveProgram(context, request);
   if ('message' in resolved) return { ok: false, failure: resolved };
   const { spec } = request;
   // The shim answers before the exec: what commonly fails there is checked here, as a value.
@@ -63,6 +65,7 @@ export function prepareShimRequest(context: Omit<ShimSpawnContext, 'client'>, re
   return {
     ok: true,
     plan,
+    program: resolved,
     request: {
       file: resolved.file,
       argv: [resolved.file, ...resolved.args],
@@ -89,7 +92,7 @@ export async function spawnThroughShim(context: ShimSpawnContext, request: Spawn
   const answer = await context.client.spawn(prepared.request);
   if (!answer.ok) return { ok: false, failure: shimFailure(request, answer.stage, answer.errno) };
   if (!answer.logs) context.onLogFailure(`cannot open the log files of ${request.instance}; its output is discarded`, request.object);
-  const started = { ok: true as const, pid: answer.pid, startTicks: answer.startTicks, shimPid: answer.shimPid, cgroup: joinedMembership(plan, answer.joined) };
+  const started = { ok: true as const, pid: answer.pid, startTicks: answer.startTicks, shimPid: answer.shimPid, cgroup: joinedMembership(plan, answer.joined), program: prepared.program };
   const limits = request.spec.resources?.limits;
   if (!limits) return started;
   const kernel = request.spec.resources?.enforce === 'kernel' && context.kernel !== undefined;

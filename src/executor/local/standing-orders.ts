@@ -13,14 +13,18 @@
 import { renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { StandingOrder, StartAction } from '../../model/action.ts';
 import type { ObjectKey } from '../../model/object.ts';
+import type { Clock } from '../../platform/clock.ts';
 import { orderPathOf, readRun } from './run-dir.ts';
 import { encodeStandingOrder, type RunRecord, type ShimExit } from './shim-protocol.ts';
 import type { ShimWatch } from './shim-watch.ts';
 import { prepareShimRequest, type ShimSpawnContext } from './spawn-shim.ts';
+import type { ResolvedProgram, SpawnRequest } from './spawn-instance.ts';
 
 /** The instance an order may be armed for: running under its own shim, in its own cgroup. */
 export interface ArmableInstance {
   readonly token: string;
+  /** How its own start was resolved (argv, env, user): an order for the same start reuses it. */
+  readonly launched?: { readonly request: SpawnRequest; readonly program: ResolvedProgram; readonly release: () => void };
 }
 
 /** What a replacement must match to answer a start: its slot and the revision it runs. */
@@ -35,6 +39,20 @@ export interface Fired {
   readonly at: number;
 }
 
+/** An order waiting for a pause in the starts, for the instance under the shim `token`. */
+interface Deferred {
+  readonly order: StandingOrder;
+  readonly token: string;
+}
+
+/**
+ * How long starts must have paused before new orders are written: a bring-up writes none while
+ * it still starts programs (each order is a file made, and making files is most of what a start
+ * costs on a busy file system), and writes them all once it is done. A program killed before its
+ * order is written is restarted through the controller, as before any order.
+ */
+export const ARM_QUIET_MS = 250;
+
 interface Armed {
   /** The armed instance's token (names the order file). */
   readonly token: string;
@@ -42,6 +60,8 @@ interface Armed {
   readonly next: string;
   readonly identity: string;
   readonly start: StartAction;
+  /** The order as planned (written again unchanged when deferred orders of its object are). */
+  readonly order: StandingOrder;
 }
 
 /** Options of {@link OrderBook}. */
@@ -49,6 +69,7 @@ export interface OrderBookOptions {
   readonly runDir: string;
   readonly spawn: Omit<ShimSpawnContext, 'client'>;
   readonly shims: ShimWatch;
+  readonly clock: Clock;
   /** This controller (pid and start ticks): a shim fires an order only while it runs. */
   readonly controller: { readonly pid: number; readonly startTicks: number };
 }
@@ -61,6 +82,10 @@ export class OrderBook {
   /** Fired replacements by object and replacement id, with whether a pass has observed them. */
   readonly #fired = new Map<string, { readonly fired: Fired; seen: boolean }>();
   #down = false;
+  /** Orders that wait for a pause in the starts, by object. */
+  readonly #deferred = new Map<ObjectKey, { readonly waiting: readonly Deferred[]; readonly armable: (instance: string) => ArmableInstance | undefined }>();
+  #lastStart = -Infinity;
+  #cancelFlush: (() => void) | undefined;
 
   constructor(options: OrderBookOptions) {
     this.#options = options;
@@ -71,25 +96,36 @@ export class OrderBook {
    * `armable(instance)` says whether (and under which token) the instance can carry one now.
    */
   arm(object: ObjectKey, orders: readonly StandingOrder[], armable: (instance: string) => ArmableInstance | undefined): void {
+    this.#deferred.delete(object);
     const before = this.#armed.get(object);
     if (orders.length === 0 && before === undefined) return;
     const after = new Map<string, Armed>();
+    const waiting: Deferred[] = [];
+    const quiet = this.#quiet();
     for (const order of this.#down ? [] : orders) {
       const target = armable(order.instance);
       if (target === undefined) continue;
       const identity = identityOf(order, target.token);
       const kept = before?.get(order.instance);
-      const armed = kept?.identity === identity ? kept : this.#write(order, target.token, identity);
+      if (kept?.identity !== identity && !quiet) waiting.push({ order, token: target.token });
+      const armed = kept?.identity === identity ? kept : quiet ? this.#write(order, target, identity) : undefined;
       if (kept && kept !== armed) this.#remove(kept);
       if (armed) after.set(order.instance, armed);
     }
+    if (waiting.length > 0) this.#defer(object, waiting, armable);
     for (const [instance, armed] of before ?? []) if (!after.has(instance)) this.#remove(armed);
     if (after.size > 0) this.#armed.set(object, after);
     else this.#armed.delete(object);
   }
 
+  /** A program was started: new orders wait until starts have paused for ARM_QUIET_MS. */
+  started(): void {
+    this.#lastStart = this.#options.clock.now();
+  }
+
   /** Disarms the order of one instance (a stop, a forget); true when its shim had taken it already. */
   disarm(object: ObjectKey, instance: string): boolean {
+    this.#undefer(object, instance);
     const armed = this.#take(object, instance);
     return armed !== undefined && !this.#remove(armed);
   }
@@ -97,6 +133,8 @@ export class OrderBook {
   /** Disarms every order; replacements still to come, and those not claimed yet, are killed. */
   disarmAll(): void {
     this.#down = true;
+    this.#deferred.clear();
+    this.#cancelFlush?.();
     for (const orders of this.#armed.values()) for (const armed of orders.values()) this.#remove(armed);
     this.#armed.clear();
     for (const { fired } of this.#fired.values()) this.#options.shims.discardReplacement(fired.token, fired.run);
@@ -109,6 +147,7 @@ export class OrderBook {
    * gone either way.
    */
   ended(object: ObjectKey, instance: string, exit: ShimExit): void {
+    this.#undefer(object, instance);
     const armed = this.#take(object, instance);
     if (exit.next === undefined) {
       if (armed) this.#remove(armed);
@@ -161,6 +200,49 @@ export class OrderBook {
     }
   }
 
+  // Whether starts have paused long enough for new orders to be written now.
+  #quiet(): boolean {
+    return this.#options.clock.now() - this.#lastStart >= ARM_QUIET_MS;
+  }
+
+  // Keeps the orders of `object` that wait for a pause in the starts; each is written then only
+  // if its instance still runs under the same shim (and no later plan of the object replaced them).
+  #defer(object: ObjectKey, waiting: readonly Deferred[], armable: (instance: string) => ArmableInstance | undefined): void {
+    this.#deferred.set(object, { waiting, armable });
+    if (this.#cancelFlush) return;
+    const wait = Math.max(0, this.#lastStart + ARM_QUIET_MS - this.#options.clock.now());
+    this.#cancelFlush = this.#options.clock.after(wait, () => this.#flush());
+  }
+
+  #undefer(object: ObjectKey, instance: string): void {
+    const entry = this.#deferred.get(object);
+    if (!entry) return;
+    const waiting = entry.waiting.filter((d) => d.order.instance !== instance);
+    if (waiting.length > 0) this.#deferred.set(object, { ...entry, waiting });
+    else this.#deferred.delete(object);
+  }
+
+  // Writes the orders that waited, once starts paused; while they go on, waits again.
+  #flush(): void {
+    this.#cancelFlush = undefined;
+    if (this.#down || this.#deferred.size === 0) return;
+    if (!this.#quiet()) {
+      this.#cancelFlush = this.#options.clock.after(this.#lastStart + ARM_QUIET_MS - this.#options.clock.now(), () => this.#flush());
+      return;
+    }
+    const deferred = [...this.#deferred];
+    this.#deferred.clear();
+    for (const [object, { waiting, armable }] of deferred) {
+      const tokens = new Map(waiting.map((d) => [d.order.instance, d.token]));
+      const kept = [...(this.#armed.get(object)?.values() ?? [])].map((armed) => armed.order);
+      const same = (instance: string): ArmableInstance | undefined => {
+        const target = armable(instance);
+        return target && (tokens.get(instance) ?? target.token) === target.token ? target : undefined;
+      };
+      this.arm(object, [...kept, ...waiting.map((d) => d.order)], same);
+    }
+  }
+
   #take(object: ObjectKey, instance: string): Armed | undefined {
     const orders = this.#armed.get(object);
     const armed = orders?.get(instance);
@@ -171,10 +253,13 @@ export class OrderBook {
   }
 
   // Writes the order file (temp file, rename: the shim reads it whole or not at all).
-  #write(order: StandingOrder, token: string, identity: string): Armed | undefined {
+  #write(order: StandingOrder, target: ArmableInstance, identity: string): Armed | undefined {
     const { runDir, spawn, shims, controller } = this.#options;
+    const { token, launched } = target;
     const next = shims.newToken(order.start.instance);
-    const prepared = prepareShimRequest({ ...spawn, runDir }, order.start, next);
+    const program = launched && sameStart(launched.request, order.start) ? launched.program : undefined;
+    const prepared = prepareShimRequest({ ...spawn, runDir }, order.start, next, program);
+    launched?.release();
     if (!prepared.ok) return undefined;
     const path = orderPathOf(runDir, token);
     const temp = `${path}.tmp`;
@@ -185,7 +270,7 @@ export class OrderBook {
       rmSync(temp, { force: true });
       return undefined;
     }
-    return { token, next, identity, start: order.start };
+    return { token, next, identity, start: order.start, order };
   }
 
   // Removes the order file; false when it was gone (its shim took it).
@@ -197,6 +282,11 @@ export class OrderBook {
       return false;
     }
   }
+}
+
+// Whether `start` would be resolved as `launched` was: the same spec, slot and revision.
+function sameStart(launched: SpawnRequest, start: StartAction): boolean {
+  return launched.spec === start.spec && launched.instance === start.instance && launched.replica === start.replica && launched.specHash === start.specHash && launched.generation === start.generation && launched.fallback === start.fallback && launched.object === start.object;
 }
 
 function identityOf(order: StandingOrder, token: string): string {

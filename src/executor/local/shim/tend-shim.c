@@ -73,6 +73,8 @@
 #define MAX_WRITES 16
 #define CLEANUP_LIMIT_MS 10000
 #define EXEC_WAIT_MS 100
+/* How long a program runs before its shim makes its exit file's inode ahead (see prepare_exit_file). */
+#define EXIT_PREPARE_MS 2000
 /* How much higher than tend's own the shim's CPU priority is (nice steps; root only). */
 #define SHIM_BOOST 5
 
@@ -591,6 +593,24 @@ static int wait_program(pid_t program) {
   }
 }
 
+/*
+ * Waits up to ms for the program to end, without reaping it: 1 when it has ended, 0 when it still
+ * runs, -1 when this cannot be told (no pidfd: Linux before 5.3).
+ */
+static int await_end(pid_t program, int ms) {
+  if (early_pid == program) return 1;
+#ifdef SYS_pidfd_open
+  int fd = (int)syscall(SYS_pidfd_open, program, 0);
+  if (fd < 0) return -1;
+  int ended = await_readable(fd, ms);
+  close(fd);
+  return ended;
+#else
+  (void)ms;
+  return -1;
+#endif
+}
+
 /* Reaps what has ended, without waiting; keeps the status of `program` should it be among them. */
 static void reap_ended(pid_t program) {
   int status;
@@ -634,6 +654,8 @@ static void write_run(const struct request *r, pid_t pid, long long ticks) {
  * The exit file's inode, made nameless (O_TMPFILE) while the program runs, so that its end only
  * writes and links it: making a file can wait on the file system's journal (most of a ms on a
  * busy ext4). -1 where the file system cannot; the end then writes a temp file and renames it.
+ * Made once the program has run EXIT_PREPARE_MS (see await_end), not at its start: a bring-up of
+ * hundreds of programs makes none of them while it still starts the rest.
  */
 static int prepare_exit_file(const struct request *r) {
 #ifdef O_TMPFILE
@@ -762,7 +784,7 @@ static int start_program(struct request *r, int out, struct program *p) {
       close(null);
     }
   }
-  p->exit_file = prepare_exit_file(r);
+  p->exit_file = -1;
   if (!known) p->exec_failed = read_all(report[0], &p->failed, sizeof p->failed) == 0;
   close(report[0]);
   return 0;
@@ -901,6 +923,8 @@ static void run_shim(struct request *first, int out) {
   struct program p;
   start_program(r, out, &p);
   for (int slot = 0;; slot ^= 1) {
+    /* A program that ends within EXIT_PREPARE_MS has its exit file made at its end. */
+    if (await_end(p.pid, EXIT_PREPARE_MS) != 1) p.exit_file = prepare_exit_file(r);
     int status = wait_program(p.pid);
     long long at = now_ms();
     struct request *next = &requests[slot];
