@@ -286,7 +286,12 @@ export function createController(options: ControllerOptions): Controller {
     queue.forget(key);
     if (results.length > 0) pools.changed(key);
     if (results.some((r) => r.ok && r.outcome !== 'unchanged')) touch(key);
-    else if (planned.requeueAt !== undefined) queue.addAt(key, planned.requeueAt);
+    else {
+      // What the plan recorded (a Job's completion, a circuit opening) may be what a dependent
+      // waits for, and a dependent planned in the same batch saw the history from before it.
+      if (planned.historyEdits.length > 0) for (const other of links.dependentsOf(key)) queue.add(other);
+      if (planned.requeueAt !== undefined) queue.addAt(key, planned.requeueAt);
+    }
   };
 
   const fail = (key: ObjectKey, error: unknown): void => {

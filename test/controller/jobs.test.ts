@@ -154,3 +154,18 @@ test('a preemptible Process instance is stopped for a critical Job and started a
   await t.settle();
   assert.deepEqual(await t.world(), { 'process/web': ['web-0:running'], 'job/crit': ['crit-0:exited'] });
 });
+
+test('a Process that waits for a Job to complete starts when the Job succeeds, even when both are planned in one batch', async () => {
+  const t = setup();
+  const migrate = jobObject('migrate', {});
+  const web = processObject('web', { replicas: 1, dependsOn: [{ key: 'job/migrate', condition: 'completed' }] });
+  t.controller.applyLoad(files(migrate, web), 'r1');
+  await t.settle();
+  assert.deepEqual(await t.world(), { 'job/migrate': ['migrate-0:running'] });
+  // The exit queues the Job and its dependent together: web is planned against the history from
+  // before the Job's completion is recorded, and must be planned again after it.
+  t.executor.exit('job/migrate', 'migrate-0', { code: 0, signal: null });
+  await t.settle();
+  assert.equal(t.controller.history().get('job/migrate')?.job?.finished?.phase, 'Succeeded');
+  assert.deepEqual(await t.world(), { 'job/migrate': ['migrate-0:exited'], 'process/web': ['web-0:running'] });
+});
