@@ -262,8 +262,10 @@ describe('the local executor with an armed order', () => {
     await waitFor('the order of the running instance', () => runFiles(stateDir, '.order').length === 1);
     assert.ok(Date.now() - armedAt >= 200, 'written after the pause');
     assert.ok(runFiles(stateDir, '.order')[0]?.startsWith('kept-0.'), 'none for the instance stopped meanwhile');
-    for (const instance of executor.snapshot()) if (instance.state !== 'exited') kill(-instance.pid);
+    // Closed (every order disarmed) before the kill: an order left armed would fire a replacement.
+    const live = executor.snapshot().filter((instance) => instance.state !== 'exited');
     await executor.close();
+    for (const instance of live) kill(-instance.pid);
     await waitFor('nothing of it to run', () => markedPids(stateId).length === 0);
   });
 
