@@ -361,8 +361,10 @@ export function createController(options: ControllerOptions): Controller {
       events.record({ object: key, type: 'Normal', reason: operatorReason(verb), message: `operator ${verb} of ${key}` });
       // Written ahead of what the command does: a controller killed once the program has stopped
       // comes back holding it stopped (and one killed after a start or restart does not undo it).
-      if (options.persistNow) void options.persistNow().then(() => queue.add(key));
-      else queue.add(key);
+      // The command is carried out even when the save fails (the saver reports that itself).
+      const act = (): void => queue.add(key);
+      if (options.persistNow) void options.persistNow().then(act, act);
+      else act();
       return true;
     },
     desired: current,
