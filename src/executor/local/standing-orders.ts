@@ -202,7 +202,12 @@ export class OrderBook {
 
   // Whether starts have paused long enough for new orders to be written now.
   #quiet(): boolean {
-    return this.#options.clock.now() - this.#lastStart >= ARM_QUIET_MS;
+    return this.#untilQuiet() <= 0;
+  }
+
+  // ms until starts will have paused for ARM_QUIET_MS (0 or less: they have).
+  #untilQuiet(): number {
+    return this.#lastStart + ARM_QUIET_MS - this.#options.clock.now();
   }
 
   // Keeps the orders of `object` that wait for a pause in the starts; each is written then only
@@ -210,8 +215,7 @@ export class OrderBook {
   #defer(object: ObjectKey, waiting: readonly Deferred[], armable: (instance: string) => ArmableInstance | undefined): void {
     this.#deferred.set(object, { waiting, armable });
     if (this.#cancelFlush) return;
-    const wait = Math.max(0, this.#lastStart + ARM_QUIET_MS - this.#options.clock.now());
-    this.#cancelFlush = this.#options.clock.after(wait, () => this.#flush());
+    this.#cancelFlush = this.#options.clock.after(Math.max(0, this.#untilQuiet()), () => this.#flush());
   }
 
   #undefer(object: ObjectKey, instance: string): void {
@@ -227,7 +231,7 @@ export class OrderBook {
     this.#cancelFlush = undefined;
     if (this.#down || this.#deferred.size === 0) return;
     if (!this.#quiet()) {
-      this.#cancelFlush = this.#options.clock.after(this.#lastStart + ARM_QUIET_MS - this.#options.clock.now(), () => this.#flush());
+      this.#cancelFlush = this.#options.clock.after(this.#untilQuiet(), () => this.#flush());
       return;
     }
     const deferred = [...this.#deferred];
