@@ -41,11 +41,17 @@ const turns = async (n = 5): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
-test('the starts of independent objects are under way together, at most the window at once', async () => {
+// A controller with the apply window `applyWindow` over held starts, after a load of ten objects.
+async function loadedTen(applyWindow: number): Promise<{ t: ReturnType<typeof heldStarts>; controller: ReturnType<typeof createController> }> {
   const t = heldStarts();
-  const controller = createController({ executor: t.executor, clock: t.clock, events: { record: () => undefined }, pruneGraceMs: 300, applyWindow: 4 });
+  const controller = createController({ executor: t.executor, clock: t.clock, events: { record: () => undefined }, pruneGraceMs: 300, applyWindow });
   controller.applyLoad(files(10), 'r1');
   await turns();
+  return { t, controller };
+}
+
+test('the starts of independent objects are under way together, at most the window at once', async () => {
+  const { t, controller } = await loadedTen(4);
   assert.equal(t.held.length, 4, 'four starts (of four objects) await the executor at once');
   assert.equal(new Set(t.held.map((h) => h.action.object)).size, 4);
   for (let i = 0; i < 5 && t.held.length > 0; i++) {
@@ -60,10 +66,7 @@ test('the starts of independent objects are under way together, at most the wind
 });
 
 test("a load's keys go out in one pass: the first key's start does not hold the others back", async () => {
-  const t = heldStarts();
-  const controller = createController({ executor: t.executor, clock: t.clock, events: { record: () => undefined }, pruneGraceMs: 300, applyWindow: 16 });
-  controller.applyLoad(files(10), 'r1');
-  await turns();
+  const { t, controller } = await loadedTen(16);
   assert.equal(t.held.length, 10, 'all ten starts await the executor, none is waiting for the first');
   t.release();
   await controller.idle();
