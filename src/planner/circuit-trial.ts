@@ -13,7 +13,8 @@ import { isInstanceReady } from './phase.ts';
 
 /**
  * Closes a half-open circuit whose trial has proven itself; returns when to look again while the
- * trial runs without a verdict (undefined: a probe or an exit will wake the key).
+ * trial runs without a verdict: when it will have run its resetAfter (a probe turning Ready or an
+ * exit wakes the key sooner).
  */
 export function checkCircuitTrial(draft: KeyDraft, object: ProcessObject | undefined, instances: readonly ObservedInstance[]): number | undefined {
   if (!object?.spec.circuitBreaker) return undefined;
@@ -26,7 +27,8 @@ export function checkCircuitTrial(draft: KeyDraft, object: ProcessObject | undef
   const probed = object.spec.probes.readiness !== undefined;
   const ranLongEnough = now - trial.startedAt >= object.spec.backoff.resetAfterMs;
   const ready = probed && isInstanceReady(object, trial, health?.get(object.key) ?? NO_HEALTH);
-  if (!ready && !ranLongEnough) return probed ? undefined : trial.startedAt + object.spec.backoff.resetAfterMs;
+  // Not ready yet: a probe turning Ready wakes the key sooner, and its resetAfter is due then.
+  if (!ready && !ranLongEnough) return trial.startedAt + object.spec.backoff.resetAfterMs;
   edit(draft, { type: 'circuit', circuit: recordTrialSuccess(record) });
   tell(draft, { object: object.key, instance: trial.id, type: 'Normal', reason: 'CircuitClosed', message: `circuit closed: ${trial.id} ${ready ? 'is ready' : 'ran its resetAfter'}` });
   return undefined;

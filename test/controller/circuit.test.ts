@@ -9,9 +9,10 @@ import { createController } from '../../src/controller/controller.ts';
 import { createDryRunExecutor } from '../../src/executor/dry-run.ts';
 import type { TendEvent } from '../../src/model/event.ts';
 import { createFakeClock } from '../helpers/fake-clock.ts';
+import type { ProcessSpec } from '../../src/model/object.ts';
 import { processObject, SPEC } from '../planner/fixtures.ts';
 
-function setup() {
+function setup(probes: ProcessSpec['probes'] = {}) {
   const clock = createFakeClock();
   const executor = createDryRunExecutor(undefined, clock);
   const events: TendEvent[] = [];
@@ -20,6 +21,7 @@ function setup() {
     replicas: 1,
     backoff: { ...SPEC.backoff, initialDelayMs: 100, strategy: 'fixed', resetAfterMs: 2000 },
     circuitBreaker: { maxFailures: 2, windowMs: 60_000, cooldownMs: 10_000 },
+    probes,
   });
   controller.applyLoad([{ file: 'web.yaml', ok: true, empty: false, objects: [object] }], 'r');
   const settle = async (): Promise<void> => {
@@ -63,6 +65,22 @@ test('open after maxFailures, no restart while open, a failed trial reopens, a l
   await t.advance(2_000);
   assert.equal(t.circuit(), 'Closed', 'the trial ran resetAfter');
   assert.ok(t.events.some((e) => e.reason === 'CircuitClosed'));
+});
+
+test('a trial that never turns Ready closes the circuit once it has run resetAfter, with nothing else waking its key', async () => {
+  const never: ProcessSpec['probes'] = { readiness: { check: { type: 'exec', command: ['false'] }, initialDelayMs: 0, periodMs: 1000, timeoutMs: 1000, successThreshold: 1, failureThreshold: 1 } };
+  const t = setup(never);
+  await t.settle();
+  await t.crash();
+  await t.advance(100);
+  await t.crash();
+  await t.advance(10_000);
+  assert.equal(t.circuit(), 'HalfOpen');
+  assert.equal(await t.state(), 'running', 'the trial runs');
+  await t.advance(1_999);
+  assert.equal(t.circuit(), 'HalfOpen', 'not before resetAfter');
+  await t.advance(1);
+  assert.equal(t.circuit(), 'Closed', 'the trial ran resetAfter');
 });
 
 test('tend restart on an open circuit closes it and starts a fresh instance', async () => {
