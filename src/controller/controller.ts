@@ -20,6 +20,7 @@ import type { KeyPlan, PlanWorld } from '../planner/key-plan.ts';
 import { planWorld } from '../planner/plan-world.ts';
 import { standingOrders } from '../planner/standing-order.ts';
 import { createOrderMemo } from './order-memo.ts';
+import { createSteadyMemo } from './steady-memo.ts';
 import { mergeLoad, type FileBook, type FileOutcome } from './desired.ts';
 import { createWorkQueue } from './queue.ts';
 import { applyActions, createReconcileMemory, hasWork, recordPlan, type ReconcileDeps } from './reconcile.ts';
@@ -242,11 +243,18 @@ export function createController(options: ControllerOptions): Controller {
   };
 
   const ordersOf = createOrderMemo(standingOrders);
+  const steady = createSteadyMemo();
 
   // Plans one key and records what it saw; returns a promise only when there are actions to apply.
+  // A steady key seen as it was plans nothing again, and its orders are armed as they were.
   const reconcileOne = (key: ObjectKey, world: PlanWorld, plans: KeyPlan[]): Promise<void> | undefined => {
     try {
+      if (steady.holds(world, key)) {
+        queue.forget(key);
+        return undefined;
+      }
       const planned = planKey(world, key);
+      steady.planned(world, planned);
       if (executor.arm && !closed) executor.arm(key, ordersOf(world, key));
       if (planned.actions.length > 0) plans.push(planned);
       if (!hasWork(planned)) {

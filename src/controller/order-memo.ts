@@ -36,7 +36,8 @@ export function createOrderMemo(plan: (world: PlanWorld, key: ObjectKey) => read
   };
 }
 
-function sameRecords(a: readonly ObservedInstance[] | undefined, b: readonly ObservedInstance[] | undefined): boolean {
+/** True when `a` and `b` hold the same instance records, in order (the lists may be two). */
+export function sameRecords(a: readonly ObservedInstance[] | undefined, b: readonly ObservedInstance[] | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
