@@ -155,7 +155,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       guard.observe(samples);
       usageHistory.record(samples, clock.now());
     },
-    watches: () => watchesNow(controller.desired().objects, controller.history(), guard, policyOf),
+    watches: watchesOf(() => controller.desired().objects, () => controller.history(), guard, policyOf),
   });
   const prober = createProber({ clock, events, tlsTrust: extraCaTrust() });
   // Coalesced and off the exit → restart path: a burst of exits or starts syncs the prober once.
@@ -322,11 +322,21 @@ export async function openForCommand(ctx: CliContext, pass: Pick<ControllerOptio
   return undefined;
 }
 
-// What the sampler's schedule needs of an idle instance, for one tick: its revision's limits and
-// alert threshold, an open alert, CPU autoscaling. Undefined when no object (nor any revision an
-// instance still runs) has limits or autoscaling: then every idle instance is simply quiet.
-function watchesNow(objects: ReadonlyMap<ObjectKey, ManifestObject>, history: History, guard: ResourceGuard, policyOf: ResourceGuardOptions['policyOf']): WatchOf | undefined {
-  const { autoscaled, limited } = watchedKeys(objects, history);
+// What the sampler's schedule needs of an idle instance: its revision's limits and alert
+// threshold, an open alert, CPU autoscaling. Undefined when no object (nor any revision an
+// instance still runs) has limits or autoscaling: then every idle instance is simply quiet. The
+// same function while the objects and history stay the same, so the sampler's quiet ticks can
+// tell that nothing changed (alerts change with samples, which it watches itself).
+function watchesOf(objects: () => ReadonlyMap<ObjectKey, ManifestObject>, history: () => History, guard: ResourceGuard, policyOf: ResourceGuardOptions['policyOf']): () => WatchOf | undefined {
+  let last: { readonly autoscaled: ReadonlySet<ObjectKey>; readonly limited: ReadonlySet<ObjectKey>; readonly watchOf: WatchOf | undefined } | undefined;
+  return () => {
+    const { autoscaled, limited } = watchedKeys(objects(), history());
+    if (last?.autoscaled !== autoscaled || last.limited !== limited) last = { autoscaled, limited, watchOf: watchOfKeys(autoscaled, limited, guard, policyOf) };
+    return last.watchOf;
+  };
+}
+
+function watchOfKeys(autoscaled: ReadonlySet<ObjectKey>, limited: ReadonlySet<ObjectKey>, guard: ResourceGuard, policyOf: ResourceGuardOptions['policyOf']): WatchOf | undefined {
   if (autoscaled.size === 0 && limited.size === 0) return undefined;
   return (key, specHash, id) => {
     const policy = limited.has(key) ? policyOf(key, specHash) : undefined;

@@ -75,6 +75,13 @@ export function isDue(cadence: Cadence, tick: number, intervalMs: number): boole
   return tick % ticksPerRead(cadence, intervalMs) === 0;
 }
 
+/** The first tick from `tick` on (itself included) on which an instance of `cadence` is read. */
+export function nextDue(cadence: Cadence, tick: number, intervalMs: number): number {
+  const every = ticksPerRead(cadence, intervalMs);
+  const past = tick % every;
+  return past === 0 ? tick : tick + every - past;
+}
+
 /** Whether every instance is due on `tick` (a full pass). */
 export function isFullPass(tick: number, intervalMs: number): boolean {
   return isDue('quiet', tick, intervalMs);

@@ -16,7 +16,7 @@ import type { ResourceUsage, SampledUsage } from '../model/usage.ts';
 import type { Cancel, Clock } from '../platform/clock.ts';
 import type { ProcSource } from './proc-reader.ts';
 import { beginSample, NO_SAMPLES, sampleKey, type SampledInstance, type SamplerState } from './sample-pass.ts';
-import { cadenceOf, isDue, isFullPass, type SampleWatch } from './sample-schedule.ts';
+import { cadenceOf, isDue, isFullPass, nextDue, type SampleWatch } from './sample-schedule.ts';
 
 export { QUIET_MAX_MS, WATCHED_MAX_MS } from './sample-schedule.ts';
 
@@ -67,6 +67,26 @@ function splitDue(instances: readonly SampledInstance[], tick: number, intervalM
   const carried: SampledInstance[] = [];
   for (const instance of instances) (isDueNow(instance) ? due : carried).push(instance);
   return { due, carried };
+}
+
+// The first tick from `tick` on with an instance due: while the instances, what watches them and
+// their samples stay the same, no tick before it needs a look at any instance.
+function firstDue(instances: readonly SampledInstance[], tick: number, intervalMs: number, state: SamplerState, watchOf: WatchOf): number {
+  const watch = (instance: SampledInstance): SampleWatch | undefined => watchOf(instance.object, instance.specHash, instance.id);
+  let first = Infinity;
+  for (const instance of instances) {
+    first = Math.min(first, nextDue(cadenceOf(state.instances.get(keyOf(instance)), instance.pid, watch, instance), tick, intervalMs));
+    if (first === tick) break;
+  }
+  return first;
+}
+
+/** What the sampler's last look found: no instance due before tick `until`. */
+interface Lookout {
+  readonly instances: readonly SampledInstance[];
+  readonly watchOf: WatchOf;
+  readonly state: SamplerState;
+  readonly until: number;
 }
 
 /** Options of {@link createSampler}. */
@@ -124,10 +144,15 @@ export function createSampler(options: SamplerOptions): Sampler {
     if (list !== listed) [listed, listedArray] = [list, [...list]];
     return listedArray;
   };
-  // A pass is read in steps of STEP_PIDS processes, each its own turn of the event loop.
+  let lookout: Lookout | undefined;
+  // A tick before the first due one costs three comparisons: an idle machine's ticks look at no
+  // instance. A pass is read in steps of STEP_PIDS processes, each its own turn of the event loop.
   const tick = (): void => {
     const instances = currentInstances();
-    const split = splitDue(instances, ticks++, intervalMs, state, options.watches?.() ?? NOTHING_WATCHED);
+    const watchOf = options.watches?.() ?? NOTHING_WATCHED;
+    if (lookout?.instances !== instances || lookout.watchOf !== watchOf || lookout.state !== state) lookout = { instances, watchOf, state, until: firstDue(instances, ticks, intervalMs, state, watchOf) };
+    const split = ticks < lookout.until ? undefined : splitDue(instances, ticks, intervalMs, state, watchOf);
+    ticks++;
     if (split === undefined) {
       cancel = clock.after(intervalMs, tick);
       return;
@@ -148,6 +173,7 @@ export function createSampler(options: SamplerOptions): Sampler {
   const reschedule = (): void => {
     cancel?.();
     cancel = undefined;
+    lookout = undefined;
     if (started && intervalMs > 0) {
       ticks = 0;
       cancel = clock.after(0, tick);

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cadenceOf, isDue, isFullPass, isNear, NEAR_SHARE, QUIET_MAX_MS, ticksPerRead, WATCHED_MAX_MS, type SampleWatch } from '../../src/monitor/sample-schedule.ts';
+import { cadenceOf, isDue, isFullPass, isNear, NEAR_SHARE, nextDue, QUIET_MAX_MS, ticksPerRead, WATCHED_MAX_MS, type SampleWatch } from '../../src/monitor/sample-schedule.ts';
 import type { ResourceUsage } from '../../src/model/usage.ts';
 
 const idle: ResourceUsage = { cpu: 0, memory: 10 * 2 ** 20, fds: 4, threads: 1, sockets: 0 };
@@ -20,6 +20,19 @@ void describe('sample schedule', () => {
   void it('reads every interval an instance that used CPU, without asking what watches it', () => {
     assert.equal(cadenceOf(last({ ...idle, cpu: 0.5 }), 42, never, undefined), 'interval');
     assert.equal(cadenceOf(last({ ...idle, diskReadBps: 4096 }), 42, () => undefined, undefined), 'quiet', 'carried disk rates of an idle process do not make it busy');
+  });
+
+  void it('says the next tick an instance of each cadence is read, counted from the start', () => {
+    const quiet = QUIET_MAX_MS / 1000;
+    assert.equal(nextDue('interval', 7, 1000), 7);
+    assert.equal(nextDue('quiet', 0, 1000), 0);
+    assert.equal(nextDue('quiet', 1, 1000), quiet);
+    assert.equal(nextDue('quiet', quiet, 1000), quiet);
+    assert.equal(nextDue('watched', WATCHED_MAX_MS / 1000 + 1, 1000), 2 * (WATCHED_MAX_MS / 1000));
+    for (let tick = 0; tick < 3 * quiet; tick++) {
+      const next = nextDue('quiet', tick, 1000);
+      assert.ok(isDue('quiet', next, 1000) && next >= tick && next - tick < quiet, `tick ${tick}`);
+    }
   });
 
   void it('reads an idle instance without limits every QUIET_MAX_MS', () => {

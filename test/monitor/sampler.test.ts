@@ -143,6 +143,29 @@ void it('reads a quiet instance only on a full pass, keeps its sample, and reads
   sampler.close();
 });
 
+void it('a tick before the next due one looks at no instance while the instances, watches and samples stay the same', () => {
+  const clock = createFakeClock();
+  const uptime = { value: 20_000 };
+  const { procs, idle } = quietWorld();
+  const instances = [idle];
+  let asked = 0;
+  const watchOf = (): SampleWatch | undefined => (asked++, undefined);
+  const sampler = createSampler({ clock, source: fakeProc(procs, uptime), instances: () => instances, watches: () => watchOf });
+  sampler.configure(1000);
+  sampler.start();
+  clock.advance(0);
+  uptime.value += 1000;
+  clock.advance(1000);
+  const before = asked;
+  for (let t = 2; t < QUIET_MAX_MS / 1000; t++) {
+    uptime.value += 1000;
+    clock.advance(1000);
+  }
+  assert.equal(asked - before, 1, 'one look finds the next due tick; the ticks until then ask nothing');
+  assert.equal(sampler.usage('process/idle', 'idle-0', 300)?.cpu, 0);
+  sampler.close();
+});
+
 void it('reads a busy instance every interval beside a quiet one, and hands on the kept sample of the quiet one', () => {
   const clock = createFakeClock();
   const uptime = { value: 20_000 };
