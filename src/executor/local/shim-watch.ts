@@ -11,7 +11,7 @@ import { isRunAlive, isShimAlive } from './adopt-runs.ts';
 import { killAndRemoveCgroup, killCgroup } from './cgroup-kill.ts';
 import { ExitWatcher } from './exit-watcher.ts';
 import { signalGroupIfOurs } from './kill-group.ts';
-import { readExit, removeRunFiles, removeRunFilesLater, type RunEntry } from './run-dir.ts';
+import { readExit, removeRunFiles, RunFileSweep, type RunEntry } from './run-dir.ts';
 import { ShimLiveness } from './shim-liveness.ts';
 import { findShimBinary, SHIM_BINARY_PLACES, ShimClient } from './shim-client.ts';
 import type { RunRecord, ShimExit } from './shim-protocol.ts';
@@ -62,6 +62,8 @@ export class ShimWatch {
   readonly #ended = new Map<string, string>();
   /** Tokens of unclaimed replacements, killed: their files go once their end is written. */
   readonly #discarding = new Set<string>();
+  /** Run files of ended runs, removed together a little later. */
+  readonly #sweep: RunFileSweep;
   readonly #prefix = randomBytes(3).toString('hex');
   #seq = 0;
   #client: ShimClient | undefined | null;
@@ -71,6 +73,7 @@ export class ShimWatch {
     this.#client = options.client;
     this.#exits = new ExitWatcher(options.runDir, (token, exit) => this.#onExit(token, exit));
     this.#safety = new ShimLiveness(options.clock, (key) => this.#onGone(key), SAFETY_POLL_MS);
+    this.#sweep = new RunFileSweep(options.runDir, options.clock);
   }
 
   /** The helper connection, looked for on first use; says once when there is none. */
@@ -137,8 +140,8 @@ export class ShimWatch {
     const token = this.#ended.get(key);
     if (token === undefined) return;
     this.#ended.delete(key);
-    // On every restart, between the helper's answer and the start's record: off the loop.
-    if (this.#options.owner) removeRunFilesLater(this.#options.runDir, token);
+    // On every restart, between the helper's answer and the start's record: swept later.
+    if (this.#options.owner) this.#sweep.add(token);
   }
 
   /** A run file that names no instance of ours any more: what is left of it is killed, its files removed. */
@@ -163,6 +166,7 @@ export class ShimWatch {
 
   /** Releases the watches and the helper's pipe (the helper exits once its last shim has). */
   close(): void {
+    this.#sweep.flush();
     this.#safety.close();
     this.#exits.close();
     this.#client?.close();
