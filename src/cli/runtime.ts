@@ -129,6 +129,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     clock,
     asRoot: ctx.asRoot,
     cutAbandonedHooks: true,
+    yieldTurn,
     onWarning: (reason, message, object, instance) => events.record({ object, ...(instance ? { instance } : {}), type: 'Warning', reason, message }),
     onNormal: (reason, message, object, instance) => events.record({ object, ...(instance ? { instance } : {}), type: 'Normal', reason, message }),
   });

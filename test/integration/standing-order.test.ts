@@ -269,6 +269,29 @@ describe('the local executor with an armed order', () => {
     await waitFor('nothing of it to run', () => markedPids(stateId).length === 0);
   });
 
+  test('the orders of a bring-up are written object by object, giving up the turn between them when asked to', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tend-it-'));
+    roots.push(root);
+    const stateDir = join(root, 'state');
+    const stateId = `it-order-${process.pid}-sliced`;
+    // Asked after each object's orders while more wait: how many were written by then.
+    const writtenAtTurn: number[] = [];
+    const yieldTurn = (): Promise<void> => {
+      writtenAtTurn.push(runFiles(stateDir, '.order').length);
+      return new Promise((resolve) => setImmediate(resolve));
+    };
+    const executor = createLocalExecutor({ stateDir, stateId, clock: systemClock, cutAbandonedHooks: true, yieldTurn });
+    const starts = ['a', 'b', 'c'].map((name) => startAction(`process/${name}`, makeSpec(['sleep', '100003'])));
+    for (const start of starts) assert.ok((await executor.apply(start)).ok);
+    for (const start of starts) executor.arm?.(start.object, [{ instance: start.instance, on: 'any', start: { ...start, reason: 'RestartPolicy', countsAsRestart: true, backoffAttempt: 1 } }]);
+    await waitFor('every order to be written', () => runFiles(stateDir, '.order').length === 3);
+    assert.deepEqual(writtenAtTurn, [1, 2], 'one object per turn, no turn asked after the last');
+    const live = executor.snapshot().filter((instance) => instance.state !== 'exited');
+    await executor.close();
+    for (const instance of live) kill(-instance.pid);
+    await waitFor('nothing of it to run', () => markedPids(stateId).length === 0);
+  });
+
   const stateOf = (executor: Executor): string | undefined => executor.snapshot().find((i) => i.id === 'race-0')?.state;
 
   test('a stop applied just after the kill leaves nothing running, whether the shim took the order first or not', async () => {

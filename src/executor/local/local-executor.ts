@@ -31,6 +31,7 @@ import type { Action, ActionResult, ResumeAction, StandingOrder, StartAction, St
 import { exitOf, isLimitStop, type ExitInfo, type Observed, type ObservedInstance } from '../../model/instance.ts';
 import type { Hook, LogPolicy, ObjectKey, ProgramSpec, StopPolicy } from '../../model/object.ts';
 import type { Cancel, Clock } from '../../platform/clock.ts';
+import type { TurnYield } from '../../platform/turn-budget.ts';
 import type { AdoptReport, Executor } from '../executor.ts';
 import { isSameProcess, lostInstance, scanMarkedProcesses } from './adopt.ts';
 import { AdoptedWatcher } from './adopted-watcher.ts';
@@ -81,6 +82,8 @@ export interface LocalExecutorOptions {
   readonly onWarning?: Warn;
   /** What happened without an action to report it (a program started once its preStart passed). */
   readonly onNormal?: Warn;
+  /** Long work (writing the orders of a whole bring-up) gives up the turn when this says so. */
+  readonly yieldTurn?: TurnYield;
 }
 
 /** Reports a problem of `object` (and of one of its instances). */
@@ -215,6 +218,7 @@ class LocalExecutor implements Executor {
       shims: this.#shims,
       clock: this.#clock,
       controller: { pid: process.pid, startTicks: readProcStat(process.pid)?.startTicks ?? 0 },
+      ...(options.yieldTurn ? { yieldTurn: options.yieldTurn } : {}),
     });
     this.#rotator = new LogRotator({
       clock: this.#clock,

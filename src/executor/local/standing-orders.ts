@@ -14,6 +14,7 @@ import { renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { StandingOrder, StartAction } from '../../model/action.ts';
 import type { ObjectKey } from '../../model/object.ts';
 import type { Clock } from '../../platform/clock.ts';
+import type { TurnYield } from '../../platform/turn-budget.ts';
 import { orderPathOf, readRun } from './run-dir.ts';
 import { encodeStandingOrder, type RunRecord, type ShimExit } from './shim-protocol.ts';
 import type { ShimWatch } from './shim-watch.ts';
@@ -72,6 +73,11 @@ export interface OrderBookOptions {
   readonly clock: Clock;
   /** This controller (pid and start ticks): a shim fires an order only while it runs. */
   readonly controller: { readonly pid: number; readonly startTicks: number };
+  /**
+   * Asked after each object's orders are written once starts paused: a bring-up of thousands
+   * writes as many files, and the rest waits for a turn of everything else once the budget is spent.
+   */
+  readonly yieldTurn?: TurnYield;
 }
 
 /** The armed orders and fired replacements of one executor. */
@@ -226,7 +232,8 @@ export class OrderBook {
     else this.#deferred.delete(object);
   }
 
-  // Writes the orders that waited, once starts paused; while they go on, waits again.
+  // Writes the orders that waited, once starts paused; while they go on, waits again. Object by
+  // object, giving up the turn when its budget is spent (the rest stays deferred meanwhile).
   #flush(): void {
     this.#cancelFlush = undefined;
     if (this.#down || this.#deferred.size === 0) return;
@@ -234,9 +241,8 @@ export class OrderBook {
       this.#cancelFlush = this.#options.clock.after(this.#untilQuiet(), () => this.#flush());
       return;
     }
-    const deferred = [...this.#deferred];
-    this.#deferred.clear();
-    for (const [object, { waiting, armable }] of deferred) {
+    for (const [object, { waiting, armable }] of this.#deferred) {
+      this.#deferred.delete(object);
       const tokens = new Map(waiting.map((d) => [d.order.instance, d.token]));
       const kept = [...(this.#armed.get(object)?.values() ?? [])].map((armed) => armed.order);
       const same = (instance: string): ArmableInstance | undefined => {
@@ -244,7 +250,18 @@ export class OrderBook {
         return target && (tokens.get(instance) ?? target.token) === target.token ? target : undefined;
       };
       this.arm(object, [...kept, ...waiting.map((d) => d.order)], same);
+      const turn = this.#deferred.size > 0 ? this.#options.yieldTurn?.() : undefined;
+      if (turn) return this.#flushAfter(turn);
     }
+  }
+
+  // Goes on with the flush once `turn` has let everything else run (unless cancelled meanwhile).
+  #flushAfter(turn: Promise<void>): void {
+    let cancelled = false;
+    this.#cancelFlush = () => void (cancelled = true);
+    void turn.then(() => {
+      if (!cancelled) this.#flush();
+    });
   }
 
   #take(object: ObjectKey, instance: string): Armed | undefined {
