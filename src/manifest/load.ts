@@ -48,8 +48,8 @@ export interface ReadManifestOptions {
   /**
    * Lets other work run (a controller's API, its signals); called after every
    * {@link VALIDATE_SLICE} files opened and again after every {@link VALIDATE_SLICE} validated, so
-   * a directory of thousands of files does not hold the event loop for the whole read. The files are still all read at one moment, before any
-   * is validated. Without it the read is one piece.
+   * a directory of thousands of files does not hold the event loop for the whole read. The files
+   * are still all read at one moment, before any is validated. Without it the read is one piece.
    */
   readonly yieldTurn?: () => Promise<void>;
 }

@@ -26,4 +26,3 @@ export function probeHttp(clock: Clock, url: string, headers: Readonly<Record<st
 function httpsRequestOf(): typeof httpRequest {
   return process.getBuiltinModule('node:https').request;
 }
-

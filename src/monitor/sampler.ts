@@ -16,7 +16,7 @@ import type { ResourceUsage, SampledUsage } from '../model/usage.ts';
 import type { Cancel, Clock } from '../platform/clock.ts';
 import type { ProcSource } from './proc-reader.ts';
 import { beginSample, NO_SAMPLES, sampleKey, type SampledInstance, type SamplerState } from './sample-pass.ts';
-import { cadenceOf, isDue, isFullPass, nextDue, type SampleWatch } from './sample-schedule.ts';
+import { cadenceOf, isDue, isFullPass, nextDue, type Cadence, type SampleWatch } from './sample-schedule.ts';
 
 export { QUIET_MAX_MS, WATCHED_MAX_MS } from './sample-schedule.ts';
 
@@ -56,26 +56,34 @@ function samplesOf(instances: readonly SampledInstance[], state: SamplerState): 
   return samples;
 }
 
+// How often `instance` is read now, by its latest sample and `watch` (of one scan: `watching`).
+function cadenceIn(instance: SampledInstance, state: SamplerState, watch: (instance: SampledInstance) => SampleWatch | undefined): Cadence {
+  return cadenceOf(state.instances.get(keyOf(instance)), instance.pid, watch, instance);
+}
+
+// What watches an instance, for one scan of them all (one function, not one per instance).
+function watching(watchOf: WatchOf): (instance: SampledInstance) => SampleWatch | undefined {
+  return (instance) => watchOf(instance.object, instance.specHash, instance.id);
+}
+
 // The instances read this tick (all of them on a full pass) and those whose samples are kept;
-// undefined when nothing is due, found without allocating (most ticks of an idle machine).
+// asked only on a tick the lookout found something due on, so one scan sorts them.
 function splitDue(instances: readonly SampledInstance[], tick: number, intervalMs: number, state: SamplerState, watchOf: WatchOf): { due: readonly SampledInstance[]; carried: SampledInstance[] } | undefined {
   if (isFullPass(tick, intervalMs)) return instances.length === 0 ? undefined : { due: instances, carried: [] };
-  const watch = (instance: SampledInstance): SampleWatch | undefined => watchOf(instance.object, instance.specHash, instance.id);
-  const isDueNow = (instance: SampledInstance): boolean => isDue(cadenceOf(state.instances.get(keyOf(instance)), instance.pid, watch, instance), tick, intervalMs);
-  if (!instances.some(isDueNow)) return undefined;
+  const watch = watching(watchOf);
   const due: SampledInstance[] = [];
   const carried: SampledInstance[] = [];
-  for (const instance of instances) (isDueNow(instance) ? due : carried).push(instance);
-  return { due, carried };
+  for (const instance of instances) (isDue(cadenceIn(instance, state, watch), tick, intervalMs) ? due : carried).push(instance);
+  return due.length === 0 ? undefined : { due, carried };
 }
 
 // The first tick from `tick` on with an instance due: while the instances, what watches them and
 // their samples stay the same, no tick before it needs a look at any instance.
 function firstDue(instances: readonly SampledInstance[], tick: number, intervalMs: number, state: SamplerState, watchOf: WatchOf): number {
-  const watch = (instance: SampledInstance): SampleWatch | undefined => watchOf(instance.object, instance.specHash, instance.id);
+  const watch = watching(watchOf);
   let first = Infinity;
   for (const instance of instances) {
-    first = Math.min(first, nextDue(cadenceOf(state.instances.get(keyOf(instance)), instance.pid, watch, instance), tick, intervalMs));
+    first = Math.min(first, nextDue(cadenceIn(instance, state, watch), tick, intervalMs));
     if (first === tick) break;
   }
   return first;
