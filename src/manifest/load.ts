@@ -11,13 +11,14 @@
 import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { TendError } from '../model/errors.ts';
+import { systemClock } from '../platform/clock.ts';
 import { chaseExisting, type ChasedPath } from '../platform/path-chase.ts';
 import { checkManifestSet } from './check-set.ts';
 import type { Incumbents, ManifestSetResult } from './check-set.ts';
 import { FILE_START, makeDiagnostic } from './diagnostics.ts';
 import type { DiagnosticCode, Position } from './diagnostics.ts';
 import type { EnvFileRead, ReadEnvFile } from './normalize.ts';
-import { manifestDirProblem, openManifest, readOnce, runAsCheck, trustedEnvReader, type OpenedManifest, type OpenOutcome, type TrustContext } from './trusted-read.ts';
+import { manifestDirProblem, openManifest, readOnce, runAsCheck, statSignature, TRUST_AFTER_MS, trustedEnvReader, type OpenedManifest, type OpenOutcome, type TrustContext } from './trusted-read.ts';
 import { validateManifestText } from './validate.ts';
 import type { ManifestFileResult } from './validate.ts';
 
@@ -40,7 +41,8 @@ export interface ReadManifestOptions {
   /**
    * Results of earlier reads: a file whose text, owner and mode (and envFrom files' texts) are
    * unchanged is not parsed and validated again. A watching controller passes one cache to every
-   * read, so an edit costs the edited file, not the whole directory.
+   * read, so an edit costs the edited file, not the whole directory. A file whose `lstat` shows it
+   * unchanged since the read that cached it (trusted-read.ts, `statSignature`) is not even opened.
    */
   readonly cache?: ManifestCache;
   /** The file that defines each running object: it keeps the object when another file redefines it. */
@@ -52,6 +54,8 @@ export interface ReadManifestOptions {
    * are still all read at one moment, before any is validated. Without it the read is one piece.
    */
   readonly yieldTurn?: () => Promise<void>;
+  /** The wall clock a read is stamped with (see `cache`). Default: the system clock's. */
+  readonly now?: () => number;
 }
 
 /** Files validated, or opened, between two calls of `yieldTurn`. */
@@ -68,6 +72,9 @@ export type ManifestCache = Map<string, CachedFile>;
 interface CachedFile {
   readonly key: string;
   readonly text: string;
+  /** The file's `lstat` signature and when the read that got `text` began (trusted-read.ts). */
+  readonly signature: string;
+  readonly readAt: number;
   /** envFrom files read while validating, with what was read. */
   readonly envReads: readonly { readonly path: string; readonly read: EnvFileRead }[];
   readonly result: ManifestFileResult;
@@ -97,6 +104,7 @@ interface Settings {
   readonly maxFileSize: number;
   readonly cache: ManifestCache | undefined;
   readonly incumbents: Incumbents | undefined;
+  readonly now: () => number;
 }
 
 /** A manifest file to read: its path as named, and as chased (relative to its tree's root, or absolute). */
@@ -185,6 +193,7 @@ function settingsOf(options: ReadManifestOptions): Settings {
     maxFileSize: options.maxFileSize ?? MAX_MANIFEST_FILE_SIZE,
     cache: options.cache,
     incumbents: options.incumbents,
+    now: options.now ?? (() => systemClock.now()),
   };
 }
 
@@ -200,10 +209,22 @@ interface Pass {
 
 function newPass(settings: Settings): Pass {
   const listed = new Set<string>();
-  const trust: TrustContext = { asRoot: settings.asRoot, maxFileSize: settings.maxFileSize, cache: new Map(), listed, folders: new Map() };
+  const trust: TrustContext = { asRoot: settings.asRoot, maxFileSize: settings.maxFileSize, cache: new Map(), listed, folders: new Map(), now: settings.now, ...(settings.cache ? { unchanged: unchangedInCache(settings.cache) } : {}) };
   // `user:` checks depend on /etc/passwd: a cached result is good only while it is unchanged.
   const passwd = settings.asRoot ? statSync('/etc/passwd', { throwIfNoEntry: false }) : undefined;
   return { trust, listed, read: new Set(), envFiles: new Set(), accounts: passwd ? `${passwd.mtimeMs}:${passwd.size}` : '' };
+}
+
+/**
+ * The text of a file read before that has not changed since, by its real path and `lstat`: such a
+ * file is not opened again. An edit of one file in a directory of thousands opens one file, not
+ * all of them, and a `diff` with none edited opens none.
+ */
+export function unchangedInCache(cache: ManifestCache): NonNullable<TrustContext['unchanged']> {
+  return (real, stats) => {
+    const cached = cache.get(real);
+    return cached && cached.signature === statSignature(stats) && stats.ctimeMs < cached.readAt - TRUST_AFTER_MS ? cached.text : undefined;
+  };
 }
 
 // Depth first, sorted; throws when a folder cannot be listed (except one that vanished).
@@ -318,6 +339,8 @@ function validateOpened(file: string, opened: OpenedManifest, at: { settings: Se
   const cached = settings.cache?.get(opened.real);
   if (cached && cached.key === key && cached.text === text && cached.envReads.every((e) => sameRead(readEnvFile(e.path), e.read))) {
     for (const e of cached.envReads) pass.envFiles.add(toReal(e.path));
+    // Read again and found as it was: from now on its signature, as of this read, vouches for it.
+    if (!opened.reused) settings.cache?.set(opened.real, { ...cached, signature: opened.signature, readAt: opened.readAt });
     return cached.result;
   }
   const envReads: { path: string; read: EnvFileRead }[] = [];
@@ -330,7 +353,7 @@ function validateOpened(file: string, opened: OpenedManifest, at: { settings: Se
   const context = { file, dir: opened.dir, uid: opened.owner.uid, gid: opened.owner.gid, readEnvFile: recording, ...(userCheck ? { userCheck } : {}) };
   const result = validateManifestText(text, context);
   for (const e of envReads) pass.envFiles.add(toReal(e.path));
-  settings.cache?.set(opened.real, { key, text, envReads, result });
+  settings.cache?.set(opened.real, { key, text, signature: opened.signature, readAt: opened.readAt, envReads, result });
   return result;
 }
 

@@ -23,7 +23,28 @@ export interface TrustContext {
   readonly listed: ReadonlySet<string>;
   /** Folders of envFrom files chased in this pass (undefined: absent). */
   readonly folders: Map<string, ChasedPath | undefined>;
+  /** The wall clock, in ms, a manifest's read is stamped with (`readAt`). */
+  readonly now: () => number;
+  /**
+   * The text an earlier read got from the file at this real path, when its `lstat` now shows that
+   * it has not changed since (see {@link statSignature}): the file is then not opened again.
+   */
+  readonly unchanged?: (real: string, stats: ChasedPath['stats']) => string | undefined;
 }
+
+/**
+ * What an `lstat` says of a file's identity, size, times, owner and mode. Any write, truncate,
+ * chmod, chown or rename over it changes its ctime (which no call can set back). A file whose
+ * signature is as it was, with a ctime at least {@link TRUST_AFTER_MS} older than the start of the
+ * read that saw it, has not changed since that read: a change after it would carry a later ctime
+ * (the kernel stamps with a clock only a tick coarse).
+ */
+export function statSignature(stats: ChasedPath['stats']): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.mode}:${stats.uid}:${stats.gid}`;
+}
+
+/** How much older than the read that saw it a file's ctime must be for its signature to be trusted. */
+export const TRUST_AFTER_MS = 1000;
 
 /** A manifest file that may be read, with what it said. */
 export interface OpenedManifest {
@@ -40,6 +61,12 @@ export interface OpenedManifest {
   readonly identity: string;
   /** Owner and mode: part of the key under which results are cached. */
   readonly stamp: string;
+  /** {@link statSignature} of the file as it was judged. */
+  readonly signature: string;
+  /** Wall-clock ms at which this read began. */
+  readonly readAt: number;
+  /** The text is an earlier read's: the file was not opened (see {@link TrustContext.unchanged}). */
+  readonly reused: boolean;
 }
 
 export type OpenOutcome = OpenedManifest | { readonly ok: false; readonly code: DiagnosticCode; readonly message: string; readonly at?: Position };
@@ -62,21 +89,29 @@ export function manifestDirProblem(root: ChasedPath, asRoot: boolean): string | 
  */
 export function openManifest(path: string, from: ChasedPath | undefined, context: TrustContext, dirOf: (real: string) => string): OpenOutcome | undefined {
   try {
+    const readAt = context.now();
     const chased = chasePath(path, { cache: context.cache, listed: context.listed, ...(from ? { from } : {}) });
     if (!chased) return undefined;
     const judged = judgeManifest(chased.facts, context.asRoot);
     if (!judged.ok) return { ok: false, code: 'InsecurePermissions', message: `refusing this file: ${judged.problem}; ${judged.fix}` };
-    const { bytes, size } = readChasedFile(chased, context.maxFileSize);
-    const decoded = decodeUtf8(bytes);
-    if (!decoded.ok) return { ok: false, code: 'InvalidEncoding', message: decoded.message, at: decoded.at };
-    const { text } = decoded;
     const { stats } = chased;
+    const known = stats.isFile() ? context.unchanged?.(chased.real, stats) : undefined;
+    const read = known === undefined ? readText(chased, context.maxFileSize) : { ok: true as const, text: known, size: stats.size };
+    if (!read.ok) return read;
+    const { text, size } = read;
     const stamp = `${judged.owner.uid}:${judged.owner.gid}:${stats.mode}`;
-    return { ok: true, real: chased.real, text, size, owner: judged.owner, dir: dirOf(chased.real), identity: `${stats.dev}:${stats.ino}`, stamp };
+    return { ok: true, real: chased.real, text, size, owner: judged.owner, dir: dirOf(chased.real), identity: `${stats.dev}:${stats.ino}`, stamp, signature: statSignature(stats), readAt, reused: known !== undefined };
   } catch (cause) {
     if (errorCode(cause) === 'ENOENT') return undefined;
     return { ok: false, code: 'FileUnreadable', message: `cannot read: ${cause instanceof Error ? cause.message : String(cause)}` };
   }
+}
+
+// Reads and decodes a chased file (an over-long one reads as nothing: its size is reported).
+function readText(chased: ChasedPath, maxFileSize: number): { readonly ok: true; readonly text: string; readonly size: number } | Extract<OpenOutcome, { ok: false }> {
+  const { bytes, size } = readChasedFile(chased, maxFileSize);
+  const decoded = decodeUtf8(bytes);
+  return decoded.ok ? { ok: true, text: decoded.text, size } : { ok: false, code: 'InvalidEncoding', message: decoded.message, at: decoded.at };
 }
 
 // Not running as root, nothing is refused and the file's own owner is reported.

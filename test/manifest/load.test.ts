@@ -2,9 +2,13 @@ import assert from 'node:assert/strict';
 import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import fs from 'node:fs';
+import { statSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { after, before, describe, it, mock } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { readManifestDir, readManifestFiles, VALIDATE_SLICE } from '../../src/manifest/load.ts';
+import { readManifestDir, readManifestFiles, unchangedInCache, VALIDATE_SLICE } from '../../src/manifest/load.ts';
+import { statSignature, TRUST_AFTER_MS } from '../../src/manifest/trusted-read.ts';
 import type { ManifestCache, ReadManifestDirResult } from '../../src/manifest/load.ts';
 import type { ProcessSpec } from '../../src/model/object.ts';
 import { lines, processDoc } from './fixtures.ts';
@@ -219,6 +223,59 @@ void describe('readManifestDir with a cache', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+void describe('readManifestDir with a cache and files unchanged since', () => {
+  // The opens of files under `dir` while `work` runs: path-chase.ts opens every file it reads.
+  async function opensUnder(dir: string, work: () => Promise<unknown>): Promise<number> {
+    let opens = 0;
+    const original = fs.openSync;
+    const spy = mock.method(fs, 'openSync', function (this: unknown, ...args: Parameters<typeof fs.openSync>) {
+      if (String(args[0]).startsWith(dir)) opens += 1;
+      return original.apply(this, args);
+    });
+    syncBuiltinESMExports();
+    try {
+      await work();
+    } finally {
+      spy.mock.restore();
+      syncBuiltinESMExports();
+    }
+    return opens;
+  }
+
+  void it('opens a file again only while its lstat could hide a change since it was read', async () => {
+    const dir = await tree('unchanged', { 'a.yaml': processDoc('a'), 'b.yaml': processDoc('b') });
+    const cache: ManifestCache = new Map();
+    let clock = Date.now();
+    const read = (): Promise<ReadManifestDirResult> => readManifestDir(dir, { cache, now: () => clock });
+    const first = okResult(await read());
+    assert.equal(await opensUnder(dir, read), 2, 'just written: its ctime is too close to the read to vouch for it');
+    clock += 5000;
+    assert.equal(await opensUnder(dir, read), 2, 'read again, found as it was: from now on the lstat vouches for it');
+    let again: ReadManifestDirResult | undefined;
+    assert.equal(await opensUnder(dir, async () => (again = await read())), 0, 'an unchanged directory opens no file');
+    assert.equal(okResult(again as ReadManifestDirResult).files[1], first.files[1], 'and gives the very same results');
+    await writeFile(join(dir, 'b.yaml'), processDoc('b', ['command: ["node", "server.js"]', 'replicas: 2']));
+    const edited = { result: undefined as ReadManifestDirResult | undefined };
+    assert.equal(await opensUnder(dir, async () => (edited.result = await read())), 1, 'only the edited file is opened');
+    const b = okResult(edited.result as ReadManifestDirResult).objects.find((o) => o.name === 'b');
+    assert.equal((b?.spec as ProcessSpec).replicas, 2, 'and its edit is seen');
+    await chmod(join(dir, 'a.yaml'), 0o600);
+    assert.equal(await opensUnder(dir, read), 1, 'a chmod changes the ctime: only a is opened');
+  });
+
+  void it('trusts a signature only with a ctime older than the read that saw it', () => {
+    const stats = statSync(join(repoRoot, 'package.json'));
+    const cached = { signature: statSignature(stats), text: 'x' };
+    const trusted = (readAt: number, signature = cached.signature): boolean => {
+      const cache: ManifestCache = new Map([['/f', { key: '', text: cached.text, signature, readAt, envReads: [], result: undefined as never }]]);
+      return unchangedInCache(cache)('/f', stats) === cached.text;
+    };
+    assert.equal(trusted(stats.ctimeMs + TRUST_AFTER_MS + 1), true);
+    assert.equal(trusted(stats.ctimeMs + TRUST_AFTER_MS), false, 'a change in the same clock tick as the read would keep the ctime');
+    assert.equal(trusted(stats.ctimeMs + 10 * TRUST_AFTER_MS, `${cached.signature}0`), false, 'another signature');
   });
 });
 
