@@ -18,6 +18,7 @@ const { createRequire } = require('node:module');
 // would otherwise grow to 16 MB per semi-space after the first burst of allocation (bring-up)
 // and stay committed. Kept at its initial 1 MB, the controller stays about 14 MB smaller, for a
 // few more (short) scavenges. Set before anything is allocated; short commands keep the default.
+// A controller of thousands of objects lets it grow again (src/platform/young-generation.ts).
 // Once allocation stops, V8's memory reducer shrinks the heap with up to three full collections in
 // a row, again after every full collection the idle controller's slow allocation leads to: half
 // its idle CPU. One collection takes nearly all there is to free (about 14 MB to 9 MB; the next

@@ -32,6 +32,7 @@ import { createProber, probeTargets } from '../monitor/prober.ts';
 import { extraCaTrust } from './extra-ca.ts';
 import type { ProbeTiming } from '../model/health.ts';
 import { monitorIntervalOf } from '../monitor/monitor-interval.ts';
+import { createYoungGenerationFit } from '../platform/young-generation.ts';
 import { procSource } from '../monitor/proc-reader.ts';
 import { createSampler, type Sampler, type WatchOf } from '../monitor/sampler.ts';
 import type { History, ObjectHistory } from '../model/history.ts';
@@ -176,6 +177,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   };
   executor.subscribe(syncProbes);
   const printed = new Set<string>();
+  const fitYoungGeneration = createYoungGenerationFit();
   const cache: ManifestCache = new Map();
   let report: LoadReport = { diagnostics: [] };
   let loads = 0;
@@ -196,6 +198,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     // every kept status as it was: nothing to fill. The first load fills whatever it found.
     if (changed.length > 0 || revision !== loaded.revision || first) keeper.fill();
     sampler.configure(monitorIntervalOf(controller.desired()));
+    fitYoungGeneration(controller.desired());
     return loaded.diagnostics.some((d) => d.severity === 'error') ? 'invalid' : 'ok';
   };
   // A load lets other work run while it validates, so loads go one at a time (a later one must
