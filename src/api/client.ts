@@ -8,7 +8,7 @@
  * event stream, which stays open, uses `node:http`, loaded when it is asked for.
  */
 import { createConnection } from 'node:net';
-import { parseHttpResponse } from './http-response.ts';
+import { parseHttpResponse, type HttpAnswer } from './http-response.ts';
 import { socketPath } from './socket-path.ts';
 
 export interface ApiResponse {
@@ -22,16 +22,27 @@ export function callApi(stateDir: string, method: string, path: string, timeoutM
     const socket = createConnection({ path: socketPath(stateDir) });
     const chunks: Buffer[] = [];
     // No half-close after the request: the server would take it for a client gone and drop the answer.
-    socket.on('connect', () => socket.write(`${method} ${path} HTTP/1.0\r\nHost: tend\r\nContent-Length: 0\r\n\r\n`));
+    // A long answer comes gzipped (a tenth of the bytes): see the server's `send`.
+    socket.on('connect', () => socket.write(`${method} ${path} HTTP/1.0\r\nHost: tend\r\nAccept-Encoding: gzip\r\nContent-Length: 0\r\n\r\n`));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', reject);
     socket.on('end', () => {
       const answer = parseHttpResponse(Buffer.concat(chunks));
       if (!answer) return reject(new Error('control API sent an answer that is not HTTP'));
-      resolve({ status: answer.status, body: parseBody(answer.body.toString('utf8')) });
+      try {
+        resolve({ status: answer.status, body: parseBody(bodyOf(answer).toString('utf8')) });
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
     });
     if (timeoutMs > 0) socket.setTimeout(timeoutMs, () => socket.destroy(new Error('control API timed out')));
   });
+}
+
+// The body as sent, unzipped when it came gzipped. zlib is loaded only then: most answers are short.
+function bodyOf(answer: HttpAnswer): Buffer {
+  if (answer.headers.get('content-encoding')?.toLowerCase() !== 'gzip') return answer.body;
+  return process.getBuiltinModule('node:zlib').gunzipSync(answer.body);
 }
 
 // What connecting to the socket of a state dir no controller serves fails with: no socket file,

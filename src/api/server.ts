@@ -11,6 +11,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gzip } from 'node:zlib';
 import type { TendEvent } from '../model/event.ts';
 import { readOrCreateToken } from '../platform/state-token.ts';
 import { routePools, type PoolHandlers } from './pool-routes.ts';
@@ -18,6 +19,7 @@ import { socketPath } from './socket-path.ts';
 import { crossSiteRefusal, isPublicAsset } from './browser-guard.ts';
 import { routeDashboard, type DashboardHandlers } from './dashboard-routes.ts';
 import { bodyText } from './json-body.ts';
+import { acceptsGzip } from './content-coding.ts';
 
 export interface ApiHandlers {
   /** With `summary`, one line per object (no instances, spec or manifest): the dashboard's overview. */
@@ -204,10 +206,34 @@ function frameOf(event: TendEvent): string {
   return frame;
 }
 
+// Answers from this size on go gzipped to a client that takes it (the CLI, a browser). JSON
+// shrinks tenfold or more, so a list of thousands of objects needs a few socket buffers, not
+// dozens, each of which waits for a turn of the event loop while a bring-up keeps it busy. The
+// compression runs on libuv's thread pool, off the event loop.
+const GZIP_FROM = 64 * 1024;
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = bodyText(body);
+  if (text.length >= GZIP_FROM && acceptsGzip(acceptEncoding(res.req))) return sendGzipped(res, status, text);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+function acceptEncoding(req: IncomingMessage | undefined): string | undefined {
+  const header = req?.headers['accept-encoding'];
+  return typeof header === 'string' ? header : undefined;
+}
+
+function sendGzipped(res: ServerResponse, status: number, text: string): void {
+  gzip(text, { level: 1 }, (error, zipped) => {
+    if (res.destroyed) return;
+    if (error) {
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      return void res.end(text);
+    }
+    res.writeHead(status, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': zipped.length, vary: 'accept-encoding' });
+    res.end(zipped);
+  });
 }
 
 function sendText(res: ServerResponse, text: string): void {
