@@ -17,8 +17,9 @@ import { dashboardHandlersOf } from './dashboard-handlers.ts';
 export function handlersOf(rt: Runtime, stateDir: string, down?: () => void): ApiHandlers {
   return {
     // Each view's JSON is kept with it: views the next build hands out again are not serialised again.
-    objects: async (filter) => itemsBody(filter.summary ? filterViews(await rt.summaries(), filter.kind, filter.selector) : filterViews(await listed(rt, namedKeys(filter.kind)), filter.kind, filter.selector)),
-    describe: async (key) => describeItem(await rt.status([key]), rt.events.recent(), key),
+    // The answers a CLI call waits for go ahead of background work (a bring-up's starts, the fill).
+    objects: (filter) => rt.foreground(async () => itemsBody(filter.summary ? filterViews(await rt.summaries(), filter.kind, filter.selector) : filterViews(await listed(rt, namedKeys(filter.kind)), filter.kind, filter.selector))),
+    describe: (key) => rt.foreground(async () => describeItem(await rt.status([key]), rt.events.recent(), key)),
     recentEvents: (forKey) => (forKey ? rt.events.recent().filter((e) => e.object === forKey) : rt.events.recent()),
     subscribeEvents: (listener) => rt.events.subscribe(listener),
     async reconcile() {
@@ -37,12 +38,12 @@ export function handlersOf(rt: Runtime, stateDir: string, down?: () => void): Ap
       const actions = actionsOf(plans);
       return { ok: manifests === 'ok', manifests, actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
     },
-    async diff() {
+    diff: () => rt.foreground(async () => {
       // The manifests as they are now (unchanged files are not parsed again), as an offline diff reads them.
       await rt.reload();
       const actions = await rt.controller.plan();
       return { actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })), ...rt.lastLoad() };
-    },
+    }),
     operate: (key, verb) => rt.controller.operate(key, verb),
     ...(down ? { shutdown: () => shutdownAnswer(rt, down) } : {}),
     metrics: async () => renderMetrics(await rt.status(), rt.probeTiming(), rt.statusCounts()),

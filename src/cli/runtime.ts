@@ -18,7 +18,7 @@ import type { StatusSource } from '../controller/status-cache.ts';
 import { createStatusKeeper, type StatusCounts } from './status-keeper.ts';
 import { jsonOf } from '../api/json-body.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
-import { alwaysAwaitable, createTurnBudget } from '../platform/turn-budget.ts';
+import { alwaysAwaitable, createTurnBudget, createTurnPriority } from '../platform/turn-budget.ts';
 import { openEventLog, type EventLog } from '../platform/event-log.ts';
 import { acquireLock } from '../platform/lock.ts';
 import { ensureStateDir, stateIdOf } from '../platform/state-dir.ts';
@@ -74,6 +74,8 @@ export interface Runtime {
    * object and instances with nothing planned (see status-keeper.ts).
    */
   list(): Promise<ObjectView[]>;
+  /** Runs the work of an API answer ahead of background work (turn-budget.ts, `TurnPriority`). */
+  foreground<T>(work: () => Promise<T>): Promise<T>;
   /** One line per object (`tend get`'s table, the dashboard's overview), answered as `list()` is. */
   summaries(): Promise<ObjectSummary[]>;
   /** What the status keeping did (`/metrics`). */
@@ -124,13 +126,16 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   if (!lock.ok) return lock;
   const events = openEventLog(ctx.stateDir, clock);
   const persisted = readPersisted(ctx.stateDir, clock, events);
+  // API answers first: a bring-up's pass, the status fill and standing orders give way to them.
+  const priority = createTurnPriority();
+  const backgroundTurn = priority.background(yieldTurn);
   const executor = createLocalExecutor({
     stateDir: ctx.stateDir,
     stateId: stateIdOf(ctx.stateDir),
     clock,
     asRoot: ctx.asRoot,
     cutAbandonedHooks: true,
-    yieldTurn,
+    yieldTurn: backgroundTurn,
     onWarning: (reason, message, object, instance) => events.record({ object, ...(instance ? { instance } : {}), type: 'Warning', reason, message }),
     onNormal: (reason, message, object, instance) => events.record({ object, ...(instance ? { instance } : {}), type: 'Normal', reason, message }),
   });
@@ -236,6 +241,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     machine: { cpu: availableParallelism(), memory: totalmem() },
     held: pass.held ?? false,
     yieldTurn,
+    drainTurn: backgroundTurn,
     onPass: (plans) => {
       pass.onPass?.(plans);
       for (const listener of passListeners) listener(plans);
@@ -262,6 +268,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     source: statusSource,
     plan: (keys, source, oneTurn) => controller.plan(keys, source, oneTurn ? NEVER_YIELD : undefined),
     yieldTurn,
+    fillTurn: backgroundTurn,
     now: () => clock.now(),
     inputs: () => [controller.desired().objects, controller.history(), executor.snapshot()],
     // Serialised as it is made, so the first `get -o json` after a load has nothing left to do.
@@ -282,6 +289,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       probeTiming: () => prober.timing(),
       status: async (keys) => (keys ? buildStatus(await statusInput(keys), keys) : keeper.views()),
       list: () => keeper.viewsNow(),
+      foreground: (work) => priority.foreground(work),
       summaries: () => keeper.summariesNow(),
       statusCounts: () => keeper.counts(),
       alerts: () => guard.alerts(),

@@ -21,6 +21,8 @@ export interface StatusKeeperDeps {
   readonly plan: (keys: readonly ObjectKey[], source: StatusSource, oneTurn: boolean) => Promise<readonly Action[]>;
   /** Lets other work run during a fill or a build of every object at one moment. */
   readonly yieldTurn: TurnYield;
+  /** The fill's yield, when it differs from `yieldTurn` (a background one: see turn-budget.ts). */
+  readonly fillTurn?: TurnYield;
   readonly now: () => number;
   /** What a build reads, as immutable snapshots (the manifests, the history, the instances). */
   readonly inputs: () => readonly unknown[];
@@ -55,7 +57,7 @@ export interface StatusKeeper {
 
 /** Creates the status keeping of one controller. */
 export function createStatusKeeper(deps: StatusKeeperDeps): StatusKeeper {
-  const cache = createStatusCache({ plan: deps.plan, yieldTurn: deps.yieldTurn, ...(deps.made ? { made: deps.made } : {}) });
+  const cache = createStatusCache({ plan: deps.plan, yieldTurn: deps.yieldTurn, ...(deps.fillTurn ? { fillTurn: deps.fillTurn } : {}), ...(deps.made ? { made: deps.made } : {}) });
   let counts: StatusCounts = { fills: 0, filled: 0, provisional: 0, mostPlanned: 0 };
   let filling: Promise<void> | undefined;
   let again = false;

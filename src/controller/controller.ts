@@ -77,6 +77,8 @@ export interface ControllerOptions {
    * key. Without it a pass plans its whole batch in one turn.
    */
   readonly yieldTurn?: TurnYield;
+  /** The drain's yield, when it differs from `yieldTurn` (a background one: see turn-budget.ts). */
+  readonly drainTurn?: TurnYield;
 }
 
 export type OperatorVerb = 'start' | 'stop' | 'restart';
@@ -198,7 +200,7 @@ export function createController(options: ControllerOptions): Controller {
       // Keys with nothing to apply are done together once the batch is planned.
       const settled: ObjectKey[] = [];
       for (const key of batch) {
-        const turn = options.yieldTurn?.();
+        const turn = (options.drainTurn ?? options.yieldTurn)?.();
         if (turn) {
           await turn;
           // An operator command may have changed the history meanwhile.

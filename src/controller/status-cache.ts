@@ -42,6 +42,8 @@ export interface StatusCacheOptions {
   readonly plan: (keys: readonly ObjectKey[], source: StatusSource, oneTurn: boolean) => Promise<readonly Action[]>;
   /** Lets other work run during a long build. */
   readonly yieldTurn?: TurnYield;
+  /** The fill's yield, when it differs from `yieldTurn` (a background one: see turn-budget.ts). */
+  readonly fillTurn?: TurnYield;
   /** Told of each view and summary a fill makes (the API serialises them ahead of any request). */
   readonly made?: (item: ObjectView | ObjectSummary) => void;
 }
@@ -106,6 +108,7 @@ const NO_USAGE: readonly (ResourceUsage | undefined)[] = [];
 export function createStatusCache(options: StatusCacheOptions): StatusCache {
   const entries = new Map<ObjectKey, Entry>();
   const pauseTurn = (): Promise<void> | undefined => options.yieldTurn?.();
+  const fillTurn = (): Promise<void> | undefined => (options.fillTurn ?? options.yieldTurn)?.();
   const oneTurn = (): undefined => undefined;
   // Entries kept, made afresh, or (provisional) shown unplanned, key by key.
   const sort = async (source: StatusSource, keys: readonly ObjectKey[], provisional: boolean, pause: TurnYield = provisional ? oneTurn : pauseTurn): Promise<Sorted> => {
@@ -138,10 +141,10 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
   // summary, view and their JSON, from its object and instances with nothing planned), so answers
   // while the fill plans find them made instead of making thousands in one turn.
   const showUnplanned = async (source: StatusSource, keys: readonly ObjectKey[]): Promise<void> => {
-    const { next, provisional } = await sort(source, keys, true, pauseTurn);
+    const { next, provisional } = await sort(source, keys, true, fillTurn);
     const input: StatusInput = { ...source, plan: [] };
     for (const key of provisional) {
-      const turn = pauseTurn();
+      const turn = fillTurn();
       if (turn) await turn;
       const entry = next.get(key) as Entry;
       if (entries.get(key) !== entry) continue;
@@ -165,11 +168,11 @@ export function createStatusCache(options: StatusCacheOptions): StatusCache {
     async fill(source) {
       const keys = knownKeys(source.desired.objects, source.observed);
       await showUnplanned(source, keys);
-      const sorted = await sort(source, keys, false);
+      const sorted = await sort(source, keys, false, fillTurn);
       await planRebuilt(options, source, sorted, false);
       const input = (plan: readonly Action[]): StatusInput => ({ ...source, plan });
       for (const key of sorted.rebuilt) {
-        const turn = pauseTurn();
+        const turn = fillTurn();
         if (turn) await turn;
         const entry = sorted.next.get(key) as Entry;
         entry.summary = summaryOfKey(input(entry.actions), key, entry.actions);

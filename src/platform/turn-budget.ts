@@ -27,6 +27,63 @@ export function createTurnBudget(budgetMs = TURN_BUDGET_MS, now: () => number = 
   return () => (now() - resumed < budgetMs ? undefined : new Promise<void>((resolve) => setImmediate(resume, resolve)));
 }
 
+/**
+ * Answers first: while work a client waits for runs (an API answer: a list, a describe, a diff),
+ * work nobody waits for (a pass starting a bring-up's programs, the status fill, standing orders)
+ * gives way at its next yield instead of taking its turns beside it, so the answer is not shared
+ * out among them. A background yield waits for the foreground to end, for at most `maxWaitMs` at
+ * a time, so a stream of requests slows background work down but never stops it.
+ */
+export interface TurnPriority {
+  /** Runs `work` as foreground work. */
+  foreground<T>(work: () => Promise<T>): Promise<T>;
+  /** `turn` for background work: while foreground work runs, a wait for it to end. */
+  background(turn: TurnYield): TurnYield;
+}
+
+/** How long background work waits for foreground work at one yield, at most. */
+export const MAX_GIVE_WAY_MS = 250;
+
+/** Creates the priority of one controller; `after` is a timer (a test's clock). */
+export function createTurnPriority(maxWaitMs = MAX_GIVE_WAY_MS, after: (ms: number, fn: () => void) => () => void = realTimer): TurnPriority {
+  let running = 0;
+  let waiting: (() => void)[] = [];
+  const release = (): void => {
+    const woken = waiting;
+    waiting = [];
+    for (const wake of woken) wake();
+  };
+  return {
+    async foreground(work) {
+      running += 1;
+      try {
+        return await work();
+      } finally {
+        if (--running === 0) release();
+      }
+    },
+    background: (turn) => () => {
+      if (running === 0) return turn();
+      return new Promise<void>((resolve) => {
+        const cancel = after(maxWaitMs, () => {
+          waiting = waiting.filter((wake) => wake !== done);
+          resolve();
+        });
+        const done = (): void => {
+          cancel();
+          resolve();
+        };
+        waiting.push(done);
+      });
+    },
+  };
+}
+
+function realTimer(ms: number, fn: () => void): () => void {
+  const timer = setTimeout(fn, ms).unref();
+  return () => clearTimeout(timer);
+}
+
 /** `turn` for work that always awaits: a resolved promise while the budget lasts. */
 export function alwaysAwaitable(turn: TurnYield): () => Promise<void> {
   return () => turn() ?? Promise.resolve();

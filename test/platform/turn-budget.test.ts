@@ -1,7 +1,7 @@
 /** The time-sliced yield: no turn is given up before the budget is spent, one is after. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { alwaysAwaitable, createTurnBudget } from '../../src/platform/turn-budget.ts';
+import { alwaysAwaitable, createTurnBudget, createTurnPriority } from '../../src/platform/turn-budget.ts';
 
 test('yields to other work only once the budget since the last yield is spent', async () => {
   let now = 0;
@@ -30,4 +30,47 @@ test('an always-awaitable budget hands a resolved promise while the budget lasts
   now = 50;
   await yieldTurn();
   assert.equal(other, 1);
+});
+
+// A priority whose timers are held in `timers` for the test to fire.
+function withTimers(): { timers: (() => void)[]; priority: ReturnType<typeof createTurnPriority> } {
+  const timers: (() => void)[] = [];
+  const priority = createTurnPriority(250, (_ms, fn) => {
+    timers.push(fn);
+    return () => timers.splice(timers.indexOf(fn), 1);
+  });
+  return { timers, priority };
+}
+
+test('background work gives way while foreground work runs, and goes on once it ends', async () => {
+  const { timers, priority } = withTimers();
+  const background = priority.background(() => undefined);
+  assert.equal(background(), undefined, 'no foreground work: the background turn as it is');
+  let finish: () => void = () => undefined;
+  const answer = priority.foreground(() => new Promise<string>((resolve) => (finish = () => resolve('answered'))));
+  let resumed = false;
+  const parked = background();
+  assert.ok(parked, 'foreground work runs: background work waits');
+  void parked.then(() => (resumed = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(resumed, false, 'still waiting while the answer is made');
+  finish();
+  assert.equal(await answer, 'answered');
+  await parked;
+  assert.equal(resumed, true, 'the answer made: background work goes on');
+  assert.equal(timers.length, 0, 'and its timer is cancelled');
+});
+
+test('background work waits for foreground work at most maxWaitMs at a time', async () => {
+  const { timers, priority } = withTimers();
+  const background = priority.background(() => undefined);
+  let finish: () => void = () => undefined;
+  const answer = priority.foreground(() => new Promise<void>((resolve) => (finish = resolve)));
+  const parked = background();
+  assert.equal(timers.length, 1);
+  timers[0]?.();
+  await parked;
+  finish();
+  await answer;
+  assert.equal(background(), undefined, 'the answer made: no wait');
 });
