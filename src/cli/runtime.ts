@@ -38,7 +38,7 @@ import { createSampler, type Sampler, type WatchOf } from '../monitor/sampler.ts
 import type { History, ObjectHistory } from '../model/history.ts';
 import { createResourceGuard, revisionPolicies, type InstanceAlert, type ResourceGuard, type ResourceGuardOptions } from '../controller/resource-guard.ts';
 import { isProcessObject } from '../model/object.ts';
-import { withholdSecrets } from '../model/secrets.ts';
+import { withholdSecretsOfEach } from '../model/secrets.ts';
 import { createUsageHistory, type UsageHistory } from '../monitor/usage-history.ts';
 import type { WatchPaths } from '../watch/watch-manifests.ts';
 
@@ -455,12 +455,14 @@ function liveOf(controller: Controller, executor: Executor): LiveState {
 
 // Secret values stay in memory; an object read back from the file runs again once its file is valid.
 function persistedOf(live: LiveState): PersistedState {
-  return { version: 1, bootId: live.bootId, revision: live.revision, instances: live.instances, history: [...live.history], objects: withholdSecrets(live.objects) };
+  return { version: 1, bootId: live.bootId, revision: live.revision, instances: live.instances, history: [...live.history], objects: withholdSecretsOfEach(live.objects) };
 }
 
 // A journal record holds no more secrets than the state file.
 function secretsWithheld(record: StateRecord | undefined): StateRecord | undefined {
-  return record?.objects ? { ...record, objects: withholdSecrets(record.objects) } : record;
+  if (!record?.objects) return record;
+  const objects = Object.fromEntries(Object.entries(record.objects).map(([key, list]) => [key, list && withholdSecretsOfEach(list)]));
+  return { ...record, objects };
 }
 
 let bootId: string | undefined;

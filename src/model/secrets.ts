@@ -33,6 +33,19 @@ export function withholdSecrets<T>(value: T): T {
   return withhold(value) as T;
 }
 
+// Manifest objects are never mutated: each one's copy is made once and handed out again, so the
+// state file's copy of an unchanged object is the same object as at the last save.
+const withheldObjects = new WeakMap<object, object>();
+
+/** {@link withholdSecrets} of each of `objects`, each made once per object (objects are never mutated). */
+export function withholdSecretsOfEach<T extends object>(objects: readonly T[]): T[] {
+  return objects.map((object) => {
+    let copy = withheldObjects.get(object);
+    if (copy === undefined) withheldObjects.set(object, (copy = withhold(object) as object));
+    return copy as T;
+  });
+}
+
 function withhold(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withhold);
   if (typeof value !== 'object' || value === null) return value;

@@ -102,11 +102,39 @@ function setAside(path: string, now: number, error: string): StateRead<never> {
   return { kind: 'corrupt', movedTo, error };
 }
 
+// Elements of a state's arrays (instance records, history entries, manifest objects) are
+// replaced when they change, never mutated: each is serialised once, and a snapshot of thousands
+// of objects serialises only what changed since the last one, then joins the texts.
+const elementJson = new WeakMap<object, string>();
+
+function jsonOfElement(element: unknown): string {
+  if (Array.isArray(element)) return `[${element.map(jsonOfElement).join(',')}]`;
+  if (typeof element !== 'object' || element === null) return JSON.stringify(element) ?? 'null';
+  let text = elementJson.get(element);
+  if (text === undefined) elementJson.set(element, (text = JSON.stringify(element)));
+  return text;
+}
+
+/**
+ * The JSON of a state, as `JSON.stringify` writes it, from the texts of its arrays' elements
+ * (and of the elements of arrays in them) kept from earlier snapshots. Elements must never be
+ * mutated once saved.
+ */
+export function stateJson(state: unknown): string {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) return JSON.stringify(state);
+  const fields: string[] = [];
+  for (const [key, value] of Object.entries(state)) {
+    if (value === undefined || typeof value === 'function') continue;
+    fields.push(`${JSON.stringify(key)}:${Array.isArray(value) ? jsonOfElement(value) : JSON.stringify(value)}`);
+  }
+  return `{${fields.join(',')}}`;
+}
+
 /** Writes `state` atomically: temp file, fsync, rename. Returns the bytes written. */
 export function writeStateFile(stateDir: string, state: unknown): number {
   const path = stateFilePath(stateDir);
   const temp = `${path}.tmp-${process.pid}`;
-  const text = JSON.stringify(state);
+  const text = stateJson(state);
   const fd = openSync(temp, 'w', 0o600);
   try {
     writeSync(fd, text);
@@ -137,7 +165,7 @@ function removeQuietly(path: string): void {
 export async function writeStateFileAsync(stateDir: string, state: unknown): Promise<number> {
   const path = stateFilePath(stateDir);
   const temp = `${path}.tmp-${process.pid}`;
-  const text = JSON.stringify(state);
+  const text = stateJson(state);
   const handle = await open(temp, 'w', 0o600);
   try {
     await handle.writeFile(text);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { redactSecrets, SECRET_IN_MESSAGE, withheldNames, withholdSecrets, WITHHELD_SECRET } from '../../src/model/secrets.ts';
+import { redactSecrets, SECRET_IN_MESSAGE, withheldNames, withholdSecrets, withholdSecretsOfEach, WITHHELD_SECRET } from '../../src/model/secrets.ts';
 
 void describe('redactSecrets', () => {
   const program = { env: { TOKEN: 'hunter2', SHORT: 'ab', PLAIN: 'visible' }, secretEnv: ['SHORT', 'TOKEN'] };
@@ -33,5 +33,18 @@ void describe('withholdSecrets', () => {
     assert.deepEqual(withheldNames(kept[0]?.spec.env ?? {}), ['TOKEN', 'FROM_FILE']);
     assert.deepEqual(kept[0]?.spec.raw.env.TOKEN, { value: WITHHELD_SECRET, secret: true });
     assert.equal(object.spec.env.TOKEN, 'hunter2', 'the original is not changed');
+  });
+});
+
+void describe('withholdSecretsOfEach', () => {
+  void it('withholds as withholdSecrets does, and hands out one copy per object', () => {
+    const object = { kind: 'Process', spec: { env: { TOKEN: 'hunter2', PLAIN: 'x' }, secretEnv: ['TOKEN'] } };
+    const other = { kind: 'Process', spec: { env: { PLAIN: 'y' }, secretEnv: [] } };
+    const [first] = withholdSecretsOfEach([object, other]);
+    assert.deepEqual(first, withholdSecrets(object));
+    assert.equal(first?.spec.env.TOKEN, WITHHELD_SECRET);
+    assert.equal(object.spec.env.TOKEN, 'hunter2', 'the object itself keeps its value');
+    assert.equal(withholdSecretsOfEach([object])[0], first, 'the same object: the same copy, made once');
+    assert.notEqual(withholdSecretsOfEach([{ ...object }])[0], first, 'a replaced object: a copy of its own');
   });
 });

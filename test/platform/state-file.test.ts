@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, appendFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, it } from 'node:test';
-import { COMPACT_MIN_BYTES, createStateSaver, journalFilePath, readStateFile, stateFilePath, type StateSaverOptions } from '../../src/platform/state-file.ts';
+import { COMPACT_MIN_BYTES, createStateSaver, journalFilePath, readStateFile, stateFilePath, stateJson, type StateSaverOptions } from '../../src/platform/state-file.ts';
 import { createFakeClock } from '../helpers/fake-clock.ts';
 
 interface Counter {
@@ -153,4 +153,29 @@ void it('flush writes the whole state synchronously and starts an empty journal'
   assert.deepEqual(lines(w.stateDir), [JSON.stringify({ journal: snapshot.journal })]);
   await w.saver.close();
   assert.equal(w.errors.length, 0);
+});
+
+void it('writes the JSON that JSON.stringify does, serialising each array element once', () => {
+  const instance = { object: 'process/a', id: 'a-0', pid: 12, state: 'running', note: undefined };
+  const history = { restarts: 2, failures: [{ type: 'Exit', code: 1 }] };
+  const object = { key: 'process/a', spec: { command: ['sleep', '1'], env: { Q: 'say "hi"\n' } } };
+  const state = { version: 1, bootId: 'b', revision: 'r', instances: [instance], history: [['process/a', history]], objects: [object], journal: 'j', gone: undefined };
+  assert.equal(stateJson(state), JSON.stringify(state));
+  const stringify = JSON.stringify;
+  const serialised: unknown[] = [];
+  JSON.stringify = ((...args: Parameters<typeof stringify>) => {
+    serialised.push(args[0]);
+    return stringify(...args);
+  }) as typeof JSON.stringify;
+  try {
+    const replaced = { ...instance, pid: 13 };
+    const next = { ...state, instances: [replaced], history: [['process/a', history]] };
+    const text = stateJson(next);
+    JSON.stringify = stringify;
+    assert.equal(text, stringify(next));
+    assert.ok(serialised.includes(replaced), 'the replaced instance is serialised');
+    assert.ok(!serialised.includes(object) && !serialised.includes(history), 'the unchanged object and history entry are not serialised again');
+  } finally {
+    JSON.stringify = stringify;
+  }
 });
