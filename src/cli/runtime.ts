@@ -32,7 +32,7 @@ import { createProber, probeTargets } from '../monitor/prober.ts';
 import { extraCaTrust } from './extra-ca.ts';
 import type { ProbeTiming } from '../model/health.ts';
 import { monitorIntervalOf } from '../monitor/monitor-interval.ts';
-import { createYoungGenerationFit } from '../platform/young-generation.ts';
+import { createYoungGenerationFit, stateSizeOf } from '../platform/young-generation.ts';
 import { procSource } from '../monitor/proc-reader.ts';
 import { createSampler, type Sampler, type WatchOf } from '../monitor/sampler.ts';
 import type { History, ObjectHistory } from '../model/history.ts';
@@ -148,7 +148,15 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     snapshot: () => persistedOf(liveOf(controller, executor)),
     changes: () => secretsWithheld(tracker.changes(liveOf(controller, executor))),
     now: () => clock.now(),
-    after: (ms, fn) => clock.after(ms, fn, true),
+    // A save (a journal line, or a snapshot of every object) waits for an answer being made.
+    after: (ms, fn) => {
+      let cancelWait: (() => void) | undefined;
+      const cancelTimer = clock.after(ms, () => (cancelWait = priority.whenFree(fn)), true);
+      return () => {
+        cancelTimer();
+        cancelWait?.();
+      };
+    },
     onError: (error) => events.record({ object: 'controller', type: 'Warning', reason: 'StateNotSaved', message: `state file not written: ${(error as Error).message}` }),
   });
   const policyOf = revisionPolicies(() => controller.desired().objects, () => controller.history());
@@ -183,12 +191,14 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   executor.subscribe(syncProbes);
   const printed = new Set<string>();
   const fitYoungGeneration = createYoungGenerationFit();
+  let stateSize = 0;
   const cache: ManifestCache = new Map();
   let report: LoadReport = { diagnostics: [] };
   let loads = 0;
   const loadOnce = async (): Promise<LoadVerdict> => {
     const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
-    const loaded = await loadManifestDir(ctx, { cache, incumbents: running, yieldTurn: alwaysAwaitable(yieldTurn) });
+    const onListed = (files: number): void => fitYoungGeneration(Math.max(files, stateSize));
+    const loaded = await loadManifestDir(ctx, { cache, incumbents: running, yieldTurn: alwaysAwaitable(yieldTurn), onListed });
     report = loaded.ok ? { diagnostics: loaded.diagnostics, watched: loaded.watched } : { diagnostics: [], dirError: loaded.message };
     if (!loaded.ok) {
       reportOnce(printed, events, loaded.code, loaded.message);
@@ -203,7 +213,8 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     // every kept status as it was: nothing to fill. The first load fills whatever it found.
     if (changed.length > 0 || revision !== loaded.revision || first) keeper.fill();
     sampler.configure(monitorIntervalOf(controller.desired()));
-    fitYoungGeneration(controller.desired());
+    stateSize = stateSizeOf(controller.desired());
+    fitYoungGeneration(stateSize);
     return loaded.diagnostics.some((d) => d.severity === 'error') ? 'invalid' : 'ok';
   };
   // A load lets other work run while it validates, so loads go one at a time (a later one must

@@ -39,6 +39,8 @@ export interface TurnPriority {
   foreground<T>(work: () => Promise<T>): Promise<T>;
   /** `turn` for background work: while foreground work runs, a wait for it to end. */
   background(turn: TurnYield): TurnYield;
+  /** Runs `fn` now, or once no foreground work runs (at most `maxWaitMs` later); the result cancels it. */
+  whenFree(fn: () => void): () => void;
 }
 
 /** How long background work waits for foreground work at one yield, at most. */
@@ -48,10 +50,29 @@ export const MAX_GIVE_WAY_MS = 250;
 export function createTurnPriority(maxWaitMs = MAX_GIVE_WAY_MS, after: (ms: number, fn: () => void) => () => void = realTimer): TurnPriority {
   let running = 0;
   let waiting: (() => void)[] = [];
-  const release = (): void => {
-    const woken = waiting;
-    waiting = [];
-    for (const wake of woken) wake();
+  const forget = (wake: () => void): void => {
+    waiting = waiting.filter((other) => other !== wake);
+  };
+  const whenFree = (fn: () => void): (() => void) => {
+    if (running === 0) {
+      fn();
+      return () => undefined;
+    }
+    let settled = false;
+    const wake = (): void => {
+      if (settled) return;
+      settled = true;
+      cancelTimer();
+      forget(wake);
+      fn();
+    };
+    const cancelTimer = after(maxWaitMs, wake);
+    waiting.push(wake);
+    return () => {
+      settled = true;
+      cancelTimer();
+      forget(wake);
+    };
   };
   return {
     async foreground(work) {
@@ -59,23 +80,11 @@ export function createTurnPriority(maxWaitMs = MAX_GIVE_WAY_MS, after: (ms: numb
       try {
         return await work();
       } finally {
-        if (--running === 0) release();
+        if (--running === 0) for (const wake of waiting) wake();
       }
     },
-    background: (turn) => () => {
-      if (running === 0) return turn();
-      return new Promise<void>((resolve) => {
-        const cancel = after(maxWaitMs, () => {
-          waiting = waiting.filter((wake) => wake !== done);
-          resolve();
-        });
-        const done = (): void => {
-          cancel();
-          resolve();
-        };
-        waiting.push(done);
-      });
-    },
+    background: (turn) => () => (running === 0 ? turn() : new Promise<void>((resolve) => void whenFree(resolve))),
+    whenFree,
   };
 }
 

@@ -74,3 +74,21 @@ test('background work waits for foreground work at most maxWaitMs at a time', as
   await answer;
   assert.equal(background(), undefined, 'the answer made: no wait');
 });
+
+test('whenFree runs at once when nothing is in the foreground, else once it ends, unless cancelled', async () => {
+  const { timers, priority } = withTimers();
+  const ran: string[] = [];
+  priority.whenFree(() => ran.push('free'));
+  assert.deepEqual(ran, ['free']);
+  let finish: () => void = () => undefined;
+  const answer = priority.foreground(() => new Promise<void>((resolve) => (finish = resolve)));
+  priority.whenFree(() => ran.push('after'));
+  const cancel = priority.whenFree(() => ran.push('cancelled'));
+  cancel();
+  assert.deepEqual(ran, ['free'], 'waits while the answer is made');
+  assert.equal(timers.length, 1, "the cancelled one's timer is gone");
+  finish();
+  await answer;
+  assert.deepEqual(ran, ['free', 'after']);
+  assert.equal(timers.length, 0);
+});
