@@ -35,6 +35,8 @@ export interface LoadMemory {
   readonly incumbents?: Incumbents;
   /** Lets other work run while thousands of files are validated. */
   readonly yieldTurn?: () => Promise<void>;
+  /** Told how many manifest files were found, before any is read. */
+  readonly onListed?: (files: number) => void;
 }
 
 /** Loads `ctx.dir`; an unreadable directory is `ok: false`, never an empty state. */

@@ -54,6 +54,8 @@ export interface ReadManifestOptions {
    * are still all read at one moment, before any is validated. Without it the read is one piece.
    */
   readonly yieldTurn?: () => Promise<void>;
+  /** Told how many manifest files the read found, once they are listed and before any is read. */
+  readonly onListed?: (files: number) => void;
   /** The wall clock a read is stamped with (see `cache`). Default: the system clock's. */
   readonly now?: () => number;
 }
@@ -134,6 +136,7 @@ export async function readManifestDir(dir: string, options: ReadManifestOptions 
   const pass = newPass(settings);
   const tree = readTree(resolve(settings.cwd, dir), settings, pass);
   if ('error' in tree) return { ok: false, error: tree.error };
+  options.onListed?.(tree.entries.length);
   const opened = options.yieldTurn ? await openSliced(tree.entries, tree, pass, options.yieldTurn) : openEntries(tree.entries, tree, pass);
   const files: ManifestFileResult[] = [];
   for (let index = 0; index < tree.entries.length; index++) {

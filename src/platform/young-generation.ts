@@ -9,9 +9,10 @@
  * controller's CPU in a bring-up; with the young generation free to grow to V8's default (16 MB
  * per semi-space), 1.4 s.
  *
- * So once the desired state holds {@link LARGE_STATE} or more objects and instances, the young
- * generation may grow as V8 sees fit, and the 32 MB it may take are a small share of that heap.
- * Below it, growth stops again. V8 gives back what it grew on its own, once allocation slows down.
+ * So once the desired state holds {@link LARGE_STATE} or more objects and instances (or a load
+ * lists that many files, before it parses them: the first load of 10,000 files allocates the
+ * most), the young generation may grow as V8 sees fit, and the 32 MB it may take are a small
+ * share of that heap. Below it, growth stops again.
  */
 import { setFlagsFromString } from 'node:v8';
 import { isProcessObject, type DesiredState } from '../model/object.ts';
@@ -35,15 +36,15 @@ export function growthFactorFor(size: number): 1 | 2 {
 }
 
 /**
- * Sets the young generation's growth for the state of `desired` (after each load); V8 is told only
- * when the factor changes from the last one set, starting from bin/tend.js's 1. (In a process that
- * did not start `tend up` through bin/tend.js, V8's default is 2 already: only a state that grew
- * large and shrank again changes it.)
+ * Sets the young generation's growth for a state of `size` objects and instances; V8 is told only
+ * when the factor changes from the last one set, starting from bin/tend.js's 1. (In a process
+ * that did not start `tend up` through bin/tend.js, V8's default is 2 already: only a state that
+ * grew large and shrank again changes it.)
  */
-export function createYoungGenerationFit(): (desired: DesiredState) => void {
+export function createYoungGenerationFit(): (size: number) => void {
   let factor: 1 | 2 = 1;
-  return (desired) => {
-    const fitted = growthFactorFor(stateSizeOf(desired));
+  return (size) => {
+    const fitted = growthFactorFor(size);
     if (fitted === factor) return;
     factor = fitted;
     setFlagsFromString(`--semi-space-growth-factor=${factor}`);

@@ -279,6 +279,29 @@ void describe('readManifestDir with a cache and files unchanged since', () => {
   });
 });
 
+void describe('readManifestDir with onListed', () => {
+  void it('tells how many manifest files it found before it opens any', async () => {
+    const dir = await tree('listed', { 'a.yaml': processDoc('a'), 'sub/b.yml': processDoc('b'), 'notes.txt': 'x', '.hidden.yaml': processDoc('h') });
+    const told: number[] = [];
+    const original = fs.openSync;
+    let opensWhenTold = -1;
+    let opens = 0;
+    const spy = mock.method(fs, 'openSync', function (this: unknown, ...args: Parameters<typeof fs.openSync>) {
+      opens += 1;
+      return original.apply(this, args);
+    });
+    syncBuiltinESMExports();
+    try {
+      okResult(await readManifestDir(dir, { onListed: (files) => void (told.push(files), (opensWhenTold = opens)) }));
+    } finally {
+      spy.mock.restore();
+      syncBuiltinESMExports();
+    }
+    assert.deepEqual(told, [2]);
+    assert.equal(opensWhenTold, 0, 'told before any file was opened');
+  });
+});
+
 void describe('readManifestDir with yieldTurn', () => {
   void it('lets other work run every VALIDATE_SLICE files opened and validated, and reads the same as in one piece', async () => {
     const files: Record<string, string> = {};
