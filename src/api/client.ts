@@ -17,7 +17,19 @@ export interface ApiResponse {
 }
 
 /** Sends one request; rejects when no controller listens. */
-export function callApi(stateDir: string, method: string, path: string, timeoutMs = 0): Promise<ApiResponse> {
+export async function callApi(stateDir: string, method: string, path: string, timeoutMs = 0): Promise<ApiResponse> {
+  const { status, bytes } = await callApiBytes(stateDir, method, path, timeoutMs);
+  return { status, body: parseBody(bytes.toString('utf8')) };
+}
+
+/** What {@link callApiBytes} answers: the status and the body's bytes, unzipped. */
+export interface ApiBytes {
+  readonly status: number;
+  readonly bytes: Buffer;
+}
+
+/** {@link callApi} with the body's bytes, not decoded. */
+export function callApiBytes(stateDir: string, method: string, path: string, timeoutMs = 0): Promise<ApiBytes> {
   return new Promise((resolve, reject) => {
     const socket = createConnection({ path: socketPath(stateDir) });
     const chunks: Buffer[] = [];
@@ -30,7 +42,7 @@ export function callApi(stateDir: string, method: string, path: string, timeoutM
       const answer = parseHttpResponse(Buffer.concat(chunks));
       if (!answer) return reject(new Error('control API sent an answer that is not HTTP'));
       try {
-        resolve({ status: answer.status, body: parseBody(bodyOf(answer).toString('utf8')) });
+        resolve({ status: answer.status, bytes: bodyOf(answer) });
       } catch (error) {
         reject(error instanceof Error ? error : new Error(String(error)));
       }
@@ -53,9 +65,18 @@ const NOT_SERVED = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK']);
  * Sends one request when a controller serves the state dir, undefined when none does: the CLI's
  * fast path, one round trip instead of a health check followed by the request.
  */
-export async function callApiIfServed(stateDir: string, method: string, path: string, timeoutMs = 0): Promise<ApiResponse | undefined> {
+export function callApiIfServed(stateDir: string, method: string, path: string, timeoutMs = 0): Promise<ApiResponse | undefined> {
+  return unlessNotServed(callApi(stateDir, method, path, timeoutMs));
+}
+
+/** {@link callApiIfServed} with the body's bytes, not decoded. */
+export function callApiBytesIfServed(stateDir: string, method: string, path: string): Promise<ApiBytes | undefined> {
+  return unlessNotServed(callApiBytes(stateDir, method, path));
+}
+
+async function unlessNotServed<T>(answer: Promise<T>): Promise<T | undefined> {
   try {
-    return await callApi(stateDir, method, path, timeoutMs);
+    return await answer;
   } catch (error) {
     if (NOT_SERVED.has((error as NodeJS.ErrnoException).code ?? '')) return undefined;
     throw error;

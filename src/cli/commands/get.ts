@@ -4,7 +4,8 @@
  */
 import type { ObjectView } from '../../controller/status.ts';
 import type { ObjectSummary } from '../../controller/status-summary.ts';
-import { callApiIfServed } from '../../api/client.ts';
+import { callApiBytesIfServed, callApiIfServed } from '../../api/client.ts';
+import { indentJson } from '../render/json-indent.ts';
 import { printData } from '../render/output.ts';
 import { formatAge, formatBytes, renderTable } from '../render/table.ts';
 import type { CliContext } from '../context.ts';
@@ -21,6 +22,7 @@ export async function run(ctx: CliContext, values: Record<string, unknown>, posi
   if (target === null) return 1;
   let prefetched = named?.shown;
   const show = async (): Promise<void> => {
+    if (!prefetched && ctx.output === 'json' && (await printListedJson(ctx, { kind: target, selector }))) return;
     const shown = prefetched ?? (await fetchShown(ctx, target, selector));
     prefetched = undefined;
     if ('views' in shown && ctx.output !== 'table') return printData(ctx.output, { items: shown.views });
@@ -88,6 +90,21 @@ export async function fetchViews(ctx: CliContext, filter: ObjectFilter = {}): Pr
   if (answer) return (answer.body as { items: ObjectView[] }).items;
   const { offlineStatus, readOffline } = await import('../offline.ts');
   return offlineStatus(await readOffline(ctx));
+}
+
+/**
+ * `-o json` of a list from a running controller: its answer (filtered there, by the same
+ * `filterViews`) indented as it is, not parsed and serialised again; what `printData` would print
+ * of the same views. False when no controller answers with a list: the caller reads as usual.
+ */
+const LIST_START = Buffer.from('{"items":[');
+
+async function printListedJson(ctx: CliContext, filter: ObjectFilter): Promise<boolean> {
+  const answer = await callApiBytesIfServed(ctx.stateDir, 'GET', objectsPath(filter, false));
+  if (answer?.status !== 200 || !answer.bytes.subarray(0, LIST_START.length).equals(LIST_START)) return false;
+  process.stdout.write(indentJson(answer.bytes));
+  process.stdout.write('\n');
+  return true;
 }
 
 /** One line per object (`?view=summary`), from the controller when one runs, else read offline. */
