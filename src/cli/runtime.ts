@@ -18,7 +18,7 @@ import type { StatusSource } from '../controller/status-cache.ts';
 import { createStatusKeeper, type StatusCounts } from './status-keeper.ts';
 import { jsonOf } from '../api/json-body.ts';
 import { systemClock, type Clock } from '../platform/clock.ts';
-import { alwaysAwaitable, createTurnBudget, createTurnPriority } from '../platform/turn-budget.ts';
+import { alwaysAwaitable, createTurnBudget, createTurnPriority, MAX_GIVE_WAY_MS } from '../platform/turn-budget.ts';
 import { openEventLog, type EventLog } from '../platform/event-log.ts';
 import { acquireLock } from '../platform/lock.ts';
 import { ensureStateDir, stateIdOf } from '../platform/state-dir.ts';
@@ -127,7 +127,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   const events = openEventLog(ctx.stateDir, clock);
   const persisted = readPersisted(ctx.stateDir, clock, events);
   // API answers first: a bring-up's pass, the status fill and standing orders give way to them.
-  const priority = createTurnPriority();
+  const priority = createTurnPriority(MAX_GIVE_WAY_MS, (ms, fn) => clock.after(ms, fn));
   const backgroundTurn = priority.background(yieldTurn);
   const executor = createLocalExecutor({
     stateDir: ctx.stateDir,
