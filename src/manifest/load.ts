@@ -56,7 +56,7 @@ export interface ReadManifestOptions {
   readonly yieldTurn?: () => Promise<void>;
   /** Told how many manifest files the read found, once they are listed and before any is read. */
   readonly onListed?: (files: number) => void;
-  /** The wall clock a read is stamped with (see `cache`). Default: the system clock's. */
+  /** The wall clock a read is stamped with, once as it begins (see `cache`). Default: the system clock's. */
   readonly now?: () => number;
 }
 
@@ -212,7 +212,7 @@ interface Pass {
 
 function newPass(settings: Settings): Pass {
   const listed = new Set<string>();
-  const trust: TrustContext = { asRoot: settings.asRoot, maxFileSize: settings.maxFileSize, cache: new Map(), listed, folders: new Map(), now: settings.now, ...(settings.cache ? { unchanged: unchangedInCache(settings.cache) } : {}) };
+  const trust: TrustContext = { asRoot: settings.asRoot, maxFileSize: settings.maxFileSize, cache: new Map(), listed, folders: new Map(), readAt: settings.now(), ...(settings.cache ? { unchanged: unchangedInCache(settings.cache) } : {}) };
   // `user:` checks depend on /etc/passwd: a cached result is good only while it is unchanged.
   const passwd = settings.asRoot ? statSync('/etc/passwd', { throwIfNoEntry: false }) : undefined;
   return { trust, listed, read: new Set(), envFiles: new Set(), accounts: passwd ? `${passwd.mtimeMs}:${passwd.size}` : '' };

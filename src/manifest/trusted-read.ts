@@ -23,8 +23,8 @@ export interface TrustContext {
   readonly listed: ReadonlySet<string>;
   /** Folders of envFrom files chased in this pass (undefined: absent). */
   readonly folders: Map<string, ChasedPath | undefined>;
-  /** The wall clock, in ms, a manifest's read is stamped with (`readAt`). */
-  readonly now: () => number;
+  /** Wall-clock ms at which this pass began: the `readAt` of every manifest it reads. */
+  readonly readAt: number;
   /**
    * The text an earlier read got from the file at this real path, when its `lstat` now shows that
    * it has not changed since (see {@link statSignature}): the file is then not opened again.
@@ -63,7 +63,7 @@ export interface OpenedManifest {
   readonly stamp: string;
   /** {@link statSignature} of the file as it was judged. */
   readonly signature: string;
-  /** Wall-clock ms at which this read began. */
+  /** Wall-clock ms at which the pass that read it began (no later than the read itself). */
   readonly readAt: number;
   /** The text is an earlier read's: the file was not opened (see {@link TrustContext.unchanged}). */
   readonly reused: boolean;
@@ -89,7 +89,6 @@ export function manifestDirProblem(root: ChasedPath, asRoot: boolean): string | 
  */
 export function openManifest(path: string, from: ChasedPath | undefined, context: TrustContext, dirOf: (real: string) => string): OpenOutcome | undefined {
   try {
-    const readAt = context.now();
     const chased = chasePath(path, { cache: context.cache, listed: context.listed, ...(from ? { from } : {}) });
     if (!chased) return undefined;
     const judged = judgeManifest(chased.facts, context.asRoot);
@@ -100,7 +99,7 @@ export function openManifest(path: string, from: ChasedPath | undefined, context
     if (!read.ok) return read;
     const { text, size } = read;
     const stamp = `${judged.owner.uid}:${judged.owner.gid}:${stats.mode}`;
-    return { ok: true, real: chased.real, text, size, owner: judged.owner, dir: dirOf(chased.real), identity: `${stats.dev}:${stats.ino}`, stamp, signature: statSignature(stats), readAt, reused: known !== undefined };
+    return { ok: true, real: chased.real, text, size, owner: judged.owner, dir: dirOf(chased.real), identity: `${stats.dev}:${stats.ino}`, stamp, signature: statSignature(stats), readAt: context.readAt, reused: known !== undefined };
   } catch (cause) {
     if (errorCode(cause) === 'ENOENT') return undefined;
     return { ok: false, code: 'FileUnreadable', message: `cannot read: ${cause instanceof Error ? cause.message : String(cause)}` };

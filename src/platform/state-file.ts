@@ -16,6 +16,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { jsonOf } from '../api/json-body.ts';
 
 export type StateRead<T> =
   | { readonly kind: 'ok'; readonly state: T }
@@ -103,16 +104,13 @@ function setAside(path: string, now: number, error: string): StateRead<never> {
 }
 
 // Elements of a state's arrays (instance records, history entries, manifest objects) are
-// replaced when they change, never mutated: each is serialised once, and a snapshot of thousands
-// of objects serialises only what changed since the last one, then joins the texts.
-const elementJson = new WeakMap<object, string>();
-
+// replaced when they change, never mutated: each is serialised once (`jsonOf`, as the API's
+// answers are), and a snapshot of thousands of objects serialises only what changed since the
+// last one, then joins the texts.
 function jsonOfElement(element: unknown): string {
   if (Array.isArray(element)) return `[${element.map(jsonOfElement).join(',')}]`;
   if (typeof element !== 'object' || element === null) return JSON.stringify(element) ?? 'null';
-  let text = elementJson.get(element);
-  if (text === undefined) elementJson.set(element, (text = JSON.stringify(element)));
-  return text;
+  return jsonOf(element);
 }
 
 /**

@@ -92,13 +92,13 @@ export async function fetchViews(ctx: CliContext, filter: ObjectFilter = {}): Pr
   return offlineStatus(await readOffline(ctx));
 }
 
+const LIST_START = Buffer.from('{"items":[');
+
 /**
  * `-o json` of a list from a running controller: its answer (filtered there, by the same
  * `filterViews`) indented as it is, not parsed and serialised again; what `printData` would print
  * of the same views. False when no controller answers with a list: the caller reads as usual.
  */
-const LIST_START = Buffer.from('{"items":[');
-
 async function printListedJson(ctx: CliContext, filter: ObjectFilter): Promise<boolean> {
   const answer = await callApiBytesIfServed(ctx.stateDir, 'GET', objectsPath(filter, false));
   if (answer?.status !== 200 || !answer.bytes.subarray(0, LIST_START.length).equals(LIST_START)) return false;
