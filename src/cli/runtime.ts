@@ -10,6 +10,7 @@ import type { ObservedInstance } from '../model/instance.ts';
 import { formatDiagnostic, type Diagnostic } from '../model/diagnostic.ts';
 import type { Executor } from '../executor/executor.ts';
 import { createLocalExecutor } from '../executor/local/local-executor.ts';
+import { placeRunDir } from '../executor/local/run-dir-place.ts';
 import { createController, NEVER_YIELD, type Controller, type ControllerOptions } from '../controller/controller.ts';
 import { bookFromObjects } from '../controller/desired.ts';
 import { buildStatus, type ObjectView, type StatusInput } from '../controller/status.ts';
@@ -124,6 +125,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   ensureStateDir(ctx.stateDir);
   const lock = acquireLock(ctx.stateDir);
   if (!lock.ok) return lock;
+  placeRunDir(ctx.stateDir);
   const events = openEventLog(ctx.stateDir, clock);
   const persisted = readPersisted(ctx.stateDir, clock, events);
   // API answers first: a bring-up's pass, the status fill and standing orders give way to them.

@@ -5,7 +5,7 @@
  *
  * Whoever can write the state dir can plant the API token, a socket the CLI talks to, a state
  * file of processes to adopt, or log files as symlinks for tend to write through. So the state
- * dir, its `logs/` folder, token and socket must be owned by the user tend runs as and not be
+ * dir, its `logs/` and `run/` folders (the latter often a link to a tmpfs), token and socket must be owned by the user tend runs as and not be
  * open to others, and every folder above them must be safe from others (file-trust.ts rules).
  */
 import { mkdirSync, realpathSync, type Stats } from 'node:fs';
@@ -39,6 +39,7 @@ export function ensureStateDir(stateDir: string): void {
 const STATE_PARTS: readonly { readonly name: string; readonly type: TargetFact['type']; readonly deny: number; readonly fixMode: string }[] = [
   { name: '', type: 'folder', deny: 0o022, fixMode: '700' },
   { name: 'logs', type: 'folder', deny: 0o022, fixMode: '700' },
+  { name: 'run', type: 'folder', deny: 0o022, fixMode: '700' },
   { name: 'token', type: 'file', deny: 0o077, fixMode: '600' },
   { name: 'tend.sock', type: 'socket', deny: 0o077, fixMode: '600' },
 ];

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statfsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -74,6 +74,14 @@ function tendAsync(world: World, ...args: string[]): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+function onTmpfs(path: string): boolean {
+  try {
+    return statfsSync(path).type === 0x01021994;
+  } catch {
+    return false;
+  }
+}
+
 const pidOf = (world: World, key: string): number | null => itemOf(world.items(), key).instances[0]?.pid ?? null;
 
 describe('tend up with a zero-backoff program', () => {
@@ -112,6 +120,14 @@ describe('tend up with a zero-backoff program', () => {
     assert.ok(told.some((e) => e.startsWith('Started') && e.includes(`(pid ${second})`) && e.includes('restarting (attempt 1)')), told.join('\n'));
     // The replacement is armed in turn.
     await waitFor('the replacement to be armed', () => runFiles(world.stateDir, '.order').length === 1);
+  });
+
+  test('the run files live on a tmpfs: the state dir\'s run links to a private folder there', { skip: onTmpfs('/dev/shm') ? false : 'no tmpfs at /dev/shm' }, async () => {
+    await waitFor('an armed order', () => runFiles(world.stateDir, '.order').length === 1);
+    const run = join(world.stateDir, 'run');
+    assert.ok(lstatSync(run).isSymbolicLink());
+    assert.ok(onTmpfs(run), readlinkSync(run));
+    assert.equal(statSync(run).mode & 0o777, 0o700);
   });
 
   test('tend stop disarms first: nothing runs after it, even with the program killed at the same moment', async () => {
