@@ -75,9 +75,11 @@ void describe('placeRunDir', () => {
     assert.notDeepEqual(second, first);
     assert.equal(readlinkSync(join(stateDir, 'run')), second.kind === 'tmpfs' ? second.folder : '');
   });
-  void it('places the run dir of a new state dir on this machine\'s tmpfs', { skip: tmpfsAt('/dev/shm') ? false : 'no tmpfs at /dev/shm' }, () => {
+  void it('places the run dir of a new state dir of root on this machine\'s tmpfs, and a user\'s on disk', { skip: tmpfsAt('/dev/shm') && uid === 0 ? false : 'needs root and a tmpfs at /dev/shm' }, () => {
+    const user = world();
+    assert.deepEqual(placeRunDir(user.stateDir, { uid: 1000 }), { kind: 'disk' });
     const { stateDir } = world();
-    const place = placeRunDir(stateDir, { env: {} });
+    const place = placeRunDir(stateDir);
     assert.equal(place.kind, 'tmpfs');
     const folder = place.kind === 'tmpfs' ? place.folder : '';
     try {

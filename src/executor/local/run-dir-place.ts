@@ -6,7 +6,10 @@
  * left to mislead a controller after a reboot.
  *
  * A state dir without a `run` entry gets a symlink `run` to a private folder made by `mkdtemp`
- * (mode 0700) in the first usable tmpfs of `$XDG_RUNTIME_DIR`, `/run` and `/dev/shm`. A `run`
+ * (mode 0700) in the first usable tmpfs of `/run` and `/dev/shm`, for root only: a user's
+ * `$XDG_RUNTIME_DIR` is removed when the user's last session ends, and logind's `RemoveIPC`
+ * empties `/dev/shm` of a regular user's files then, while programs left running outlive the
+ * session; a user's run dir stays on disk. A `run`
  * that is a folder is kept as it is (who wants the files on disk makes it). A link whose folder
  * is gone (a reboot emptied the tmpfs) gets a new folder. Each folder holds `.state-dir`, the
  * state dir it serves, so a later controller removes the folders whose state dir is gone or
@@ -30,9 +33,8 @@ const UNCLAIMED_GRACE_MS = 60_000;
 
 /** What {@link placeRunDir} may look at; each part has the machine's own as its default. */
 export interface RunDirPlaceOptions {
-  readonly env?: NodeJS.ProcessEnv;
   readonly uid?: number;
-  /** The folders tried in order; by default `$XDG_RUNTIME_DIR`, `/run`, `/dev/shm`. */
+  /** The folders tried in order; by default `/run` and `/dev/shm` for root, none for others. */
   readonly bases?: readonly string[];
   /** Whether a folder is on a file system held in memory; by default its `statfs` type. */
   readonly inMemory?: (path: string) => boolean;
@@ -59,7 +61,7 @@ export function placeRunDir(stateDir: string, options: RunDirPlaceOptions = {}):
   } else if (entry) {
     return { kind: 'disk' };
   }
-  const base = (options.bases ?? defaultBases(options.env ?? process.env)).find((candidate) => usableBase(candidate, uid, options.inMemory ?? onTmpfs));
+  const base = (options.bases ?? (uid === 0 ? ROOT_BASES : [])).find((candidate) => usableBase(candidate, uid, options.inMemory ?? onTmpfs));
   if (base !== undefined) {
     const folder = makeFolder(base, uid, path, stateDir);
     if (folder !== undefined) {
@@ -71,10 +73,7 @@ export function placeRunDir(stateDir: string, options: RunDirPlaceOptions = {}):
   return { kind: 'disk' };
 }
 
-function defaultBases(env: NodeJS.ProcessEnv): string[] {
-  const runtime = env.XDG_RUNTIME_DIR;
-  return [...(runtime && runtime.startsWith('/') ? [runtime] : []), '/run', '/dev/shm'];
-}
+const ROOT_BASES = ['/run', '/dev/shm'];
 
 /**
  * A folder tend may make its private folder in: held in memory, and no one else can take the
