@@ -8,7 +8,7 @@
  * fs/promises does (one promise and thread-pool hop per call), and parsing dominates anyway.
  * The exported functions still return promises so callers need not change if that changes.
  */
-import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statfsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { TendError } from '../model/errors.ts';
 import { systemClock } from '../platform/clock.ts';
@@ -18,7 +18,7 @@ import type { Incumbents, ManifestSetResult } from './check-set.ts';
 import { FILE_START, makeDiagnostic } from './diagnostics.ts';
 import type { DiagnosticCode, Position } from './diagnostics.ts';
 import type { EnvFileRead, ReadEnvFile } from './normalize.ts';
-import { manifestDirProblem, openManifest, readOnce, runAsCheck, statSignature, TRUST_AFTER_MS, trustedEnvReader, type OpenedManifest, type OpenOutcome, type TrustContext } from './trusted-read.ts';
+import { manifestDirProblem, openManifest, readOnce, runAsCheck, statSignature, trustedEnvReader, trustMarginMs, type OpenedManifest, type OpenOutcome, type TrustContext } from './trusted-read.ts';
 import { validateManifestText } from './validate.ts';
 import type { ManifestFileResult } from './validate.ts';
 
@@ -223,10 +223,36 @@ function newPass(settings: Settings): Pass {
  * file is not opened again. An edit of one file in a directory of thousands opens one file, not
  * all of them, and a `diff` with none edited opens none.
  */
-export function unchangedInCache(cache: ManifestCache): NonNullable<TrustContext['unchanged']> {
+export function unchangedInCache(cache: ManifestCache, local: (path: string, dev: number) => boolean = localFileSystems()): NonNullable<TrustContext['unchanged']> {
   return (real, stats) => {
     const cached = cache.get(real);
-    return cached && cached.signature === statSignature(stats) && stats.ctimeMs < cached.readAt - TRUST_AFTER_MS ? cached.text : undefined;
+    if (!cached || cached.signature !== statSignature(stats)) return undefined;
+    return stats.ctimeMs < cached.readAt - trustMarginMs(stats, local(real, stats.dev)) ? cached.text : undefined;
+  };
+}
+
+// statfs(2) types of local file systems that keep sub-second times: ext2/3/4, XFS, btrfs, tmpfs,
+// ramfs, overlayfs, F2FS, ZFS, bcachefs.
+const LOCAL_FILE_SYSTEMS = new Set([0xef53, 0x58465342, 0x9123683e, 0x01021994, 0x858458f6, 0x794c7630, 0xf2f52010, 0x2fc12fc1, 0xca451a4e]);
+
+/**
+ * Whether the file system holding `path` is one of `LOCAL_FILE_SYSTEMS`, asked once per
+ * device (`dev`) for the life of the returned function (one pass: a device number can be given
+ * to another mount later).
+ */
+export function localFileSystems(): (path: string, dev: number) => boolean {
+  const known = new Map<number, boolean>();
+  return (path, dev) => {
+    let local = known.get(dev);
+    if (local === undefined) {
+      try {
+        local = LOCAL_FILE_SYSTEMS.has(statfsSync(path).type);
+      } catch {
+        local = false;
+      }
+      known.set(dev, local);
+    }
+    return local;
   };
 }
 

@@ -35,9 +35,9 @@ export interface TrustContext {
 /**
  * What an `lstat` says of a file's identity, size, times, owner and mode. Any write, truncate,
  * chmod, chown or rename over it changes its ctime (which no call can set back). A file whose
- * signature is as it was, with a ctime at least {@link TRUST_AFTER_MS} older than the start of the
- * read that saw it, has not changed since that read: a change after it would carry a later ctime
- * (the kernel stamps with a clock only a tick coarse).
+ * signature is as it was, with a ctime older than the start of the read that saw it by more than
+ * {@link trustMarginMs}, has not changed since that read: a change after it would carry a later
+ * ctime.
  */
 export function statSignature(stats: ChasedPath['stats']): string {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.mode}:${stats.uid}:${stats.gid}`;
@@ -45,6 +45,23 @@ export function statSignature(stats: ChasedPath['stats']): string {
 
 /** How much older than the read that saw it a file's ctime must be for its signature to be trusted. */
 export const TRUST_AFTER_MS = 1000;
+
+/**
+ * The same on a local file system that keeps sub-second times: its kernel stamps a change with
+ * this machine's real-time clock as of the last tick (at most 10 ms behind), so a change after a
+ * read that began at R carries a ctime later than R - 10 ms.
+ */
+export const FINE_TRUST_AFTER_MS = 50;
+
+/**
+ * The margin for a file whose `lstat` is `stats`: {@link FINE_TRUST_AFTER_MS} when its file system
+ * is local (`local`: it stamps with this machine's clock, unlike NFS or FUSE, whose server may
+ * be behind) and its ctime has a fraction of a second (times kept to the second, as on ext4 with
+ * small inodes, would let a change within the same second keep it); else {@link TRUST_AFTER_MS}.
+ */
+export function trustMarginMs(stats: Pick<ChasedPath['stats'], 'ctimeMs'>, local: boolean): number {
+  return local && stats.ctimeMs % 1000 !== 0 ? FINE_TRUST_AFTER_MS : TRUST_AFTER_MS;
+}
 
 /** A manifest file that may be read, with what it said. */
 export interface OpenedManifest {

@@ -3,12 +3,12 @@ import { chmod, chown, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import fs from 'node:fs';
-import { statSync } from 'node:fs';
+import { statfsSync, statSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { after, before, describe, it, mock } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { readManifestDir, readManifestFiles, unchangedInCache, VALIDATE_SLICE } from '../../src/manifest/load.ts';
-import { statSignature, TRUST_AFTER_MS } from '../../src/manifest/trusted-read.ts';
+import { localFileSystems, readManifestDir, readManifestFiles, unchangedInCache, VALIDATE_SLICE } from '../../src/manifest/load.ts';
+import { FINE_TRUST_AFTER_MS, statSignature, TRUST_AFTER_MS } from '../../src/manifest/trusted-read.ts';
 import type { ManifestCache, ReadManifestDirResult } from '../../src/manifest/load.ts';
 import type { ProcessSpec } from '../../src/model/object.ts';
 import { lines, processDoc } from './fixtures.ts';
@@ -267,15 +267,32 @@ void describe('readManifestDir with a cache and files unchanged since', () => {
   });
 
   void it('trusts a signature only with a ctime older than the read that saw it', () => {
-    const stats = statSync(join(repoRoot, 'package.json'));
-    const cached = { signature: statSignature(stats), text: 'x' };
-    const trusted = (readAt: number, signature = cached.signature): boolean => {
-      const cache: ManifestCache = new Map([['/f', { key: '', text: cached.text, signature, readAt, envReads: [], result: undefined as never }]]);
-      return unchangedInCache(cache)('/f', stats) === cached.text;
+    const real = statSync(join(repoRoot, 'package.json'));
+    const trusted = (readAt: number, { signature, ctimeMs = 1_700_000_000_000, local = false }: { signature?: string; ctimeMs?: number; local?: boolean } = {}): boolean => {
+      const stats = Object.assign(Object.create(Object.getPrototypeOf(real) as object) as typeof real, real, { ctimeMs });
+      const cache: ManifestCache = new Map([['/f', { key: '', text: 'x', signature: signature ?? statSignature(stats), readAt, envReads: [], result: undefined as never }]]);
+      return unchangedInCache(cache, () => local)('/f', stats) === 'x';
     };
-    assert.equal(trusted(stats.ctimeMs + TRUST_AFTER_MS + 1), true);
-    assert.equal(trusted(stats.ctimeMs + TRUST_AFTER_MS), false, 'a change in the same clock tick as the read would keep the ctime');
-    assert.equal(trusted(stats.ctimeMs + 10 * TRUST_AFTER_MS, `${cached.signature}0`), false, 'another signature');
+    const ctime = 1_700_000_000_000;
+    assert.equal(trusted(ctime + TRUST_AFTER_MS + 1), true);
+    assert.equal(trusted(ctime + TRUST_AFTER_MS), false, 'a change in the same clock tick as the read would keep the ctime');
+    assert.equal(trusted(ctime + 10 * TRUST_AFTER_MS, { signature: 'another' }), false, 'another signature');
+    // A local file system with sub-second times: a tick of the kernel's clock is margin enough.
+    const fine = ctime + 123.456789;
+    assert.equal(trusted(fine + FINE_TRUST_AFTER_MS + 1, { ctimeMs: fine, local: true }), true);
+    assert.equal(trusted(fine + FINE_TRUST_AFTER_MS, { ctimeMs: fine, local: true }), false);
+    assert.equal(trusted(fine + FINE_TRUST_AFTER_MS + 1, { ctimeMs: fine, local: false }), false, 'NFS or FUSE: a server clock may be behind');
+    assert.equal(trusted(ctime + FINE_TRUST_AFTER_MS + 1, { ctimeMs: ctime, local: true }), false, 'times kept to the second: a change in the same second keeps them');
+    assert.equal(trusted(ctime + TRUST_AFTER_MS + 1, { ctimeMs: ctime, local: true }), true);
+  });
+
+  void it('takes tmpfs for a local file system and /proc for none, asking once per device', () => {
+    const local = localFileSystems();
+    const proc = statSync('/proc').dev;
+    assert.equal(local('/proc', proc), false);
+    if (statfsSync('/dev/shm', { bigint: false }).type === 0x01021994) assert.equal(local('/dev/shm', statSync('/dev/shm').dev), true);
+    assert.equal(local('/dev/shm', proc), false, 'the answer for a device is kept for the pass');
+    assert.equal(localFileSystems()('/no/such/path', -1), false, 'what cannot be asked is not local');
   });
 });
 
