@@ -8,7 +8,8 @@
  */
 import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { callApi } from '../src/api/client.ts';
+import { callApi, callApiBytes } from '../src/api/client.ts';
+import { indentJson } from '../src/cli/render/json-indent.ts';
 import { stateIdOf } from '../src/platform/state-dir.ts';
 import { markedPids } from '../test/integration/harness.ts';
 import { percentile, processYaml, sleep, startController, tempWorld, type Controller } from './harness.ts';
@@ -109,24 +110,33 @@ function sampleGets(c: Controller): { stop: () => Promise<{ get: Latency; table:
   } };
 }
 
-// What `tend get`, `get -o json`, `describe`, `events` and `diff` ask, in turn; describe names a
-// program picked at random.
+// What `tend get`, `get -o json`, `describe`, `events` and `diff` ask, in turn, each answer taken
+// as that command takes it: `get -o json` indents the answer's bytes (src/cli/commands/get.ts),
+// the others parse it. describe names a program picked at random.
 function sampleCalls(c: Controller, n: number, layout: Layout): { stop: () => Promise<Record<string, Latency>> } {
   const described = (): string => (layout === 'files' ? `/v1/objects/process/p${Math.floor(Math.random() * n)}` : '/v1/objects/process/many');
-  return sampleInTurn(c, CALL_EVERY_MS, [['get', () => '/v1/objects?view=summary'], ['get -o json', () => '/v1/objects'], ['describe', described], ['events', () => '/v1/events?'], ['diff', () => '/v1/diff']]);
+  return sampleInTurn(c, CALL_EVERY_MS, [['get', () => '/v1/objects?view=summary'], ['get -o json', () => '/v1/objects', 'indent'], ['describe', described], ['events', () => '/v1/events?'], ['diff', () => '/v1/diff']]);
+}
+
+/** How a sampled call takes its answer: parsed (`callApi`), or its bytes indented as `tend get -o json` prints them. */
+type Taking = 'parse' | 'indent';
+
+async function take(stateDir: string, path: string, taking: Taking): Promise<void> {
+  if (taking === 'parse') await callApi(stateDir, 'GET', path);
+  else indentJson((await callApiBytes(stateDir, 'GET', path)).bytes);
 }
 
 // The requests of `calls` in turn, one after the other, each started at least `everyMs` after the
 // last began; the latency of each.
-function sampleInTurn(c: Controller, everyMs: number, calls: readonly (readonly [string, () => string])[]): { stop: () => Promise<Record<string, Latency>> } {
+function sampleInTurn(c: Controller, everyMs: number, calls: readonly (readonly [string, () => string, Taking?])[]): { stop: () => Promise<Record<string, Latency>> } {
   const samples = new Map<string, { took: number; at: number }[]>(calls.map(([name]) => [name, []]));
   const start = performance.now();
   let running = true;
   const loop = (async () => {
     for (let turn = 0; running; turn++) {
-      const [name, path] = calls[turn % calls.length] as readonly [string, () => string];
+      const [name, path, taking = 'parse'] = calls[turn % calls.length] as readonly [string, () => string, Taking?];
       const t0 = performance.now();
-      await callApi(c.stateDir, 'GET', path());
+      await take(c.stateDir, path(), taking);
       const took = performance.now() - t0;
       samples.get(name)?.push({ took, at: t0 - start });
       await sleep(Math.max(0, everyMs - took));

@@ -33,3 +33,11 @@ test('random values, as the CLI prints views', () => {
   };
   for (let i = 0; i < 500; i++) same(value(0));
 });
+
+test('grows its buffer when the indent outgrows twice the input, and copies long strings whole', () => {
+  let deep: unknown = [1];
+  for (let i = 0; i < 60; i++) deep = [{ k: deep }];
+  assert.ok(JSON.stringify(deep, null, 2).length > 2 * JSON.stringify(deep).length + 64);
+  same(deep);
+  same({ long: 'x'.repeat(70_000), escaped: `${'\\"'.repeat(40)}"`, near: 'y'.repeat(63), at: 'z'.repeat(64) });
+});

@@ -23,56 +23,69 @@ const SPACE = 0x20;
  * @example indentJson(Buffer.from('{"a":[1,{}]}')).toString() // '{\n  "a": [\n    1,\n    {}\n  ]\n}'
  */
 export function indentJson(json: Uint8Array): Buffer {
-  let out = Buffer.allocUnsafe(json.length * 2 + 64);
+  const length = json.length;
+  let out: Buffer = Buffer.allocUnsafe(length * 2 + 64);
   let at = 0;
   let depth = 0;
-  // Room for `n` more bytes.
-  const room = (n: number): void => {
-    if (at + n <= out.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, at + n));
-    out.copy(bigger, 0, 0, at);
-    out = bigger;
-  };
-  const newline = (): void => {
-    room(1 + 2 * depth);
-    out[at++] = NEWLINE;
-    out.fill(SPACE, at, at + 2 * depth);
-    at += 2 * depth;
-  };
-  for (let i = 0; i < json.length; i++) {
+  // Byte by byte into one buffer, short strings too: a call per token (Buffer#set of a subarray,
+  // Buffer#fill of an indent) made this four times slower at 10,000 objects.
+  for (let i = 0; i < length; i++) {
+    // Room for the most one step writes but a string: a mark, a newline and the next indent.
+    if (at + 4 + 2 * depth > out.length) out = grown(out, at, 4 + 2 * depth);
     const c = json[i] as number;
     if (c === QUOTE) {
       // The string whole: an escaped quote does not end it.
       let end = i + 1;
-      for (; end < json.length; end++) {
-        const s = json[end];
-        if (s === BACKSLASH) end++;
-        else if (s === QUOTE) break;
+      while (end < length) {
+        const s = json[end] as number;
+        if (s === QUOTE) break;
+        end += s === BACKSLASH ? 2 : 1;
       }
-      room(end + 1 - i);
-      out.set(json.subarray(i, end + 1), at);
-      at += end + 1 - i;
+      const n = end + 1 - i;
+      if (at + n > out.length) out = grown(out, at, n);
+      if (n < LONG_STRING) for (let k = i; k <= end; k++) out[at++] = json[k] as number;
+      else {
+        out.set(json.subarray(i, end + 1), at);
+        at += n;
+      }
       i = end;
       continue;
     }
-    if ((c === OPEN_BRACE && json[i + 1] === CLOSE_BRACE) || (c === OPEN_BRACKET && json[i + 1] === CLOSE_BRACKET)) {
-      // An empty object or list stays on its line.
-      room(2);
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
       out[at++] = c;
-      out[at++] = json[++i] as number;
+      // An empty object or list stays on its line ('}' and ']' are two past '{' and '[').
+      if (json[i + 1] === c + 2) {
+        out[at++] = c + 2;
+        i++;
+        continue;
+      }
+      depth++;
+      out[at++] = NEWLINE;
+      for (let k = 2 * depth; k > 0; k--) out[at++] = SPACE;
       continue;
     }
     if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
       depth--;
-      newline();
+      out[at++] = NEWLINE;
+      for (let k = 2 * depth; k > 0; k--) out[at++] = SPACE;
+      out[at++] = c;
+      continue;
     }
-    room(2);
     out[at++] = c;
-    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      depth++;
-      newline();
-    } else if (c === COMMA) newline();
-    else if (c === COLON) out[at++] = SPACE;
+    if (c === COMMA) {
+      out[at++] = NEWLINE;
+      for (let k = 2 * depth; k > 0; k--) out[at++] = SPACE;
+    } else if (c === COLON) out[at++] = SPACE;
   }
   return out.subarray(0, at);
+}
+
+// Strings this long are copied in one call.
+const LONG_STRING = 64;
+
+// `out` with room for `n` more bytes after `at`.
+function grown(out: Buffer, at: number, n: number): Buffer {
+  const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, at + n));
+  out.copy(bigger, 0, 0, at);
+  return bigger;
 }
