@@ -120,6 +120,8 @@ void describe('sweepAbandoned', () => {
     rmSync(join(relinked.stateDir, 'run'));
     mkdirSync(join(relinked.stateDir, 'run'));
     const unclaimed = mkdtempSync(join(base, `tend-run-${uid}-`));
+    const halfClaimed = mkdtempSync(join(base, `tend-run-${uid}-`));
+    writeFileSync(join(halfClaimed, STATE_DIR_FILE), '');
     const another = mkdtempSync(join(base, 'other-'));
     const minuteLater = Date.now() + 61_000;
     sweepAbandoned(base, uid, '', () => minuteLater);
@@ -131,9 +133,13 @@ void describe('sweepAbandoned', () => {
     assert.ok(!left.has(endedFolder), 'a folder whose runs all ended goes');
     assert.ok(!left.has(unclaimed), 'an unclaimed folder goes once older than the grace');
     assert.ok(left.has(another), 'what is not tend\'s stays');
+    assert.ok(!left.has(halfClaimed), 'so does one with an empty claim');
     const fresh = mkdtempSync(join(base, `tend-run-${uid}-`));
+    const freshEmpty = mkdtempSync(join(base, `tend-run-${uid}-`));
+    writeFileSync(join(freshEmpty, STATE_DIR_FILE), '');
     sweepAbandoned(base, uid, '', () => Date.now());
     assert.ok(readdirSync(base).includes(fresh.slice(base.length + 1)), 'a young unclaimed folder (being made) stays');
+    assert.ok(readdirSync(base).includes(freshEmpty.slice(base.length + 1)), 'and a young one whose claim reads empty');
   });
 
 });

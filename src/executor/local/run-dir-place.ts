@@ -18,7 +18,7 @@
  * Called with the state dir's lock held. Does I/O; never throws: without a usable tmpfs, or on
  * any failure, the run dir is `<stateDir>/run` on the state dir's own file system, as before.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, symlinkSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statfsSync, symlinkSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { runDirOf } from './run-dir.ts';
 
@@ -128,9 +128,13 @@ function claim(folder: string, stateDir: string): void {
   } catch {
     // Not written yet.
   }
+  // Whole or not at all (a temp file renamed): a sweep must never read a claim half written.
+  const temp = `${file}.${process.pid}`;
   try {
-    writeFileSync(file, owner, { mode: 0o600 });
+    writeFileSync(temp, owner, { mode: 0o600 });
+    renameSync(temp, file);
   } catch {
+    unlinkQuietly(temp);
     // The next controller's claim writes it; a sweep leaves an unclaimed folder alone a while.
   }
 }
@@ -160,12 +164,13 @@ export function sweepAbandoned(base: string, uid: number, keep: string, now: () 
 }
 
 function abandoned(folder: string, stats: Stats, now: number): boolean {
-  let owner: string;
+  let owner = '';
   try {
     owner = readFileSync(join(folder, STATE_DIR_FILE), 'utf8');
   } catch {
-    return now - stats.ctimeMs > UNCLAIMED_GRACE_MS && !mayRun(folder);
+    // Not claimed yet.
   }
+  if (!owner) return now - stats.ctimeMs > UNCLAIMED_GRACE_MS && !mayRun(folder);
   return linkTarget(runDirOf(owner)) !== folder && !mayRun(folder);
 }
 
@@ -201,6 +206,6 @@ function unlinkQuietly(path: string): void {
   try {
     unlinkSync(path);
   } catch {
-    // Made again below, or reported by the mkdir that follows.
+    // Gone already; a link left is made again below.
   }
 }
