@@ -9,11 +9,11 @@
  * (mode 0700) in the first usable tmpfs of `/run` and `/dev/shm`, for root only: a user's
  * `$XDG_RUNTIME_DIR` is removed when the user's last session ends, and logind's `RemoveIPC`
  * empties `/dev/shm` of a regular user's files then, while programs left running outlive the
- * session; a user's run dir stays on disk. A `run`
- * that is a folder is kept as it is (who wants the files on disk makes it). A link whose folder
- * is gone (a reboot emptied the tmpfs) gets a new folder. Each folder holds `.state-dir`, the
- * state dir it serves, so a later controller removes the folders whose state dir is gone or
- * serves another one, unless one holds the run file of a program that may still run.
+ * session; a user's run dir stays on disk. A `run` that is a folder is kept as it is (who wants
+ * the files on disk makes it). A link whose folder is gone (a reboot emptied the tmpfs) gets a
+ * new folder. Each folder holds `.state-dir`, the state dir it serves, so a later controller
+ * removes the folders whose state dir is gone or serves another one, unless one holds the run
+ * file of a program that may still run.
  *
  * Called with the state dir's lock held. Does I/O; never throws: without a usable tmpfs, or on
  * any failure, the run dir is `<stateDir>/run` on the state dir's own file system, as before.
@@ -41,7 +41,7 @@ export interface RunDirPlaceOptions {
   readonly now?: () => number;
 }
 
-/** Where the run dir of `stateDir` is now: `tmpfs` (a link to `folder`), `disk`, or unchanged. */
+/** Where the run dir of a state dir is: on a tmpfs (`run` links to `folder`) or on the state dir's own disk. */
 export type RunDirPlace = { readonly kind: 'tmpfs'; readonly folder: string } | { readonly kind: 'disk' };
 
 /** Makes sure the run dir of `stateDir` exists, on a tmpfs when it is new and one is usable. */
@@ -69,7 +69,11 @@ export function placeRunDir(stateDir: string, options: RunDirPlaceOptions = {}):
       return { kind: 'tmpfs', folder };
     }
   }
-  mkdirSync(path, { recursive: true, mode: 0o750 });
+  try {
+    mkdirSync(path, { recursive: true, mode: 0o750 });
+  } catch {
+    // Said by the executor, whose first spawn makes it again.
+  }
   return { kind: 'disk' };
 }
 
@@ -159,7 +163,11 @@ export function sweepAbandoned(base: string, uid: number, keep: string, now: () 
     const stats = lstatOrUndefined(folder);
     if (!stats?.isDirectory() || stats.uid !== uid) continue;
     if (!abandoned(folder, stats, now())) continue;
-    rmSync(folder, { recursive: true, force: true });
+    try {
+      rmSync(folder, { recursive: true, force: true });
+    } catch {
+      // A shim still writing its exit file there (ENOTEMPTY): the next sweep takes it.
+    }
   }
 }
 
