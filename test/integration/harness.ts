@@ -76,6 +76,11 @@ export function createWorld(): World {
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       controllers.push(child);
       (child as ChildProcess & { stderrText: () => string }).stderrText = () => stderr;
+      // A controller that crashed (a stack trace on stderr) says so in the test's output: the step
+      // that fails next sees only a refused connection.
+      child.once('close', (code) => {
+        if (code !== 0 && /\n\s+at /.test(stderr)) process.stderr.write(`tend up (${stateDir}) crashed:\n${stderr}\n`);
+      });
       await waitFor('tend up to answer', () => child.exitCode === null && tend('get', '-o', 'json').code === 0 && existsSock(stateDir));
       return child;
     },
