@@ -5,8 +5,9 @@
  *
  * Whoever can write the state dir can plant the API token, a socket the CLI talks to, a state
  * file of processes to adopt, or log files as symlinks for tend to write through. So the state
- * dir, its `logs/` and `run/` folders (the latter often a link to a tmpfs), token and socket must be owned by the user tend runs as and not be
- * open to others, and every folder above them must be safe from others (file-trust.ts rules).
+ * dir, its `logs/` and `run/` folders (`run` often a link to a tmpfs), token and socket must be
+ * owned by the user tend runs as and not be open to others, and every folder above them must be
+ * safe from others (file-trust.ts rules).
  */
 import { mkdirSync, realpathSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';

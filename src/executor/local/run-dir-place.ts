@@ -18,9 +18,9 @@
  * Called with the state dir's lock held. Does I/O; never throws: without a usable tmpfs, or on
  * any failure, the run dir is `<stateDir>/run` on the state dir's own file system, as before.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statfsSync, symlinkSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statfsSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { runDirOf } from './run-dir.ts';
+import { runDirOf, unlinkQuietly } from './run-dir.ts';
 
 const TMPFS_MAGIC = 0x01021994;
 const RAMFS_MAGIC = 0x858458f6;
@@ -182,7 +182,8 @@ function abandoned(folder: string, stats: Stats, now: number): boolean {
   return linkTarget(runDirOf(owner)) !== folder && !mayRun(folder);
 }
 
-// A run file without its exit file: the program it stands for may still run.
+// A run file without its exit file (by name only: a run file that does not parse counts too):
+// the program it stands for may still run.
 function mayRun(folder: string): boolean {
   let names: string[];
   try {
@@ -207,13 +208,5 @@ function lstatOrUndefined(path: string): Stats | undefined {
     return lstatSync(path);
   } catch {
     return undefined;
-  }
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Gone already; a link left is made again below.
   }
 }

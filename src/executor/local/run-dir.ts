@@ -108,9 +108,11 @@ function runFilePaths(runDir: string, token: string): readonly string[] {
   return [join(runDir, `${token}.run`), join(runDir, `${token}.exit`), orderPathOf(runDir, token)];
 }
 
-// Removes a file; one that is gone already is not an error, nor one that cannot be removed (it is
-// found again by the next controller's scan of the run dir).
-function unlinkQuietly(path: string): void {
+/**
+ * Removes a file; one that is gone already is not an error, nor one that cannot be removed (it is
+ * found again by the next controller's scan of the run dir).
+ */
+export function unlinkQuietly(path: string): void {
   try {
     unlinkSync(path);
   } catch {
