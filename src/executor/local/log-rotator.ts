@@ -82,15 +82,17 @@ export class LogRotator {
 
   /** Makes sure a pass comes within 5 s (call after starting or adopting an instance). */
   ensure(): void {
-    this.#arm(this.#options.clock.now() + LOG_ROTATE_INTERVAL_MS);
+    const now = this.#options.clock.now();
+    this.#arm(now + LOG_ROTATE_INTERVAL_MS, now);
   }
 
-  // Arms the timer for a pass at `at`, unless one is due earlier already.
-  #arm(at: number): void {
+  // Arms the timer for a pass at `at`, unless one is due earlier already; `now` is the clock read
+  // `at` was reckoned from (a second read could put the timer a tick short of what was meant).
+  #arm(at: number, now: number): void {
     if (this.#closed || (this.#cancel && this.#armedAt <= at)) return;
     this.#cancel?.();
     this.#armedAt = at;
-    this.#cancel = this.#options.clock.after(at - this.#options.clock.now(), () => {
+    this.#cancel = this.#options.clock.after(at - now, () => {
       this.#cancel = undefined;
       this.#armedAt = Infinity;
       this.#pass += 1;
@@ -129,7 +131,7 @@ export class LogRotator {
       else next = Math.min(next, nextLook(watched.out, now), nextLook(watched.err, now));
     });
     if (this.#watched.size === 0) return;
-    this.#arm(Math.max(next, now + LOG_ROTATE_INTERVAL_MS));
+    this.#arm(Math.max(next, now + LOG_ROTATE_INTERVAL_MS), now);
   }
 
   // Looks at the instance's files that are due (all with `force`); the rotations it started.
