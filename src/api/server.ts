@@ -224,8 +224,16 @@ function acceptEncoding(req: IncomingMessage | undefined): string | undefined {
   return typeof header === 'string' ? header : undefined;
 }
 
+// The whole answer in one trip through the thread pool: zlib hands back at most `chunkSize` bytes
+// per trip, and each further trip waits for the event loop to come round. With the default 16 KB,
+// a diff of 10,000 keys (1.6 MB, 100 KB gzipped) took seven trips and 300-700 ms during a bring-up.
+// JSON shrinks to well under a quarter.
+function zipChunkSize(length: number): number {
+  return Math.min(Math.max(length >> 2, 64 * 1024), 16 * 1024 * 1024);
+}
+
 function sendGzipped(res: ServerResponse, status: number, text: string): void {
-  gzip(text, { level: 1 }, (error, zipped) => {
+  gzip(text, { level: 1, chunkSize: zipChunkSize(text.length) }, (error, zipped) => {
     if (res.destroyed) return;
     if (error) {
       res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
