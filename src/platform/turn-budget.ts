@@ -17,14 +17,32 @@ export const TURN_BUDGET_MS = 40;
  */
 export type TurnYield = () => Promise<void> | undefined;
 
-/** A {@link TurnYield} that gives up a turn once `budgetMs` have passed since the last one resumed. */
+/**
+ * A {@link TurnYield} that gives up a turn once `budgetMs` have passed since the last one resumed.
+ * Works that give up their turn together share the next one: each resumes with its part of the
+ * budget, so however many run beside each other (a pass, the status fill, a load), the event loop
+ * comes round to I/O (an answer's bytes, a request, an exit) after about `budgetMs`, not after
+ * `budgetMs` for each of them.
+ */
 export function createTurnBudget(budgetMs = TURN_BUDGET_MS, now: () => number = monotonicMs): TurnYield {
-  let resumed = now();
-  const resume = (resolve: () => void): void => {
-    resumed = now();
+  let deadline = now() + budgetMs;
+  // The works waiting for the next turn; a new round begins once its first one resumes.
+  let next: Round | undefined;
+  const resume = (round: Round, resolve: () => void): void => {
+    if (next === round) next = undefined;
+    deadline = now() + budgetMs / round.sharing;
     resolve();
   };
-  return () => (now() - resumed < budgetMs ? undefined : new Promise<void>((resolve) => setImmediate(resume, resolve)));
+  return () => {
+    if (now() < deadline) return undefined;
+    const round = (next ??= { sharing: 0 });
+    round.sharing += 1;
+    return new Promise<void>((resolve) => setImmediate(resume, round, resolve));
+  };
+}
+
+interface Round {
+  sharing: number;
 }
 
 /**

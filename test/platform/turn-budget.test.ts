@@ -92,3 +92,27 @@ test('whenFree runs at once when nothing is in the foreground, else once it ends
   assert.deepEqual(ran, ['free', 'after']);
   assert.equal(timers.length, 0);
 });
+
+test('works that give up their turn together share the next one', async () => {
+  let now = 0;
+  const yieldTurn = createTurnBudget(40, () => now);
+  now = 40;
+  const seen: string[] = [];
+  const work = async (name: string): Promise<void> => {
+    await yieldTurn();
+    const resumedAt = now;
+    // Two share the turn: 20 ms each.
+    now = resumedAt + 19;
+    seen.push(`${name} goes on at 19: ${yieldTurn() === undefined}`);
+    now = resumedAt + 20;
+    const turn = yieldTurn();
+    seen.push(`${name} gives way at 20: ${turn !== undefined}`);
+    await turn;
+  };
+  await Promise.all([work('a'), work('b')]);
+  assert.deepEqual(seen, ['a goes on at 19: true', 'a gives way at 20: true', 'b goes on at 19: true', 'b gives way at 20: true']);
+  now += 100;
+  await yieldTurn();
+  now += 39;
+  assert.equal(yieldTurn(), undefined, 'alone in its turn: the whole budget');
+});
