@@ -383,8 +383,10 @@ export function createController(options: ControllerOptions): Controller {
     book: () => book,
     async plan(keys, at, yieldTurn) {
       // One moment, planned a turn at a time: a plan of 10,000 keys does not hold the loop.
+      // A key whose inputs are those the pass last planned it with (and whose plan waits on no
+      // time) has that plan's actions: a diff during a bring-up does not plan every start again.
       const world = at ? worldAt(at.observed, at.now) : worldAt(await executor.observe(), clock.now());
-      return actionsOf(await planAll(world, keys, yieldTurn ?? options.yieldTurn ?? NEVER_YIELD));
+      return actionsOf(await planAll(world, keys, yieldTurn ?? options.yieldTurn ?? NEVER_YIELD, (key) => steady.reusable(world, key)));
     },
     async scheduling() {
       return scheduling.view(await executor.observe());

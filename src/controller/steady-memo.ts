@@ -6,6 +6,11 @@
  * the time, which a plan that needs it asks for with `requeueAt`), so it would be the same empty
  * plan: the periodic resync of a quiet machine plans nothing and arms nothing.
  *
+ * The same holds for a plan with actions that waits on no time (a fresh object's starts): while
+ * its inputs stay the same, a plan made for an answer (`tend diff`, a status) takes its actions
+ * from the pass's plan instead of planning the key again. The pass itself plans such a key anew,
+ * since what it records (events, notes) depends on what was told before.
+ *
  * Only objects whose plan reads nothing of other objects qualify: Processes without dependencies
  * or scheduling requests. Jobs, pruned keys and everything else are planned every time.
  */
@@ -30,8 +35,14 @@ interface Inputs {
 export interface SteadyMemo {
   /** True when `key`'s plan in `world` would be empty: its inputs are those of its last, empty plan. */
   holds(world: PlanWorld, key: ObjectKey): boolean;
+  /** The last plan of `key` when `world` gives it the inputs that plan had, and it waits on no time. */
+  reusable(world: PlanWorld, key: ObjectKey): KeyPlan | undefined;
   /** Takes note of the plan just made of `key` in `world`. */
   planned(world: PlanWorld, plan: KeyPlan): void;
+}
+
+interface Memo extends Inputs {
+  readonly plan: KeyPlan;
 }
 
 /**
@@ -41,17 +52,22 @@ export interface SteadyMemo {
  * if (!steady.holds(world, key)) steady.planned(world, planKey(world, key));
  */
 export function createSteadyMemo(): SteadyMemo {
-  const memo = new Map<ObjectKey, Inputs>();
+  const memo = new Map<ObjectKey, Memo>();
+  // Field by field, without building the inputs: a pass asks this of every key it plans.
+  const same = (last: Memo, world: PlanWorld, key: ObjectKey): boolean =>
+    last.object === world.objects.get(key) && last.history === world.history.get(key) && last.health === world.health?.get(key) && last.breaches === world.breaches?.get(key) && sameRecords(last.instances, world.observed.get(key));
   return {
     holds(world, key) {
       const last = memo.get(key);
-      if (last === undefined) return false;
-      // Field by field, without building the inputs: a pass asks this of every key it plans.
-      return last.object === world.objects.get(key) && last.history === world.history.get(key) && last.health === world.health?.get(key) && last.breaches === world.breaches?.get(key) && sameRecords(last.instances, world.observed.get(key));
+      return last !== undefined && isEmpty(last.plan) && same(last, world, key);
+    },
+    reusable(world, key) {
+      const last = memo.get(key);
+      return last !== undefined && same(last, world, key) ? last.plan : undefined;
     },
     planned(world, plan) {
       const inputs = inputsOf(world, plan.key);
-      if (isEmpty(plan) && qualifies(inputs)) memo.set(plan.key, inputs);
+      if (timeless(plan) && qualifies(inputs)) memo.set(plan.key, { ...inputs, plan });
       else memo.delete(plan.key);
     },
   };
@@ -64,6 +80,11 @@ function inputsOf(world: PlanWorld, key: ObjectKey): Inputs {
 function qualifies({ object, instances }: Inputs): boolean {
   if (object === undefined || !isProcessObject(object) || object.spec.dependsOn.length > 0 || hasRequests(object)) return false;
   return instances === undefined || instances.every((i) => i.state === 'running');
+}
+
+// A plan that asks for no later look and waits for nothing: the time it was made at does not matter.
+function timeless(plan: KeyPlan): boolean {
+  return plan.requeueAt === undefined && plan.actions.every((a) => a.type !== 'wait');
 }
 
 function isEmpty(plan: KeyPlan): boolean {

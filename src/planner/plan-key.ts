@@ -52,16 +52,17 @@ export function reportKeyExits(world: PlanWorld, key: ObjectKey): KeyPlan {
  * {@link planKey} of each of `keys` (by default every key desired or observed, in key order), all
  * against the one moment of `world`. With `yieldTurn`, asked after every key, a plan of thousands
  * lets other work run whenever the turn's budget is spent (platform/turn-budget.ts), and the plans
- * come as a promise.
+ * come as a promise. `known` gives a key's plan when one made in the same world is at hand.
  */
 export function planAll(world: PlanWorld, keys?: readonly ObjectKey[]): KeyPlan[];
-export function planAll(world: PlanWorld, keys: readonly ObjectKey[] | undefined, yieldTurn: () => Promise<void> | undefined): Promise<KeyPlan[]>;
-export function planAll(world: PlanWorld, keys: readonly ObjectKey[] = knownKeys(world.objects, world.observed), yieldTurn?: () => Promise<void> | undefined): KeyPlan[] | Promise<KeyPlan[]> {
+export function planAll(world: PlanWorld, keys: readonly ObjectKey[] | undefined, yieldTurn: () => Promise<void> | undefined, known?: (key: ObjectKey) => KeyPlan | undefined): Promise<KeyPlan[]>;
+export function planAll(world: PlanWorld, keys: readonly ObjectKey[] = knownKeys(world.objects, world.observed), yieldTurn?: () => Promise<void> | undefined, known?: (key: ObjectKey) => KeyPlan | undefined): KeyPlan[] | Promise<KeyPlan[]> {
   const plans: KeyPlan[] = [];
   // Plans from `start` on in this turn, until the budget asks for a turn to be given up.
   const from = (start: number): KeyPlan[] | Promise<KeyPlan[]> => {
     for (let i = start; i < keys.length; i++) {
-      plans.push(planKey(world, keys[i] as ObjectKey));
+      const key = keys[i] as ObjectKey;
+      plans.push(known?.(key) ?? planKey(world, key));
       const turn = yieldTurn?.();
       if (turn) return turn.then(() => from(i + 1));
     }

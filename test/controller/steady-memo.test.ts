@@ -68,6 +68,21 @@ test('a plan that did anything, or an instance not running, is not remembered', 
   assert.equal(holdsAfter(ended, ended, () => emptyPlan(KEY)), false, 'an exited instance');
 });
 
+test("a fresh object's starts are reused by a plan for an answer while its inputs stay; not as steady, and not once they change", () => {
+  const fresh = { object, instances: [] as ObservedInstance[] };
+  const memo = createSteadyMemo();
+  const world = worldOf(fresh);
+  const starts = planKey(world, KEY);
+  assert.deepEqual(starts.actions.map((x) => x.type), ['start', 'start'], 'the fixture starts two');
+  memo.planned(world, starts);
+  assert.equal(memo.reusable(worldOf({ ...fresh, now: NOW + 60_000 }), KEY), starts, 'the same inputs later: the same plan');
+  assert.equal(memo.holds(world, KEY), false, 'a plan with actions is not steady');
+  assert.equal(memo.reusable(worldOf({ object, instances: [a] }), KEY), undefined, 'one started since');
+  const waiting = (w: PlanWorld): KeyPlan => ({ ...planKey(w, KEY), requeueAt: w.now + 1 });
+  memo.planned(world, waiting(world));
+  assert.equal(memo.reusable(world, KEY), undefined, 'a plan that waits on the clock is made again');
+});
+
 test('an object that reads other objects is planned every time', () => {
   const dependent = processObject('web', { replicas: 1, dependsOn: [{ key: 'process/db', condition: 'ready' }] });
   const parts = { object: dependent, instances: [a], history };
