@@ -18,6 +18,8 @@ export interface StatusKeeping {
   readonly filled: number;
   readonly provisional: number;
   readonly mostPlanned: number;
+  /** Loads of the manifest directory so far. */
+  readonly loads?: number;
 }
 
 /** Renders `/metrics`. */
@@ -88,6 +90,7 @@ function statusFamilies(status: StatusKeeping): Family[] {
     { name: 'tend_status_fills_total', type: 'counter', help: 'background status builds run after manifest loads that changed objects or the revision', samples: [` ${status.fills}`] },
     { name: 'tend_status_filled_keys_total', type: 'counter', help: 'object statuses planned and built in the background after manifest loads', samples: [` ${status.filled}`] },
     { name: 'tend_status_provisional_keys_total', type: 'counter', help: 'object statuses answered with nothing planned while the background build had not reached them', samples: [` ${status.provisional}`] },
+    ...(status.loads === undefined ? [] : [{ name: 'tend_manifest_loads_total', type: 'counter' as const, help: 'loads of the manifest directory (a change seen by the watcher, a diff after one, a reconcile request)', samples: [` ${status.loads}`] }]),
     { name: 'tend_status_answer_planned_keys_max', type: 'gauge', help: 'the most object statuses one answer of the object list planned itself', samples: [` ${status.mostPlanned}`] },
   ];
 }

@@ -39,14 +39,15 @@ export function handlersOf(rt: Runtime, stateDir: string, down?: () => void): Ap
       return { ok: manifests === 'ok', manifests, actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
     },
     diff: () => rt.foreground(async () => {
-      // The manifests as they are now (unchanged files are not parsed again), as an offline diff reads them.
-      await rt.reload();
+      // The manifests as they are now, as an offline diff reads them: loaded again unless the
+      // watcher saw no change since the last load began (unchanged files are not parsed again).
+      await rt.current();
       const actions = await rt.controller.plan();
       return { actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })), ...rt.lastLoad() };
     }),
     operate: (key, verb) => rt.controller.operate(key, verb),
     ...(down ? { shutdown: () => shutdownAnswer(rt, down) } : {}),
-    metrics: async () => renderMetrics(await rt.status(), rt.probeTiming(), rt.statusCounts()),
+    metrics: async () => renderMetrics(await rt.status(), rt.probeTiming(), { ...rt.statusCounts(), loads: rt.loads() }),
     alerts: () => ({ items: alertViews(rt.alerts()) }),
     pools: {
       lease: (pool, waitMs, signal) => rt.controller.pools.lease(pool, waitMs, signal),

@@ -41,7 +41,7 @@ import { createResourceGuard, revisionPolicies, type InstanceAlert, type Resourc
 import { isProcessObject } from '../model/object.ts';
 import { withholdSecretsOfEach } from '../model/secrets.ts';
 import { createUsageHistory, type UsageHistory } from '../monitor/usage-history.ts';
-import type { WatchPaths } from '../watch/watch-manifests.ts';
+import type { ManifestWatcher, WatchPaths } from '../watch/watch-manifests.ts';
 
 export type { PersistedState } from './state-journal.ts';
 
@@ -58,8 +58,21 @@ export interface Runtime {
   alerts(): readonly InstanceAlert[];
   /** Loads the manifests and hands them to the controller; says what this load found. */
   reload(): Promise<LoadVerdict>;
+  /**
+   * Once this resolves, the controller holds the manifests as they are now: after the load under
+   * way (if any), and after one more unless the watcher vouches that nothing changed since the
+   * last load began (`tend diff`).
+   */
+  current(): Promise<void>;
+  /**
+   * Has every later load tell `watcher` what it read, and lets `current()` rely on its count of
+   * changes. Before the first load, so that no change during it goes unseen.
+   */
+  watchWith(watcher: Pick<ManifestWatcher, 'track' | 'changes'>): void;
   /** What the latest load said: its diagnostics, or why the directory could not be read. */
   lastLoad(): LoadReport;
+  /** Loads of the manifest directory so far. */
+  loads(): number;
   /**
    * Status views of every object, or with `keys` of those only (planned alone, so a look at one
    * object costs one object). The views of every object are built at most once per
@@ -197,11 +210,19 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
   const cache: ManifestCache = new Map();
   let report: LoadReport = { diagnostics: [] };
   let loads = 0;
+  let watcher: Pick<ManifestWatcher, 'track' | 'changes'> | undefined;
+  // The watcher's count of changes when the last finished load began (undefined: it vouches for nothing).
+  let loadedAt: number | undefined;
   const loadOnce = async (): Promise<LoadVerdict> => {
+    const changesBefore = watcher?.changes();
     const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
     const onListed = (files: number): void => fitYoungGeneration(Math.max(files, stateSize));
     const loaded = await loadManifestDir(ctx, { cache, incumbents: running, yieldTurn: alwaysAwaitable(yieldTurn), onListed });
     report = loaded.ok ? { diagnostics: loaded.diagnostics, watched: loaded.watched } : { diagnostics: [], dirError: loaded.message };
+    // A folder watched for the first time counts as a change: a file written there before its watch existed.
+    // A directory that could not be read is read again: a fix of its mode is no watched change.
+    if (loaded.ok) watcher?.track(loaded.watched);
+    loadedAt = loaded.ok ? changesBefore : undefined;
     if (!loaded.ok) {
       reportOnce(printed, events, loaded.code, loaded.message);
       return 'unreadable';
@@ -232,6 +253,15 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     };
     queued = loading.then(again, again);
     return queued;
+  };
+  const current = async (): Promise<void> => {
+    // Changes the kernel told of before this call are taken in first (one turn of the event loop
+    // reads every watch event that was pending when the call's own bytes were read).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const pending = queued ?? loading;
+    if (pending) await pending;
+    const changes = watcher?.changes();
+    if (changes === undefined || changes !== loadedAt || queued || loading) await reload();
   };
   const passListeners = new Set<(plans: readonly KeyPlan[]) => void>();
   const controller: Controller = createController({
@@ -298,7 +328,10 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       sampler,
       usageHistory,
       reload,
+      current,
+      watchWith: (w) => (watcher = w),
       lastLoad: () => report,
+      loads: () => loads,
       probeTiming: () => prober.timing(),
       status: async (keys) => (keys ? buildStatus(await statusInput(keys), keys) : keeper.views()),
       list: () => keeper.viewsNow(),

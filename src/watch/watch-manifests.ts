@@ -18,6 +18,13 @@ export interface WatchPaths {
 export interface ManifestWatcher {
   /** Watches what a load read as well (new folders, files outside the directory); drops the rest. */
   track(paths: WatchPaths): void;
+  /**
+   * How many changes were seen so far (each relevant event, a folder newly watched or lost, a
+   * swap of the directory), counted at once, before the debounce. Undefined while a change could
+   * go unseen: a folder that should be watched is not (it could not be, or is missing), or the
+   * directory's parent is not watched. Two equal counts vouch that nothing changed in between.
+   */
+  changes(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -52,10 +59,14 @@ export function watchManifests(options: WatchOptions): ManifestWatcher {
   const dir = resolve(options.dir);
   const watched = new Map<string, Watched>();
   const failed = new Set<string>();
+  // Folders wanted but not watched: a change in them would go unseen.
+  const unwatched = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let target: string | undefined;
+  let count = 0;
 
   const changed = (): void => {
+    count += 1;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
@@ -73,12 +84,15 @@ export function watchManifests(options: WatchOptions): ManifestWatcher {
       const entry: Watched = { interest, watcher: watchFs(folder, (_event, name) => relevant(entry.interest, name) && changed()) };
       entry.watcher.on('error', () => {
         unwatch(folder);
+        unwatched.add(folder);
         changed();
       });
       watched.set(folder, entry);
       failed.delete(folder);
+      unwatched.delete(folder);
       return true;
     } catch (error) {
+      unwatched.add(folder);
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false; // an optional env file's missing folder
       if (!failed.has(folder)) options.onProblem?.(`cannot watch ${folder}: ${(error as Error).message}; its changes are seen on the next load`);
       failed.add(folder);
@@ -110,9 +124,11 @@ export function watchManifests(options: WatchOptions): ManifestWatcher {
         added = (watchFolder(folder, interest) && fresh) || added;
       }
       for (const folder of [...watched.keys()]) if (!wanted.has(folder)) unwatch(folder);
+      for (const folder of [...unwatched]) if (!wanted.has(folder)) unwatched.delete(folder);
       // A file written into a new folder before its watch existed is read by one more load.
       if (added) changed();
     },
+    changes: () => (parent === undefined || unwatched.size > 0 ? undefined : count),
     close() {
       if (timer) clearTimeout(timer);
       parent?.close();

@@ -1,8 +1,9 @@
 /**
  * The background status fill runs after a manifest load that changed something, and only then:
- * `tend diff` and `tend reconcile` reload the manifests on every call, and a reload that changed
- * no object (nor the revision) starts no fill. Counted by `/metrics` (`tend_status_fills_total`),
- * not timed.
+ * `tend reconcile` reloads the manifests on every call, and a reload that changed no object (nor
+ * the revision) starts no fill. `tend diff` loads them again only when the watcher saw a change
+ * since the last load began (test/cli/runtime-current.test.ts).
+ * Counted by `/metrics` (`tend_status_fills_total`, `tend_manifest_loads_total`), not timed.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -21,12 +22,15 @@ before(async () => {
 
 after(() => world.cleanup());
 
-async function fills(): Promise<number> {
+async function counter(name: string): Promise<number> {
   const { body } = await callApi(world.stateDir, 'GET', '/metrics');
-  const found = /^tend_status_fills_total (\d+)$/m.exec(String(body));
-  assert.ok(found, 'tend_status_fills_total is exported');
+  const found = new RegExp(`^${name} (\\d+)$`, 'm').exec(String(body));
+  assert.ok(found, `${name} is exported`);
   return Number(found[1]);
 }
+
+const fills = (): Promise<number> => counter('tend_status_fills_total');
+const loads = (): Promise<number> => counter('tend_manifest_loads_total');
 
 // Polls an asynchronous condition until it holds or the deadline passes.
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -46,10 +50,13 @@ test('a reload that changed nothing starts no fill; an edit starts one', async (
   await waitFor('every program to run', allRunning);
   await until('the first load to be filled', async () => (await fills()) >= 1);
   const settled = await fills();
+  const loaded = await loads();
   for (let i = 0; i < 3; i++) { const r = world.tend('diff'); assert.equal(r.code, 0, r.stdout + r.stderr); }
+  assert.equal(await loads(), loaded, 'nothing changed since the last load: diff did not load again');
   const pass = world.tend('reconcile', '--once');
   assert.equal(pass.code, 0, pass.stdout + pass.stderr);
-  assert.equal(await fills(), settled, 'diff and reconcile reloaded unchanged manifests: no fill');
+  assert.equal(await loads(), loaded + 1, 'reconcile loads');
+  assert.equal(await fills(), settled, 'reconcile reloaded unchanged manifests: no fill');
   world.write('b.yaml', processManifest('b', 'command: ["sleep", "999"]'));
   await until('the edit to start a fill', async () => (await fills()) > settled);
   await waitFor('the edited program to run its new generation', () => world.items().find((i) => i.key === 'process/b')?.instances[0]?.phase === 'Running' && world.items().find((i) => i.key === 'process/b')?.generation === 2);

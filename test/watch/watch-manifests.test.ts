@@ -91,3 +91,22 @@ test('an atomic symlink swap of the directory is followed', async () => {
   }, 'the swap');
   await changeAfter(() => count, () => writeFileSync(join(root, 'rev2', 'a.yaml'), 'x: 1\n'), 'an edit in the new revision');
 });
+
+test('changes are counted as they come, before the quiet time; a folder that cannot be watched stops the count vouching', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'tend-watch-'));
+  roots.push(root);
+  const dir = join(root, 'manifests');
+  mkdirSync(dir);
+  let reported = 0;
+  const watcher = watchManifests({ dir, debounceMs: 60_000, onChange: () => reported++ });
+  watchers.push(watcher);
+  const start = watcher.changes();
+  assert.equal(start, 0, 'every folder watched: the count vouches');
+  await changeAfter(() => watcher.changes() ?? -1, () => writeFileSync(join(dir, 'a.yaml'), 'x: 1\n'), 'a new file');
+  assert.equal(reported, 0, 'still within the quiet time: not yet reported');
+  const missing = join(root, 'gone');
+  watcher.track({ folders: [dir], files: [join(missing, 'app.env')] });
+  assert.equal(watcher.changes(), undefined, 'an env file in a folder that is missing: a change there would go unseen');
+  watcher.track({ folders: [dir], files: [] });
+  assert.equal(typeof watcher.changes(), 'number', 'no longer wanted: the count vouches again');
+});

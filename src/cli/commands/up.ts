@@ -72,18 +72,14 @@ async function leave(rt: Runtime, signal: NodeJS.Signals): Promise<void> {
 // Watches, loads, starts sampling and enqueues everything; each step only while no signal came.
 // The watcher comes first so no edit made during the first load is missed.
 async function bringUp(ctx: CliContext, rt: Runtime, stopped: () => boolean): Promise<{ watcher: { close(): Promise<void> }; resync: NodeJS.Timeout } | undefined> {
-  const load = async (): Promise<void> => {
-    await rt.reload();
-    const watched = rt.lastLoad().watched;
-    if (watched) watcher.track(watched);
-  };
   const watcher = watchManifests({
     dir: ctx.dir,
     debounceMs: DEBOUNCE_MS,
-    onChange: () => void load(),
+    onChange: () => void rt.reload(),
     onProblem: (message) => rt.events.record({ object: 'controller', type: 'Warning', reason: 'ManifestWatchFailed', message }),
   });
-  await load();
+  rt.watchWith(watcher);
+  await rt.reload();
   if (!stopped()) {
     rt.sampler.start();
     await rt.controller.enqueueAll();
