@@ -162,6 +162,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     minSpacingMs: SAVE_SPACING_MS,
     snapshot: () => persistedOf(liveOf(controller, executor)),
     changes: () => secretsWithheld(tracker.changes(liveOf(controller, executor))),
+    mark: () => tracker.mark(liveOf(controller, executor)),
     now: () => clock.now(),
     // A save (a journal line, or a snapshot of every object) waits for an answer being made.
     after: (ms, fn) => {
@@ -173,6 +174,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
       };
     },
     onError: (error) => events.record({ object: 'controller', type: 'Warning', reason: 'StateNotSaved', message: `state file not written: ${(error as Error).message}` }),
+    yieldTurn: backgroundTurn,
   });
   const policyOf = revisionPolicies(() => controller.desired().objects, () => controller.history());
   const guard = createResourceGuard({ clock, events, policyOf });

@@ -42,8 +42,10 @@ export interface LiveState {
 
 /** Remembers what was last written and tells what changed since. */
 export interface StateTracker {
-  /** The record of what changed since the previous call, or undefined when nothing did. */
+  /** The record of what changed since the previous call (or `mark`), or undefined when nothing did. */
   changes(live: LiveState): StateRecord | undefined;
+  /** Takes `live` as written (a snapshot of it), without making a record. */
+  mark(live: LiveState): void;
 }
 
 /** A tracker that has written nothing yet: its first record holds everything. */
@@ -55,6 +57,9 @@ export function createStateTracker(): StateTracker {
       const record = diffKeyed(last, next);
       last = next;
       return record;
+    },
+    mark(live) {
+      last = keyedOf(live);
     },
   };
 }

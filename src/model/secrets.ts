@@ -25,9 +25,10 @@ export function redactSecrets(text: string, program: { readonly env: Readonly<Re
 }
 
 /**
- * A copy of `value` (a manifest object, or anything holding one) with every secret env value
- * replaced by {@link WITHHELD_SECRET}: in normalised programs (`env` with `secretEnv`) and in the
- * spec as written (`env: {NAME: {value, secret: true}}`).
+ * `value` (a manifest object, or anything holding one) with every secret env value replaced by
+ * {@link WITHHELD_SECRET}: in normalised programs (`env` with `secretEnv`) and in the spec as
+ * written (`env: {NAME: {value, secret: true}}`). Only the objects and arrays on the way to a
+ * secret are copied; what holds none is shared with `value`.
  */
 export function withholdSecrets<T>(value: T): T {
   return withhold(value) as T;
@@ -46,24 +47,37 @@ export function withholdSecretsOfEach<T extends object>(objects: readonly T[]): 
   });
 }
 
+// Copies only what holds a secret: an object or array with none in it is handed back as it is.
 function withhold(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withhold);
+  if (Array.isArray(value)) {
+    const items = value as readonly unknown[];
+    let out: unknown[] | undefined;
+    items.forEach((item, index) => {
+      const next = withhold(item);
+      if (next !== item) (out ??= [...items])[index] = next;
+    });
+    return out ?? items;
+  }
   if (typeof value !== 'object' || value === null) return value;
   const record = value as Readonly<Record<string, unknown>>;
-  const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(record)) out[key] = key === 'env' ? withheldEnv(field, record.secretEnv) : withhold(field);
-  return out;
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    const field = record[key];
+    const next = key === 'env' ? withheldEnv(field, record.secretEnv) : withhold(field);
+    if (next !== field) (out ??= { ...record })[key] = next;
+  }
+  return out ?? value;
 }
 
 function withheldEnv(env: unknown, secretEnv: unknown): unknown {
   if (typeof env !== 'object' || env === null || Array.isArray(env)) return env;
-  const names = new Set(Array.isArray(secretEnv) ? secretEnv.filter((n): n is string => typeof n === 'string') : []);
-  const out: Record<string, unknown> = {};
+  const names = Array.isArray(secretEnv) ? new Set(secretEnv.filter((n): n is string => typeof n === 'string')) : undefined;
+  let out: Record<string, unknown> | undefined;
   for (const [name, entry] of Object.entries(env as Record<string, unknown>)) {
-    if (isMarkedSecret(entry)) out[name] = { ...entry, value: WITHHELD_SECRET };
-    else out[name] = names.has(name) ? WITHHELD_SECRET : entry;
+    const next = isMarkedSecret(entry) ? { ...entry, value: WITHHELD_SECRET } : names?.has(name) ? WITHHELD_SECRET : entry;
+    if (next !== entry) (out ??= { ...(env as Record<string, unknown>) })[name] = next;
   }
-  return out;
+  return out ?? env;
 }
 
 function isMarkedSecret(entry: unknown): entry is { readonly value: unknown; readonly secret: true } {

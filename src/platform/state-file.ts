@@ -17,6 +17,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, w
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jsonOf } from '../api/json-body.ts';
+import type { TurnYield } from './turn-budget.ts';
 
 export type StateRead<T> =
   | { readonly kind: 'ok'; readonly state: T }
@@ -120,10 +121,44 @@ function jsonOfElement(element: unknown): string {
  */
 export function stateJson(state: unknown): string {
   if (typeof state !== 'object' || state === null || Array.isArray(state)) return JSON.stringify(state);
+  const steps = stateJsonSteps(state);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * {@link stateJson}, letting other work run whenever `yieldTurn` says the turn is spent: the first
+ * snapshot of 10,000 objects is 80-100 ms of serialising. Elements are never mutated once saved,
+ * so the text is the state's as it was handed in.
+ */
+async function stateJsonSliced(state: unknown, yieldTurn: TurnYield): Promise<string> {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) return JSON.stringify(state);
+  const steps = stateJsonSteps(state);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    const turn = yieldTurn();
+    if (turn) await turn;
+  }
+}
+
+// The JSON of a state's fields, a step after each element of its arrays.
+function* stateJsonSteps(state: object): Generator<void, string> {
   const fields: string[] = [];
   for (const [key, value] of Object.entries(state)) {
     if (value === undefined || typeof value === 'function') continue;
-    fields.push(`${JSON.stringify(key)}:${Array.isArray(value) ? jsonOfElement(value) : JSON.stringify(value)}`);
+    if (!Array.isArray(value)) {
+      fields.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+      continue;
+    }
+    const elements: string[] = [];
+    for (const element of value as unknown[]) {
+      elements.push(jsonOfElement(element));
+      yield;
+    }
+    fields.push(`${JSON.stringify(key)}:[${elements.join(',')}]`);
   }
   return `{${fields.join(',')}}`;
 }
@@ -157,13 +192,14 @@ function removeQuietly(path: string): void {
 
 /**
  * Writes `state` atomically off the event loop (the write and fsync run in the thread pool), so
- * a save never delays a restart. Callers must not run two at once (see `createStateSaver`).
+ * a save never delays a restart; with `yieldTurn`, its serialising lets other work run too.
+ * Callers must not run two at once (see `createStateSaver`).
  * Returns the bytes written.
  */
-export async function writeStateFileAsync(stateDir: string, state: unknown): Promise<number> {
+export async function writeStateFileAsync(stateDir: string, state: unknown, yieldTurn?: TurnYield): Promise<number> {
   const path = stateFilePath(stateDir);
   const temp = `${path}.tmp-${process.pid}`;
-  const text = stateJson(state);
+  const text = yieldTurn ? await stateJsonSliced(state, yieldTurn) : stateJson(state);
   const handle = await open(temp, 'w', 0o600);
   try {
     await handle.writeFile(text);
@@ -199,14 +235,21 @@ export interface StateSaverOptions {
   /** The whole state, a plain object (the saver adds its `journal` field). */
   readonly snapshot: () => object;
   /**
-   * What changed since the previous call to `changes` or `snapshot` (a journal record), undefined
-   * when nothing did. Called on every save, also before a snapshot, so it always starts from what
-   * was last written.
+   * What changed since the previous call to `changes` or `mark` (a journal record), undefined when
+   * nothing did. Called before each journal append.
    */
   readonly changes: () => unknown;
+  /**
+   * Takes the state as it is now for written, without making a record: called right before each
+   * `snapshot`, so the next `changes` starts from what the snapshot holds. (The record of
+   * everything a first save would make, then throw away, cost 100 ms at 10,000 objects.)
+   */
+  readonly mark: () => void;
   readonly now: () => number;
   readonly after: (ms: number, fn: () => void) => () => void;
   readonly onError: (error: unknown) => void;
+  /** Lets other work run while a snapshot is serialised. */
+  readonly yieldTurn?: TurnYield;
 }
 
 /**
@@ -216,7 +259,7 @@ export interface StateSaverOptions {
  * snapshot. Write errors go to `onError` and make the next save a snapshot; supervision goes on.
  */
 export function createStateSaver(options: StateSaverOptions): StateSaver {
-  const journal = createJournal(options.stateDir);
+  const journal = createJournal(options.stateDir, options.yieldTurn);
   let timer: (() => void) | undefined;
   let running: Promise<void> | undefined;
   let again = false;
@@ -226,6 +269,11 @@ export function createStateSaver(options: StateSaverOptions): StateSaver {
     const wait = Math.max(options.delayMs, lastStart + options.minSpacingMs - options.now());
     timer ??= options.after(wait, run);
   };
+  const save = (): Promise<void> => {
+    if (!journal.snapshotDue()) return journal.append(options.changes());
+    options.mark();
+    return journal.begin(options.snapshot());
+  };
   const run = (): void => {
     timer = undefined;
     if (running) {
@@ -233,8 +281,7 @@ export function createStateSaver(options: StateSaverOptions): StateSaver {
       return;
     }
     lastStart = options.now();
-    running = journal
-      .save(options.changes(), options.snapshot)
+    running = save()
       .catch((error: unknown) => {
         journal.invalidate();
         options.onError(error);
@@ -259,7 +306,7 @@ export function createStateSaver(options: StateSaverOptions): StateSaver {
       timer = undefined;
       await running;
       try {
-        options.changes();
+        options.mark();
         journal.snapshotNow(options.snapshot());
       } catch (error) {
         options.onError(error);
@@ -276,8 +323,12 @@ export function createStateSaver(options: StateSaverOptions): StateSaver {
 }
 
 interface Journal {
-  /** Appends `record` (nothing when undefined), or writes `snapshot()` when one is due. */
-  save(record: unknown, snapshot: () => object): Promise<void>;
+  /** True when the next save must write a snapshot: none yet, a failed write, or the journal outgrew it. */
+  snapshotDue(): boolean;
+  /** Appends `record` (nothing when undefined). */
+  append(record: unknown): Promise<void>;
+  /** Writes `state` as the snapshot and starts a new journal. */
+  begin(state: object): Promise<void>;
   /** Writes a snapshot synchronously and starts a new journal. */
   snapshotNow(state: object): void;
   /** The next save writes a snapshot (after a failed write). */
@@ -286,7 +337,7 @@ interface Journal {
 }
 
 // The snapshot and journal files of one saver; `id` ties a journal to its snapshot.
-function createJournal(stateDir: string): Journal {
+function createJournal(stateDir: string, yieldTurn: TurnYield | undefined): Journal {
   let handle: FileHandle | undefined;
   let id: string | undefined;
   let bytes = 0;
@@ -297,7 +348,7 @@ function createJournal(stateDir: string): Journal {
     await handle?.close();
     handle = undefined;
     const fresh = nextId();
-    snapshotBytes = await writeStateFileAsync(stateDir, { ...state, journal: fresh });
+    snapshotBytes = await writeStateFileAsync(stateDir, { ...state, journal: fresh }, yieldTurn);
     handle = await open(journalFilePath(stateDir), 'w', 0o600);
     const header = `${JSON.stringify({ journal: fresh })}\n`;
     await handle.write(header);
@@ -306,9 +357,10 @@ function createJournal(stateDir: string): Journal {
     bytes = header.length;
   };
   return {
-    async save(record, snapshot) {
-      if (!handle || id === undefined || bytes > Math.max(COMPACT_MIN_BYTES, snapshotBytes)) return begin(snapshot());
-      if (record === undefined) return;
+    snapshotDue: () => !handle || id === undefined || bytes > Math.max(COMPACT_MIN_BYTES, snapshotBytes),
+    begin,
+    async append(record) {
+      if (record === undefined || !handle) return;
       const line = `${JSON.stringify(record)}\n`;
       await handle.write(line);
       await handle.datasync();

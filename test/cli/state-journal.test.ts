@@ -56,3 +56,13 @@ void it('replaying the records onto the first snapshot gives the latest state', 
   assert.deepEqual(byKey(replayed.objects, (o) => o.key), byKey(last.objects, (o) => o.key));
   assert.equal(replayed.revision, last.revision);
 });
+
+void it('after a mark (a snapshot written) the next record holds only what changed since', () => {
+  const web = instance('process/web', 'web-0', 10);
+  const live: LiveState = { bootId: 'b', revision: 'r1', instances: [web], history: new Map(), objects: [object('process/web')] };
+  const tracker = createStateTracker();
+  tracker.mark(live);
+  assert.equal(tracker.changes(live), undefined, 'nothing since the snapshot');
+  const restarted = instance('process/web', 'web-0', 11);
+  assert.deepEqual(tracker.changes({ ...live, instances: [restarted] }), { instances: { 'process/web': [restarted] } });
+});

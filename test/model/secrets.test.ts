@@ -34,6 +34,13 @@ void describe('withholdSecrets', () => {
     assert.deepEqual(kept[0]?.spec.raw.env.TOKEN, { value: WITHHELD_SECRET, secret: true });
     assert.equal(object.spec.env.TOKEN, 'hunter2', 'the original is not changed');
   });
+  void it('copies only the way to a secret: what holds none is shared, an object without any is itself', () => {
+    const kept = withholdSecrets(object);
+    assert.notEqual(kept.spec, object.spec);
+    assert.equal(kept.spec.raw.envFrom, object.spec.raw.envFrom, 'no secret in it: the same array');
+    const plain = { kind: 'Process', spec: { env: { PLAIN: 'x' }, secretEnv: [] as string[], args: ['a'] } };
+    assert.equal(withholdSecrets(plain), plain);
+  });
 });
 
 void describe('withholdSecretsOfEach', () => {

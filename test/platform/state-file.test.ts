@@ -36,10 +36,15 @@ function world(options: Partial<StateSaverOptions> = {}) {
   const values: Record<string, number> = {};
   let written: Record<string, number> = {};
   let snapshots = 0;
+  let records = 0;
   const changes = (): Record<string, number> | undefined => {
+    records++;
     const changed = Object.fromEntries(Object.entries(values).filter(([k, v]) => written[k] !== v));
     written = { ...values };
     return Object.keys(changed).length ? changed : undefined;
+  };
+  const mark = (): void => {
+    written = { ...values };
   };
   const errors: unknown[] = [];
   const saver = createStateSaver({
@@ -48,13 +53,14 @@ function world(options: Partial<StateSaverOptions> = {}) {
     minSpacingMs: 250,
     snapshot: () => (snapshots++, { version: 1, values: { ...values } }),
     changes,
+    mark,
     now: () => clock.now(),
     after: (ms, fn) => clock.after(ms, fn),
     onError: (error) => errors.push(error),
     ...options,
   });
   const read = () => readStateFile(stateDir, isCounter, clock.now(), replay);
-  return { stateDir, clock, values, saver, read, errors, snapshots: () => snapshots };
+  return { stateDir, clock, values, saver, read, errors, snapshots: () => snapshots, records: () => records };
 }
 
 function lines(stateDir: string): string[] {
@@ -72,6 +78,7 @@ void it('writes a snapshot first, then appends only what changed; a read replays
   w.values.a = 1;
   await saveNow(w);
   assert.equal(w.snapshots(), 1);
+  assert.equal(w.records(), 0, 'a snapshot is written without a record of what changed');
   const snapshot = JSON.parse(readFileSync(stateFilePath(w.stateDir), 'utf8')) as { journal: string };
   assert.deepEqual(lines(w.stateDir), [JSON.stringify({ journal: snapshot.journal })]);
   w.values.b = 2;
@@ -178,4 +185,22 @@ void it('writes the JSON that JSON.stringify does, serialising each array elemen
   } finally {
     JSON.stringify = stringify;
   }
+});
+
+void it('serialises a snapshot a turn at a time when given a yield, and writes the same file', async () => {
+  const items = Array.from({ length: 50 }, (_, i) => ({ id: `p${i}`, pid: 100 + i }));
+  let asked = 0;
+  let given = 0;
+  let otherWork = 0;
+  // The turn is spent after every tenth element: other work runs then.
+  const yieldTurn = (): Promise<void> | undefined => (++asked % 10 === 0 ? (given++, new Promise<void>((resolve) => setImmediate(() => (otherWork++, resolve())))) : undefined);
+  const w = world({ snapshot: () => ({ version: 1, values: {}, items }), yieldTurn });
+  await saveNow(w);
+  assert.equal(asked, items.length, 'asked after each element');
+  assert.equal(otherWork, given);
+  assert.ok(given >= 5);
+  const written = JSON.parse(readFileSync(stateFilePath(w.stateDir), 'utf8')) as { items: unknown; journal: string };
+  assert.deepEqual(written.items, items);
+  assert.equal(readFileSync(stateFilePath(w.stateDir), 'utf8'), stateJson({ version: 1, values: {}, items, journal: written.journal }));
+  await w.saver.close();
 });
