@@ -53,6 +53,14 @@ function runFiles(stateDir: string, suffix: string): string[] {
 }
 
 /** Live pids of the instances of `object` (by TEND_OBJECT in their environment) among the marked ones. */
+// Waits for a live pid of `object` other than `seen`, and gives it from that same look: a process
+// in the middle of its exec may not show its environment to the next one.
+async function replacementOf(world: World, object: string, what: string, ...seen: number[]): Promise<number> {
+  let found: number | undefined;
+  await waitFor(what, () => (found = livePidsOf(world, object).find((pid) => !seen.includes(pid))) !== undefined);
+  return found ?? 0;
+}
+
 function livePidsOf(world: World, object: string): number[] {
   return world.markedPids().filter((pid) => {
     try {
@@ -103,8 +111,7 @@ describe('tend up with a zero-backoff program', () => {
     const revision = envOf(first).get('TEND_SPEC_HASH');
     const env = envOf(first);
     kill(first);
-    await waitFor('a replacement', () => livePidsOf(world, 'process/fast').some((pid) => pid !== first));
-    const second = livePidsOf(world, 'process/fast').find((pid) => pid !== first) ?? 0;
+    const second = await replacementOf(world, 'process/fast', 'a replacement', first);
     assert.equal(ppidOf(second), shim, 'the same shim started it: no controller or helper on the way');
     assert.equal(envOf(second).get('TEND_SPEC_HASH'), revision, 'the revision it was started with');
     assert.equal(envOf(second).get('TEND_INSTANCE'), 'fast-0');
@@ -172,8 +179,7 @@ describe('tend up with a zero-backoff program', () => {
     // The controller still runs (so the order fires) but hears nothing before it dies.
     controller.kill('SIGSTOP');
     kill(first);
-    await waitFor('a replacement', () => livePidsOf(world, 'process/fast').some((pid) => pid !== first));
-    const second = livePidsOf(world, 'process/fast').find((pid) => pid !== first) ?? 0;
+    const second = await replacementOf(world, 'process/fast', 'a replacement', first);
     controller.kill('SIGKILL');
     await exited(controller);
     assert.equal(itemOf(world.items(), 'process/fast').instances[0]?.pid, second, 'a get with no controller shows the replacement');
@@ -225,8 +231,7 @@ describe('OnFailure with a zero backoff', () => {
     const first = pidOf(world, 'process/once') ?? 0;
     const shim = ppidOf(first);
     kill(first, 'SIGTERM');
-    await waitFor('a replacement', () => livePidsOf(world, 'process/once').some((pid) => pid !== first));
-    const second = livePidsOf(world, 'process/once').find((pid) => pid !== first) ?? 0;
+    const second = await replacementOf(world, 'process/once', 'a replacement', first);
     assert.equal(ppidOf(second), shim);
     await waitFor('the replacement armed', () => pidOf(world, 'process/once') === second && runFiles(world.stateDir, '.order').length === 1);
     world.write('../done', '');
@@ -371,16 +376,14 @@ test('an order holds a secret by its name alone, and the shim gives the replacem
     const first = pidOf(world, 'process/sec') ?? 0;
     const shim = ppidOf(first);
     kill(first);
-    await waitFor('a replacement', () => livePidsOf(world, 'process/sec').some((pid) => pid !== first));
-    const second = livePidsOf(world, 'process/sec').find((pid) => pid !== first) ?? 0;
+    const second = await replacementOf(world, 'process/sec', 'a replacement', first);
     assert.equal(ppidOf(second), shim, 'started by the shim on its order');
     assert.equal(envOf(second).get('TOKEN'), 's3cret-value');
     assert.equal(envOf(second).get('PLAIN'), 'p1');
     // Its own order in turn names the secret alone, and a second kill is served the same way.
     await waitFor('the replacement to be armed', () => pidOf(world, 'process/sec') === second && runFiles(world.stateDir, '.order').length === 1);
     kill(second);
-    await waitFor('a second replacement', () => livePidsOf(world, 'process/sec').some((pid) => pid !== first && pid !== second));
-    const third = livePidsOf(world, 'process/sec').find((pid) => pid !== first && pid !== second) ?? 0;
+    const third = await replacementOf(world, 'process/sec', 'a second replacement', first, second);
     assert.equal(ppidOf(third), shim);
     assert.equal(envOf(third).get('TOKEN'), 's3cret-value');
   } finally {
