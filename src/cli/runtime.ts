@@ -41,7 +41,7 @@ import { createResourceGuard, revisionPolicies, type InstanceAlert, type Resourc
 import { isProcessObject } from '../model/object.ts';
 import { withholdSecretsOfEach } from '../model/secrets.ts';
 import { createUsageHistory, type UsageHistory } from '../monitor/usage-history.ts';
-import type { ManifestWatcher, WatchPaths } from '../watch/watch-manifests.ts';
+import type { ManifestWatcher } from '../watch/watch-manifests.ts';
 
 export type { PersistedState } from './state-journal.ts';
 
@@ -114,8 +114,6 @@ export type LoadVerdict = 'ok' | 'invalid' | 'unreadable';
 export interface LoadReport {
   readonly diagnostics: readonly Diagnostic[];
   readonly dirError?: string;
-  /** The folders and files the load read (for the watcher); absent when the directory was unreadable. */
-  readonly watched?: WatchPaths;
 }
 
 export type OpenResult = { readonly ok: true; readonly runtime: Runtime } | { readonly ok: false; readonly holderPid: number };
@@ -220,7 +218,7 @@ export async function openRuntime(ctx: CliContext, clock: Clock = systemClock, p
     const running = new Map([...controller.desired().objects].map(([key, object]) => [key, object.source.file]));
     const onListed = (files: number): void => fitYoungGeneration(Math.max(files, stateSize));
     const loaded = await loadManifestDir(ctx, { cache, incumbents: running, yieldTurn: alwaysAwaitable(yieldTurn), onListed });
-    report = loaded.ok ? { diagnostics: loaded.diagnostics, watched: loaded.watched } : { diagnostics: [], dirError: loaded.message };
+    report = loaded.ok ? { diagnostics: loaded.diagnostics } : { diagnostics: [], dirError: loaded.message };
     // A folder watched for the first time counts as a change: a file written there before its watch existed.
     // A directory that could not be read is read again: a fix of its mode is no watched change.
     if (loaded.ok) watcher?.track(loaded.watched);

@@ -53,6 +53,8 @@ test('a reload that changed nothing starts no fill; an edit starts one', async (
   const loaded = await loads();
   for (let i = 0; i < 3; i++) { const r = world.tend('diff'); assert.equal(r.code, 0, r.stdout + r.stderr); }
   assert.equal(await loads(), loaded, 'nothing changed since the last load: diff did not load again');
+  const answer = await callApi(world.stateDir, 'GET', '/v1/diff');
+  assert.deepEqual(Object.keys(answer.body as object).sort(), ['actions', 'diagnostics'], 'the answer as docs/api.md gives it, nothing of the load besides');
   const pass = world.tend('reconcile', '--once');
   assert.equal(pass.code, 0, pass.stdout + pass.stderr);
   assert.equal(await loads(), loaded + 1, 'reconcile loads');
