@@ -5,7 +5,7 @@
  * folders standing in for a tmpfs (`inMemory`), except in the last test, which uses the machine's.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -92,7 +92,7 @@ void describe('placeRunDir', () => {
 });
 
 void describe('sweepAbandoned', () => {
-  void it('removes folders whose state dir is gone or links elsewhere; keeps live ones, those a program may run from, and young unclaimed ones', () => {
+  void it('removes folders whose state dir is gone or links elsewhere; keeps live ones, those a program may run from, and young unclaimed ones', async () => {
     const { base } = world();
     const live = world();
     const place = (stateDir: string): string => {
@@ -124,7 +124,7 @@ void describe('sweepAbandoned', () => {
     writeFileSync(join(halfClaimed, STATE_DIR_FILE), '');
     const another = mkdtempSync(join(base, 'other-'));
     const minuteLater = Date.now() + 61_000;
-    sweepAbandoned(base, uid, '', () => minuteLater);
+    await sweepAbandoned(base, uid, '', () => minuteLater);
     const left = new Set(readdirSync(base).map((name) => join(base, name)));
     assert.ok(left.has(kept), 'the folder a state dir links to stays');
     assert.ok(!left.has(goneFolder), 'a folder whose state dir is gone goes');
@@ -137,9 +137,27 @@ void describe('sweepAbandoned', () => {
     const fresh = mkdtempSync(join(base, `tend-run-${uid}-`));
     const freshEmpty = mkdtempSync(join(base, `tend-run-${uid}-`));
     writeFileSync(join(freshEmpty, STATE_DIR_FILE), '');
-    sweepAbandoned(base, uid, '', () => Date.now());
+    await sweepAbandoned(base, uid, '', () => Date.now());
     assert.ok(readdirSync(base).includes(fresh.slice(base.length + 1)), 'a young unclaimed folder (being made) stays');
     assert.ok(readdirSync(base).includes(freshEmpty.slice(base.length + 1)), 'and a young one whose claim reads empty');
+  });
+
+  void it('runs once a new folder has been placed, after its delay', async () => {
+    const { base } = world();
+    const gone = world();
+    const placed = placeRunDir(gone.stateDir, { bases: [base], inMemory, uid });
+    assert.equal(placed.kind, 'tmpfs');
+    rmSync(gone.stateDir, { recursive: true });
+    const next = world();
+    const kept = placeRunDir(next.stateDir, { bases: [base], inMemory, uid, sweepDelayMs: 0 });
+    assert.ok(placed.kind === 'tmpfs' && kept.kind === 'tmpfs');
+    assert.ok(existsSync(placed.folder), 'not at once: the sweep waits for its delay');
+    const deadline = Date.now() + 10_000;
+    while (existsSync(placed.folder)) {
+      assert.ok(Date.now() < deadline, 'the abandoned folder was never swept');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(existsSync(kept.folder));
   });
 
 });
