@@ -52,15 +52,25 @@ function runFiles(stateDir: string, suffix: string): string[] {
   }
 }
 
-/** Live pids of the instances of `object` (by TEND_OBJECT in their environment) among the marked ones. */
-// Waits for a live pid of `object` other than `seen`, and gives it from that same look: a process
+// Waits for an instance of `object` other than `seen` (a live process that leads its own group, as
+// an instance's program does: not a child it forked), and gives it from that same look: a process
 // in the middle of its exec may not show its environment to the next one.
 async function replacementOf(world: World, object: string, what: string, ...seen: number[]): Promise<number> {
   let found: number | undefined;
-  await waitFor(what, () => (found = livePidsOf(world, object).find((pid) => !seen.includes(pid))) !== undefined);
+  await waitFor(what, () => (found = livePidsOf(world, object).find((pid) => !seen.includes(pid) && leadsGroup(pid))) !== undefined);
   return found ?? 0;
 }
 
+function leadsGroup(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pid;
+  } catch {
+    return false;
+  }
+}
+
+/** Live pids of the instances of `object` (by TEND_OBJECT in their environment) among the marked ones. */
 function livePidsOf(world: World, object: string): number[] {
   return world.markedPids().filter((pid) => {
     try {
