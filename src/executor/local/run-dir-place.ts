@@ -40,8 +40,6 @@ export interface RunDirPlaceOptions {
   /** Whether a folder is on a file system held in memory; by default its `statfs` type. */
   readonly inMemory?: (path: string) => boolean;
   readonly now?: () => number;
-  /** How long after placing a new folder the abandoned ones are swept; {@link SWEEP_DELAY_MS} by default. */
-  readonly sweepDelayMs?: number;
 }
 
 /** Where the run dir of a state dir is: on a tmpfs (`run` links to `folder`) or on the state dir's own disk. */
@@ -68,10 +66,10 @@ export function placeRunDir(stateDir: string, options: RunDirPlaceOptions = {}):
   if (base !== undefined) {
     const folder = makeFolder(base, uid, path, stateDir);
     if (folder !== undefined) {
-      // Housekeeping, once the start-up is over, and off the event loop: the files a stopped
-      // bring-up of 500 left took 46 ms of the next start to remove, beside its own spawns.
-      const now = options.now ?? Date.now;
-      setTimeout(() => void sweepAbandoned(base, uid, folder, now), options.sweepDelayMs ?? SWEEP_DELAY_MS).unref();
+      // Off the event loop: the files a stopped bring-up of 500 left took 46 ms of the next
+      // start's loop to remove. Not later: a short-lived controller (`reconcile --once`, a test)
+      // would then leave the folders of every state dir it outlived in memory.
+      void sweepAbandoned(base, uid, folder, options.now ?? Date.now);
       return { kind: 'tmpfs', folder };
     }
   }
@@ -84,9 +82,6 @@ export function placeRunDir(stateDir: string, options: RunDirPlaceOptions = {}):
 }
 
 const ROOT_BASES = ['/run', '/dev/shm'];
-
-/** How long after placing its folder a controller sweeps the folders of state dirs gone. */
-export const SWEEP_DELAY_MS = 30_000;
 
 /**
  * A folder tend may make its private folder in: held in memory, and no one else can take the
