@@ -18,10 +18,10 @@
  * Called with the state dir's lock held. Does I/O; never throws: without a usable tmpfs, or on
  * any failure, the run dir is `<stateDir>/run` on the state dir's own file system, as before.
  */
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statfsSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statfsSync, symlinkSync, type Stats } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { runDirOf, unlinkQuietly } from './run-dir.ts';
+import { runDirOf, unlinkQuietly, writeFileWhole } from './run-dir.ts';
 
 const TMPFS_MAGIC = 0x01021994;
 const RAMFS_MAGIC = 0x858458f6;
@@ -136,15 +136,9 @@ function claim(folder: string, stateDir: string): void {
   } catch {
     // Not written yet.
   }
-  // Whole or not at all (a temp file renamed): a sweep must never read a claim half written.
-  const temp = `${file}.${process.pid}`;
-  try {
-    writeFileSync(temp, owner, { mode: 0o600 });
-    renameSync(temp, file);
-  } catch {
-    unlinkQuietly(temp);
-    // The next controller's claim writes it; a sweep leaves an unclaimed folder alone a while.
-  }
+  // Whole or not at all: a sweep must never read a claim half written. Not written: the next
+  // controller's claim writes it, and a sweep leaves an unclaimed folder alone a while.
+  writeFileWhole(file, owner);
 }
 
 /**

@@ -5,7 +5,7 @@
  * runs, and `<token>.order`, a standing order the controller leaves for the shim. All are
  * written atomically (temp file, rename). Must not: throw.
  */
-import { existsSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cancel, Clock } from '../../platform/clock.ts';
 import { parseExitFile, parseRunFile, type RunRecord, type ShimExit } from './shim-protocol.ts';
@@ -106,6 +106,23 @@ export class RunFileSweep {
 
 function runFilePaths(runDir: string, token: string): readonly string[] {
   return [join(runDir, `${token}.run`), join(runDir, `${token}.exit`), orderPathOf(runDir, token)];
+}
+
+/**
+ * Writes `text` to `path` (mode 0600) whole or not at all: a temp file beside it, renamed over it,
+ * so a reader (a shim taking its order, a sweep reading a claim) never sees it half written.
+ * False when it could not be written.
+ */
+export function writeFileWhole(path: string, text: string | Uint8Array): boolean {
+  const temp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(temp, text, { mode: 0o600 });
+    renameSync(temp, path);
+    return true;
+  } catch {
+    unlinkQuietly(temp);
+    return false;
+  }
 }
 
 /**

@@ -10,12 +10,12 @@
  * does: an order disarmed before a stop's signal can never fire after it.
  * Must not: decide what to restart (the planner does), or throw.
  */
-import { renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import type { StandingOrder, StartAction } from '../../model/action.ts';
 import type { ObjectKey } from '../../model/object.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { TurnYield } from '../../platform/turn-budget.ts';
-import { orderPathOf, readRun } from './run-dir.ts';
+import { orderPathOf, readRun, writeFileWhole } from './run-dir.ts';
 import { encodeStandingOrder, type RunRecord, type ShimExit } from './shim-protocol.ts';
 import type { ShimWatch } from './shim-watch.ts';
 import { prepareShimRequest, type ShimSpawnContext } from './spawn-shim.ts';
@@ -273,7 +273,7 @@ export class OrderBook {
     return armed;
   }
 
-  // Writes the order file (temp file, rename: the shim reads it whole or not at all).
+  // Writes the order file, whole or not at all (the shim reads it whole).
   #write(order: StandingOrder, target: ArmableInstance, identity: string): Armed | undefined {
     const { runDir, spawn, shims, controller } = this.#options;
     const { token, launched } = target;
@@ -282,15 +282,8 @@ export class OrderBook {
     const prepared = prepareShimRequest({ ...spawn, runDir }, order.start, next, program);
     launched?.release();
     if (!prepared.ok) return undefined;
-    const path = orderPathOf(runDir, token);
-    const temp = `${path}.tmp`;
-    try {
-      writeFileSync(temp, encodeStandingOrder({ request: { ...prepared.request, id: 0 }, on: order.on, controller, inherit: order.start.spec.secretEnv }), { mode: 0o600 });
-      renameSync(temp, path);
-    } catch {
-      rmSync(temp, { force: true });
-      return undefined;
-    }
+    const text = encodeStandingOrder({ request: { ...prepared.request, id: 0 }, on: order.on, controller, inherit: order.start.spec.secretEnv });
+    if (!writeFileWhole(orderPathOf(runDir, token), text)) return undefined;
     return { token, next, identity, start: order.start, order };
   }
 
