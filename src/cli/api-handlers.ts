@@ -3,7 +3,7 @@ import type { ApiHandlers } from '../api/server.ts';
 import { renderMetrics } from '../api/metrics.ts';
 import { itemsBody } from '../api/json-body.ts';
 import { alertViews, type ObjectView } from '../controller/status.ts';
-import { describeItem, filterViews, keyOf } from './views.ts';
+import { actionView, describeItem, filterViews, keyOf } from './views.ts';
 import type { ObjectKey } from '../model/object.ts';
 import type { LoadVerdict, Runtime } from './runtime.ts';
 import type { KeyPlan } from '../planner/key-plan.ts';
@@ -36,14 +36,14 @@ export function handlersOf(rt: Runtime, stateDir: string, down?: () => void): Ap
         stop();
       }
       const actions = actionsOf(plans);
-      return { ok: manifests === 'ok', manifests, actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
+      return { ok: manifests === 'ok', manifests, actions: actions.map(actionView) };
     },
     diff: () => rt.foreground(async () => {
       // The manifests as they are now, as an offline diff reads them: loaded again unless the
       // watcher saw no change since the last load began (unchanged files are not parsed again).
       await rt.current();
       const actions = await rt.controller.plan();
-      return { actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })), ...rt.lastLoad() };
+      return { actions: actions.map(actionView), ...rt.lastLoad() };
     }),
     operate: (key, verb) => rt.controller.operate(key, verb),
     ...(down ? { shutdown: () => shutdownAnswer(rt, down) } : {}),

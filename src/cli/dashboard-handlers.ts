@@ -2,6 +2,7 @@
 import type { DashboardHandlers } from '../api/dashboard-routes.ts';
 import { readLogTail } from './log-tail.ts';
 import type { Runtime } from './runtime.ts';
+import { actionView } from './views.ts';
 
 /** Binds the dashboard's routes to `rt`; logs are read from `stateDir`. */
 export function dashboardHandlersOf(rt: Runtime, stateDir: string): DashboardHandlers {
@@ -9,7 +10,7 @@ export function dashboardHandlersOf(rt: Runtime, stateDir: string): DashboardHan
     // The controller's own plan(): what its next pass carries out, the plan `tend diff` shows.
     async plan() {
       const actions = await rt.controller.plan();
-      return { actions: actions.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) };
+      return { actions: actions.map(actionView) };
     },
     async scheduler() {
       const view = await rt.controller.scheduling();

@@ -2,6 +2,7 @@
  * Selecting and shaping status views for the CLI and the API: kind aliases (`process`, `procs`,
  * `pool`, `jobs`, ...), label selectors (`-l app=shop,tier!=db`) and the describe item.
  */
+import type { Action } from '../model/action.ts';
 import type { TendEvent } from '../model/event.ts';
 import type { ObjectView } from '../controller/status.ts';
 import { UsageError } from './context.ts';
@@ -52,4 +53,12 @@ export function describeItem(views: readonly ObjectView[], events: readonly Tend
   const view = views.find((v) => v.key === key);
   if (!view) return undefined;
   return { ...view, events: events.filter((e) => e.object === key).slice(-20) };
+}
+
+/** An action as answers and `-o json` show it: what, on which object and instance, and why. */
+export type ActionView = Pick<Action, 'type' | 'object' | 'instance' | 'reason' | 'message'>;
+
+/** {@link ActionView} of `action`, without the spec and the rest it carries for the executor. */
+export function actionView({ type, object, instance, reason, message }: ActionView): ActionView {
+  return { type, object, instance, reason, message };
 }

@@ -8,6 +8,7 @@ import type { CliContext } from '../context.ts';
 import { printData } from '../render/output.ts';
 import { readOffline } from '../offline.ts';
 import { callApiIfServed } from '../../api/client.ts';
+import { actionView } from '../views.ts';
 
 /** The part of an action a plan listing shows. */
 export type PlanLine = Pick<Action, 'type' | 'object' | 'instance' | 'reason' | 'message'>;
@@ -30,7 +31,7 @@ export async function run(ctx: CliContext): Promise<number> {
   // Drift is any plan at all: a wait (Unschedulable, WaitingForDependency...) is desired work not running.
   const drift = view.plan.length > 0;
   if (ctx.output === 'table') process.stdout.write(drift ? renderPlan(view.plan) : 'No drift.\n');
-  else printData(ctx.output, { drift, actions: view.plan.map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) });
+  else printData(ctx.output, { drift, actions: view.plan.map(actionView) });
   if (view.diagnostics.some((d) => d.severity === 'error')) return 2;
   return drift ? 1 : 0;
 }

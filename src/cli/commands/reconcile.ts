@@ -17,6 +17,7 @@ import { renderPlan, type PlanLine } from './diff.ts';
 import { actionsOf } from '../../planner/plan-key.ts';
 import type { KeyPlan } from '../../planner/key-plan.ts';
 import { systemClock } from '../../platform/clock.ts';
+import { actionView } from '../views.ts';
 
 const POLL_MS = 100;
 /** Without readiness probes, converged must hold this long, so a program that dies at once fails the wait. */
@@ -84,7 +85,7 @@ async function handOff(ctx: CliContext, wait: boolean, deadline: number): Promis
 
 function printActions(ctx: CliContext, actions: readonly PlanLine[]): void {
   if (ctx.output === 'table') process.stdout.write(renderPlan(actions));
-  else printData(ctx.output, { actions: actions.filter((a) => a.type !== 'wait').map(({ type, object, instance, reason, message }) => ({ type, object, instance, reason, message })) });
+  else printData(ctx.output, { actions: actions.filter((a) => a.type !== 'wait').map(actionView) });
 }
 
 // Polls the status until converged (and stable), failed for good, or the deadline; prints changes.
