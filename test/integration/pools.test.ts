@@ -192,7 +192,9 @@ test('the pool never exceeds maxReplicas under 50 concurrent lease requests', as
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   })();
-  const answers = await Promise.all(Array.from({ length: 50 }, () => lease(w, '8s')));
+  // Each request waits long enough for the pool to grow to 4 Ready workers on a loaded machine
+  // (8 s was not always: the fourth node worker came up after it).
+  const answers = await Promise.all(Array.from({ length: 50 }, () => lease(w, '20s')));
   done = true;
   await watch;
   const ok = answers.filter((r) => r.status === 200).map((r) => r.body as LeaseBody);
