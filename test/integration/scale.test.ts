@@ -1,11 +1,12 @@
 /**
  * Many objects under one `tend up` (a CI-sized 1,000, one file each): the control API answers
  * within 1 s all through the bring-up (1 s of the controller's own time: on a loaded machine a
- * request may also wait for a core, which is the machine's doing, not the bring-up's), and SIGTERM in the middle of a bring-up stops launching,
- * stops what was started and exits 0, leaving no process of the state dir in /proc. One object of
- * 2,000 replicas: `tend get` (table and JSON), `describe` and `events` answer all through its
- * bring-up, and SIGTERM once all run stops every replica and exits 0. The large counts (5,000,
- * 10,000) are measured by `npm run bench -- scale`, not here.
+ * request may also wait for a core, which is the machine's doing, not the bring-up's), and
+ * SIGTERM in the middle of a bring-up stops launching, stops what was started and exits 0,
+ * leaving no process of the state dir in /proc. One object of 2,000 replicas: `tend get` (table
+ * and JSON), `describe` and `events` answer all through its bring-up, and SIGTERM once all run
+ * stops every replica and exits 0. The large counts (5,000, 10,000) are measured by
+ * `npm run bench -- scale`, not here.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
